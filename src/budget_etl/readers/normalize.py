@@ -1,0 +1,33 @@
+"""Text normalisation shared by every reader, so that extractors see one spelling of each thing."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Full-width ASCII (digits, Latin letters, ％ ＋ － ． ，...) to half-width, but keep the Chinese punctuation
+# the templates use as separators (，：；（）、) so that keyword patterns can rely on them.
+_KEEP_FULLWIDTH = set("，：；（）！？")
+_FULLWIDTH = {
+    cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F) if chr(cp) not in _KEEP_FULLWIDTH
+}
+_SPACES = {0x00A0: " ", 0x3000: " ", 0x2002: " ", 0x2003: " ", 0x2009: " ", 0x200B: "", 0xFEFF: ""}
+
+# Word table-of-contents field codes left in headings: "TC 1、车辆保险费绩效目标表 \f C \l 1".
+_TC_FIELD = re.compile(r"\s*TC\s+.*?\\f\s+\w+\s+\\l\s+\d+\s*")
+
+
+def normalize_text(text: str) -> str:
+    """Line endings to LF, full-width ASCII to half-width, odd spaces to plain spaces, field codes out.
+
+    Leaves line structure and tabs alone: the txt reader needs both to rebuild tables.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.translate(_FULLWIDTH).translate(_SPACES)
+    text = unicodedata.normalize("NFC", text)
+    return "\n".join(_TC_FIELD.sub("", line) for line in text.split("\n"))
+
+
+def clean(text: str) -> str:
+    """A paragraph or cell as extractors want it: stripped, inner runs of spaces kept as one."""
+    return re.sub(r"[ \t]+", " ", text).strip()
