@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
+from budget_etl.extract.errors import ExtractionError
+from budget_etl.extract.notes_template import extract_notes
 from budget_etl.facts import ExtractedDocument
 from budget_etl.readers.blocks import ReadDocument
 
-
-class ExtractionError(Exception):
-    """The document cannot be extracted; ``reason_code`` goes to raw.quarantine."""
-
-    def __init__(self, reason_code: str, message: str):
-        super().__init__(message)
-        self.reason_code = reason_code
+__all__ = ["ExtractionError", "extract"]
 
 
 def extract(doc: ReadDocument, *, is_synthetic: bool = False) -> ExtractedDocument:
-    raise NotImplementedError  # implemented in this session
+    """Facts of a read document; raises ExtractionError with a specific reason when it cannot."""
+    if not doc.paragraphs():
+        raise ExtractionError("no_text", "The document has no paragraphs of text to extract from.")
+    return extract_notes(doc, is_synthetic=is_synthetic)

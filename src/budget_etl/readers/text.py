@@ -1,0 +1,139 @@
+"""Plain-text disclosures: decode any Chinese encoding, then rebuild the tables Word flattened.
+
+Word's "save as text" writes a table one cell per line, each cell line starting with a tab, an empty
+cell as a line holding only the tab, rows separated by blank lines; a cell that holds several lines
+continues on lines without the leading tab. Everything else is a paragraph, one per non-blank line.
+"""
+
+from __future__ import annotations
+
+import codecs
+
+from charset_normalizer import from_bytes
+
+from budget_etl.readers.blocks import Block, Cell, Paragraph, ReadDocument, Table, UnreadableDocument
+from budget_etl.readers.normalize import clean, normalize_text
+
+_BOMS = [
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+]
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Bytes to text and the name of the encoding used; raises UnreadableDocument when it is not text."""
+    if not data.strip():
+        raise UnreadableDocument("empty_file", "The file is empty (no text at all).")
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return _strict(data, encoding), encoding
+    if b"\x00" in data:
+        return _decode_utf16_without_bom(data)
+    # GB18030 is a superset of GBK and GB2312; try UTF-8 first because valid UTF-8 is rarely anything else.
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    best = from_bytes(data).best()
+    if best is None:
+        raise UnreadableDocument(
+            "unreadable_encoding", "The bytes are not UTF-8, UTF-16 or GB18030 and no encoding fits them."
+        )
+    return str(best), best.encoding
+
+
+def _decode_utf16_without_bom(data: bytes) -> tuple[str, str]:
+    """UTF-16 text without a BOM has its NULs (the high bytes of ASCII characters) at one parity only;
+    anything else holding NUL bytes is binary."""
+    sample = data[:8000]
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    # A CJK character may have a zero low byte (一 is U+4E00), so "one parity" means "far more at one".
+    encoding = "utf-16-le" if odd > 4 * even else "utf-16-be" if even > 4 * odd else None
+    if encoding and len(data) % 2 == 0:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            text = ""
+        if _is_readable_text(text):
+            return text, encoding
+    raise UnreadableDocument("binary_file", "The file holds NUL bytes and is not UTF-16 text: it is binary.")
+
+
+def _strict(data: bytes, encoding: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise UnreadableDocument(
+            "unreadable_encoding", f"The file announces {encoding} but is not valid {encoding}: {exc.reason}"
+        ) from exc
+
+
+def _is_readable_text(text: str) -> bool:
+    """Reject decodings that are mostly control characters or replacement characters."""
+    if not text.strip():
+        return False
+    bad = sum(1 for ch in text if (ord(ch) < 32 and ch not in "\t\n\r\f") or ch == "\ufffd")
+    return bad / len(text) < 0.01
+
+
+def parse_blocks(text: str) -> list[Block]:
+    """Normalised text to paragraphs and tables, keeping 1-based line numbers."""
+    blocks: list[Block] = []
+    table: Table | None = None
+    row: list[Cell] = []
+    cell_lines: list[str] = []  # lines of the cell being read (a cell may span several lines)
+    prev_blank = False
+
+    def end_cell() -> None:
+        if cell_lines:
+            row[-1].text = "\n".join(c for c in (clean(x) for x in cell_lines) if c)
+            cell_lines.clear()
+
+    def end_row() -> None:
+        end_cell()
+        if row and table is not None:
+            table.rows.append(list(row))
+        row.clear()
+
+    def end_table() -> None:
+        nonlocal table
+        end_row()
+        if table is not None and table.rows:
+            blocks.append(table)
+        table = None
+
+    for number, line in enumerate(text.split("\n"), start=1):
+        if line.startswith("\t"):
+            if table is None:
+                table = Table(index=sum(isinstance(b, Table) for b in blocks) + 1)
+            elif prev_blank:
+                end_row()
+            end_cell()
+            row.append(Cell(text="", line=number, row=len(table.rows) + 1, col=len(row) + 1))
+            cell_lines.append(line[1:])
+            prev_blank = False
+        elif not line.strip():
+            end_cell()
+            prev_blank = True
+        elif table is not None and not prev_blank and row:
+            cell_lines.append(line)  # a cell continued on a line of its own
+        else:
+            end_table()
+            blocks.append(Paragraph(text=clean(line), line=number))
+            prev_blank = False
+    end_table()
+    return blocks
+
+
+def read_text_bytes(data: bytes) -> ReadDocument:
+    raw, encoding = decode(data)
+    text = normalize_text(raw)
+    if not _is_readable_text(text):
+        raise UnreadableDocument(
+            "unreadable_encoding", f"Decoded as {encoding}, the file is mostly control characters: not text."
+        )
+    return ReadDocument(blocks=parse_blocks(text), text=text, encoding=encoding, source_format="txt")
