@@ -101,6 +101,12 @@ def extract_notes(doc: ReadDocument, *, is_synthetic: bool = False) -> Extracted
         _assets(sections["assets"], out)
     if "glossary" in sections:
         _glossary(sections["glossary"], out)
+    if out.total("revenue_total") is None and out.total("expenditure_total") is None:
+        raise ExtractionError(
+            "incomplete_document",
+            "Neither the revenue nor the expenditure total was found: the document is truncated, or its "
+            "overview section (预算安排的总体情况) is missing.",
+        )
     return out
 
 

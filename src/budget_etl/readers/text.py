@@ -33,11 +33,17 @@ def decode(data: bytes) -> tuple[str, str]:
     if b"\x00" in data:
         return _decode_utf16_without_bom(data)
     # GB18030 is a superset of GBK and GB2312; try UTF-8 first because valid UTF-8 is rarely anything else.
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as exc:
+        if exc.reason == "unexpected end of data" and exc.start >= len(data) - 3:
+            raise UnreadableDocument(
+                "truncated_file", "The file ends in the middle of a UTF-8 character: it was cut short."
+            ) from exc
+    try:
+        return data.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError:
+        pass
     best = from_bytes(data).best()
     if best is None:
         raise UnreadableDocument(
@@ -58,7 +64,7 @@ def _decode_utf16_without_bom(data: bytes) -> tuple[str, str]:
             text = data.decode(encoding)
         except UnicodeDecodeError:
             text = ""
-        if _is_readable_text(text):
+        if _is_readable_text(text) and _has_chinese(text):
             return text, encoding
     raise UnreadableDocument("binary_file", "The file holds NUL bytes and is not UTF-16 text: it is binary.")
 
@@ -78,6 +84,13 @@ def _is_readable_text(text: str) -> bool:
         return False
     bad = sum(1 for ch in text if (ord(ch) < 32 and ch not in "\t\n\r\f") or ch == "\ufffd")
     return bad / len(text) < 0.01
+
+
+def _has_chinese(text: str) -> bool:
+    """At least a fifth of the visible characters are CJK: a guessed decoding that is not gibberish."""
+    visible = [ch for ch in text if not ch.isspace()]
+    cjk = sum(1 for ch in visible if "\u4e00" <= ch <= "\u9fff" or "\u3000" <= ch <= "\u303f")
+    return bool(visible) and cjk / len(visible) > 0.2
 
 
 def parse_blocks(text: str) -> list[Block]:
