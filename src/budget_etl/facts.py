@@ -16,8 +16,8 @@ from decimal import Decimal
 
 @dataclass(frozen=True)
 class Source:
-    """Where a value was read. ``line`` is the 1-based line of the normalised text (txt) or the paragraph
-    number (docx); ``table``/``row``/``col`` are 1-based and set for values read from a table cell."""
+    """Where a value was read. ``line`` is the 1-based line of the document's normalised text (for docx, its
+    txt-form rendering); ``table``/``row``/``col`` are 1-based and set for values read from a table cell."""
 
     line: int | None = None
     table: int | None = None

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 @dataclass
 class Paragraph:
     text: str  # normalised, stripped
-    line: int  # 1-based line of the normalised text (txt) or paragraph number (docx)
+    line: int  # 1-based line of ReadDocument.text (for docx, its txt-form rendering)
 
 
 @dataclass
