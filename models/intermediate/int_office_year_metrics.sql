@@ -1,0 +1,29 @@
+-- Headline figures per office, fiscal year and kind of disclosure (the latest version of each), with the
+-- office's district and city for peer comparisons. Input of mart_yoy and mart_office_comparison.
+
+with
+
+documents as (
+    select * from {{ ref('int_documents__offices') }}
+    where is_latest_version
+),
+
+metrics as (
+    select * from {{ ref('int_document_metrics') }}
+),
+
+final as (
+    select
+        documents.office_id,
+        documents.fiscal_year,
+        documents.doc_kind,
+        documents.district,
+        documents.city,
+        metrics.document_id,
+        metrics.metric,
+        metrics.amount_yuan
+    from metrics
+    inner join documents on metrics.document_id = documents.document_id
+)
+
+select * from final

@@ -1,0 +1,28 @@
+with
+
+documents as (
+    select * from {{ ref('int_documents__offices') }}
+),
+
+final as (
+    select
+        document_id,
+        office_id,
+        fiscal_year,
+        doc_kind,
+        source_path,
+        sha256,
+        loaded_at,
+        is_synthetic,
+        title,
+        file_name,
+        source_format,
+        encoding,
+        currency_unit,
+        parser_version,
+        batch_id,
+        is_latest_version
+    from documents
+)
+
+select * from final

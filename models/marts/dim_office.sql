@@ -1,0 +1,30 @@
+-- One row per office. Attributes come from the office's most recent document that gives them.
+
+with
+
+documents as (
+    select * from {{ ref('int_documents__offices') }}
+),
+
+final as (
+    select
+        office_id,
+        first(office_name order by fiscal_year desc, loaded_at desc) as office_name,
+        first(unit_code order by fiscal_year desc, loaded_at desc)
+            filter (where unit_code is not null) as unit_code,
+        first(unit_full_name order by fiscal_year desc, loaded_at desc)
+            filter (where unit_full_name is not null) as unit_full_name,
+        first(district order by fiscal_year desc, loaded_at desc)
+            filter (where district is not null) as district,
+        first(city order by fiscal_year desc, loaded_at desc)
+            filter (where city is not null) as city,
+        first(province order by fiscal_year desc, loaded_at desc)
+            filter (where province is not null) as province,
+        cast(min(fiscal_year) as integer) as first_fiscal_year,
+        cast(max(fiscal_year) as integer) as last_fiscal_year,
+        cast(count(*) as integer) as document_count
+    from documents
+    group by office_id
+)
+
+select * from final

@@ -1,0 +1,30 @@
+with
+
+assets as (
+    select * from {{ ref('stg_budget__assets') }}
+),
+
+documents as (
+    select * from {{ ref('int_documents__offices') }}
+),
+
+final as (
+    select
+        assets.document_id,
+        documents.office_id,
+        assets.as_of_date,
+        assets.asset_class_zh,
+        assets.unit_zh,
+        assets.quantity,
+        assets.value_yuan,
+        documents.fiscal_year,
+        assets.item_no,
+        assets.src_line,
+        assets.src_table,
+        assets.src_row,
+        assets.src_col
+    from assets
+    inner join documents on assets.document_id = documents.document_id
+)
+
+select * from final

@@ -1,0 +1,35 @@
+with
+
+projects as (
+    select * from {{ ref('stg_budget__projects') }}
+),
+
+documents as (
+    select * from {{ ref('int_documents__offices') }}
+),
+
+final as (
+    select
+        projects.document_id,
+        documents.office_id,
+        documents.fiscal_year,
+        projects.project_code,
+        projects.project_name_zh,
+        projects.budget_yuan,
+        projects.fiscal_funds_yuan,
+        projects.other_funds_yuan,
+        projects.spend_plan_pct_m03,
+        projects.spend_plan_pct_m06,
+        projects.spend_plan_pct_m10,
+        projects.spend_plan_pct_m12,
+        projects.project_no,
+        projects.purpose_zh,
+        projects.src_line,
+        projects.src_table,
+        projects.src_row,
+        projects.src_col
+    from projects
+    inner join documents on projects.document_id = documents.document_id
+)
+
+select * from final

@@ -1,0 +1,35 @@
+with
+
+indicators as (
+    select * from {{ ref('stg_budget__project_indicators') }}
+),
+
+documents as (
+    select * from {{ ref('int_documents__offices') }}
+),
+
+final as (
+    select
+        indicators.document_id,
+        indicators.project_code,
+        indicators.level1_zh,
+        indicators.level2_zh,
+        indicators.level3_zh,
+        indicators.description_zh,
+        indicators.target_raw,
+        indicators.target_operator,
+        indicators.target_value,
+        indicators.target_unit,
+        indicators.basis_zh,
+        documents.office_id,
+        documents.fiscal_year,
+        indicators.indicator_no,
+        indicators.src_line,
+        indicators.src_table,
+        indicators.src_row,
+        indicators.src_col
+    from indicators
+    inner join documents on indicators.document_id = documents.document_id
+)
+
+select * from final

@@ -1,0 +1,27 @@
+with
+
+revenue as (
+    select * from {{ ref('stg_budget__revenue_lines') }}
+),
+
+documents as (
+    select * from {{ ref('int_documents__offices') }}
+),
+
+final as (
+    select
+        revenue.document_id,
+        documents.office_id,
+        documents.fiscal_year,
+        revenue.revenue_source,
+        revenue.amount_yuan,
+        revenue.label_zh,
+        revenue.src_line,
+        revenue.src_table,
+        revenue.src_row,
+        revenue.src_col
+    from revenue
+    inner join documents on revenue.document_id = documents.document_id
+)
+
+select * from final

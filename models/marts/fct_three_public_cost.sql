@@ -1,0 +1,31 @@
+with
+
+costs as (
+    select * from {{ ref('stg_budget__three_public_costs') }}
+),
+
+documents as (
+    select * from {{ ref('int_documents__offices') }}
+),
+
+final as (
+    select
+        costs.document_id,
+        documents.office_id,
+        documents.fiscal_year,
+        costs.category,
+        costs.amount_yuan,
+        costs.change_yuan,
+        cast(coalesce(costs.prior_year_yuan, costs.amount_yuan - costs.change_yuan) as decimal(18, 2))
+            as prior_year_amount_yuan,
+        costs.change_reason_zh,
+        costs.category_zh,
+        costs.src_line,
+        costs.src_table,
+        costs.src_row,
+        costs.src_col
+    from costs
+    inner join documents on costs.document_id = documents.document_id
+)
+
+select * from final

@@ -1,0 +1,166 @@
+"""Transform: run the repository's dbt project (``dbt_project/`` + ``models/``) on a warehouse.
+
+``build`` runs ``dbt build`` (seeds, models, data tests and unit tests) through dbt's programmatic runner;
+``docs`` writes the docs site as one self-contained HTML file. The warehouse path reaches dbt through the
+environment variable ``BUDGET_ETL_WAREHOUSE`` read by ``dbt_project/profiles.yml``; dbt's ``target/`` and
+``logs/`` stay in ``dbt_project/`` (gitignored) whatever the working directory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from budget_etl.paths import dbt_project_dir
+
+WAREHOUSE_ENV = "BUDGET_ETL_WAREHOUSE"
+
+# dbt result statuses, by how they count.
+_PASSED = {"success", "pass"}
+_WARNED = {"warn"}
+_ERRORED = {"error", "fail", "runtime error"}
+_SKIPPED = {"skipped"}
+
+
+class TransformError(RuntimeError):
+    """dbt could not run at all (bad project, unreadable warehouse, ...), as opposed to failing nodes."""
+
+
+@dataclass(frozen=True)
+class NodeResult:
+    """One dbt node that did not simply pass."""
+
+    unique_id: str  # e.g. test.budget_etl.assert_identity_revenue_total
+    resource_type: str  # model | test | unit_test | seed
+    status: str  # warn | error | fail | skipped
+    message: str | None
+    failures: int | None  # rows returned by a failing / warning test
+
+    def describe(self) -> str:
+        rows = f" ({self.failures} rows)" if self.failures else ""
+        return f"{self.status.upper()} {self.unique_id}{rows}: {self.message or ''}".rstrip(": ")
+
+
+@dataclass
+class BuildResult:
+    """Counts of one ``dbt build`` and the nodes that warned, failed or were skipped."""
+
+    passed: int = 0
+    warned: int = 0
+    errored: int = 0
+    skipped: int = 0
+    failing: list[NodeResult] = field(default_factory=list)  # errors and failed tests
+    warnings: list[NodeResult] = field(default_factory=list)  # tests of severity warn that found rows
+    elapsed_seconds: float = 0.0
+    success: bool = False  # dbt's own verdict
+
+    @property
+    def ok(self) -> bool:
+        """No node errored or was skipped; warnings (an accounting identity a document breaks) are fine."""
+        return self.success and self.errored == 0 and self.skipped == 0
+
+    def describe(self) -> str:
+        lines = [
+            f"dbt build: {self.passed} passed, {self.warned} warned, {self.errored} errors, "
+            f"{self.skipped} skipped in {self.elapsed_seconds:.1f}s"
+        ]
+        lines += [f"  {node.describe()}" for node in self.failing + self.warnings]
+        return "\n".join(lines)
+
+
+@contextlib.contextmanager
+def _environment(**values: str) -> Iterator[None]:
+    """Set environment variables for the duration of a dbt invocation (dbt reads os.environ)."""
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old
+
+
+def _invoke(command: Sequence[str], warehouse_path: str | Path):
+    """Run one dbt command on the warehouse; returns dbt's ``dbtRunnerResult``."""
+    from dbt.cli.main import dbtRunner  # imported here: dbt is slow to import
+
+    warehouse = Path(warehouse_path).resolve()
+    if not warehouse.is_file():
+        raise FileNotFoundError(f"no warehouse at {warehouse}: run `budget-etl ingest` first")
+    project = dbt_project_dir().resolve()
+    args = [
+        *command,
+        "--project-dir", str(project),
+        "--profiles-dir", str(project),
+        "--target-path", str(project / "target"),
+        "--log-path", str(project / "logs"),
+    ]
+    with _environment(**{WAREHOUSE_ENV: str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}):
+        try:
+            return dbtRunner().invoke(args)
+        finally:
+            _release_warehouse()
+
+
+def _release_warehouse() -> None:
+    """Close the DuckDB database dbt-duckdb keeps open in this process after a run, so that the caller
+    (or another process) can open the warehouse file again."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    with DuckDBConnectionManager._LOCK:
+        env, DuckDBConnectionManager._ENV = DuckDBConnectionManager._ENV, None
+        if env is not None:
+            env.close()
+
+
+def build(warehouse_path: str | Path, *, select: str | Sequence[str] | None = None) -> BuildResult:
+    """Run ``dbt build`` on the warehouse (optionally only ``select``, dbt selection syntax).
+
+    Raises TransformError when dbt cannot run at all; failing nodes are reported in the result instead.
+    """
+    command = ["build"]
+    if select:
+        command += ["--select", *([select] if isinstance(select, str) else select)]
+    started = time.perf_counter()
+    outcome = _invoke(command, warehouse_path)
+    result = BuildResult(elapsed_seconds=time.perf_counter() - started, success=outcome.success)
+    if outcome.exception is not None or outcome.result is None:
+        raise TransformError(f"dbt build could not run: {outcome.exception}")
+    for run in outcome.result.results:
+        status = str(run.status).lower()
+        node = NodeResult(run.node.unique_id, str(run.node.resource_type), status, run.message,
+                          run.failures)
+        if status in _PASSED:
+            result.passed += 1
+        elif status in _WARNED:
+            result.warned += 1
+            result.warnings.append(node)
+        elif status in _SKIPPED:
+            result.skipped += 1
+            result.failing.append(node)
+        else:  # error, fail, runtime error, anything unknown
+            result.errored += 1
+            result.failing.append(node)
+    return result
+
+
+def docs(warehouse_path: str | Path, out_dir: str | Path) -> Path:
+    """Write the dbt docs site as one self-contained HTML file (``out_dir/index.html``, openable offline).
+
+    The catalog is read from the warehouse, so build first for column types and comments.
+    """
+    outcome = _invoke(["docs", "generate", "--static"], warehouse_path)
+    if not outcome.success:
+        raise TransformError(f"dbt docs generate failed: {outcome.exception}")
+    static = dbt_project_dir().resolve() / "target" / "static_index.html"
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    return Path(shutil.copyfile(static, out / "index.html"))

@@ -1,0 +1,221 @@
+"""The dbt project on the real Xiguan 2020 warehouse: mart values against the gold figures, the analyst
+contract (enforced contracts, Chinese/English comments on every column) and the warning path for slips.
+
+dbt runs are slow, so each warehouse is built once per module.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from decimal import Decimal
+
+import duckdb
+import pytest
+
+from budget_etl.paths import dbt_project_dir
+from budget_etl.pipeline import ingest
+from budget_etl.transform import build, docs
+from conftest import SEED
+
+pytestmark = pytest.mark.slow
+
+D = Decimal
+
+# The marts analysts write SQL against, and the columns each must have (more are allowed).
+CONTRACT = {
+    "dim_office": ["office_id", "office_name", "unit_code", "district", "city", "province"],
+    "dim_document": ["document_id", "office_id", "fiscal_year", "doc_kind", "source_path", "sha256",
+                     "loaded_at", "is_synthetic"],
+    "fct_revenue": ["document_id", "office_id", "fiscal_year", "revenue_source", "amount_yuan"],
+    "fct_expenditure": ["document_id", "office_id", "fiscal_year", "expenditure_class", "expenditure_type",
+                        "amount_yuan"],
+    "fct_operating_expense": ["document_id", "office_id", "fiscal_year", "item_name_zh", "item_code",
+                              "amount_yuan"],
+    "fct_three_public_cost": ["document_id", "office_id", "fiscal_year", "category", "amount_yuan",
+                              "change_yuan", "prior_year_amount_yuan", "change_reason_zh"],
+    "fct_project": ["document_id", "office_id", "fiscal_year", "project_code", "project_name_zh",
+                    "budget_yuan", "fiscal_funds_yuan", "other_funds_yuan", "spend_plan_pct_m03",
+                    "spend_plan_pct_m06", "spend_plan_pct_m10", "spend_plan_pct_m12"],
+    "fct_project_indicator": ["document_id", "project_code", "level1_zh", "level2_zh", "level3_zh",
+                              "description_zh", "target_raw", "target_operator", "target_value",
+                              "target_unit", "basis_zh"],
+    "fct_asset": ["document_id", "office_id", "as_of_date", "asset_class_zh", "unit_zh", "quantity",
+                  "value_yuan"],
+    "mart_office_year": ["office_id", "fiscal_year", "doc_kind", "total_revenue_yuan",
+                         "total_expenditure_yuan", "basic_yuan", "personnel_yuan", "public_operating_yuan",
+                         "project_yuan", "operating_expense_yuan", "three_public_yuan", "project_count",
+                         "indicator_count", "fixed_assets_yuan", "personnel_share_of_basic",
+                         "project_share_of_total", "three_public_per_10k_yuan"],
+    "mart_yoy": ["office_id", "fiscal_year", "metric", "amount_yuan", "prior_amount_yuan", "change_yuan",
+                 "change_pct", "prior_source", "stated_matches_prior_document"],
+    "mart_office_comparison": ["office_id", "fiscal_year", "metric", "amount_yuan", "peer_group_type",
+                               "peer_group", "peer_count", "rank_in_peer", "share_of_peer_total",
+                               "peer_median_yuan", "ratio_to_peer_median"],
+    "dq_check_results": ["document_id", "check_name", "severity", "expected", "actual", "difference",
+                         "status"],
+}
+MONEY_COLUMNS = {
+    "amount_yuan", "total_revenue_yuan", "total_expenditure_yuan", "basic_yuan", "personnel_yuan",
+    "public_operating_yuan", "project_yuan", "operating_expense_yuan", "three_public_yuan",
+    "fixed_assets_yuan", "budget_yuan", "fiscal_funds_yuan", "other_funds_yuan", "value_yuan",
+    "change_yuan", "prior_amount_yuan", "prior_year_amount_yuan", "peer_median_yuan",
+}
+
+
+def rows(warehouse, sql: str) -> list[dict]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        cursor = con.execute(sql)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+@pytest.fixture(scope="module")
+def xiguan(tmp_path_factory):
+    """The real pipeline's warehouse of the Xiguan 2020 budget, built by dbt."""
+    warehouse = tmp_path_factory.mktemp("transform") / "budget.duckdb"
+    summary = ingest([SEED], warehouse, progress=False)
+    assert summary.loaded == 1
+    return warehouse, build(warehouse)
+
+
+@pytest.fixture(scope="module")
+def with_slips(xiguan, tmp_path_factory):
+    """The same warehouse with two slips a real document could contain: an operating expense item that
+    does not add up, and an item name the seed does not know."""
+    warehouse = tmp_path_factory.mktemp("slips") / "budget.duckdb"
+    shutil.copyfile(xiguan[0], warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("update raw.operating_expenses set amount_yuan = amount_yuan + 1 where item_no = 1")
+        con.execute("update raw.operating_expenses set item_name_zh = '某某专项费' where item_no = 2")
+    return warehouse, build(warehouse)
+
+
+def test_build_has_no_errors_and_no_warnings_on_xiguan(xiguan):
+    _, result = xiguan
+    assert result.errored == 0 and result.skipped == 0, result.describe()
+    assert result.warned == 0, result.describe()  # Xiguan's arithmetic holds
+    assert result.ok and result.passed > 100
+
+
+def test_office_year_matches_gold(xiguan):
+    warehouse, _ = xiguan
+    [row] = rows(warehouse, "select * from marts.mart_office_year")
+    assert {k: row[k] for k in [
+        "fiscal_year", "doc_kind", "total_revenue_yuan", "total_expenditure_yuan", "basic_yuan",
+        "personnel_yuan", "public_operating_yuan", "project_yuan", "operating_expense_yuan",
+        "three_public_yuan", "project_count", "indicator_count", "fixed_assets_yuan",
+    ]} == {
+        "fiscal_year": 2020, "doc_kind": "budget",
+        "total_revenue_yuan": D("3566894.19"), "total_expenditure_yuan": D("3566894.19"),
+        "basic_yuan": D("1638414.19"), "personnel_yuan": D("1491138.28"),
+        "public_operating_yuan": D("147275.91"), "project_yuan": D("1928480.00"),
+        "operating_expense_yuan": D("147275.91"), "three_public_yuan": D("10493.50"),
+        "project_count": 9, "indicator_count": 36, "fixed_assets_yuan": D("671148.20"),
+    }
+    assert row["personnel_share_of_basic"] == D("0.910111")  # 1491138.28 / 1638414.19
+    assert row["project_share_of_total"] == D("0.540661")  # 1928480.00 / 3566894.19
+    assert row["three_public_per_10k_yuan"] == D("29.4192")  # 10493.50 * 10000 / 3566894.19
+
+
+def test_yoy_matches_the_stated_changes(xiguan):
+    warehouse, _ = xiguan
+    yoy = {r["metric"]: r for r in rows(warehouse, "select * from marts.mart_yoy")}
+    expected = {
+        "total_expenditure": ("3566894.19", "3293668.57", "273225.62"),
+        "basic": ("1638414.19", "1417798.57", "220615.62"),
+        "project": ("1928480.00", "1875870.00", "52610.00"),
+        "three_public": ("10493.50", "11452.00", "-958.50"),
+        "overseas_travel": ("0.00", "0.00", "0.00"),
+        "vehicle_purchase": ("0.00", "0.00", "0.00"),
+        "vehicle_operation": ("10000.00", "11000.00", "-1000.00"),
+        "official_reception": ("493.50", "452.00", "41.50"),
+    }
+    assert {m: (r["amount_yuan"], r["prior_amount_yuan"], r["change_yuan"]) for m, r in yoy.items()} == {
+        m: tuple(map(D, v)) for m, v in expected.items()
+    }
+    # one document, no 2019 document: every prior is the stated one
+    assert {r["prior_source"] for r in yoy.values()} == {"stated"}
+    assert all(r["stated_matches_prior_document"] is None for r in yoy.values())
+    assert yoy["three_public"]["change_pct"] == D("-8.3697")
+    assert yoy["overseas_travel"]["change_pct"] is None  # zero prior year: null, never infinity
+
+
+def test_facts_match_gold(xiguan, gold):
+    warehouse, _ = xiguan
+    items = rows(warehouse, "select * from marts.fct_operating_expense order by item_no")
+    assert [(r["item_name_zh"], r["amount_yuan"]) for r in items] == [
+        (name, D(value)) for name, value in gold["operating_expense_items"]
+    ]
+    codes = [r["item_code"] for r in items]
+    assert "other" not in codes and len(set(codes)) == 18
+    assert all(re.fullmatch(r"[a-z][a-z0-9_]*", c) for c in codes)
+    assert codes[:2] == ["office_printing", "postal_telecom"]
+
+    projects = rows(warehouse, "select * from marts.fct_project order by project_no")
+    assert [(p["project_code"], p["budget_yuan"], p["other_funds_yuan"]) for p in projects] == [
+        (p["code"], D(p["budget"]), None) for p in gold["projects"]
+    ]
+    three_public = {r["category"]: r for r in rows(warehouse, "select * from marts.fct_three_public_cost")}
+    assert three_public["vehicle_operation"]["prior_year_amount_yuan"] == D("11000.00")
+    assert three_public["official_reception"]["change_reason_zh"] == "定额增加"
+
+    [office] = rows(warehouse, "select * from marts.dim_office")
+    assert re.fullmatch(r"ofc_[0-9a-f]{16}", office["office_id"])
+    assert (office["office_name"], office["unit_code"], office["district"], office["city"],
+            office["province"]) == ("山海关区西关街道办事处", "611002", "山海关区", "秦皇岛市", "河北省")
+
+    [checks] = rows(warehouse, """
+        select count(*) as n, count(*) filter (where status = 'pass') as passed
+        from marts.dq_check_results""")
+    [raw] = rows(warehouse, "select count(*) as n from raw.validation_results")
+    assert checks["n"] == raw["n"] > 0 and checks["passed"] == checks["n"]
+
+
+def test_every_mart_has_its_contract_and_bilingual_comments(xiguan):
+    warehouse, _ = xiguan
+    manifest = json.loads((dbt_project_dir() / "target" / "manifest.json").read_text(encoding="utf-8"))
+    marts = {n["name"]: n for n in manifest["nodes"].values()
+             if n["resource_type"] == "model" and n["schema"] == "marts"}
+    assert set(marts) == set(CONTRACT)
+    for name, node in marts.items():
+        assert node["config"]["contract"]["enforced"], name
+        assert all(c.get("data_type") for c in node["columns"].values()), name
+
+    tables = {r["table_name"]: r["comment"] for r in rows(
+        warehouse, "select table_name, comment from duckdb_tables() where schema_name = 'marts'")}
+    assert set(tables) == set(CONTRACT)
+    columns = rows(warehouse, """
+        select table_name, column_name, data_type, comment from duckdb_columns()
+        where schema_name = 'marts' order by table_name, column_index""")
+    for name, required in CONTRACT.items():
+        have = [c["column_name"] for c in columns if c["table_name"] == name]
+        assert [c for c in have if c in required] == required, name  # all there, in the contract's order
+    bilingual = re.compile(r"[\u4e00-\u9fff].* / .*[A-Za-z]", re.S)
+    for comment in [*tables.values(), *(c["comment"] for c in columns)]:
+        assert comment and bilingual.search(comment), comment
+    money = {(c["table_name"], c["column_name"]): c["data_type"] for c in columns
+             if c["column_name"] in MONEY_COLUMNS}
+    assert money and set(money.values()) == {"DECIMAL(18,2)"}
+
+
+def test_slips_warn_and_never_error(with_slips):
+    warehouse, result = with_slips
+    assert result.errored == 0 and result.skipped == 0, result.describe()
+    assert result.ok
+    warned = {node.unique_id.split(".")[2] for node in result.warnings}
+    assert "assert_identity_operating_expense_total" in warned
+    assert "fct_operating_expense_item_code_mapped" in warned
+    [row] = rows(warehouse, "select item_code from marts.fct_operating_expense where item_no = 2")
+    assert row["item_code"] == "other"
+
+
+def test_docs_writes_one_static_page(xiguan, tmp_path):
+    warehouse, _ = xiguan
+    page = docs(warehouse, tmp_path / "docs")
+    assert page == tmp_path / "docs" / "index.html"
+    html = page.read_text(encoding="utf-8")
+    # the manifest and catalog are inlined as JSON, Chinese as \u escapes
+    assert "mart_office_year" in html and json.dumps("部门年度汇总")[1:-1] in html
+    assert "DECIMAL(18,2)" in html  # the catalog (column types read from the warehouse) is there too
