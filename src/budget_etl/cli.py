@@ -1,0 +1,150 @@
+"""The `budget-etl` command line: parse, ingest, build, run, docs, synth."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from budget_etl import __version__
+from budget_etl.paths import DEFAULT_WAREHOUSE, bundled_sample
+
+warehouse_option = click.option(
+    "--warehouse",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="BUDGET_ETL_WAREHOUSE",
+    default=DEFAULT_WAREHOUSE,
+    show_default=True,
+    help="The DuckDB warehouse file (environment: BUDGET_ETL_WAREHOUSE).",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="budget-etl")
+def main() -> None:
+    """Turn Chinese public budget disclosures (部门预算公开) into a DuckDB warehouse.
+
+    Typical use: `budget-etl run` (ingest the bundled sample, validate, build the marts), then query
+    schema `marts` of the warehouse with any SQL tool.
+    """
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print every extracted fact as JSON (decimals as strings).")
+def parse(file: Path, as_json: bool) -> None:
+    """Extract one document and print what was found, without touching the warehouse."""
+    from budget_etl.extract import ExtractionError
+    from budget_etl.facts import FACT_TABLES, to_jsonable
+    from budget_etl.pipeline import parse_file
+    from budget_etl.readers import UnreadableDocument
+    from budget_etl.validate import identity_checks
+
+    try:
+        _, doc = parse_file(file)
+    except (UnreadableDocument, ExtractionError) as exc:
+        raise click.ClickException(f"{file}: cannot be extracted [{exc.reason_code}]: {exc}") from exc
+    if as_json:
+        click.echo(json.dumps(to_jsonable(doc), ensure_ascii=False, indent=2))
+        return
+    info = doc.info
+    click.echo(f"{info.title}\n  office {info.office_name} ({info.unit_code or 'no unit code'}), "
+               f"{info.fiscal_year}, {info.doc_kind}, {info.district or '?'} / {info.city or '?'} / "
+               f"{info.province or '?'}")
+    for table, (_, attribute) in FACT_TABLES.items():
+        click.echo(f"  {table:<20} {len(getattr(doc, attribute)):>4} rows")
+    failed = [c for c in identity_checks(doc) if c["status"] == "fail"]
+    for check in failed:
+        click.echo(f"  warning: {check['check_name']}: expected {check['expected']}, "
+                   f"found {check['actual']} ({check['detail']})")
+    click.echo(f"  identities: {'all hold' if not failed else f'{len(failed)} do not hold'}")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@warehouse_option
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def ingest(paths: tuple[Path, ...], warehouse: Path, quiet: bool) -> None:
+    """Read, extract, validate and load documents (files or folders) into the warehouse's staging tables.
+
+    Files already loaded (same sha256) are skipped. Files that cannot be read or extracted go to
+    raw.quarantine with their reason; the rest of the batch still loads. Exit code 1 when any file was
+    quarantined.
+    """
+    from budget_etl.pipeline import ingest as run_ingest
+
+    summary = run_ingest(list(paths), warehouse, progress=not quiet)
+    click.echo(summary.describe())
+    sys.exit(summary.exit_code)
+
+
+@main.command()
+@warehouse_option
+def build(warehouse: Path) -> None:
+    """Run `dbt build` (models and tests) on the warehouse: staging views, facts, dimensions and marts."""
+    from budget_etl.transform import build as run_build
+
+    result = run_build(warehouse)
+    click.echo(result.describe())
+    sys.exit(0 if result.ok else 2)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@warehouse_option
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def run(paths: tuple[Path, ...], warehouse: Path, quiet: bool) -> None:
+    """Ingest + validate + build. Without PATHs, runs on the bundled sample in ingest/.
+
+    Exit code 0 when all went well, 1 when documents were quarantined, 2 when the dbt build failed.
+    """
+    from budget_etl.pipeline import ingest as run_ingest
+    from budget_etl.transform import build as run_build
+    from budget_etl.warehouse import fact_row_counts
+
+    sources = list(paths) or [bundled_sample()]
+    summary = run_ingest(sources, warehouse, progress=not quiet)
+    click.echo(summary.describe())
+    result = run_build(warehouse)
+    click.echo(result.describe())
+    if result.ok:
+        counts = fact_row_counts(warehouse)
+        click.echo("marts: " + ", ".join(f"{table} {n}" for table, n in counts.items()))
+        click.echo(f"warehouse: {warehouse} (query schema marts, e.g. select * from marts.mart_office_year)")
+    sys.exit(2 if not result.ok else summary.exit_code)
+
+
+@main.command()
+@warehouse_option
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("build/docs"),
+              show_default=True, help="Folder to write the docs site to.")
+def docs(warehouse: Path, out: Path) -> None:
+    """Write the dbt docs site (one self-contained HTML file, openable offline)."""
+    from budget_etl.transform import docs as write_docs
+
+    index = write_docs(warehouse, out)
+    click.echo(f"docs written: {index}")
+
+
+@main.command()
+@click.option("--offices", type=click.IntRange(1, 100000), default=8, show_default=True)
+@click.option("--years", default="2019-2023", show_default=True, help="A range like 2019-2023.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True)
+@click.option("--format", "fmt", type=click.Choice(["txt", "docx"]), default="txt", show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+def synth(offices: int, years: str, out: Path, fmt: str, seed: int) -> None:
+    """Write a synthetic corpus (fictional offices, marked as synthetic) with a gold JSON per document."""
+    from budget_etl.synth import generate_corpus
+
+    try:
+        first, last = (int(y) for y in years.split("-"))
+    except ValueError as exc:
+        raise click.BadParameter("expected a range like 2019-2023", param_hint="--years") from exc
+    manifest = generate_corpus(out, offices=offices, years=range(first, last + 1), fmt=fmt, seed=seed)
+    click.echo(f"wrote {offices} offices x {last - first + 1} years as {fmt} to {out} (manifest {manifest})")
+
+
+if __name__ == "__main__":
+    main()

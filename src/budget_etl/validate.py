@@ -1,0 +1,490 @@
+"""Validation of one document before it is loaded: pandera schemas per staging frame, then the document's
+own accounting identities. Every check gives rows for raw.validation_results, passes included.
+
+Frames are object-dtype and validated without coercion: pandera would round Decimals silently, so money is
+checked element-wise (a Decimal, at most ``scale`` places, within DECIMAL(precision, scale)).
+
+Severity is per row: a failed schema check is ``error``, a failed identity ``warning``, anything that did
+not fail is ``info``. Schema failures that make the typed load impossible (wrong type, missing value,
+missing column, a number that does not fit its column, no document identity) are ``blocking``: the
+pipeline quarantines the document with reason_code ``schema_violation`` instead of loading it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from functools import partial
+from itertools import pairwise
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera import extensions
+from pandera.typing import Series
+
+from budget_etl.facts import ExtractedDocument, Source
+from budget_etl.warehouse import fact_rows
+
+log = logging.getLogger(__name__)
+
+SHA256 = r"^[0-9a-f]{64}\Z"
+PROJECT_CODE = r"^[0-9]{3}-[0-9]{4}-[A-Z]{3}-[A-Z0-9]{4}\Z"  # 611-1501-YBN-7FFL; \Z: no trailing newline
+UNIT_CODE = r"^[0-9]{6}\Z"
+FIRST_FISCAL_YEAR = 1990
+LAST_FISCAL_YEAR = date.today().year + 2  # budgets are published for the coming year, at most
+WAN_YUAN_ROUNDING = Decimal(50)  # half of the 0.01 万元 a document in 万元 prints
+MAX_DIFFERENCE = Decimal(10) ** 16  # DECIMAL(18,2) bound for expected / actual / difference
+
+DOC_KINDS = ["budget", "final_accounts"]
+SOURCE_FORMATS = ["txt", "docx", "doc", "pdf"]
+CURRENCY_UNITS = ["元", "万元"]
+REVENUE_SOURCES = ["general_public_budget", "government_fund", "fiscal_special_account", "other"]
+EXPENDITURE_CLASSES = ["basic", "project"]
+EXPENDITURE_TYPES = ["personnel", "public_operating", "project"]
+THREE_PUBLIC_CATEGORIES = ["overseas_travel", "vehicle_purchase", "vehicle_operation", "official_reception"]
+SECTION_STATUSES = ["present", "declared_empty", "missing"]
+TARGET_OPERATORS = [">=", "<=", ">", "<", "="]
+SPEND_PLAN = ["spend_plan_pct_m03", "spend_plan_pct_m06", "spend_plan_pct_m10", "spend_plan_pct_m12"]
+
+
+# Element-wise type checks: these replace pandera's dtype checks on object columns.
+@extensions.register_check_method(check_type="element_wise")
+def is_text(value) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        value.encode("utf-8")  # lone surrogates (undecodable bytes) cannot be stored
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+@extensions.register_check_method(statistics=["bits"], check_type="element_wise")
+def is_int(value, *, bits: int) -> bool:
+    """An int (not a bool) that an INTEGER (32 bits) or BIGINT (64) column holds."""
+    limit = 2 ** (bits - 1)
+    return isinstance(value, int) and not isinstance(value, bool) and -limit <= value < limit
+
+
+@extensions.register_check_method(check_type="element_wise")
+def is_bool(value) -> bool:
+    return isinstance(value, bool)
+
+
+@extensions.register_check_method(check_type="element_wise")
+def is_date(value) -> bool:
+    return isinstance(value, date) and not isinstance(value, datetime)
+
+
+@extensions.register_check_method(statistics=["precision", "scale"], check_type="element_wise")
+def is_decimal(value, *, precision: int, scale: int) -> bool:
+    """A finite Decimal that DECIMAL(precision, scale) holds exactly."""
+    if not isinstance(value, Decimal) or not value.is_finite():
+        return False
+    if abs(value) >= Decimal(10) ** (precision - scale):
+        return False
+    shifted = value.scaleb(scale)
+    return shifted == shifted.to_integral_value()
+
+
+def _text(nullable: bool = False, **checks):
+    return pa.Field(nullable=nullable, is_text=(), **checks)
+
+
+def _int(nullable: bool = False, bits: int = 32, **checks):
+    return pa.Field(nullable=nullable, is_int={"bits": bits}, **checks)
+
+
+def _money(nullable: bool = False, signed: bool = False, precision: int = 18, scale: int = 2):
+    checks = {} if signed else {"ge": 0}
+    return pa.Field(nullable=nullable, is_decimal={"precision": precision, "scale": scale}, **checks)
+
+
+def _pct():
+    return pa.Field(nullable=True, is_decimal={"precision": 5, "scale": 2},
+                    in_range={"min_value": 0, "max_value": 100})
+
+
+class _Staging(pa.DataFrameModel):
+    document_id: Series[object] = _text(str_matches=SHA256)
+    src_line: Series[object] = _int(nullable=True, ge=1)
+    src_table: Series[object] = _int(nullable=True, ge=1)
+    src_row: Series[object] = _int(nullable=True, ge=1)
+    src_col: Series[object] = _int(nullable=True, ge=1)
+
+    class Config:
+        strict = True  # a column the staging table does not have is an error
+        coerce = False  # never: coercion rounds Decimals
+
+
+class DocumentsSchema(_Staging):
+    """raw.documents without batch_id and loaded_at, which the warehouse sets."""
+
+    sha256: Series[object] = _text(str_matches=SHA256)
+    source_path: Series[object] = _text()
+    file_name: Series[object] = _text()
+    size_bytes: Series[object] = _int(bits=64, ge=0)
+    encoding: Series[object] = _text()
+    source_format: Series[object] = _text(isin=SOURCE_FORMATS)
+    title: Series[object] = _text(str_length={"min_value": 1})
+    doc_kind: Series[object] = _text(isin=DOC_KINDS)
+    fiscal_year: Series[object] = _int(
+        in_range={"min_value": FIRST_FISCAL_YEAR, "max_value": LAST_FISCAL_YEAR}
+    )
+    office_name: Series[object] = _text(str_length={"min_value": 1})
+    unit_code: Series[object] = _text(nullable=True, str_matches=UNIT_CODE)
+    unit_full_name: Series[object] = _text(nullable=True)
+    district: Series[object] = _text(nullable=True)
+    city: Series[object] = _text(nullable=True)
+    province: Series[object] = _text(nullable=True)
+    currency_unit: Series[object] = _text(isin=CURRENCY_UNITS)
+    overall_goal_zh: Series[object] = _text(nullable=True)
+    new_assets_budgeted: Series[object] = pa.Field(nullable=True, is_bool=())
+    is_synthetic: Series[object] = pa.Field(is_bool=())
+    parser_version: Series[object] = _text()
+    normalized_text: Series[object] = _text()
+
+
+class SectionsSchema(_Staging):
+    section_key: Series[object] = _text(str_length={"min_value": 1})
+    title_zh: Series[object] = _text(nullable=True)
+    status: Series[object] = _text(isin=SECTION_STATUSES)
+    note_zh: Series[object] = _text(nullable=True)
+
+
+class StatedTotalsSchema(_Staging):
+    metric: Series[object] = _text(str_length={"min_value": 1})
+    label_zh: Series[object] = _text()
+    amount_yuan: Series[object] = _money()
+
+
+class RevenueSchema(_Staging):
+    revenue_source: Series[object] = _text(isin=REVENUE_SOURCES)
+    label_zh: Series[object] = _text()
+    amount_yuan: Series[object] = _money()
+
+
+class ExpenditureSchema(_Staging):
+    expenditure_class: Series[object] = _text(isin=EXPENDITURE_CLASSES)
+    expenditure_type: Series[object] = _text(isin=EXPENDITURE_TYPES)
+    label_zh: Series[object] = _text()
+    amount_yuan: Series[object] = _money()
+
+    @pa.dataframe_check
+    def project_class_iff_project_type(cls, df: pd.DataFrame) -> pd.Series:
+        return (df["expenditure_class"] == "project") == (df["expenditure_type"] == "project")
+
+
+class StatedChangesSchema(_Staging):
+    metric: Series[object] = _text(str_length={"min_value": 1})
+    change_yuan: Series[object] = _money(signed=True)
+    current_yuan: Series[object] = _money(nullable=True)
+    prior_year_yuan: Series[object] = _money(nullable=True)
+
+
+class OperatingExpensesSchema(_Staging):
+    item_no: Series[object] = _int(ge=1)
+    item_name_zh: Series[object] = _text()
+    amount_yuan: Series[object] = _money()
+
+
+class ThreePublicCostsSchema(_Staging):
+    category: Series[object] = _text(isin=THREE_PUBLIC_CATEGORIES)
+    category_zh: Series[object] = _text()
+    amount_yuan: Series[object] = _money()
+    change_yuan: Series[object] = _money(nullable=True, signed=True)
+    prior_year_yuan: Series[object] = _money(nullable=True)
+    change_reason_zh: Series[object] = _text(nullable=True)
+
+
+class DutiesSchema(_Staging):
+    duty_no: Series[object] = _int(ge=1)
+    duty_name_zh: Series[object] = _text()
+    responsibility_zh: Series[object] = _text(nullable=True)
+    duty_targets_zh: Series[object] = _text(nullable=True)
+    performance_goal_zh: Series[object] = _text(nullable=True)
+    performance_indicators_zh: Series[object] = _text(nullable=True)
+    performance_standard_zh: Series[object] = _text(nullable=True)
+    grade_excellent_pct: Series[object] = _pct()
+    grade_good_pct: Series[object] = _pct()
+    grade_fair_pct: Series[object] = _pct()
+    grade_poor_pct: Series[object] = _pct()
+
+
+class ProjectsSchema(_Staging):
+    project_no: Series[object] = _int(ge=1)
+    project_code: Series[object] = _text(str_matches=PROJECT_CODE)
+    project_name_zh: Series[object] = _text()
+    budget_yuan: Series[object] = _money(nullable=True)
+    fiscal_funds_yuan: Series[object] = _money(nullable=True)
+    other_funds_yuan: Series[object] = _money(nullable=True)
+    purpose_zh: Series[object] = _text(nullable=True)
+    spend_plan_pct_m03: Series[object] = _pct()
+    spend_plan_pct_m06: Series[object] = _pct()
+    spend_plan_pct_m10: Series[object] = _pct()
+    spend_plan_pct_m12: Series[object] = _pct()
+    goals_zh: Series[object] = _text(nullable=True)
+
+    @pa.dataframe_check
+    def spend_plan_cumulative_to_100(cls, df: pd.DataFrame) -> pd.Series:
+        """m03 <= m06 <= m10 <= m12 and m12 == 100, over the values that are there."""
+
+        def ok(row) -> bool:
+            plan = [row[c] for c in SPEND_PLAN if isinstance(row[c], Decimal)]  # types are checked apart
+            m12 = row["spend_plan_pct_m12"]
+            return all(a <= b for a, b in pairwise(plan)) and (not isinstance(m12, Decimal) or m12 == 100)
+
+        return pd.Series([ok(row) for _, row in df.iterrows()], index=df.index, dtype=bool)
+
+
+class ProjectIndicatorsSchema(_Staging):
+    project_code: Series[object] = _text(str_matches=PROJECT_CODE)
+    indicator_no: Series[object] = _int(ge=1)
+    level1_zh: Series[object] = _text()
+    level2_zh: Series[object] = _text()
+    level3_zh: Series[object] = _text()
+    description_zh: Series[object] = _text(nullable=True)
+    target_raw: Series[object] = _text(nullable=True)
+    target_operator: Series[object] = _text(nullable=True, isin=TARGET_OPERATORS)
+    target_value: Series[object] = pa.Field(nullable=True, is_decimal={"precision": 18, "scale": 4})
+    target_unit: Series[object] = _text(nullable=True)
+    basis_zh: Series[object] = _text(nullable=True)
+
+
+class ProcurementItemsSchema(_Staging):
+    item_no: Series[object] = _int(ge=1)
+    project_name_zh: Series[object] = _text(nullable=True)
+    item_name_zh: Series[object] = _text(nullable=True)
+    catalog_no: Series[object] = _text(nullable=True)
+    quantity: Series[object] = _money(nullable=True)
+    unit_zh: Series[object] = _text(nullable=True)
+    unit_price_yuan: Series[object] = _money(nullable=True)
+    amount_yuan: Series[object] = _money(nullable=True)
+
+
+class AssetsSchema(_Staging):
+    item_no: Series[object] = _int(ge=1)
+    asset_class_zh: Series[object] = _text()
+    unit_zh: Series[object] = _text(nullable=True)
+    quantity: Series[object] = _money(nullable=True)
+    value_yuan: Series[object] = _money(nullable=True)
+    as_of_date: Series[object] = pa.Field(nullable=True, is_date=())
+
+
+class GlossarySchema(_Staging):
+    term_no: Series[object] = _int(ge=1)
+    term_zh: Series[object] = _text()
+    definition_zh: Series[object] = _text()
+
+
+# Staging table -> its schema; the keys are raw.documents plus facts.FACT_TABLES.
+SCHEMAS: dict[str, type[pa.DataFrameModel]] = {
+    "documents": DocumentsSchema,
+    "sections": SectionsSchema,
+    "stated_totals": StatedTotalsSchema,
+    "revenue": RevenueSchema,
+    "expenditure": ExpenditureSchema,
+    "stated_changes": StatedChangesSchema,
+    "operating_expenses": OperatingExpensesSchema,
+    "three_public_costs": ThreePublicCostsSchema,
+    "duties": DutiesSchema,
+    "projects": ProjectsSchema,
+    "project_indicators": ProjectIndicatorsSchema,
+    "procurement_items": ProcurementItemsSchema,
+    "assets": AssetsSchema,
+    "glossary": GlossarySchema,
+}
+
+# Checks whose failure means the row cannot be typed into its staging table.
+_BLOCKING_CHECKS = ("is_", "not_nullable", "column_in_dataframe", "column_in_schema", "dtype")
+# A document without these cannot be placed in the warehouse at all.
+_IDENTITY_COLUMNS = {"doc_kind", "fiscal_year", "office_name"}
+
+
+@dataclass
+class Validation:
+    rows: list[dict]  # raw.validation_results rows
+    blocking: list[str]  # schema failures that make the typed load impossible
+
+    @property
+    def failures(self) -> int:
+        return sum(r["status"] == "fail" for r in self.rows)
+
+    def reason(self, limit: int = 5) -> str:
+        """The blocking failures as one quarantine reason."""
+        more = len(self.blocking) - limit
+        return "; ".join(self.blocking[:limit]) + (f"; and {more} more" if more > 0 else "")
+
+
+def validate_document(facts: ExtractedDocument, document: dict) -> Validation:
+    """Schema checks of every staging frame, then (if the frames are typed) the accounting identities."""
+    document_id = document["document_id"]
+    frames = {"documents": [document], **fact_rows(facts, document_id)}
+    rows: list[dict] = []
+    blocking: list[str] = []
+    for table, model in SCHEMAS.items():
+        table_rows, table_blocking = _schema_rows(document_id, table, model, frames[table])
+        rows += table_rows
+        blocking += table_blocking
+    if not blocking:  # identities need typed values
+        rows += identity_checks(facts, document_id)
+    return Validation(rows, blocking)
+
+
+def _row(document_id, check_name, check_kind, severity, status, *, expected=None, actual=None,
+         difference=None, detail=None, src: Source | None = None) -> dict:
+    src = src or Source()
+    return {
+        "document_id": document_id, "check_name": check_name, "check_kind": check_kind, "severity": severity,
+        "status": status, "expected": expected, "actual": actual, "difference": difference, "detail": detail,
+        "src_line": src.line, "src_table": src.table, "src_row": src.row, "src_col": src.col,
+    }
+
+
+def _schema_rows(document_id: str, table: str, model, records: list[dict]) -> tuple[list[dict], list[str]]:
+    columns = list(records[0]) if records else list(model.to_schema().columns)
+    frame = pd.DataFrame(records, columns=columns, dtype=object)
+    check_name = f"schema.{table}"
+    try:
+        model.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as err:
+        failures = err.failure_cases
+    else:
+        return [_row(document_id, check_name, "schema", "info", "pass", detail=f"{len(frame)} rows")], []
+
+    rows, blocking, seen = [], [], set()
+    for case in failures.itertuples(index=False):
+        index = None if pd.isna(case.index) else int(case.index)
+        if case.schema_context != "DataFrameSchema":  # a column check: the failing value
+            detail = f"{table}.{case.column}={case.failure_case!r} fails {case.check}"
+        elif index is None:  # a missing or unexpected column: failure_case is its name
+            detail = f"{table}.{case.failure_case} fails {case.check}"
+        elif (case.check, index) in seen:  # a row-wise check reports every column of the row: keep one
+            continue
+        else:
+            seen.add((case.check, index))
+            detail = f"{table} fails {case.check}"
+        if index is not None:
+            detail += f" (row {index + 1})"
+        src = None
+        if index is not None and "src_line" in frame:
+            r = frame.loc[index]
+            src = Source(r["src_line"], r["src_table"], r["src_row"], r["src_col"])
+        rows.append(_row(document_id, check_name, "schema", "error", "fail", detail=detail, src=src))
+        if str(case.check).startswith(_BLOCKING_CHECKS) or (
+            table == "documents" and case.column in _IDENTITY_COLUMNS
+        ):
+            blocking.append(detail)
+    return rows, blocking
+
+
+# ---- accounting identities -------------------------------------------------------------------------
+
+
+def identity_checks(facts: ExtractedDocument, document_id: str = "") -> list[dict]:
+    """One row per identity (one per project for project funding), in exact Decimal arithmetic.
+
+    ``expected`` is what the document states (with its Source), ``actual`` the sum of the parts. Documents
+    in 元 must add up to the fen; documents in 万元 print every figure rounded to 0.01 万元, so there the
+    sum may differ by half of that (50 yuan) per part and for the total, as in the dbt identity tests.
+    """
+    compare = partial(_compare, document_id, wan_yuan=facts.info.currency_unit == "万元")
+    stated = {t.metric: t for t in facts.stated_totals}
+    lines = facts.expenditure
+    personnel = [e.amount_yuan for e in lines if e.expenditure_type == "personnel"]
+    operating = [e.amount_yuan for e in lines if e.expenditure_type == "public_operating"]
+    project_lines = [e for e in lines if e.expenditure_type == "project"]
+    project = [e.amount_yuan for e in project_lines]
+    # basic: the stated basic_total, else the basic expenditure lines
+    basic_total = stated.get("basic_total")
+    basic = basic_total.amount_yuan if basic_total else _sum_or_none(personnel + operating)
+    items = facts.three_public_costs
+    change = next((c for c in facts.stated_changes if c.metric == "three_public_total"), None)
+
+    def vs_total(metric: str, parts: list, what: str, missing_part: str | None) -> dict:
+        total = stated.get(metric)
+        return compare(
+            f"identity.{metric}", total.amount_yuan if total else None, parts, what=what,
+            absent=f"no stated {metric}" if total is None else missing_part, src=total.src if total else None,
+        )
+
+    rows = [
+        vs_total("revenue_total", [r.amount_yuan for r in facts.revenue], "sum of revenue lines",
+                 None if facts.revenue else "no revenue lines"),
+        vs_total("expenditure_total", [basic, *project], "basic_total + project expenditure",
+                 "no basic expenditure" if basic is None
+                 else None if project else "no project expenditure line"),
+        vs_total("basic_total", personnel + operating, "personnel + public_operating expenditure",
+                 None if personnel and operating else "no personnel or no public_operating line"),
+        vs_total("operating_expense_total", [o.amount_yuan for o in facts.operating_expenses],
+                 "sum of operating expense items",
+                 None if facts.operating_expenses else "no operating expense items"),
+        vs_total("three_public_total", [c.amount_yuan for c in items], "sum of 三公 items",
+                 None if items else "no 三公 items"),
+        compare(
+            "identity.three_public_change", change.change_yuan if change else None,
+            [c.change_yuan for c in items], what="sum of 三公 item changes",
+            absent="no stated three_public_total change" if change is None
+            else None if items else "no 三公 items",
+            src=change.src if change else None,
+        ),
+        compare(
+            "identity.project_expenditure", _sum_or_none(project),
+            [p.budget_yuan for p in facts.projects], what="project expenditure vs sum of project budgets",
+            absent="no project expenditure line" if not project_lines
+            else None if facts.projects else "no projects",
+            src=project_lines[0].src if project_lines else None,
+        ),
+    ]
+    for p in facts.projects:
+        # an empty other-funds cell counts as 0 here only; the stored value stays None
+        rows.append(compare(
+            "identity.project_funding", p.budget_yuan,
+            [p.fiscal_funds_yuan, p.other_funds_yuan or Decimal(0)],
+            what=f"project {p.project_code}: budget vs fiscal + other funds", src=p.src,
+            absent=None if p.budget_yuan is not None else "no budget",
+        ))
+    if not facts.projects:
+        rows.append(compare("identity.project_funding", None, [], what="budget vs fiscal + other funds",
+                            absent="no projects"))
+    rows.append(vs_total("asset_total", [a.value_yuan for a in facts.assets], "sum of asset values",
+                         None if facts.assets else "no asset items"))
+    return rows
+
+
+def _sum_or_none(values: list[Decimal | None]) -> Decimal | None:
+    known = [v for v in values if v is not None]
+    return sum(known, Decimal(0)) if known else None
+
+
+def _compare(document_id, name, expected, parts, *, what, absent=None, src=None, wan_yuan=False) -> dict:
+    """Compare a stated total with the sum of its parts. A part that is None is an empty cell: it is left
+    out of the sum, and if the rest does not add up the result is insufficient_data rather than fail."""
+    actual = _sum_or_none(parts)
+    empty = sum(p is None for p in parts)
+    tolerance = WAN_YUAN_ROUNDING * (len(parts) + 1) if wan_yuan else Decimal(0)
+    if absent:
+        status, detail = "not_applicable", f"{what}: {absent}"
+    elif actual is None:
+        status, detail = "insufficient_data", f"{what}: every part is empty"
+    elif actual == expected:
+        status, detail = "pass", what
+    elif abs(actual - expected) <= tolerance:
+        status, detail = "pass", f"{what}, within {tolerance} yuan of 万元 rounding"
+    elif empty:
+        status, detail = "insufficient_data", f"{what}: {empty} of {len(parts)} parts empty"
+    else:
+        status, detail = "fail", what
+    # keep numbers that do not fit DECIMAL(18,2) out of the row rather than failing the load
+    expected, actual = (v if v is not None and abs(v) < MAX_DIFFERENCE else None for v in (expected, actual))
+    difference = actual - expected if actual is not None and expected is not None else None
+    if difference is not None and abs(difference) >= MAX_DIFFERENCE:
+        difference = None
+    if status == "fail":
+        log.warning("%s fails for document %s: %s; expected %s, actual %s, difference %s",
+                    name, document_id[:12], what, expected, actual, difference)
+    severity = "warning" if status == "fail" else "info"
+    return _row(document_id, name, "identity", severity, status, expected=expected, actual=actual,
+                difference=difference, detail=detail, src=src)

@@ -1,0 +1,221 @@
+"""The DuckDB warehouse: schema ``raw`` from staging.sql, loaded in bulk, one transaction per batch.
+
+Every table of a batch is built as one pyarrow Table (Decimals go into decimal128 exactly) and inserted with
+``insert ... by name select * from`` it: no row-by-row inserts, no values pasted into SQL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from budget_etl import PARSER_VERSION
+from budget_etl.facts import FACT_TABLES, ExtractedDocument, flat_record
+from budget_etl.readers.blocks import ReadDocument
+
+_ARROW_TYPES = {
+    "VARCHAR": pa.string(),
+    "INTEGER": pa.int32(),
+    "BIGINT": pa.int64(),
+    "BOOLEAN": pa.bool_(),
+    "DATE": pa.date32(),
+    "TIMESTAMP": pa.timestamp("us"),
+}
+
+
+@dataclass
+class StagedDocument:
+    """One document ready to load: its raw.documents row, its facts and its validation rows."""
+
+    document: dict  # raw.documents row; batch_id and loaded_at are set by load_batch
+    facts: ExtractedDocument
+    validation: list[dict] = field(default_factory=list)
+
+    @property
+    def document_id(self) -> str:
+        return self.document["document_id"]
+
+
+@dataclass
+class QuarantineEntry:
+    """A file that could not be loaded, with a specific reason."""
+
+    source_path: str
+    reason_code: str
+    reason: str
+    sha256: str | None = None
+    size_bytes: int | None = None
+
+
+@dataclass
+class BatchResult:
+    batch_id: str
+    loaded: list[str]  # document ids inserted
+    unchanged: list[str]  # document ids already in the warehouse (or twice in the batch)
+    quarantined: int  # quarantine rows inserted (repeats of a known bad file are not)
+    warnings: int  # failed validation checks of the loaded documents
+
+
+def now() -> datetime:
+    """UTC without tzinfo: the staging columns are plain TIMESTAMP."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def new_batch_id() -> str:
+    return f"{now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def connect(path: str | Path) -> duckdb.DuckDBPyConnection:
+    """Open (or create) the warehouse file and make sure the staging tables exist."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    con.execute(resources.files("budget_etl").joinpath("staging.sql").read_text(encoding="utf-8"))
+    return con
+
+
+def fact_row_counts(path: str | Path, schema: str = "marts") -> dict[str, int]:
+    """Rows of every table in a schema of the warehouse (for the CLI's closing summary)."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        tables = [r[0] for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = ? order by table_name",
+            [schema]).fetchall()]
+        # names come from the catalog, quoted as identifiers
+        return {t: con.execute(f'select count(*) from "{schema}"."{t}"').fetchall()[0][0] for t in tables}
+
+
+def document_row(facts: ExtractedDocument, read_doc: ReadDocument, *, data: bytes, source_path: str) -> dict:
+    """The raw.documents row of a document, without batch_id and loaded_at."""
+    sha = sha256_hex(data)
+    return {
+        "document_id": sha,
+        "sha256": sha,
+        "source_path": str(source_path),
+        "file_name": Path(source_path).name,
+        "size_bytes": len(data),
+        "encoding": read_doc.encoding,
+        "source_format": read_doc.source_format,
+        **flat_record(facts.info),
+        "parser_version": PARSER_VERSION,
+        "normalized_text": read_doc.text,
+    }
+
+
+def fact_rows(facts: ExtractedDocument, document_id: str) -> dict[str, list[dict]]:
+    """Staging rows of every fact table for one document."""
+    return {
+        table: [{"document_id": document_id, **flat_record(r)} for r in getattr(facts, attr)]
+        for table, (_cls, attr) in FACT_TABLES.items()
+    }
+
+
+def loaded_ids(con: duckdb.DuckDBPyConnection, ids: list[str]) -> set[str]:
+    """Those of ``ids`` that are already in raw.documents."""
+    if not ids:
+        return set()
+    rows = con.execute(
+        "select document_id from raw.documents where document_id in (select unnest(?::varchar[]))", [ids]
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def raw_schemas(con: duckdb.DuckDBPyConnection) -> dict[str, pa.Schema]:
+    """Arrow schema of every raw table, read from DuckDB so that staging.sql stays the one definition."""
+    columns: dict[str, list[pa.Field]] = {}
+    for table, column, duck_type in con.execute(
+        "select table_name, column_name, data_type from information_schema.columns "
+        "where table_schema = 'raw' order by table_name, ordinal_position"
+    ).fetchall():
+        decimal = re.fullmatch(r"DECIMAL\((\d+),(\d+)\)", duck_type)
+        arrow_type = pa.decimal128(int(decimal[1]), int(decimal[2])) if decimal else _ARROW_TYPES[duck_type]
+        columns.setdefault(table, []).append(pa.field(column, arrow_type))
+    return {table: pa.schema(fields) for table, fields in columns.items()}
+
+
+def _count(con, table: str) -> int:
+    # fetchall, not fetchone: DuckDB 2 refuses register() while a result is only partly fetched
+    return con.execute(f"select count(*) from raw.{table}").fetchall()[0][0]
+
+
+def _insert(con, schemas: dict[str, pa.Schema], table: str, rows: list[dict], where: str = "") -> None:
+    if not rows:
+        return
+    schema = schemas[table]
+    unknown = set().union(*rows) - set(schema.names)
+    if unknown:  # from_pylist would drop them silently
+        raise ValueError(f"raw.{table} has no column(s) {sorted(unknown)}")
+    con.register("_batch", pa.Table.from_pylist(rows, schema=schema))
+    try:
+        con.execute(f"insert into raw.{table} by name select * from _batch b {where}")
+    finally:
+        con.unregister("_batch")
+
+
+def load_batch(
+    con: duckdb.DuckDBPyConnection,
+    documents: Sequence[StagedDocument],
+    quarantine: Sequence[QuarantineEntry] = (),
+    *,
+    batch_id: str | None = None,
+    started_at: datetime | None = None,
+    files_seen: int | None = None,
+    skipped: int = 0,
+) -> BatchResult:
+    """Load a batch in one transaction; documents already in the warehouse are skipped.
+
+    ``skipped`` counts files the caller already found loaded (by sha256) before parsing them; they go into
+    raw.load_batches.documents_unchanged together with the ones skipped here.
+    """
+    batch_id = batch_id or new_batch_id()
+    started_at = started_at or now()
+    schemas = raw_schemas(con)
+    con.begin()
+    try:
+        known = loaded_ids(con, [d.document_id for d in documents])
+        new, unchanged = [], []
+        for doc in documents:
+            (unchanged if doc.document_id in known else new).append(doc)
+            known.add(doc.document_id)
+        loaded_at = now()
+        _insert(con, schemas, "documents",
+                [{**d.document, "batch_id": batch_id, "loaded_at": loaded_at} for d in new])
+        rows = [fact_rows(d.facts, d.document_id) for d in new]
+        for table in FACT_TABLES:
+            _insert(con, schemas, table, [row for doc_rows in rows for row in doc_rows[table]])
+        _insert(con, schemas, "validation_results", [row for d in new for row in d.validation])
+
+        # One row per (source_path, sha256, reason_code), however often the same bad file is ingested.
+        entries = {(q.source_path, q.sha256, q.reason_code): q for q in quarantine}
+        before = _count(con, "quarantine")
+        _insert(con, schemas, "quarantine",
+                [{**vars(q), "batch_id": batch_id, "quarantined_at": loaded_at} for q in entries.values()],
+                where="where not exists (select 1 from raw.quarantine q where q.source_path = b.source_path "
+                "and q.sha256 is not distinct from b.sha256 and q.reason_code = b.reason_code)")
+        quarantined = _count(con, "quarantine") - before
+
+        warnings = sum(row["status"] == "fail" for d in new for row in d.validation)
+        _insert(con, schemas, "load_batches", [{
+            "batch_id": batch_id, "started_at": started_at, "finished_at": now(),
+            "files_seen": files_seen if files_seen is not None else len(documents) + len(quarantine),
+            "documents_loaded": len(new), "documents_unchanged": skipped + len(unchanged),
+            "documents_quarantined": len(entries), "warnings": warnings,
+        }])
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    return BatchResult(batch_id, [d.document_id for d in new], [d.document_id for d in unchanged],
+                       quarantined, warnings)
