@@ -32,7 +32,7 @@ def test_gold_document_passes_every_check(gold_doc):
     result = _run(gold_doc)
     assert result.blocking == []
     assert {r["status"] for r in result.rows} == {"pass"}
-    assert {r["severity"] for r in result.rows} == {"info"}
+    assert {(r["check_kind"], r["severity"]) for r in result.rows} == {("schema", "error"), ("identity", "warning")}
     # 14 frames + 7 identities + one funding row per project (9) + assets
     assert len(result.rows) == 14 + 7 + 9 + 1
     assert _only(result, "schema.operating_expenses")["detail"] == "18 rows"
@@ -83,7 +83,7 @@ def test_empty_part_gives_insufficient_data_and_absent_total_not_applicable(gold
     result = _run(gold_doc)
 
     change = _only(result, "identity.three_public_change")
-    assert change["status"] == "insufficient_data" and change["severity"] == "info"
+    assert change["status"] == "insufficient_data" and change["severity"] == "warning"
     assert (change["expected"], change["actual"]) == (Decimal("-958.50"), Decimal("-1000"))
     assert "1 of 4 parts empty" in change["detail"]
 

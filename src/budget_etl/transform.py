@@ -102,6 +102,7 @@ def _invoke(command: Sequence[str], warehouse_path: str | Path):
         "--profiles-dir", str(project),
         "--target-path", str(project / "target"),
         "--log-path", str(project / "logs"),
+        "--quiet",  # dbt's own log goes to logs/dbt.log; the caller prints a summary
     ]
     with _environment(**{WAREHOUSE_ENV: str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}):
         try:

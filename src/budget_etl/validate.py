@@ -352,7 +352,7 @@ def _schema_rows(document_id: str, table: str, model, records: list[dict]) -> tu
     except pa.errors.SchemaErrors as err:
         failures = err.failure_cases
     else:
-        return [_row(document_id, check_name, "schema", "info", "pass", detail=f"{len(frame)} rows")], []
+        return [_row(document_id, check_name, "schema", "error", "pass", detail=f"{len(frame)} rows")], []
 
     rows, blocking, seen = [], [], set()
     for case in failures.itertuples(index=False):
@@ -485,6 +485,7 @@ def _compare(document_id, name, expected, parts, *, what, absent=None, src=None,
     if status == "fail":
         log.warning("%s fails for document %s: %s; expected %s, actual %s, difference %s",
                     name, document_id[:12], what, expected, actual, difference)
-    severity = "warning" if status == "fail" else "info"
-    return _row(document_id, name, "identity", severity, status, expected=expected, actual=actual,
+    # Severity belongs to the check, not its outcome: an identity that fails is a warning (official
+    # documents contain slips), so analysts filter on status and see what a failure would mean.
+    return _row(document_id, name, "identity", "warning", status, expected=expected, actual=actual,
                 difference=difference, detail=detail, src=src)
