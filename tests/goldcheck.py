@@ -185,6 +185,45 @@ def gold_differences(doc: ExtractedDocument, gold: dict) -> list[str]:
     }
     check("duty_grading_thresholds_pct", thresholds, expected)
     check("glossary_terms", len(doc.glossary), gold["glossary_terms"])
+    diffs += _generated_gold_differences(doc, gold)
+    return diffs
+
+
+def _generated_gold_differences(doc: ExtractedDocument, gold: dict) -> list[str]:
+    """Keys only the generated gold files have (budget_etl.synth); each is checked when present."""
+    diffs: list[str] = []
+
+    def check(what: str, got, expected) -> None:
+        if got != expected:
+            diffs.append(f"{what}: got {got!r}, expected {expected!r}")
+
+    if "is_synthetic" in gold:
+        check("is_synthetic", doc.info.is_synthetic, gold["is_synthetic"])
+    if "overall_goal" in gold:
+        check("overall_goal", doc.info.overall_goal_zh, gold["overall_goal"])
+    rows = {}
+    for ind in doc.project_indicators:
+        rows.setdefault(ind.project_code, []).append(
+            (ind.level1_zh, ind.level2_zh, ind.level3_zh, ind.description_zh, ind.target_raw,
+             ind.target_operator, ind.target_value, ind.target_unit, ind.basis_zh))
+    for got, want in zip(doc.projects, gold["projects"], strict=False):
+        where = f"project {want['code']}"
+        if "purpose" in want:
+            check(f"{where}.purpose", got.purpose_zh, want["purpose"])
+        if "goals" in want:
+            check(f"{where}.goals", got.goals_zh, want["goals"])
+        if "indicators" in want:
+            check(f"{where}.indicators", rows.get(got.project_code), [
+                (i["level1"], i["level2"], i["level3"], i["description"], i["target_raw"],
+                 i["target_operator"], _dec(i["target_value"]), i["target_unit"], i["basis"])
+                for i in want["indicators"]])
+    items = gold["government_procurement"].get("items")
+    if items is not None:
+        check("procurement.items",
+              [(p.project_name_zh, p.item_name_zh, p.catalog_no, p.unit_zh, p.quantity, p.unit_price_yuan,
+                p.amount_yuan) for p in doc.procurement_items],
+              [(i["project_name"], i["item_name"], i["catalog_no"], i["unit"], _dec(i["quantity"]),
+                _dec(i["unit_price"]), _dec(i["amount"])) for i in items])
     return diffs
 
 

@@ -17,6 +17,7 @@ from budget_etl.readers import read_bytes
 from budget_etl.readers.blocks import Paragraph, UnreadableDocument
 from budget_etl.readers.docx import OLE2_MAGIC, read_doc_bytes, read_docx_bytes
 from budget_etl.readers.text import read_text_bytes
+
 from goldcheck import assert_matches_gold
 
 DOCX = Path(__file__).parent / "data" / "xiguan_2020_budget.docx"

@@ -9,6 +9,7 @@ import pytest
 
 from budget_etl.extract import extract
 from budget_etl.readers import read_bytes
+
 from conftest import GOLD, SEED, SHARED
 from goldcheck import assert_matches_gold, gold_differences
 

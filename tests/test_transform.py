@@ -17,6 +17,7 @@ import pytest
 from budget_etl.paths import dbt_project_dir
 from budget_etl.pipeline import ingest
 from budget_etl.transform import build, docs
+
 from conftest import SEED
 
 pytestmark = pytest.mark.slow
