@@ -25,7 +25,21 @@ CITIES: dict[str, list[tuple[str, str]]] = {
     "翮暄市": [("珣箬区", "621"), ("瑗芃区", "622")],
     "蓁曦市": [("琯瑢区", "631"), ("璠晞区", "632"), ("筠翾区", "633")],
 }
-DISTRICTS: list[tuple[str, str, str]] = [(city, d, code) for city, ds in CITIES.items() for d, code in ds]
+# (city, district, code) in the order districts are filled: the first ones span two cities with two
+# districts in one, so that even a small corpus has district and city peer groups of several offices.
+DISTRICTS: list[tuple[str, str, str]] = sorted(
+    ((city, d, code) for city, ds in CITIES.items() for d, code in ds),
+    key=lambda x: ["琰骞区", "昶蕤区", "珣箬区", "琯瑢区", "璆燊区", "瑗芃区", "璠晞区", "筠翾区"].index(x[1]),
+)
+
+
+def district_of(i: int) -> tuple[str, str, str]:
+    """The district of the i-th office (0-based), independent of the corpus size: the first 27 offices
+    fill the districts three by three (so a small corpus has peers), later ones go round-robin."""
+    if i < 27:
+        block, within = divmod(i, 9)
+        return DISTRICTS[(block * 3 + within % 3) % len(DISTRICTS)]
+    return DISTRICTS[i % len(DISTRICTS)]
 
 # Characters for street names: disjoint from the characters of the province, cities and districts above.
 STREET_CHARS = "樾棽楸榉槭桤榧荇蒨蘋蓼芷蘩萱珩玥琮瑀琇瑄琬珞珏琚瑾璨璎琛珮湉澴溦濯沄"
@@ -59,15 +73,17 @@ class Office:
 
 
 def make_offices(count: int, seed: int) -> list[Office]:
-    """``count`` offices spread round-robin over the districts; unique names and unit codes."""
+    """``count`` offices over the districts (see district_of); unique names and unit codes. Office i is the
+    same whatever ``count`` is, so a larger corpus extends a smaller one."""
     if count > MAX_OFFICES_PER_DISTRICT * len(DISTRICTS):
         raise ValueError(f"at most {MAX_OFFICES_PER_DISTRICT * len(DISTRICTS)} offices")
+    seen: dict[str, int] = {}
     pairs = [a + b for a in STREET_CHARS for b in STREET_CHARS if a != b]
     shuffled = {}
     offices = []
     for i in range(count):
-        city, district, code = DISTRICTS[i % len(DISTRICTS)]
-        local = i // len(DISTRICTS)
+        city, district, code = district_of(i)
+        local = seen[district] = seen.get(district, -1) + 1
         if district not in shuffled:
             shuffled[district] = random.Random(f"{seed}:streets:{district}").sample(pairs, len(pairs))
         offices.append(Office(key=f"o{i + 1:04d}", street=shuffled[district][local], district=district,
