@@ -239,3 +239,14 @@ def test_text_that_cannot_be_stored_as_utf8_blocks(gold_doc):
     result = _run(gold_doc)
     assert len(result.blocking) == 1
     assert result.blocking[0].startswith("glossary.term_zh=") and result.blocking[0].endswith("fails is_text")
+
+
+def test_known_parts_exceeding_the_total_fail_despite_empty_cells(gold_doc):
+    """Two asset classes are empty; the others already sum to more than the stated total: a slip."""
+    asset_total = next(t for t in gold_doc.stated_totals if t.metric == "asset_total")
+    asset_total.amount_yuan = Decimal("671148.19")
+    row = _only(_run(gold_doc), "identity.asset_total")
+    assert (row["status"], row["expected"], row["actual"], row["difference"]) == (
+        "fail", Decimal("671148.19"), Decimal("671148.20"), Decimal("0.01"))
+    asset_total.amount_yuan = Decimal("671148.21")  # short of the total: the empty classes may hold it
+    assert _only(_run(gold_doc), "identity.asset_total")["status"] == "insufficient_data"

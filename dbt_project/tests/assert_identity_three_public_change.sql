@@ -20,4 +20,4 @@ parts as (
     group by document_id
 )
 
-{{ identity_failures('stated', 'parts') }}
+{{ identity_failures('stated', 'parts', signed_parts=true) }}

@@ -25,7 +25,9 @@ windowed as (
         count(*) over peers as peer_count,
         rank() over (peers order by amount_yuan desc) as rank_in_peer,
         sum(amount_yuan) over peers as peer_total_yuan,
-        median(amount_yuan) over peers as peer_median_yuan
+        -- one more decimal place, so the midpoint of an even group is exact (DuckDB's median keeps the
+        -- input's scale and would drop the half fen); rounded half-up to the fen below
+        median(cast(amount_yuan as decimal(18, 3))) over peers as peer_median_exact
     from peer_members
     window peers as (partition by peer_group_type, peer_group, fiscal_year, doc_kind, metric)
 ),
@@ -41,8 +43,8 @@ final as (
         cast(peer_count as integer) as peer_count,
         cast(rank_in_peer as integer) as rank_in_peer,
         cast(round(amount_yuan / nullif(peer_total_yuan, 0), 6) as decimal(12, 6)) as share_of_peer_total,
-        cast(peer_median_yuan as decimal(18, 2)) as peer_median_yuan,
-        cast(round(amount_yuan / nullif(peer_median_yuan, 0), 4) as decimal(18, 4)) as ratio_to_peer_median,
+        cast(round(peer_median_exact, 2) as decimal(18, 2)) as peer_median_yuan,
+        cast(round(amount_yuan / nullif(peer_median_exact, 0), 4) as decimal(18, 4)) as ratio_to_peer_median,
         doc_kind,
         document_id,
         cast(peer_total_yuan as decimal(18, 2)) as peer_total_yuan

@@ -428,7 +428,7 @@ def identity_checks(facts: ExtractedDocument, document_id: str = "") -> list[dic
             [c.change_yuan for c in items], what="sum of 三公 item changes",
             absent="no stated three_public_total change" if change is None
             else None if items else "no 三公 items",
-            src=change.src if change else None,
+            src=change.src if change else None, signed_parts=True,
         ),
         compare(
             "identity.project_expenditure", _sum_or_none(project),
@@ -459,9 +459,12 @@ def _sum_or_none(values: list[Decimal | None]) -> Decimal | None:
     return sum(known, Decimal(0)) if known else None
 
 
-def _compare(document_id, name, expected, parts, *, what, absent=None, src=None, wan_yuan=False) -> dict:
+def _compare(document_id, name, expected, parts, *, what, absent=None, src=None, wan_yuan=False,
+             signed_parts=False) -> dict:
     """Compare a stated total with the sum of its parts. A part that is None is an empty cell: it is left
-    out of the sum, and if the rest does not add up the result is insufficient_data rather than fail."""
+    out of the sum, and if the rest falls short the result is insufficient_data rather than fail (the empty
+    cells may hold the difference). Amounts are never negative, so known parts that already exceed the
+    total fail whatever the empty cells hold; ``signed_parts`` (changes) turns that inference off."""
     actual = _sum_or_none(parts)
     empty = sum(p is None for p in parts)
     tolerance = WAN_YUAN_ROUNDING * (len(parts) + 1) if wan_yuan else Decimal(0)
@@ -473,8 +476,10 @@ def _compare(document_id, name, expected, parts, *, what, absent=None, src=None,
         status, detail = "pass", what
     elif abs(actual - expected) <= tolerance:
         status, detail = "pass", f"{what}, within {tolerance} yuan of 万元 rounding"
-    elif empty:
+    elif empty and (signed_parts or actual < expected):
         status, detail = "insufficient_data", f"{what}: {empty} of {len(parts)} parts empty"
+    elif empty:
+        status, detail = "fail", f"{what}: the known parts alone exceed the total ({empty} empty)"
     else:
         status, detail = "fail", what
     # keep numbers that do not fit DECIMAL(18,2) out of the row rather than failing the load
