@@ -46,7 +46,7 @@ class DocumentInfo:
     district: str | None
     city: str | None
     province: str | None
-    currency_unit: str  # the unit amounts are stated in: 元 or 万元 (stored values are always yuan)
+    currency_unit: str  # the unit amounts are stated in: 元, or 万元 if any is (stored values are always yuan)
     overall_goal_zh: str | None
     new_assets_budgeted: bool | None
     is_synthetic: bool
@@ -65,7 +65,9 @@ class StatedTotal:
 
 @dataclass
 class RevenueLine:
-    revenue_source: str  # general_public_budget | government_fund | fiscal_special_account | other
+    # general_public_budget | government_fund | fiscal_special_account | other
+    # | public_institution_income (事业收入) | higher_level_subsidy (上级补助收入) | prior_year_carryover (上年结转)
+    revenue_source: str
     label_zh: str
     amount_yuan: Decimal
     src: Source
@@ -84,7 +86,9 @@ class ExpenditureLine:
 class StatedChange:
     """A change on last year as the document states it; positive is an increase."""
 
-    metric: str  # expenditure_total | basic | project | three_public_total
+    # expenditure_total | basic | project | three_public_total | vehicle_purchase_and_operation (the combined
+    # 公务用车购置及运行费 when the document also gives its parts, which are the 三公 rows)
+    metric: str
     change_yuan: Decimal
     current_yuan: Decimal | None
     prior_year_yuan: Decimal | None  # derived: current minus change
@@ -105,7 +109,9 @@ class OperatingExpense:
 class ThreePublicCost:
     """One of the "三公" items: amount, stated change on last year and its reason."""
 
-    category: str  # overseas_travel | vehicle_purchase | vehicle_operation | official_reception
+    # overseas_travel | vehicle_purchase | vehicle_operation | official_reception
+    # | vehicle_purchase_and_operation (公务用车购置及运行费 stated as one item, its parts not given)
+    category: str
     category_zh: str
     amount_yuan: Decimal
     change_yuan: Decimal | None
@@ -205,7 +211,9 @@ class GlossaryTerm:
 class Section:
     """Whether a section is in the document, so that a missing table is never read as zeros."""
 
-    section_key: str  # duties, revenue, expenditure, operating_expense, three_public, performance, ...
+    # duties, overview, operating_expense, three_public, performance, projects (the project tables),
+    # procurement, assets, glossary
+    section_key: str
     title_zh: str | None
     status: str  # present | declared_empty | missing
     note_zh: str | None

@@ -38,9 +38,17 @@ def yuan(number: str, unit: str | None = "元") -> Decimal:
     return to_decimal(number) * UNIT_SCALE[unit]
 
 
+# A dash or slash in a cell marks "nothing here": read as blank (None), not as zero.
+_BLANK_MARKS = {"", "-", "—", "——", "－", "/"}
+
+
+def _is_blank(text: str) -> bool:
+    return text.strip() in _BLANK_MARKS
+
+
 def cell_amount(text: str, table_unit: str = "元") -> Decimal | None:
     """A table cell's amount in yuan; None for a blank cell; the cell's own unit wins over the table's."""
-    if not text.strip():
+    if _is_blank(text):
         return None
     match = _NUMBER_RE.match(text)
     if not match:
@@ -50,7 +58,7 @@ def cell_amount(text: str, table_unit: str = "元") -> Decimal | None:
 
 def cell_number(text: str) -> Decimal | None:
     """A plain number in a cell (a percentage, a quantity); None for a blank cell."""
-    if not text.strip():
+    if _is_blank(text):
         return None
     match = _NUMBER_RE.match(text)
     if not match:
@@ -58,7 +66,7 @@ def cell_number(text: str) -> Decimal | None:
     return to_decimal(match["number"])
 
 
-# Performance targets: "≥95百分比", "≤100万元", "=1次", "100%", "不低于90%", "逐步提高" (qualitative).
+# Performance targets: "≥95百分比", "≤100万元", "=1次", "100%", "不低于90%", "95%以上", "逐步提高" (qualitative).
 _OPERATORS = [
     ("≥", ">="),
     ("≧", ">="),
@@ -82,7 +90,10 @@ _OPERATORS = [
     ("=", "="),
     ("等于", "="),
 ]
-_TARGET_RE = re.compile(r"^(?P<op>\D*?)\s*(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>.*?)\s*$")
+_TARGET_RE = re.compile(
+    r"^(?P<op>\D*?)\s*(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>.*?)\s*(?P<suffix>以上|以下|以内)?\s*$"
+)
+_SUFFIX_OPERATORS = {"以上": ">=", "以下": "<=", "以内": "<="}  # "95%以上" is "≥95%"
 _UNIT_ALIASES = {"百分比": "%", "%": "%", "百分之": "%"}
 
 
@@ -94,7 +105,8 @@ def parse_target(raw: str | None) -> tuple[str | None, Decimal | None, str | Non
     if not match:
         return None, None, None
     op_text = match["op"].strip()
-    operator = "=" if op_text == "" else dict(_OPERATORS).get(op_text)
+    # "≥95%以上": the sign says it and 以上 only repeats it; "95%以上": the suffix is the operator
+    operator = dict(_OPERATORS).get(op_text) if op_text else _SUFFIX_OPERATORS.get(match["suffix"], "=")
     if operator is None:
         return None, None, None
     unit = match["unit"].strip() or None

@@ -40,10 +40,13 @@ MAX_DIFFERENCE = Decimal(10) ** 16  # DECIMAL(18,2) bound for expected / actual 
 DOC_KINDS = ["budget", "final_accounts"]
 SOURCE_FORMATS = ["txt", "docx", "doc", "pdf"]
 CURRENCY_UNITS = ["元", "万元"]
-REVENUE_SOURCES = ["general_public_budget", "government_fund", "fiscal_special_account", "other"]
+REVENUE_SOURCES = ["general_public_budget", "government_fund", "fiscal_special_account",
+                   "public_institution_income", "higher_level_subsidy", "prior_year_carryover", "other"]
 EXPENDITURE_CLASSES = ["basic", "project"]
 EXPENDITURE_TYPES = ["personnel", "public_operating", "project"]
-THREE_PUBLIC_CATEGORIES = ["overseas_travel", "vehicle_purchase", "vehicle_operation", "official_reception"]
+# vehicle_purchase_and_operation: a document that states 公务用车购置及运行费 only as one combined item
+THREE_PUBLIC_CATEGORIES = ["overseas_travel", "vehicle_purchase", "vehicle_operation",
+                           "vehicle_purchase_and_operation", "official_reception"]
 SECTION_STATUSES = ["present", "declared_empty", "missing"]
 TARGET_OPERATORS = [">=", "<=", ">", "<", "="]
 SPEND_PLAN = ["spend_plan_pct_m03", "spend_plan_pct_m06", "spend_plan_pct_m10", "spend_plan_pct_m12"]

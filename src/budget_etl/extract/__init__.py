@@ -5,6 +5,7 @@ from __future__ import annotations
 from budget_etl.extract.errors import ExtractionError
 from budget_etl.extract.notes_template import extract_notes
 from budget_etl.facts import ExtractedDocument
+from budget_etl.numbers import NumberFormatError
 from budget_etl.readers.blocks import ReadDocument
 
 __all__ = ["ExtractionError", "extract"]
@@ -14,4 +15,7 @@ def extract(doc: ReadDocument, *, is_synthetic: bool = False) -> ExtractedDocume
     """Facts of a read document; raises ExtractionError with a specific reason when it cannot."""
     if not doc.paragraphs():
         raise ExtractionError("no_text", "The document has no paragraphs of text to extract from.")
-    return extract_notes(doc, is_synthetic=is_synthetic)
+    try:
+        return extract_notes(doc, is_synthetic=is_synthetic)
+    except NumberFormatError as exc:  # a cell the template says holds an amount does not
+        raise ExtractionError("unreadable_amount", str(exc)) from exc
