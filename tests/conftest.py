@@ -89,8 +89,8 @@ def gold_facts() -> ExtractedDocument:
         sections=[
             Section(key, None, status, note, Source(line=line))
             for key, status, note, line in [
-                ("duties", "present", None, 5), ("revenue", "present", None, 91),
-                ("expenditure", "present", None, 94), ("operating_expense", "present", None, 102),
+                ("duties", "present", None, 5), ("overview", "present", None, 86),
+                ("operating_expense", "present", None, 102),
                 ("three_public", "present", None, 105),
                 ("procurement", "declared_empty", g["government_procurement"]["note"], 1030),
                 ("assets", "present", None, 1044), ("glossary", "present", None, 1080),
@@ -163,3 +163,18 @@ def _indicator(e: dict) -> ProjectIndicator:
 def gold_doc() -> ExtractedDocument:
     """A fresh copy per test, so tests may break it on purpose."""
     return gold_facts()
+
+
+@pytest.fixture(scope="session")
+def bundled_warehouse(tmp_path_factory) -> Path:
+    """A warehouse built by the real pipeline from the bundled sample (Xiguan + the demo corpus)."""
+    from budget_etl.paths import bundled_sample
+    from budget_etl.pipeline import ingest
+    from budget_etl.transform import build
+
+    warehouse = tmp_path_factory.mktemp("bundled") / "budget.duckdb"
+    summary = ingest([bundled_sample()], warehouse, progress=False)
+    assert summary.quarantined == [] and summary.loaded == 25
+    result = build(warehouse)
+    assert result.ok, result.describe()
+    return warehouse

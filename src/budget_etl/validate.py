@@ -48,6 +48,8 @@ EXPENDITURE_TYPES = ["personnel", "public_operating", "project"]
 THREE_PUBLIC_CATEGORIES = ["overseas_travel", "vehicle_purchase", "vehicle_operation",
                            "vehicle_purchase_and_operation", "official_reception"]
 SECTION_STATUSES = ["present", "declared_empty", "missing"]
+SECTION_KEYS = ["duties", "overview", "operating_expense", "three_public", "performance", "projects",
+                "procurement", "assets", "glossary"]
 TARGET_OPERATORS = [">=", "<=", ">", "<", "="]
 SPEND_PLAN = ["spend_plan_pct_m03", "spend_plan_pct_m06", "spend_plan_pct_m10", "spend_plan_pct_m12"]
 
@@ -151,7 +153,7 @@ class DocumentsSchema(_Staging):
 
 
 class SectionsSchema(_Staging):
-    section_key: Series[object] = _text(str_length={"min_value": 1})
+    section_key: Series[object] = _text(isin=SECTION_KEYS)
     title_zh: Series[object] = _text(nullable=True)
     status: Series[object] = _text(isin=SECTION_STATUSES)
     note_zh: Series[object] = _text(nullable=True)
