@@ -1,0 +1,153 @@
+"""The analyst's commands of `budget-etl`: sql, export, report, dictionary (registered in cli.py).
+
+They only read the warehouse: every one opens it read-only.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import click
+
+from budget_etl.paths import DEFAULT_WAREHOUSE
+
+warehouse_option = click.option(
+    "--warehouse",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="BUDGET_ETL_WAREHOUSE",
+    default=DEFAULT_WAREHOUSE,
+    show_default=True,
+    help="The DuckDB warehouse file (environment: BUDGET_ETL_WAREHOUSE).",
+)
+
+
+def _open(warehouse: Path):
+    import duckdb
+
+    from budget_etl.access import WarehouseMissing, connect
+
+    try:
+        return connect(warehouse)
+    except (WarehouseMissing, duckdb.Error) as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.command()
+@click.argument("query", required=False)
+@warehouse_option
+@click.option("-f", "--file", "sql_file", type=click.File(encoding="utf-8"), help="Read the SQL from a file.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
+              show_default=True, help="table: a readable box table; csv and json: every row, for other tools.")
+@click.option("--max-rows", type=click.IntRange(1), default=50, show_default=True,
+              help="Rows shown by the table format (the middle ones are elided).")
+def sql(query: str | None, warehouse: Path, sql_file, fmt: str, max_rows: int) -> None:
+    """Run SQL on the warehouse (read-only) and print the result.
+
+    QUERY is the SQL, or `-` to read it from standard input. For example:
+
+      budget-etl sql "select * from marts.mart_office_year order by fiscal_year"
+
+    Queries for common questions are in docs/cookbook.md; the tables and columns in
+    docs/data_dictionary.md.
+    """
+    import duckdb
+
+    from budget_etl.query import render, run
+
+    if sql_file is not None:
+        text = sql_file.read()
+    elif query == "-" or (query is None and not sys.stdin.isatty()):
+        text = sys.stdin.read()
+    elif query:
+        text = query
+    else:
+        text = ""
+    if not text.strip():
+        raise click.UsageError("give a query, `-` for standard input, or --file")
+    con = _open(warehouse)
+    try:
+        relation = run(con, text)
+        if relation is not None:
+            width = shutil.get_terminal_size((160, 40)).columns
+            click.echo(render(relation, fmt, max_rows=max_rows, max_width=width))
+    except duckdb.Error as exc:
+        raise click.ClickException(str(exc).strip()) from exc
+    finally:
+        con.close()
+
+
+@click.command()
+@warehouse_option
+@click.option("--format", "fmt", type=click.Choice(["parquet", "csv", "xlsx"]), required=True,
+              help="parquet: partitioned by fiscal_year; csv: UTF-8; xlsx: one workbook per table.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder to write to (created if needed).")
+@click.option("--table", "tables", multiple=True, metavar="NAME",
+              help="A mart to export (repeatable); default: every mart.")
+@click.option("--headers", type=click.Choice(["en", "zh"]), default="en", show_default=True,
+              help="Column headers: the column names, or Chinese names (csv and xlsx, for Excel users).")
+def export(warehouse: Path, fmt: str, out: Path, tables: tuple[str, ...], headers: str) -> None:
+    """Export marts to Parquet, CSV or Excel files, one per table."""
+    from budget_etl.export import ExportError
+    from budget_etl.export import export as run_export
+
+    con = _open(warehouse)
+    try:
+        written = run_export(con, out, fmt, tables, language=headers)
+    except ExportError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        con.close()
+    for path in written:
+        click.echo(f"wrote {path}")
+
+
+@click.command()
+@warehouse_option
+@click.option("--office", required=True, metavar="ID", help="office_id (marts.dim_office), office name or unit code.")
+@click.option("--year", type=int, required=True, help="Fiscal year.")
+@click.option("--kind", "doc_kind", type=click.Choice(["budget", "final_accounts"]), default=None,
+              help="Kind of disclosure (default: the budget if there is one).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, metavar="FILE.html")
+def report(warehouse: Path, office: str, year: int, doc_kind: str | None, out: Path) -> None:
+    """Write one office's report for one year as a self-contained HTML page.
+
+    Key figures with the change on last year, charts of the spending make-up, of the 三公 costs against
+    last year and against the district's peers and of the projects, the document's data-quality checks,
+    and its text, each figure linked to the line it was read from.
+    """
+    from budget_etl.charts import CJKFontMissing
+    from budget_etl.report import ReportError, write_report
+
+    con = _open(warehouse)
+    try:
+        path = write_report(con, office, year, out, doc_kind)
+    except (ReportError, CJKFontMissing) as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        con.close()
+    click.echo(f"report written: {path}")
+
+
+@click.command()
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write it  [default: docs/data_dictionary.md in the checkout]")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if the file is out of date.")
+def dictionary(out: Path | None, check: bool) -> None:
+    """Write the data dictionary of the marts (Chinese and English) from the dbt yml."""
+    from budget_etl.dictionary import DICTIONARY, render, write
+    from budget_etl.paths import project_root
+
+    if check:
+        path = out or project_root() / DICTIONARY
+        current = path.read_text(encoding="utf-8") if path.is_file() else ""
+        if current != render():
+            raise click.ClickException(f"{path} is out of date: run `budget-etl dictionary`")
+        click.echo(f"{path} is up to date")
+        return
+    click.echo(f"data dictionary written: {write(out)}")
+
+
+COMMANDS = (sql, export, report, dictionary)

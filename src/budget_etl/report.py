@@ -1,0 +1,322 @@
+"""The office report: one self-contained HTML page for one office and fiscal year.
+
+Key figures (with the change on last year), charts as inline SVG (spending make-up over the years, 三公
+against last year and against the district's peers, the projects), the data-quality status of the document,
+and the document's own text as an appendix, so that every figure links to the line it was read from
+(``#L91``) without leaving the file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import jinja2
+
+from budget_etl import __version__, charts
+
+METRICS = [  # metric, Chinese name, column of mart_office_year
+    ("total_expenditure", "支出合计", "total_expenditure_yuan"),
+    ("total_revenue", "收入合计", "total_revenue_yuan"),
+    ("basic", "基本支出", "basic_yuan"),
+    ("personnel", "人员经费", "personnel_yuan"),
+    ("public_operating", "日常公用经费", "public_operating_yuan"),
+    ("project", "项目支出", "project_yuan"),
+    ("operating_expense", "机关运行经费", "operating_expense_yuan"),
+    ("three_public", "“三公”经费", "three_public_yuan"),
+    ("fixed_assets", "固定资产", "fixed_assets_yuan"),
+]
+THREE_PUBLIC = {
+    "overseas_travel": "因公出国（境）费",
+    "vehicle_purchase": "公务用车购置费",
+    "vehicle_operation": "公务用车运行维护费",
+    "vehicle_purchase_and_operation": "公务用车购置及运行费",  # documents that give only the sum
+    "official_reception": "公务接待费",
+}
+STATUS_ZH = {"pass": "通过", "fail": "不符", "not_applicable": "不适用", "insufficient_data": "数据不足"}
+DOC_KIND_ZH = {"budget": "部门预算", "final_accounts": "部门决算"}
+PEER_TYPE_ZH = {"district": "同区", "city": "同市"}
+COLORS = {"personnel": "#4e79a7", "public_operating": "#f28e2b", "project": "#59a14f", "office": "#e15759",
+          "peer": "#bab0ac", "prior": "#bab0ac", "current": "#4e79a7"}
+
+
+class ReportError(LookupError):
+    """The office or year asked for is not in the warehouse."""
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
+    cursor = con.execute(sql, params or [])
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+@dataclass
+class ReportData:
+    """Everything the page shows, read from the warehouse."""
+
+    office: dict
+    document: dict
+    figures: dict  # the mart_office_year row
+    history: list[dict]  # mart_office_year rows of the office, this kind, by year
+    yoy: dict[str, dict]  # metric -> mart_yoy row
+    lines: dict[str, int | None]  # metric -> source line
+    three_public: list[dict]
+    peer_type: str | None  # district | city | None when the office has no peers
+    peers: list[dict]  # the peer group's offices with their 三公 and total expenditure
+    comparison: list[dict]  # mart_office_comparison rows of the office in the peer group
+    projects: list[dict]
+    checks: list[dict]
+    text_lines: list[str]
+    cited: set[int] = field(default_factory=set)
+
+    @property
+    def failed_checks(self) -> list[dict]:
+        return [c for c in self.checks if c["status"] == "fail"]
+
+
+def find_office(con: duckdb.DuckDBPyConnection, office: str) -> dict:
+    """An office by office_id, exact name or unit code."""
+    found = _rows(con, "select * from marts.dim_office where office_id = ? or office_name = ? or unit_code = ? "
+                       "order by office_id", [office, office, office])
+    if not found:
+        raise ReportError(f"no office {office!r} in the warehouse (see marts.dim_office)")
+    if len(found) > 1:
+        raise ReportError(f"{office!r} matches {len(found)} offices: use the office_id, one of "
+                          + ", ".join(f"{o['office_id']} ({o['office_name']})" for o in found))
+    return found[0]
+
+
+def gather(con: duckdb.DuckDBPyConnection, office: str, year: int, doc_kind: str | None = None) -> ReportData:
+    """Read the report's data for an office (id, name or unit code) and fiscal year."""
+    office_row = find_office(con, office)
+    office_id = office_row["office_id"]
+    kinds = _rows(con, "select * from marts.mart_office_year where office_id = ? and fiscal_year = ? "
+                       "order by doc_kind = 'budget' desc, doc_kind", [office_id, year])
+    kinds = [k for k in kinds if doc_kind in (None, k["doc_kind"])]
+    if not kinds:
+        years = [r["fiscal_year"] for r in _rows(
+            con, "select distinct fiscal_year from marts.mart_office_year where office_id = ? order by 1",
+            [office_id])]
+        raise ReportError(f"{office_row['office_name']} has no {doc_kind or 'document'} for {year}; "
+                          f"its years: {', '.join(map(str, years)) or 'none'}")
+    figures = kinds[0]
+    kind, document_id = figures["doc_kind"], figures["document_id"]
+    [document] = _rows(con, "select * from marts.dim_document where document_id = ?", [document_id])
+    history = _rows(con, "select * from marts.mart_office_year where office_id = ? and doc_kind = ? "
+                         "order by fiscal_year", [office_id, kind])
+    yoy = {r["metric"]: r for r in _rows(
+        con, "select * from marts.mart_yoy where office_id = ? and fiscal_year = ? and doc_kind = ?",
+        [office_id, year, kind])}
+    lines = _source_lines(con, document_id)
+    three_public = _rows(con, "select * from marts.fct_three_public_cost where document_id = ?", [document_id])
+    order = list(THREE_PUBLIC)
+    three_public.sort(key=lambda r: order.index(r["category"]) if r["category"] in order else len(order))
+
+    comparison_all = _rows(con, "select * from marts.mart_office_comparison where office_id = ? "
+                                "and fiscal_year = ? and doc_kind = ?", [office_id, year, kind])
+    peer_type = next((t for t in ("district", "city") if any(
+        r["peer_group_type"] == t and r["peer_count"] > 1 for r in comparison_all)), None)
+    comparison, peers = [], []
+    if peer_type:
+        comparison = [r for r in comparison_all if r["peer_group_type"] == peer_type]
+        group = comparison[0]["peer_group"]
+        peers = _rows(con, """
+            select o.office_id, o.office_name, y.three_public_yuan, y.total_expenditure_yuan,
+                   y.three_public_per_10k_yuan
+            from marts.mart_office_comparison c
+            join marts.dim_office o using (office_id)
+            join marts.mart_office_year y using (office_id, fiscal_year, doc_kind)
+            where c.peer_group_type = ? and c.peer_group = ? and c.fiscal_year = ? and c.doc_kind = ?
+              and c.metric = 'three_public'
+            order by y.three_public_yuan desc, o.office_name""", [peer_type, group, year, kind])
+    metric_order = [m for m, _, _ in METRICS]
+    comparison.sort(key=lambda r: metric_order.index(r["metric"]) if r["metric"] in metric_order else 99)
+    comparison = [r for r in comparison if r["metric"] in metric_order]
+
+    projects = _rows(con, """
+        select p.*, count(i.indicator_no) as indicator_count
+        from marts.fct_project p
+        left join marts.fct_project_indicator i using (document_id, project_code)
+        where p.document_id = ?
+        group by all
+        order by p.budget_yuan desc nulls last, p.project_no""", [document_id])
+    checks = _rows(con, "select * from marts.dq_check_results where document_id = ? "
+                        "order by status = 'pass', check_kind, check_name, src_line", [document_id])
+    [(text,)] = con.execute("select normalized_text from raw.documents where document_id = ?",
+                            [document_id]).fetchall()
+    data = ReportData(office_row, document, figures, history, yoy, lines, three_public, peer_type, peers,
+                      comparison, projects, checks, (text or "").split("\n"))
+    data.cited = {n for n in [*lines.values(), *(r["src_line"] for r in three_public),
+                              *(p["src_line"] for p in projects), *(c["src_line"] for c in checks)] if n}
+    return data
+
+
+def _source_lines(con, document_id: str) -> dict[str, int | None]:
+    """metric -> the line of the normalised text the figure was read from."""
+    [row] = _rows(con, """
+        select
+          (select min(src_line) from marts.fct_revenue where document_id = $1) as total_revenue,
+          (select min(src_line) from marts.fct_expenditure where document_id = $1) as total_expenditure,
+          (select min(src_line) from marts.fct_expenditure where document_id = $1
+             and expenditure_class = 'basic') as basic,
+          (select min(src_line) from marts.fct_expenditure where document_id = $1
+             and expenditure_type = 'personnel') as personnel,
+          (select min(src_line) from marts.fct_expenditure where document_id = $1
+             and expenditure_type = 'public_operating') as public_operating,
+          (select min(src_line) from marts.fct_expenditure where document_id = $1
+             and expenditure_type = 'project') as project,
+          (select min(src_line) from marts.fct_operating_expense where document_id = $1) as operating_expense,
+          (select min(src_line) from marts.fct_three_public_cost where document_id = $1) as three_public,
+          (select min(src_line) from marts.fct_asset where document_id = $1) as fixed_assets,
+          (select min(src_line) from marts.fct_project where document_id = $1) as projects""", [document_id])
+    return row
+
+
+# ---------------------------------------------------------------- charts
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    charts.setup()
+    return plt
+
+
+def chart_makeup(data: ReportData) -> str:
+    """Stacked bars: personnel, public operating and project spending in 万元, one bar per year."""
+    plt = _plt()
+    years = [str(r["fiscal_year"]) for r in data.history]
+    fig, ax = plt.subplots(figsize=(6.4, 3.4))
+    bottom = [0.0] * len(years)
+    for key, label in (("personnel", "人员经费"), ("public_operating", "日常公用经费"), ("project", "项目支出")):
+        values = [float(r[f"{key}_yuan"] or 0) / 10000 for r in data.history]
+        ax.bar(years, values, bottom=bottom, label=label, color=COLORS[key], width=0.6)
+        bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+    this = years.index(str(data.figures["fiscal_year"]))
+    ax.annotate("本年", (this, bottom[this]), ha="center", va="bottom", fontsize=9)
+    ax.set_ylim(top=max(bottom) * 1.12 or 1)  # room for the label
+    ax.set_ylabel("万元")
+    ax.set_title(f"{data.office['office_name']} 支出构成")
+    ax.legend(loc="upper left", bbox_to_anchor=(1, 1), frameon=False)
+    ax.spines[["top", "right"]].set_visible(False)
+    return charts.to_svg(fig)
+
+
+def chart_three_public_yoy(data: ReportData) -> str:
+    """Grouped bars: each 三公 category this year against last year, in 元."""
+    plt = _plt()
+    names = [THREE_PUBLIC.get(r["category"], r["category_zh"]) for r in data.three_public]
+    current = [float(r["amount_yuan"] or 0) for r in data.three_public]
+    prior = [float(r["prior_year_amount_yuan"]) if r["prior_year_amount_yuan"] is not None else 0.0
+             for r in data.three_public]
+    fig, ax = plt.subplots(figsize=(6.4, 3.2))
+    xs = range(len(names))
+    ax.bar([x - 0.2 for x in xs], prior, width=0.4, label="上年", color=COLORS["prior"])
+    ax.bar([x + 0.2 for x in xs], current, width=0.4, label="本年", color=COLORS["current"])
+    ax.set_xticks(list(xs), [n.replace("费", "") for n in names], fontsize=9)
+    ax.set_ylabel("元")
+    ax.set_title("“三公”经费：本年与上年")
+    ax.legend(frameon=False)
+    ax.spines[["top", "right"]].set_visible(False)
+    return charts.to_svg(fig)
+
+
+def chart_three_public_peers(data: ReportData) -> str:
+    """Horizontal bars: the 三公 of every office in the peer group, this office highlighted, the median."""
+    plt = _plt()
+    peers = list(reversed(data.peers))
+    fig, ax = plt.subplots(figsize=(6.4, 0.45 * len(peers) + 1.2))
+    colors = [COLORS["office"] if p["office_id"] == data.office["office_id"] else COLORS["peer"] for p in peers]
+    ax.barh([p["office_name"] for p in peers], [float(p["three_public_yuan"] or 0) for p in peers],
+            color=colors)
+    median = next((r["peer_median_yuan"] for r in data.comparison if r["metric"] == "three_public"), None)
+    if median is not None:
+        ax.axvline(float(median), color="#333333", linestyle="--", linewidth=1,
+                   label=f"中位数 {charts.yuan(median, 0)} 元")
+        ax.legend(loc="lower right", frameon=False, fontsize=8)
+    ax.set_xlabel("元")
+    ax.set_title(f"“三公”经费：{PEER_TYPE_ZH[data.peer_type]}各部门（{data.figures['fiscal_year']}年）")
+    ax.spines[["top", "right"]].set_visible(False)
+    return charts.to_svg(fig)
+
+
+def chart_projects(data: ReportData, top: int = 15) -> str:
+    """Horizontal bars: the largest projects' budgets in 万元."""
+    plt = _plt()
+    shown = [p for p in data.projects if p["budget_yuan"] is not None][:top]
+    shown.reverse()
+    fig, ax = plt.subplots(figsize=(6.4, 0.35 * len(shown) + 1.2))
+    ax.barh([f"{p['project_name_zh']}" for p in shown], [float(p["budget_yuan"]) / 10000 for p in shown],
+            color=COLORS["project"])
+    ax.set_xlabel("万元")
+    more = len(data.projects) - len(shown)
+    ax.set_title(f"项目预算（{len(data.projects)}个项目" + (f"，显示最大的{len(shown)}个" if more else "") + "）")
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.tick_params(axis="y", labelsize=8)
+    return charts.to_svg(fig)
+
+
+# ---------------------------------------------------------------- page
+
+
+def _pct(value, digits: int = 1) -> str:
+    return "—" if value is None else f"{float(value):+.{digits}f}%"
+
+
+def _signed(value) -> str:
+    return "—" if value is None else ("+" if value > 0 else "") + charts.yuan(value)
+
+
+def _share(value, digits: int = 1) -> str:
+    return "—" if value is None else f"{float(value) * 100:.{digits}f}%"
+
+
+def _env() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("budget_etl", "templates"),
+        autoescape=jinja2.select_autoescape(["html", "j2"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(yuan=charts.yuan, wan=charts.wan, pct=_pct, share=_share, signed=_signed)
+    return env
+
+
+def render(data: ReportData, *, generated_at: datetime | None = None) -> str:
+    """The page's HTML."""
+    svg = {
+        "makeup": chart_makeup(data) if data.history else None,
+        "three_public_yoy": chart_three_public_yoy(data) if data.three_public else None,
+        "three_public_peers": chart_three_public_peers(data) if data.peers else None,
+        "projects": chart_projects(data) if any(p["budget_yuan"] is not None for p in data.projects) else None,
+    }
+    figures = [
+        {"metric": metric, "label": label, "amount": data.figures[column], "yoy": data.yoy.get(metric),
+         "line": data.lines.get(metric)}
+        for metric, label, column in METRICS
+    ]
+    status_counts: dict[str, int] = {}
+    for check in data.checks:
+        status_counts[check["status"]] = status_counts.get(check["status"], 0) + 1
+    return _env().get_template("report.html.j2").render(
+        d=data, figures=figures, svg=svg, status_counts=status_counts, STATUS_ZH=STATUS_ZH,
+        THREE_PUBLIC=THREE_PUBLIC, DOC_KIND_ZH=DOC_KIND_ZH, PEER_TYPE_ZH=PEER_TYPE_ZH,
+        METRIC_ZH={m: label for m, label, _ in METRICS}, version=__version__,
+        generated_at=(generated_at or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC"),
+    )
+
+
+def write_report(con: duckdb.DuckDBPyConnection, office: str, year: int, out: str | Path,
+                 doc_kind: str | None = None) -> Path:
+    """Gather, render and write the page; returns its path."""
+    html = render(gather(con, office, year, doc_kind))
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(html, encoding="utf-8")
+    return path

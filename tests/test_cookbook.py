@@ -1,0 +1,148 @@
+"""Every query of docs/cookbook.md runs on the bundled corpus and returns rows; the figures of the real
+Xiguan 2020 budget are checked exactly, and the others against the marts they summarise."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import duckdb
+import pytest
+
+from budget_etl.paths import project_root
+
+from analyst_support import rows
+
+pytestmark = pytest.mark.slow
+
+D = Decimal
+COOKBOOK = project_root() / "docs" / "cookbook.md"
+XIGUAN = "山海关区西关街道办事处"
+
+
+def recipes() -> list[tuple[int, str, str]]:
+    """(number, title, sql) of every ``## N. title`` section and the ```sql block under it."""
+    text = COOKBOOK.read_text(encoding="utf-8")
+    found = []
+    for section in re.split(r"^## ", text, flags=re.M)[1:]:
+        title = section.splitlines()[0]
+        blocks = re.findall(r"```sql\n(.*?)```", section, re.S)
+        number = re.match(r"(\d+)\. ", title)
+        assert number and len(blocks) == 1, f"section {title!r} needs a number and one sql block"
+        found.append((int(number[1]), title, blocks[0]))
+    return found
+
+
+RECIPES = recipes()
+
+
+@pytest.fixture(scope="module")
+def warehouse(bundled_warehouse):
+    return bundled_warehouse
+
+
+@pytest.fixture(scope="module")
+def results(warehouse) -> dict[int, list[dict]]:
+    return {number: rows(warehouse, sql) for number, _, sql in RECIPES}
+
+
+def test_the_cookbook_has_at_least_ten_numbered_queries():
+    assert len(RECIPES) >= 10
+    assert [n for n, _, _ in RECIPES] == list(range(1, len(RECIPES) + 1))
+
+
+@pytest.mark.parametrize(("number", "title", "sql"), RECIPES, ids=[f"q{n:02d}" for n, _, _ in RECIPES])
+def test_every_query_runs_read_only_and_returns_rows(warehouse, number, title, sql):
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        result = con.sql(sql).fetchall()
+    assert result, f"{number}. {title} returned no rows"
+
+
+def xiguan(result: list[dict]) -> list[dict]:
+    return [r for r in result if r["office_name"] == XIGUAN]
+
+
+def test_headline_figures(results, warehouse):
+    [row] = xiguan(results[1])
+    assert (row["fiscal_year"], row["total_expenditure_yuan"], row["three_public_yuan"], row["project_count"]) == (
+        2020, D("3566894.19"), D("10493.50"), 9)
+    assert len(results[1]) == rows(warehouse, "select count(*) as n from marts.mart_office_year "
+                                              "where doc_kind = 'budget'")[0]["n"]
+    [makeup] = xiguan(results[2])
+    assert (makeup["personnel_pct"], makeup["public_operating_pct"], makeup["project_pct"],
+            makeup["personnel_pct_of_basic"]) == (41.8, 4.1, D("54.1"), D("91.0"))
+    for r in results[2]:  # the three parts make the whole
+        assert abs(r["personnel_pct"] + r["public_operating_pct"] + float(r["project_pct"]) - 100) < 0.2
+
+
+def test_year_on_year_and_three_public(results):
+    [growth] = xiguan(results[3])
+    assert (growth["prior_amount_yuan"], growth["amount_yuan"], growth["change_yuan"], growth["prior_source"]) == (
+        D("3293668.57"), D("3566894.19"), D("273225.62"), "stated")
+    changes = [r["change_pct"] for r in results[3] if r["change_pct"] is not None]
+    assert changes == sorted(changes, reverse=True)
+    assert {(r["category_zh"], r["change_yuan"], r["change_reason_zh"]) for r in xiguan(results[4])} == {
+        ("公务用车运行维护费", D("-1000.00"), "公务用车保险费减少"), ("公务接待费", D("41.50"), "定额增加")}
+    assert all(r["change_yuan"] != 0 for r in results[4])
+    [ratio] = xiguan(results[5])
+    assert ratio["three_public_per_10k_yuan"] == D("29.4192")
+    for year in {r["fiscal_year"] for r in results[5]}:
+        ranked = [r for r in results[5] if r["fiscal_year"] == year]
+        assert ranked[0]["rank_in_year"] == 1
+        assert ranked[0]["three_public_per_10k_yuan"] == max(r["three_public_per_10k_yuan"] for r in ranked)
+
+
+def test_peer_comparisons(results, warehouse):
+    groups: dict[tuple, list[dict]] = {}
+    for r in results[6]:
+        groups.setdefault((r["fiscal_year"], r["district"], r["metric"]), []).append(r)
+    for members in groups.values():
+        amounts = sorted((r["amount_yuan"] for r in members), reverse=True)
+        assert [r["rank_in_peer"] for r in members] == [amounts.index(r["amount_yuan"]) + 1 for r in members]
+        assert all(r["peer_count"] == len(members) for r in members)
+    [x] = [r for r in xiguan(results[6]) if r["metric"] == "three_public"]
+    assert (x["district"], x["rank_in_peer"], x["peer_count"], x["share_pct"]) == ("山海关区", 1, 1, D("100.0"))
+    top = results[7][0]
+    [best] = rows(warehouse, """select max(ratio_to_peer_median) as r from marts.mart_office_comparison
+                                where doc_kind = 'budget'""")
+    assert top["ratio_to_peer_median"] == best["r"]
+    assert len({(r["office_name"], r["fiscal_year"], r["peer_group_type"]) for r in results[7]}) == len(results[7])
+
+
+def test_projects(results, warehouse):
+    [largest] = rows(warehouse, """select max(budget_yuan) as b from marts.fct_project
+                                   where document_id in (select document_id from marts.mart_office_year)""")
+    assert len(results[8]) == 20 or len(results[8]) == rows(warehouse, "select count(*) as n from marts.fct_project")[0]["n"]
+    assert results[8][0]["budget_yuan"] == largest["b"]
+    # one year of Xiguan: every one of its 9 projects "recurs"
+    assert len(xiguan(results[9])) == 9
+    assert sum(r["total_budget_yuan"] for r in xiguan(results[9])) == D("1928480.00")
+    assert all(r["years"] >= 1 for r in results[9])
+
+
+def test_indicators_and_spending_plan(results, warehouse):
+    [count] = rows(warehouse, """select count(*) as n from marts.fct_project_indicator
+                                 group by level1_zh, level2_zh, level3_zh order by n desc limit 1""")
+    assert results[10][0]["indicator_rows"] == count["n"]
+    [total] = rows(warehouse, "select count(*) as n from marts.fct_project_indicator")
+    assert sum(r["indicator_rows"] for r in results[11]) == total["n"]
+    assert any(r["unit"] == "%" and r["operator"] == ">=" for r in results[11])
+    # Xiguan's nine projects: seven plan 25/60/90/100, one 50/75/100/100 and one 100/100/100/100
+    [y2020] = [r for r in results[12] if r["fiscal_year"] == 2020]
+    if y2020["projects"] == 9:  # 2020 is Xiguan's year alone
+        assert (y2020["by_march_pct"], y2020["by_june_pct"], y2020["by_october_pct"], y2020["by_december_pct"]) == (
+            36.1, 66.1, 92.2, 100.0)
+    assert abs(sum(r["pct"] for r in results[13]) - 100) < 1
+
+
+def test_data_quality_and_provenance(results, warehouse):
+    [x] = xiguan(results[14])
+    assert (x["checks"], x["passed"], x["failed"], x["failed_checks"]) == (31, 31, 0, "")
+    [n] = rows(warehouse, "select count(*) as n from marts.dq_check_results")
+    assert sum(r["checks"] for r in results[14]) == n["n"]
+    assert all(r["stated_prior_yuan"] is not None and r["prior_document_yuan"] is not None for r in results[15])
+    assert all(r["stated_matches_prior_document"] == (r["gap_yuan"] == 0) for r in results[15])
+    [line] = xiguan(results[16])
+    assert line["src_line"] == 105 and line["amount_yuan"] == D("10000.00")
+    assert "公务用车运行维护费10000元" in line["source_line"]
+    assert all(r["category_zh"] in r["source_line"] for r in results[16])

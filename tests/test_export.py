@@ -1,0 +1,142 @@
+"""Exports read back equal the marts they came from: Parquet (partitioned by fiscal year), CSV and Excel."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import duckdb
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+
+from budget_etl import dictionary
+from budget_etl.cli import main
+from budget_etl.export import ExportError, columns, export, mart_tables
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def warehouse(bundled_warehouse):
+    return bundled_warehouse
+
+
+@pytest.fixture(scope="module")
+def con(warehouse):
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        yield con
+
+
+def _same(con, table: str, readback: str) -> None:
+    """The read-back relation has the mart's columns, types and rows (as a multiset)."""
+    mart = f"marts.{table}"
+    def names_and_types(relation: str) -> list[tuple]:
+        return [r[:2] for r in con.sql(f"describe {relation}").fetchall()]
+
+    assert names_and_types(readback) == names_and_types(f"select * from {mart}")
+    [(differ,)] = con.sql(f"""select count(*) from (
+        (select * from {mart} except all {readback}) union all ({readback} except all select * from {mart}))
+    """).fetchall()
+    assert differ == 0, table
+    assert con.sql(f"select count(*) from ({readback})").fetchall() == \
+        con.sql(f"select count(*) from {mart}").fetchall()
+
+
+def test_parquet_read_back_equals_every_mart(con, tmp_path):
+    written = export(con, tmp_path, "parquet")
+    tables = mart_tables(con)
+    assert len(tables) == 13 and len(written) == len(tables)
+    years = sorted(y for (y,) in con.sql("select distinct fiscal_year from marts.mart_office_year").fetchall())
+    for table in tables:
+        names = ", ".join(f'"{c}"' for c, _, _ in columns(con, table))
+        if (tmp_path / table).is_dir():  # partitioned by fiscal year, Hive style
+            partitions = sorted(int(p.name.split("=")[1]) for p in (tmp_path / table).iterdir())
+            if table.startswith(("mart_", "fct_")):
+                assert set(years) <= set(partitions), table
+            readback = (f"select {names} from read_parquet('{tmp_path / table}/**/*.parquet', "
+                        "hive_partitioning = true, hive_types = {'fiscal_year': INTEGER})")
+        else:
+            assert table == "dim_office"  # the one mart without fiscal_year
+            readback = f"select {names} from read_parquet('{tmp_path / table}.parquet')"
+        _same(con, table, readback)
+    # pandas reads a partitioned table as one frame
+    import pandas as pd
+
+    frame = pd.read_parquet(tmp_path / "mart_office_year")
+    assert len(frame) == con.sql("select count(*) from marts.mart_office_year").fetchall()[0][0]
+    assert isinstance(frame.total_expenditure_yuan.iloc[0], Decimal)
+
+
+def test_csv_read_back_equals_every_mart(con, tmp_path):
+    export(con, tmp_path, "csv")
+    for table in mart_tables(con):
+        cols = columns(con, table)
+        types = "{" + ", ".join(f"'{c}': '{t}'" for c, t, _ in cols) + "}"
+        _same(con, table, f"select * from read_csv('{tmp_path / table}.csv', header = true, columns = {types})")
+    first = (tmp_path / "dim_office.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert first.startswith("office_id,office_name,unit_code,district")
+
+
+def _excel_value(value, duck_type: str):
+    if value is None:
+        return None
+    if decimal := re.fullmatch(r"DECIMAL\(\d+,(\d+)\)", duck_type):
+        return Decimal(str(value)).quantize(Decimal(1).scaleb(-int(decimal[1])))
+    if duck_type == "DATE":
+        return value.date() if isinstance(value, datetime) else value
+    return value
+
+
+def test_xlsx_read_back_equals_every_mart(con, tmp_path):
+    export(con, tmp_path, "xlsx")
+    for table in mart_tables(con):
+        cols = columns(con, table)
+        book = load_workbook(tmp_path / f"{table}.xlsx", read_only=True)
+        assert book.sheetnames == [table, "说明"]
+        sheet_rows = list(book[table].iter_rows(values_only=True))
+        assert list(sheet_rows[0]) == [c for c, _, _ in cols]
+        width = len(cols)  # a row's trailing empty cells are not stored
+        got = [tuple(_excel_value(v, t) for v, (_, t, _) in zip(row + (None,) * (width - len(row)), cols, strict=True))
+               for row in sheet_rows[1:]]
+        want = con.sql(f"select * from marts.{table} order by all").fetchall()
+        assert len(got) == len(want), table
+        for g, w in zip(got, want, strict=True):
+            for gv, wv, (name, _, _) in zip(g, w, cols, strict=True):
+                if isinstance(wv, datetime):  # Excel keeps times to the millisecond
+                    assert abs(gv - wv) < timedelta(milliseconds=1), (table, name)
+                else:
+                    assert gv == wv and type(gv) is type(wv), (table, name, gv, wv)
+        about = list(book["说明"].iter_rows(values_only=True))
+        assert [r[0] for r in about[1:]] == [c for c, _, _ in cols]
+        book.close()
+
+
+def test_chinese_headers_are_the_dictionary_names(con, tmp_path):
+    export(con, tmp_path, "xlsx", ["mart_office_year", "fct_revenue"], language="zh")
+    export(con, tmp_path, "csv", ["fct_three_public_cost"], language="zh")
+    models = {m.name: m for m in dictionary.load()}
+    for table in ["mart_office_year", "fct_revenue"]:
+        header = next(load_workbook(tmp_path / f"{table}.xlsx", read_only=True)[table].iter_rows(values_only=True))
+        labels = dictionary.zh_labels({c.name: c.description for c in models[table].columns})
+        assert list(header) == [labels[c] for c, _, _ in columns(con, table)]
+    assert header[:5] == ("文件键", "部门键", "预算（决算）年度", "收入来源", "金额（元）")
+    csv_header = (tmp_path / "fct_three_public_cost.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert csv_header.startswith("文件键,部门键,预算（决算）年度,类别,金额（元）,文件自述比上年增减（元）")
+
+
+def test_export_cli(warehouse, tmp_path):
+    runner = CliRunner()
+    base = ["export", "--warehouse", str(warehouse), "--out", str(tmp_path)]
+    ok = runner.invoke(main, [*base, "--format", "parquet", "--table", "mart_office_year", "--table", "dim_office"])
+    assert ok.exit_code == 0, ok.output
+    assert ok.output.splitlines() == [f"wrote {tmp_path / 'mart_office_year'}", f"wrote {tmp_path / 'dim_office.parquet'}"]
+    again = runner.invoke(main, [*base, "--format", "parquet", "--table", "mart_office_year"])
+    assert again.exit_code == 0, again.output  # overwrites
+    unknown = runner.invoke(main, [*base, "--format", "csv", "--table", "nope"])
+    assert unknown.exit_code == 1 and "no such mart(s): nope" in unknown.output
+    zh = runner.invoke(main, [*base, "--format", "parquet", "--headers", "zh"])
+    assert zh.exit_code == 1 and "csv and xlsx" in zh.output
+    with pytest.raises(ExportError):
+        export(duckdb.connect(str(warehouse), read_only=True), tmp_path, "json")

@@ -1,0 +1,175 @@
+"""The office report: one self-contained HTML page, rendered in headless Chromium (Debian's `chromium`,
+installed by `make system`) with its Chinese text and figures; the screenshots are kept in
+build/test-artifacts/."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from budget_etl.charts import yuan
+from budget_etl.cli import main
+
+from analyst_support import ARTIFACTS, gold_for, rows
+
+pytestmark = pytest.mark.slow
+
+XIGUAN = "山海关区西关街道办事处"
+
+
+def chromium(*args: str) -> str:
+    browser = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    if browser is None:
+        pytest.fail("Chromium is not installed: run `make system` (Debian: apt-get install chromium)")
+    with tempfile.TemporaryDirectory() as profile:
+        done = subprocess.run(
+            [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={profile}", *args],
+            capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+def render_and_check(page: Path, name: str) -> str:
+    """The page's DOM after Chromium loaded it; a screenshot is kept as build/test-artifacts/<name>.png."""
+    dom = chromium("--dump-dom", page.as_uri())
+    shot = ARTIFACTS / f"{name}.png"
+    chromium(f"--screenshot={shot}", "--window-size=1280,2400", "--hide-scrollbars", page.as_uri())
+    image = Image.open(shot).convert("RGB")
+    assert image.size == (1280, 2400)
+    colors = image.getcolors(maxcolors=1 << 20)
+    assert colors is not None and len(colors) > 200, "the screenshot looks blank"
+    return dom
+
+
+@pytest.fixture(scope="module")
+def warehouse(bundled_warehouse):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return bundled_warehouse
+
+
+def write(warehouse: Path, office: str, year: int, out: Path) -> str:
+    result = CliRunner().invoke(main, ["report", "--warehouse", str(warehouse), "--office", office,
+                                       "--year", str(year), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == f"report written: {out}"
+    return out.read_text(encoding="utf-8")
+
+
+def assert_self_contained(html: str) -> None:
+    assert not re.search(r"""(?:src|href)\s*=\s*["'](?!#)""", html), "links must stay inside the page"
+    assert "<script" not in html and "<link" not in html and not re.search(r"url\((?!#)", html)
+    assert html.count("<svg") >= 3
+    cited = set(re.findall(r'href="#L(\d+)"', html))
+    anchors = set(re.findall(r'id="L(\d+)"', html))
+    assert cited and cited <= anchors  # every link to a source line lands on it
+
+
+def test_a_cjk_font_for_chromium():
+    found = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True, check=False)
+    assert found.stdout.strip(), "no CJK font for Chromium: run `make system`"
+
+
+def test_report_of_xiguan_2020(warehouse):
+    out = ARTIFACTS / "report_xiguan_2020.html"
+    html = write(warehouse, XIGUAN, 2020, out)
+    assert_self_contained(html)
+    dom = render_and_check(out, "report_xiguan_2020")
+    text = re.sub(r"<[^>]+>", " ", dom)
+    for expected in [
+        XIGUAN, "2020年部门预算", "河北省 秦皇岛市 山海关区", "单位编码 611002", "关键数字", "支出构成",
+        "“三公”经费", "同级比较", "项目", "数据质量", "原文",
+        "3,566,894.19",  # 支出合计 and 收入合计
+        "1,491,138.28", "147,275.91", "1,928,480.00", "10,493.50", "671,148.20",
+        "+273,225.62",  # total expenditure on last year
+        "-958.50",  # 三公 on last year
+        "公务用车保险费减少", "定额增加",  # the reasons of the 三公 changes
+        "31 项检查全部通过",
+        "同区、同市都没有其他部门的2020年文件",  # Xiguan is alone in its district and city
+    ]:
+        assert expected in text, expected
+    # every project with its budget, and the figures linked to the lines they were read from
+    for code, budget in [("611-1501-YBN-7FFL", "4,000.00"), ("611-1401-JBN-V4DF", "65,880.00")]:
+        assert re.search(rf"{code}\s*</td>\s*<td>[^<]+</td>\s*<td class=\"num\">{budget}", dom), code
+    assert re.search(r'data-metric="total_expenditure">\s*<div class="label">支出合计 <a class="src" '
+                     r'href="#L94"', dom)
+    assert re.search(r'<div id="L105" class="cited"><a class="n" href="#L105">105</a>2020年，我部门财政拨款“三公”经费',
+                     dom)
+
+
+def test_report_of_an_office_with_peers(warehouse, tmp_path):
+    [pick] = rows(warehouse, """
+        select c.office_id, c.fiscal_year, c.peer_group_type, c.peer_group, c.peer_count, o.office_name
+        from marts.mart_office_comparison c join marts.dim_office o using (office_id)
+        where c.metric = 'three_public' and c.doc_kind = 'budget' and c.peer_count > 1
+        order by c.peer_group_type = 'district' desc, c.peer_count desc, c.fiscal_year desc, c.office_id
+        limit 1""")
+    out = ARTIFACTS / "report_with_peers.html"
+    html = write(warehouse, pick["office_id"], pick["fiscal_year"], out)
+    assert_self_contained(html)
+    dom = render_and_check(out, "report_with_peers")
+    text = re.sub(r"<[^>]+>", " ", dom)
+    [figures] = rows(warehouse, "select * from marts.mart_office_year where office_id = ? and fiscal_year = ?",
+                     [pick["office_id"], pick["fiscal_year"]])
+    peers = rows(warehouse, """select o.office_name from marts.mart_office_comparison c
+                               join marts.dim_office o using (office_id)
+                               where c.peer_group_type = ? and c.peer_group = ? and c.fiscal_year = ?
+                                 and c.metric = 'three_public'""",
+                 [pick["peer_group_type"], pick["peer_group"], pick["fiscal_year"]])
+    assert len(peers) == pick["peer_count"]
+    peer_word = {"district": "同区", "city": "同市"}[pick["peer_group_type"]]
+    assert f"比较组：{peer_word}「{pick['peer_group']}」{pick['peer_count']} 个部门" in text
+    for expected in [pick["office_name"], yuan(figures["total_expenditure_yuan"]),
+                     yuan(figures["three_public_yuan"]), yuan(figures["project_yuan"])]:
+        assert expected in text, expected
+    [document] = rows(warehouse, "select source_path, is_synthetic from marts.dim_document where document_id = ?",
+                      [figures["document_id"]])
+    if document["is_synthetic"]:
+        assert "合成数据（虚构部门）" in text
+    gold = gold_for(document["source_path"])
+    if gold:  # the generator's own figures for the document
+        assert f"{float(gold['expenditure']['total']):,.2f}" in text
+        assert f"{float(gold['three_public']['total']):,.2f}" in text
+    [rank] = [r for r in rows(warehouse, """select rank_in_peer, peer_count from marts.mart_office_comparison
+        where office_id = ? and fiscal_year = ? and metric = 'three_public' and peer_group_type = ?""",
+        [pick["office_id"], pick["fiscal_year"], pick["peer_group_type"]])]
+    assert re.search(rf"“三公”经费</td><td class=\"num\">[\d,.]+</td><td class=\"num\">"
+                     rf"{rank['rank_in_peer']}/{rank['peer_count']}</td>", dom)
+
+
+def test_report_errors(warehouse, tmp_path):
+    runner = CliRunner()
+    base = ["report", "--warehouse", str(warehouse), "--out", str(tmp_path / "r.html")]
+    nobody = runner.invoke(main, [*base, "--office", "不存在的部门", "--year", "2020"])
+    assert nobody.exit_code == 1 and "no office '不存在的部门'" in nobody.output
+    no_year = runner.invoke(main, [*base, "--office", XIGUAN, "--year", "1999"])
+    assert no_year.exit_code == 1 and "its years: 2020" in no_year.output
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_report_shows_a_failed_check(warehouse, tmp_path):
+    """The demo corpus has planted slips: a document whose own arithmetic fails says so, with the figures."""
+    failed = rows(warehouse, """select q.office_id, q.fiscal_year, q.check_name, q.expected, q.actual,
+                                       q.difference, q.src_line
+                                from marts.dq_check_results q join marts.mart_office_year y using (document_id)
+                                where q.status = 'fail' order by q.office_id, q.fiscal_year, q.check_name""")
+    assert failed, "the bundled demo corpus plants slips; one should fail its check"
+    slip = failed[0]
+    html = write(warehouse, slip["office_id"], slip["fiscal_year"], tmp_path / "slip.html")
+    same_doc = [f for f in failed if (f["office_id"], f["fiscal_year"]) == (slip["office_id"], slip["fiscal_year"])]
+    assert f'<span class="bad">{len(same_doc)} 项检查不符</span>' in html
+    row = re.search(rf"<tr><td>{re.escape(slip['check_name'])}</td><td>identity</td>\s*<td class=\"bad\">不符</td>"
+                    r"(.*?)</tr>", html, re.S)
+    assert row, slip["check_name"]
+    cells = re.findall(r'<td class="num">([^<]*)</td>', row[1])
+    assert cells == [yuan(slip["expected"]), yuan(slip["actual"]), yuan(slip["difference"])]
+    if slip["src_line"]:
+        assert f'href="#L{slip["src_line"]}"' in row[1]
