@@ -250,3 +250,23 @@ def test_known_parts_exceeding_the_total_fail_despite_empty_cells(gold_doc):
         "fail", Decimal("671148.19"), Decimal("671148.20"), Decimal("0.01"))
     asset_total.amount_yuan = Decimal("671148.21")  # short of the total: the empty classes may hold it
     assert _only(_run(gold_doc), "identity.asset_total")["status"] == "insufficient_data"
+
+
+def test_a_batch_is_validated_at_once_and_failures_stay_with_their_document():
+    from conftest import gold_facts
+
+    read_doc = ReadDocument(blocks=[], text="text", encoding="utf-8", source_format="txt")
+    good, bad = gold_facts(), gold_facts()
+    bad.projects[2].project_code = "611-1401-jbn-V4DF"
+    batch = [(doc, warehouse.document_row(doc, read_doc, data=data, source_path=f"{data.decode()}.txt"))
+             for doc, data in ((good, b"good"), (bad, b"bad"))]
+    good_result, bad_result = validate.validate_documents(batch)
+    assert {r["status"] for r in good_result.rows} == {"pass"}
+    assert {r["document_id"] for r in bad_result.rows} == {batch[1][1]["document_id"]}
+    (failure,) = [r for r in bad_result.rows if r["status"] == "fail"]
+    assert failure["check_name"] == "schema.projects"
+    assert failure["detail"].startswith("projects.project_code='611-1401-jbn-V4DF' fails str_matches")
+    assert failure["detail"].endswith("(row 3)")
+    assert failure["src_line"] == bad.projects[2].src.line
+    # the same rows as validating each document alone
+    assert bad_result.rows == validate.validate_document(bad, batch[1][1]).rows

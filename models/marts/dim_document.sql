@@ -1,3 +1,5 @@
+-- Every loaded document, superseded versions included (the facts use only is_latest_version).
+
 with
 
 documents as (
@@ -21,7 +23,9 @@ final as (
         currency_unit,
         parser_version,
         batch_id,
-        is_latest_version
+        is_latest_version,
+        version_number,
+        superseded_by
     from documents
 )
 

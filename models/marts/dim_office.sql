@@ -22,7 +22,7 @@ final as (
             filter (where province is not null) as province,
         cast(min(fiscal_year) as integer) as first_fiscal_year,
         cast(max(fiscal_year) as integer) as last_fiscal_year,
-        cast(count(*) as integer) as document_count
+        cast(count(*) filter (where is_latest_version) as integer) as document_count
     from documents
     group by office_id
 )

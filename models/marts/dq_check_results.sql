@@ -26,7 +26,8 @@ final as (
         results.src_line,
         results.src_table,
         results.src_row,
-        results.src_col
+        results.src_col,
+        coalesce(documents.is_latest_version, false) as is_latest_version
     from results
     left join documents on results.document_id = documents.document_id
 )

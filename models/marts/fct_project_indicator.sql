@@ -5,7 +5,9 @@ indicators as (
 ),
 
 documents as (
+    -- facts of the latest version only; dim_document keeps the history
     select * from {{ ref('int_documents__offices') }}
+    where is_latest_version
 ),
 
 final as (

@@ -73,9 +73,11 @@ def ingest(paths: tuple[Path, ...], warehouse: Path, quiet: bool) -> None:
     raw.quarantine with their reason; the rest of the batch still loads. Exit code 1 when any file was
     quarantined.
     """
+    from budget_etl.nightly import lock
     from budget_etl.pipeline import ingest as run_ingest
 
-    summary = run_ingest(list(paths), warehouse, progress=not quiet)
+    with lock(warehouse, "ingest"):
+        summary = run_ingest(list(paths), warehouse, progress=not quiet)
     click.echo(summary.describe())
     sys.exit(summary.exit_code)
 
@@ -84,36 +86,60 @@ def ingest(paths: tuple[Path, ...], warehouse: Path, quiet: bool) -> None:
 @warehouse_option
 def build(warehouse: Path) -> None:
     """Run `dbt build` (models and tests) on the warehouse: staging views, facts, dimensions and marts."""
+    from budget_etl.nightly import lock
     from budget_etl.transform import build as run_build
 
-    result = run_build(warehouse)
+    with lock(warehouse, "build"):
+        result = run_build(warehouse)
     click.echo(result.describe())
     sys.exit(0 if result.ok else 2)
+
+
+log_json_option = click.option(
+    "--log-json", is_flag=True, envvar="BUDGET_ETL_LOG_JSON",
+    help="Log one JSON object per line on stderr (environment: BUDGET_ETL_LOG_JSON=1).",
+)
 
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @warehouse_option
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def run(paths: tuple[Path, ...], warehouse: Path, quiet: bool) -> None:
-    """Ingest + validate + build. Without PATHs, runs on the bundled sample in ingest/.
+@log_json_option
+def run(paths: tuple[Path, ...], warehouse: Path, quiet: bool, log_json: bool) -> None:
+    """Ingest + validate + build, then publish the warehouse atomically. Without PATHs, runs on the
+    bundled sample in ingest/.
 
-    Exit code 0 when all went well, 1 when documents were quarantined, 2 when the dbt build failed.
+    The same run as `nightly`, except that it always rebuilds and retries quarantined files. Exit code 0
+    when all went well, 1 when documents were quarantined (the others are published), 2 when the run failed
+    and nothing was published.
     """
-    from budget_etl.pipeline import ingest as run_ingest
-    from budget_etl.transform import build as run_build
-    from budget_etl.warehouse import fact_row_counts
+    from budget_etl.nightly import configure_logging, nightly
 
-    sources = list(paths) or [bundled_sample()]
-    summary = run_ingest(sources, warehouse, progress=not quiet)
-    click.echo(summary.describe())
-    result = run_build(warehouse)
-    click.echo(result.describe())
-    if result.ok:
-        counts = fact_row_counts(warehouse)
-        click.echo("marts: " + ", ".join(f"{table} {n}" for table, n in counts.items()))
-        click.echo(f"warehouse: {warehouse} (query schema marts, e.g. select * from marts.mart_office_year)")
-    sys.exit(2 if not result.ok else summary.exit_code)
+    configure_logging(json_lines=log_json)
+    sys.exit(nightly(list(paths) or [bundled_sample()], warehouse, force=True, progress=not quiet,
+                     command="run"))
+
+
+@main.command(name="nightly")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path),
+              help="A sources.yml listing the documents (paths relative to it).")
+@warehouse_option
+@log_json_option
+def nightly_command(paths: tuple[Path, ...], manifest: Path | None, warehouse: Path, log_json: bool) -> None:
+    """Load what is new or changed (by sha256) in PATHs / the manifest, rebuild and publish atomically.
+
+    Without PATHs or --manifest, reads the bundled sample in ingest/. Nothing new: ends at once, the
+    published warehouse untouched. One run at a time (a second one exits at once). Exit code 0 all good,
+    1 published but documents were quarantined or missing, 2 the run failed and nothing was published.
+    See docs/operations.md.
+    """
+    from budget_etl.nightly import configure_logging, nightly
+
+    configure_logging(json_lines=log_json)
+    sources = list(paths) or ([] if manifest else [bundled_sample()])
+    sys.exit(nightly(sources, warehouse, manifest=manifest))
 
 
 @main.command()
@@ -144,6 +170,12 @@ def synth(offices: int, years: str, out: Path, fmt: str, seed: int) -> None:
         raise click.BadParameter("expected a range like 2019-2023", param_hint="--years") from exc
     manifest = generate_corpus(out, offices=offices, years=range(first, last + 1), fmt=fmt, seed=seed)
     click.echo(f"wrote {offices} offices x {last - first + 1} years as {fmt} to {out} (manifest {manifest})")
+
+
+from budget_etl.analyst_cli import COMMANDS as _ANALYST_COMMANDS  # noqa: E402  (sql, export, report, dictionary)
+
+for _command in _ANALYST_COMMANDS:
+    main.add_command(_command)
 
 
 if __name__ == "__main__":

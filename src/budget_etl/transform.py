@@ -3,7 +3,8 @@
 ``build`` runs ``dbt build`` (seeds, models, data tests and unit tests) through dbt's programmatic runner;
 ``docs`` writes the docs site as one self-contained HTML file. The warehouse path reaches dbt through the
 environment variable ``BUDGET_ETL_WAREHOUSE`` read by ``dbt_project/profiles.yml``; dbt's ``target/`` and
-``logs/`` stay in ``dbt_project/`` (gitignored) whatever the working directory.
+``logs/`` stay in ``dbt_project/`` (gitignored) whatever the working directory, or in ``work_dir`` when one is
+given (the nightly run keeps its own, so that other dbt runs cannot disturb it and partial parsing works).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -88,7 +90,7 @@ def _environment(**values: str) -> Iterator[None]:
                 os.environ[key] = old
 
 
-def _invoke(command: Sequence[str], warehouse_path: str | Path):
+def _invoke(command: Sequence[str], warehouse_path: str | Path, work_dir: str | Path | None = None):
     """Run one dbt command on the warehouse; returns dbt's ``dbtRunnerResult``."""
     from dbt.cli.main import dbtRunner  # imported here: dbt is slow to import
 
@@ -96,12 +98,13 @@ def _invoke(command: Sequence[str], warehouse_path: str | Path):
     if not warehouse.is_file():
         raise FileNotFoundError(f"no warehouse at {warehouse}: run `budget-etl ingest` first")
     project = dbt_project_dir().resolve()
+    work = Path(work_dir).resolve() if work_dir else project
     args = [
         *command,
         "--project-dir", str(project),
         "--profiles-dir", str(project),
-        "--target-path", str(project / "target"),
-        "--log-path", str(project / "logs"),
+        "--target-path", str(work / "target"),
+        "--log-path", str(work / "logs"),
         "--quiet",  # dbt's own log goes to logs/dbt.log; the caller prints a summary
     ]
     with _environment(**{WAREHOUSE_ENV: str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}):
@@ -122,8 +125,14 @@ def _release_warehouse() -> None:
             env.close()
 
 
-def build(warehouse_path: str | Path, *, select: str | Sequence[str] | None = None) -> BuildResult:
-    """Run ``dbt build`` on the warehouse (optionally only ``select``, dbt selection syntax).
+def build(
+    warehouse_path: str | Path,
+    *,
+    select: str | Sequence[str] | None = None,
+    work_dir: str | Path | None = None,
+) -> BuildResult:
+    """Run ``dbt build`` on the warehouse (optionally only ``select``, dbt selection syntax); dbt's target/
+    and logs/ go to ``work_dir`` when given, else to dbt_project/.
 
     Raises TransformError when dbt cannot run at all; failing nodes are reported in the result instead.
     """
@@ -131,7 +140,7 @@ def build(warehouse_path: str | Path, *, select: str | Sequence[str] | None = No
     if select:
         command += ["--select", *([select] if isinstance(select, str) else select)]
     started = time.perf_counter()
-    outcome = _invoke(command, warehouse_path)
+    outcome = _invoke(command, warehouse_path, work_dir)
     result = BuildResult(elapsed_seconds=time.perf_counter() - started, success=outcome.success)
     if outcome.exception is not None or outcome.result is None:
         raise TransformError(f"dbt build could not run: {outcome.exception}")
@@ -156,9 +165,19 @@ def build(warehouse_path: str | Path, *, select: str | Sequence[str] | None = No
 def docs(warehouse_path: str | Path, out_dir: str | Path) -> Path:
     """Write the dbt docs site as one self-contained HTML file (``out_dir/index.html``, openable offline).
 
-    The catalog is read from the warehouse, so build first for column types and comments.
+    The catalog is read from the warehouse, so build first for column types and comments. dbt opens its
+    database for writing, so it works on a copy: the warehouse may be a published one with readers.
     """
-    outcome = _invoke(["docs", "generate", "--static"], warehouse_path)
+    warehouse = Path(warehouse_path)
+    if not warehouse.is_file():
+        raise FileNotFoundError(f"no warehouse at {warehouse.resolve()}: run `budget-etl run` first")
+    with tempfile.TemporaryDirectory(prefix="budget-etl-docs-") as tmp:
+        copy = Path(tmp) / warehouse.name  # same name: dbt names the database after the file
+        shutil.copyfile(warehouse, copy)
+        wal = warehouse.with_name(warehouse.name + ".wal")
+        if wal.exists():
+            shutil.copyfile(wal, copy.with_name(copy.name + ".wal"))
+        outcome = _invoke(["docs", "generate", "--static"], copy)
     if not outcome.success:
         raise TransformError(f"dbt docs generate failed: {outcome.exception}")
     static = dbt_project_dir().resolve() / "target" / "static_index.html"

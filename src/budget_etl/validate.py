@@ -13,6 +13,7 @@ pipeline quarantines the document with reason_code ``schema_violation`` instead 
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -325,17 +326,37 @@ class Validation:
 
 def validate_document(facts: ExtractedDocument, document: dict) -> Validation:
     """Schema checks of every staging frame, then (if the frames are typed) the accounting identities."""
-    document_id = document["document_id"]
-    frames = {"documents": [document], **fact_rows(facts, document_id)}
-    rows: list[dict] = []
-    blocking: list[str] = []
+    return validate_documents([(facts, document)])[0]
+
+
+def validate_documents(batch: list[tuple[ExtractedDocument, dict]]) -> list[Validation]:
+    """validate_document for many documents at once: each staging frame of the whole batch is checked by
+    pandera in one call (per-call overhead dominates for single documents), then failures are split back
+    to the documents they belong to. Returns one Validation per document, in order."""
+    ids = [document["document_id"] for _, document in batch]
+    frames: dict[str, list[dict]] = {table: [] for table in SCHEMAS}
+    for facts, document in batch:
+        frames["documents"].append(document)
+        for table, rows in fact_rows(facts, document["document_id"]).items():
+            frames[table] += rows
+    rows: dict[str, list[dict]] = {i: [] for i in ids}
+    blocking: dict[str, list[str]] = {i: [] for i in ids}
     for table, model in SCHEMAS.items():
-        table_rows, table_blocking = _schema_rows(document_id, table, model, frames[table])
-        rows += table_rows
-        blocking += table_blocking
-    if not blocking:  # identities need typed values
-        rows += identity_checks(facts, document_id)
-    return Validation(rows, blocking)
+        failures = _schema_failures(table, model, frames[table], ids)
+        counts = Counter(r["document_id"] for r in frames[table])
+        for document_id in ids:
+            failed = failures.get(document_id)
+            if failed:
+                rows[document_id] += failed[0]
+                blocking[document_id] += failed[1]
+            else:
+                rows[document_id].append(_row(document_id, f"schema.{table}", "schema", "error", "pass",
+                                              detail=f"{counts[document_id]} rows"))
+    for facts, document in batch:
+        document_id = document["document_id"]
+        if not blocking[document_id]:  # identities need typed values
+            rows[document_id] += identity_checks(facts, document_id)
+    return [Validation(rows[i], blocking[i]) for i in ids]
 
 
 def _row(document_id, check_name, check_kind, severity, status, *, expected=None, actual=None,
@@ -348,7 +369,9 @@ def _row(document_id, check_name, check_kind, severity, status, *, expected=None
     }
 
 
-def _schema_rows(document_id: str, table: str, model, records: list[dict]) -> tuple[list[dict], list[str]]:
+def _schema_failures(table: str, model, records: list[dict], ids: list[str]) -> dict[str, tuple[list, list]]:
+    """document_id -> (failure rows, blocking failures) of one staging frame; documents that pass are absent.
+    Row numbers in the details count within the document's own rows of the table."""
     columns = list(records[0]) if records else list(model.to_schema().columns)
     frame = pd.DataFrame(records, columns=columns, dtype=object)
     check_name = f"schema.{table}"
@@ -357,9 +380,11 @@ def _schema_rows(document_id: str, table: str, model, records: list[dict]) -> tu
     except pa.errors.SchemaErrors as err:
         failures = err.failure_cases
     else:
-        return [_row(document_id, check_name, "schema", "error", "pass", detail=f"{len(frame)} rows")], []
+        return {}
 
-    rows, blocking, seen = [], [], set()
+    row_in_document = frame.groupby("document_id", sort=False).cumcount() if len(frame) else frame.index
+    out: dict[str, tuple[list, list]] = {}
+    seen = set()
     for case in failures.itertuples(index=False):
         index = None if pd.isna(case.index) else int(case.index)
         if case.schema_context != "DataFrameSchema":  # a column check: the failing value
@@ -371,18 +396,23 @@ def _schema_rows(document_id: str, table: str, model, records: list[dict]) -> tu
         else:
             seen.add((case.check, index))
             detail = f"{table} fails {case.check}"
-        if index is not None:
-            detail += f" (row {index + 1})"
         src = None
-        if index is not None and "src_line" in frame:
+        if index is not None:
             r = frame.loc[index]
-            src = Source(r["src_line"], r["src_table"], r["src_row"], r["src_col"])
-        rows.append(_row(document_id, check_name, "schema", "error", "fail", detail=detail, src=src))
-        if str(case.check).startswith(_BLOCKING_CHECKS) or (
+            detail += f" (row {int(row_in_document[index]) + 1})"
+            if "src_line" in frame:
+                src = Source(r["src_line"], r["src_table"], r["src_row"], r["src_col"])
+        is_blocking = str(case.check).startswith(_BLOCKING_CHECKS) or (
             table == "documents" and case.column in _IDENTITY_COLUMNS
-        ):
-            blocking.append(detail)
-    return rows, blocking
+        )
+        # a failure of the frame as a whole (a missing column) belongs to every document in it
+        owners = ids if index is None else [frame.loc[index, "document_id"]]
+        for document_id in owners:
+            failed, blocked = out.setdefault(document_id, ([], []))
+            failed.append(_row(document_id, check_name, "schema", "error", "fail", detail=detail, src=src))
+            if is_blocking:
+                blocked.append(detail)
+    return out
 
 
 # ---- accounting identities -------------------------------------------------------------------------

@@ -57,6 +57,21 @@ class QuarantineEntry:
 
 
 @dataclass
+class KnownFiles:
+    """What a warehouse already holds, to tell unchanged files without parsing them."""
+
+    documents: set[str] = field(default_factory=set)  # sha256 of loaded documents
+    quarantined: set[str] = field(default_factory=set)  # sha256 of quarantined files
+    unread: set[tuple[str, str]] = field(default_factory=set)  # (source_path, reason_code) without sha256
+
+    def refused(self, entry: QuarantineEntry) -> bool:
+        """Whether the same refusal is already in raw.quarantine."""
+        if entry.sha256:
+            return entry.sha256 in self.quarantined
+        return (entry.source_path, entry.reason_code) in self.unread
+
+
+@dataclass
 class BatchResult:
     batch_id: str
     loaded: list[str]  # document ids inserted
@@ -132,6 +147,17 @@ def loaded_ids(con: duckdb.DuckDBPyConnection, ids: list[str]) -> set[str]:
     return {r[0] for r in rows}
 
 
+def known_files(con: duckdb.DuckDBPyConnection) -> KnownFiles:
+    """The sha256 of every loaded and every quarantined file (one query each, however many files)."""
+    known = KnownFiles({r[0] for r in con.execute("select document_id from raw.documents").fetchall()})
+    for path, sha, reason in con.execute("select source_path, sha256, reason_code from raw.quarantine").fetchall():
+        if sha:
+            known.quarantined.add(sha)
+        else:
+            known.unread.add((path, reason))
+    return known
+
+
 def raw_schemas(con: duckdb.DuckDBPyConnection) -> dict[str, pa.Schema]:
     """Arrow schema of every raw table, read from DuckDB so that staging.sql stays the one definition."""
     columns: dict[str, list[pa.Field]] = {}
@@ -177,7 +203,8 @@ def load_batch(
     """Load a batch in one transaction; documents already in the warehouse are skipped.
 
     ``skipped`` counts files the caller already found loaded (by sha256) before parsing them; they go into
-    raw.load_batches.documents_unchanged together with the ones skipped here.
+    raw.load_batches.documents_unchanged together with the ones skipped here. Loading again under the same
+    ``batch_id`` (a large batch in chunks) adds to that batch's counts in raw.load_batches.
     """
     batch_id = batch_id or new_batch_id()
     started_at = started_at or now()
@@ -212,7 +239,12 @@ def load_batch(
             "files_seen": files_seen if files_seen is not None else len(documents) + len(quarantine),
             "documents_loaded": len(new), "documents_unchanged": skipped + len(unchanged),
             "documents_quarantined": len(entries), "warnings": warnings,
-        }])
+        }], where="on conflict (batch_id) do update set finished_at = excluded.finished_at, "
+           "files_seen = excluded.files_seen, "
+           "documents_loaded = load_batches.documents_loaded + excluded.documents_loaded, "
+           "documents_unchanged = load_batches.documents_unchanged + excluded.documents_unchanged, "
+           "documents_quarantined = load_batches.documents_quarantined + excluded.documents_quarantined, "
+           "warnings = load_batches.warnings + excluded.warnings")
         con.commit()
     except BaseException:
         con.rollback()

@@ -30,6 +30,7 @@ import signal
 import subprocess
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 
 from lxml import etree
@@ -120,7 +121,7 @@ def _document_xml(data: bytes) -> bytes:
         try:
             with archive.open(info) as part:  # zipfile stops at the declared (checked) size
                 return part.read(MAX_UNCOMPRESSED_BYTES + 1)
-        except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, EOFError) as exc:
+        except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, OSError, EOFError) as exc:
             raise UnreadableDocument("docx_corrupt", f"{DOCUMENT_PART} cannot be unpacked: {exc}") from exc
 
 
