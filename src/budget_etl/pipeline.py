@@ -10,10 +10,13 @@ symlink out of it is refused unread, ``outside_input_folder``), and one above ``
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
+import os
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,7 +37,9 @@ METADATA_SUFFIXES = {".json", ".yml", ".yaml"}  # gold files and manifests live 
 MANIFEST = "sources.yml"
 # A disclosure is a few hundred KB (Word with scanned stamps: a few MB); anything far larger is refused unread.
 MAX_FILE_BYTES = 32 * 1024 * 1024
-LOAD_CHUNK = 200  # documents per insert: memory stays bounded however many files a batch has
+LOAD_CHUNK = 200  # documents parsed, validated and inserted together: memory stays bounded
+PARALLEL_FROM = 50  # from this many files to parse, parse in worker processes (start-up costs ~1 s)
+MAX_WORKERS = 8
 
 
 @dataclass
@@ -182,25 +187,48 @@ def parse_file(path: str | Path, *, is_synthetic: bool = False) -> tuple[ReadDoc
     return read_doc, extractors.extract(read_doc, is_synthetic=is_synthetic)
 
 
-def _prepare(path: Path, data: bytes, sha: str, is_synthetic: bool) -> StagedDocument | QuarantineEntry:
-    from budget_etl import validate  # pandas + pandera: imported when a file is parsed, not for a no-op run
-
-    def quarantine(code: str, reason: str) -> QuarantineEntry:
-        return QuarantineEntry(path.as_posix(), code, reason, sha, len(data))
-
+def _parse(path: Path, is_synthetic: bool) -> tuple[dict, ExtractedDocument] | QuarantineEntry:
+    """Read and extract one file into its raw.documents row and facts (runs in a worker process)."""
+    data = b""
     try:
+        data = path.read_bytes()
         read_doc = readers.read_bytes(data, path.name)
         facts = extractors.extract(read_doc, is_synthetic=is_synthetic)
-        document = warehouse.document_row(facts, read_doc, data=data, source_path=path.as_posix())
-        result = validate.validate_document(facts, document)
+        return warehouse.document_row(facts, read_doc, data=data, source_path=path.as_posix()), facts
     except (UnreadableDocument, ExtractionError) as exc:
-        return quarantine(exc.reason_code, str(exc))
+        return QuarantineEntry(path.as_posix(), exc.reason_code, str(exc), warehouse.sha256_hex(data), len(data))
     except Exception as exc:  # one broken document must not stop the batch
         log.exception("internal error on %s", path)
-        return quarantine("internal_error", f"{type(exc).__name__}: {exc}")
-    if result.blocking:
-        return quarantine("schema_violation", result.reason())
-    return StagedDocument(document, facts, result.rows)
+        return QuarantineEntry(path.as_posix(), "internal_error", f"{type(exc).__name__}: {exc}",
+                               warehouse.sha256_hex(data), len(data))
+
+
+def _parse_item(item: tuple[Path, bool]):
+    return _parse(*item)
+
+
+def _parsed(todo: list[tuple[Path, bool]], pool: ProcessPoolExecutor | None) -> Iterator:
+    """Parse results in input order; across worker processes when a pool is given."""
+    if pool is None:
+        return map(_parse_item, todo)
+    return pool.map(_parse_item, todo, chunksize=8)
+
+
+def _validated(parsed: list) -> tuple[list[StagedDocument], list[QuarantineEntry]]:
+    """Validate a chunk of parsed documents at once; schema failures that block a typed load quarantine."""
+    from budget_etl import validate  # pandas + pandera: imported when a file is parsed, not for a no-op run
+
+    documents = [item for item in parsed if not isinstance(item, QuarantineEntry)]
+    refused = [item for item in parsed if isinstance(item, QuarantineEntry)]
+    staged = []
+    for (document, facts), result in zip(documents, validate.validate_documents(
+            [(facts, document) for document, facts in documents]), strict=True):
+        if result.blocking:
+            refused.append(QuarantineEntry(document["source_path"], "schema_violation", result.reason(),
+                                           document["sha256"], document["size_bytes"]))
+        else:
+            staged.append(StagedDocument(document, facts, result.rows))
+    return staged, refused
 
 
 def ingest(
@@ -241,14 +269,13 @@ def ingest(
             warnings += result.warnings
             staged.clear()
 
-        files = inputs.files
-        bar = tqdm(files, desc="ingest", unit="file", file=sys.stderr, disable=not progress or len(files) < 2)
-        for path, root in bar:
+        todo: list[tuple[Path, bool]] = []  # files to parse: new bytes, in input order
+        for path, root in inputs.files:
             try:
                 refused = precheck(path, root)
-                data = path.read_bytes() if refused is None else b""
+                sha = hash_file(path) if refused is None else None
             except OSError as exc:
-                refused = QuarantineEntry(path.as_posix(), "unreadable_file", str(exc))
+                refused, sha = QuarantineEntry(path.as_posix(), "unreadable_file", str(exc)), None
             if refused is not None:
                 if skip_quarantined and known.refused(refused):
                     skipped += 1
@@ -256,19 +283,29 @@ def ingest(
                     log.warning("quarantined %s: %s: %s", path, refused.reason_code, refused.reason)
                     quarantined.append(refused)
                 continue
-            sha = warehouse.sha256_hex(data)
             if sha in staged_ids or sha in known.documents or (skip_quarantined and sha in known.quarantined):
                 skipped += 1  # same bytes already loaded (or refused): nothing to parse
                 continue
-            item = _prepare(path, data, sha, is_synthetic.get(path.resolve(), False))
-            if isinstance(item, QuarantineEntry):
-                log.warning("quarantined %s: %s: %s", item.source_path, item.reason_code, item.reason)
-                quarantined.append(item)
-            else:
-                staged.append(item)
-                staged_ids.add(sha)
-                if len(staged) >= LOAD_CHUNK:
-                    flush()
+            staged_ids.add(sha)
+            todo.append((path, is_synthetic.get(path.resolve(), False)))
+
+        workers = min(os.cpu_count() or 1, MAX_WORKERS) if len(todo) >= PARALLEL_FROM else 1
+        with (ProcessPoolExecutor(workers) if workers > 1 else contextlib.nullcontext()) as pool:
+            bar = tqdm(total=len(todo), desc="ingest", unit="doc", file=sys.stderr,
+                       disable=not progress or len(todo) < 2)
+            for start in range(0, len(todo), LOAD_CHUNK):
+                chunk = todo[start:start + LOAD_CHUNK]
+                parsed = []
+                for item in _parsed(chunk, pool):
+                    parsed.append(item)
+                    bar.update()
+                chunk_staged, refused = _validated(parsed)
+                for entry in refused:
+                    log.warning("quarantined %s: %s: %s", entry.source_path, entry.reason_code, entry.reason)
+                quarantined.extend(refused)
+                staged.extend(chunk_staged)
+                flush()
+            bar.close()
         flush(final=True)
     finally:
         con.close()
