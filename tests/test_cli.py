@@ -66,3 +66,13 @@ def test_ingest_loads_good_files_and_quarantines_bad_ones(tmp_path):
     assert reasons == {"empty.txt": "empty_file", "noise.txt": "binary_file"}
     again = invoke("ingest", str(folder / "xiguan.txt"), "--warehouse", str(warehouse), "--quiet")
     assert again.exit_code == 0
+
+
+def test_run_ends_with_rows_per_table(tmp_path):
+    warehouse = tmp_path / "wh.duckdb"
+    result = CliRunner().invoke(main, ["run", str(SEED), "--warehouse", str(warehouse), "--quiet"])
+    assert result.exit_code == 0, result.output
+    rows = dict(item.rsplit(" ", 1) for item in result.stdout.splitlines()[0].removeprefix("rows: ").split(", "))
+    assert {t: int(n) for t, n in rows.items() if t.startswith("fct_")} == {
+        "fct_asset": 4, "fct_expenditure": 3, "fct_operating_expense": 18, "fct_project": 9,
+        "fct_project_indicator": 36, "fct_revenue": 4, "fct_three_public_cost": 4}

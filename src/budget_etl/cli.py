@@ -117,8 +117,14 @@ def run(paths: tuple[Path, ...], warehouse: Path, quiet: bool, log_json: bool) -
     from budget_etl.nightly import configure_logging, nightly
 
     configure_logging(json_lines=log_json)
-    sys.exit(nightly(list(paths) or [bundled_sample()], warehouse, force=True, progress=not quiet,
-                     command="run"))
+    code = nightly(list(paths) or [bundled_sample()], warehouse, force=True, progress=not quiet, command="run")
+    if code < 2:  # published: close with what analysts now find in it
+        from budget_etl.warehouse import fact_row_counts
+
+        counts = fact_row_counts(warehouse)
+        click.echo("rows: " + ", ".join(f"{table} {n}" for table, n in counts.items()))
+        click.echo(f"warehouse: {warehouse} (open it read-only; e.g. select * from marts.mart_office_year)")
+    sys.exit(code)
 
 
 @main.command(name="nightly")
