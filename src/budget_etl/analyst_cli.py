@@ -11,16 +11,7 @@ from pathlib import Path
 
 import click
 
-from budget_etl.paths import DEFAULT_WAREHOUSE
-
-warehouse_option = click.option(
-    "--warehouse",
-    type=click.Path(dir_okay=False, path_type=Path),
-    envvar="BUDGET_ETL_WAREHOUSE",
-    default=DEFAULT_WAREHOUSE,
-    show_default=True,
-    help="The DuckDB warehouse file (environment: BUDGET_ETL_WAREHOUSE).",
-)
+from budget_etl.cli_options import warehouse_option
 
 
 def _open(warehouse: Path):

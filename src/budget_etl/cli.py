@@ -9,16 +9,8 @@ from pathlib import Path
 import click
 
 from budget_etl import __version__
-from budget_etl.paths import DEFAULT_WAREHOUSE, bundled_sample
-
-warehouse_option = click.option(
-    "--warehouse",
-    type=click.Path(dir_okay=False, path_type=Path),
-    envvar="BUDGET_ETL_WAREHOUSE",
-    default=DEFAULT_WAREHOUSE,
-    show_default=True,
-    help="The DuckDB warehouse file (environment: BUDGET_ETL_WAREHOUSE).",
-)
+from budget_etl.cli_options import warehouse_option
+from budget_etl.paths import bundled_sample
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
