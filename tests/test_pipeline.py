@@ -210,3 +210,13 @@ def test_real_seed_loads_beside_garbage_empty_and_truncated_files(tmp_path):
     again = pipeline.ingest([docs], wh, progress=False)
     assert (again.loaded, again.unchanged, len(again.quarantined), again.exit_code) == (0, 1, 3, 1)
     assert counts(wh) == {**before, "load_batches": before["load_batches"] + 1}  # no duplicate quarantine
+
+
+def test_the_bundled_manifest_lists_xiguan_and_includes_the_demo_corpus():
+    from budget_etl.paths import bundled_sample
+    from budget_etl.pipeline import collect
+
+    inputs = collect(manifest=bundled_sample() / "sources.yml")
+    assert len(inputs.files) == 25 and inputs.missing == []
+    real = [p.name for p, _ in inputs.files if not inputs.synthetic[p.resolve()]]
+    assert real == ["xiguan_2020_budget.txt"]
