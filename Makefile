@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup system run test lint notebooks clean
+.PHONY: setup system run test lint notebooks bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -35,12 +35,17 @@ test: $(STAMP) system
 	$(BIN)/pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests
 
 # Run the notebooks on the warehouse and store their outputs (charts, conclusions) in place.
 notebooks: run system
 	$(BIN)/jupyter execute --inplace notebooks/*.ipynb
+
+# Benchmarks (not tests): corpora of 100, 1,000 and 10,000 documents, 3 runs each; results into BENCHMARKS.md.
+# About 15 minutes on 2 cores; corpora, warehouses and logs stay in /tmp/bench-budget-etl.
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py --sizes 100 1000 10000 --repeats 3 --out BENCHMARKS.md
 
 clean:
 	rm -rf warehouse dbt_project/target dbt_project/logs

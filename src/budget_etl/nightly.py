@@ -280,7 +280,7 @@ def nightly(
 
 def _run(layout: Layout, record: RunRecord, paths: list, manifest: str | Path | None, *, force: bool,
          progress: bool) -> int:
-    inputs = pipeline.collect(paths, manifest)
+    inputs = pipeline.collect(paths, manifest, flags=False)  # which files; ingest reads the flags
     record.documents_seen, record.documents_missing = len(inputs.files), len(inputs.missing)
     for missing in inputs.missing:
         log.warning("missing %s: listed in the manifest, no such file", missing)

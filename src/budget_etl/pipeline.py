@@ -15,11 +15,14 @@ import hashlib
 import logging
 import os
 import sys
+from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
+import pyarrow as pa
 import yaml
 from tqdm import tqdm
 
@@ -37,9 +40,13 @@ METADATA_SUFFIXES = {".json", ".yml", ".yaml"}  # gold files and manifests live 
 MANIFEST = "sources.yml"
 # A disclosure is a few hundred KB (Word with scanned stamps: a few MB); anything far larger is refused unread.
 MAX_FILE_BYTES = 32 * 1024 * 1024
-LOAD_CHUNK = 200  # documents parsed, validated and inserted together: memory stays bounded
+LOAD_CHUNK = 200  # documents inserted together (one transaction): memory stays bounded
+TASK_FILES = 100  # files parsed, validated and laid out as Arrow tables by one task of a worker process
 PARALLEL_FROM = 50  # from this many files to parse, parse in worker processes (start-up costs ~1 s)
 MAX_WORKERS = 8
+# DuckDB's cache while loading: by default it keeps what it wrote (up to 80% of RAM), so the loading process
+# grows with the corpus; appending needs little, and a bounded cache keeps memory flat at the same speed.
+INGEST_MEMORY_LIMIT = "256MB"
 
 
 @dataclass
@@ -121,13 +128,15 @@ def _manifest_entries(manifest: str | Path) -> list[tuple[Path, bool | None]]:
     return entries
 
 
-def collect(paths: Iterable[str | Path] = (), manifest: str | Path | None = None) -> Inputs:
+def collect(paths: Iterable[str | Path] = (), manifest: str | Path | None = None, *,
+            flags: bool = True) -> Inputs:
     """The files of ``paths`` (files and folders) and of a sources.yml ``manifest``, with is_synthetic from
-    the manifest and from the sources.yml files in the folders. A manifest's files must stay inside its
-    folder; the ones it lists that are not there are ``missing``."""
+    the manifest and from the sources.yml files in the folders (not read when ``flags`` is false: only the
+    ingest needs them). A manifest's files must stay inside its folder; the ones it lists that are not
+    there are ``missing``."""
     paths = [Path(p) for p in paths]
     inputs = Inputs(_discover(paths))
-    for folder in paths:
+    for folder in paths if flags else []:
         for listing in sorted(folder.rglob(MANIFEST)) if folder.is_dir() else []:
             inputs.synthetic.update(manifest_synthetic(listing))
     if manifest is not None:
@@ -206,15 +215,40 @@ def _parse(path: Path, is_synthetic: bool) -> tuple[dict, ExtractedDocument] | Q
                                warehouse.sha256_hex(data), len(data))
 
 
-def _parse_item(item: tuple[Path, bool]):
-    return _parse(*item)
+@dataclass
+class Prepared:
+    """A slice of the files to load, parsed, validated and laid out as Arrow tables (in a worker process:
+    Arrow tables cross the process boundary far faster than the parsed records would)."""
+
+    files: int  # files parsed
+    tables: dict  # staging_tables() of the documents that can be loaded; empty when there are none
+    refused: list[QuarantineEntry]
 
 
-def _parsed(todo: list[tuple[Path, bool]], pool: ProcessPoolExecutor | None) -> Iterator:
-    """Parse results in input order; across worker processes when a pool is given."""
-    if pool is None:
-        return map(_parse_item, todo)
-    return pool.map(_parse_item, todo, chunksize=8)
+def _prepare(todo: list[tuple[Path, bool]], schemas: dict) -> Prepared:
+    staged, refused = _validated([_parse(path, flag) for path, flag in todo])
+    return Prepared(len(todo), warehouse.staging_tables(schemas, staged) if staged else {}, refused)
+
+
+def _prepared(todo: list[tuple[Path, bool]], schemas: dict, workers: int) -> Iterator[Prepared]:
+    """Prepared slices of ``todo`` in input order; across worker processes when ``workers`` > 1, with a
+    bounded number of slices in flight, so that memory stays flat however many files there are."""
+    size = max(1, min(TASK_FILES, -(-len(todo) // workers)))  # every worker gets work, even for few files
+    tasks = [todo[start:start + size] for start in range(0, len(todo), size)]
+    if workers == 1:
+        yield from (_prepare(task, schemas) for task in tasks)
+        return
+    pool = ProcessPoolExecutor(workers)
+    try:
+        window: deque = deque()
+        for task in tasks:
+            window.append(pool.submit(_prepare, task, schemas))
+            if len(window) > 2 * workers:
+                yield window.popleft().result()
+        while window:
+            yield window.popleft().result()
+    finally:
+        pool.shutdown(cancel_futures=True)
 
 
 def _validated(parsed: list) -> tuple[list[StagedDocument], list[QuarantineEntry]]:
@@ -224,13 +258,14 @@ def _validated(parsed: list) -> tuple[list[StagedDocument], list[QuarantineEntry
     documents = [item for item in parsed if not isinstance(item, QuarantineEntry)]
     refused = [item for item in parsed if isinstance(item, QuarantineEntry)]
     staged = []
-    for (document, facts), result in zip(documents, validate.validate_documents(
-            [(facts, document) for document, facts in documents]), strict=True):
+    rows_of = [warehouse.fact_rows(facts, document["document_id"]) for document, facts in documents]
+    results = validate.validate_documents([(facts, document) for document, facts in documents], rows_of)
+    for (document, facts), rows, result in zip(documents, rows_of, results, strict=True):
         if result.blocking:
             refused.append(QuarantineEntry(document["source_path"], "schema_violation", result.reason(),
                                            document["sha256"], document["size_bytes"]))
         else:
-            staged.append(StagedDocument(document, facts, result.rows))
+            staged.append(StagedDocument(document, facts, result.rows, rows))
     return staged, refused
 
 
@@ -255,22 +290,25 @@ def ingest(
     batch_id = warehouse.new_batch_id()
     inputs = collect(paths, manifest)
     is_synthetic = {**inputs.synthetic, **{Path(p).resolve(): bool(v) for p, v in (synthetic or {}).items()}}
-    staged: list[StagedDocument] = []
+    pending: list[Prepared] = []  # prepared, not yet loaded
     quarantined: list[QuarantineEntry] = []
     skipped = loaded = warnings = 0
     con = warehouse.connect(warehouse_path)
     try:
+        con.execute(f"set memory_limit = '{INGEST_MEMORY_LIMIT}'")
         known = warehouse.known_files(con)
         staged_ids: set[str] = set()
 
         def flush(final: bool = False) -> None:
             nonlocal loaded, warnings
-            result = warehouse.load_batch(
-                con, staged, quarantined if final else (), batch_id=batch_id, started_at=started_at,
+            parts = [p.tables for p in pending if p.tables]
+            tables = {name: pa.concat_tables([p[name] for p in parts]) for name in parts[0]} if parts else {}
+            result = warehouse.load_tables(
+                con, tables, quarantined if final else (), batch_id=batch_id, started_at=started_at,
                 files_seen=len(inputs.files), skipped=skipped if final else 0)
             loaded += len(result.loaded)
             warnings += result.warnings
-            staged.clear()
+            pending.clear()
 
         todo: list[tuple[Path, bool]] = []  # files to parse: new bytes, in input order
         for path, root in inputs.files:
@@ -293,24 +331,21 @@ def ingest(
             todo.append((path, is_synthetic.get(path.resolve(), False)))
 
         workers = min(os.cpu_count() or 1, MAX_WORKERS) if len(todo) >= PARALLEL_FROM else 1
-        with (ProcessPoolExecutor(workers) if workers > 1 else contextlib.nullcontext()) as pool:
-            bar = tqdm(total=len(todo), desc="ingest", unit="doc", file=sys.stderr,
-                       disable=not progress or len(todo) < 2)
-            for start in range(0, len(todo), LOAD_CHUNK):
-                chunk = todo[start:start + LOAD_CHUNK]
-                parsed = []
-                for item in _parsed(chunk, pool):
-                    parsed.append(item)
-                    bar.update()
-                chunk_staged, refused = _validated(parsed)
-                for entry in refused:
-                    log.warning("quarantined %s: %s: %s", entry.source_path, entry.reason_code, entry.reason)
-                quarantined.extend(refused)
-                staged.extend(chunk_staged)
+        bar = tqdm(total=len(todo), desc="ingest", unit="doc", file=sys.stderr,
+                   disable=not progress or len(todo) < 2)
+        for prepared in _prepared(todo, warehouse.raw_schemas(con), workers):
+            bar.update(prepared.files)
+            for entry in prepared.refused:
+                log.warning("quarantined %s: %s: %s", entry.source_path, entry.reason_code, entry.reason)
+            quarantined.extend(prepared.refused)
+            pending.append(prepared)
+            if sum(p.files for p in pending) >= LOAD_CHUNK:
                 flush()
-            bar.close()
+        bar.close()
         flush(final=True)
     finally:
+        with contextlib.suppress(duckdb.Error):  # the setting is the database's: another connection may share it
+            con.execute("reset memory_limit")
         con.close()
     for missing in inputs.missing:
         log.warning("missing %s: listed in the manifest, no such file", missing)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from budget_etl import PARSER_VERSION
 from budget_etl.facts import FACT_TABLES, ExtractedDocument, flat_record
@@ -39,6 +40,7 @@ class StagedDocument:
     document: dict  # raw.documents row; batch_id and loaded_at are set by load_batch
     facts: ExtractedDocument
     validation: list[dict] = field(default_factory=list)
+    rows: dict[str, list[dict]] | None = None  # fact_rows(facts, document_id), when already made
 
     @property
     def document_id(self) -> str:
@@ -176,18 +178,41 @@ def _count(con, table: str) -> int:
     return con.execute(f"select count(*) from raw.{table}").fetchall()[0][0]
 
 
-def _insert(con, schemas: dict[str, pa.Schema], table: str, rows: list[dict], where: str = "") -> None:
-    if not rows:
-        return
-    schema = schemas[table]
+def _table(schema: pa.Schema, table: str, rows: list[dict]) -> pa.Table:
     unknown = set().union(*rows) - set(schema.names)
     if unknown:  # from_pylist would drop them silently
         raise ValueError(f"raw.{table} has no column(s) {sorted(unknown)}")
-    con.register("_batch", pa.Table.from_pylist(rows, schema=schema))
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def _insert_table(con, table: str, data: pa.Table, where: str = "") -> None:
+    if not data.num_rows:
+        return
+    con.register("_batch", data)
     try:
         con.execute(f"insert into raw.{table} by name select * from _batch b {where}")
     finally:
         con.unregister("_batch")
+
+
+def _insert(con, schemas: dict[str, pa.Schema], table: str, rows: list[dict], where: str = "") -> None:
+    if rows:
+        _insert_table(con, table, _table(schemas[table], table, rows), where)
+
+
+def staging_tables(schemas: dict[str, pa.Schema], documents: Sequence[StagedDocument]) -> dict[str, pa.Table]:
+    """A batch of documents as Arrow tables: raw.documents (without batch_id and loaded_at, which the load
+    sets), every fact table and raw.validation_results. Built apart from the load, so that worker processes
+    can build them (``schemas``: ``raw_schemas``); raises ValueError on a column the table does not have."""
+    fixed = {"batch_id", "loaded_at"}
+    document_schema = pa.schema([f for f in schemas["documents"] if f.name not in fixed])
+    tables = {"documents": _table(document_schema, "documents", [d.document for d in documents])}
+    rows = [d.rows if d.rows is not None else fact_rows(d.facts, d.document_id) for d in documents]
+    for table in FACT_TABLES:
+        tables[table] = _table(schemas[table], table, [row for doc_rows in rows for row in doc_rows[table]])
+    tables["validation_results"] = _table(schemas["validation_results"], "validation_results",
+                                          [row for d in documents for row in d.validation])
+    return tables
 
 
 def load_batch(
@@ -206,23 +231,53 @@ def load_batch(
     raw.load_batches.documents_unchanged together with the ones skipped here. Loading again under the same
     ``batch_id`` (a large batch in chunks) adds to that batch's counts in raw.load_batches.
     """
+    first: dict[str, StagedDocument] = {}
+    repeated = []  # the same bytes twice in the batch: loaded once, the copies count as unchanged
+    for doc in documents:
+        if doc.document_id in first:
+            repeated.append(doc.document_id)
+        else:
+            first[doc.document_id] = doc
+    tables = staging_tables(raw_schemas(con), list(first.values()))
+    return load_tables(con, tables, quarantine, batch_id=batch_id, started_at=started_at,
+                       files_seen=files_seen if files_seen is not None else len(documents) + len(quarantine),
+                       skipped=skipped, repeated=repeated)
+
+
+def load_tables(
+    con: duckdb.DuckDBPyConnection,
+    tables: dict[str, pa.Table],
+    quarantine: Sequence[QuarantineEntry] = (),
+    *,
+    batch_id: str | None = None,
+    started_at: datetime | None = None,
+    files_seen: int | None = None,
+    skipped: int = 0,
+    repeated: Sequence[str] = (),
+) -> BatchResult:
+    """``load_batch`` for documents already laid out by ``staging_tables`` (each document once): one
+    transaction; documents already in the warehouse are left out with their facts and checks."""
     batch_id = batch_id or new_batch_id()
     started_at = started_at or now()
     schemas = raw_schemas(con)
+    ids = tables["documents"].column("document_id").to_pylist() if "documents" in tables else []
     con.begin()
     try:
-        known = loaded_ids(con, [d.document_id for d in documents])
-        new, unchanged = [], []
-        for doc in documents:
-            (unchanged if doc.document_id in known else new).append(doc)
-            known.add(doc.document_id)
+        known = loaded_ids(con, ids)
+        if known:
+            value_set = pa.array(sorted(known), pa.string())
+            tables = {name: t.filter(pc.invert(pc.is_in(t["document_id"], value_set=value_set)))
+                      for name, t in tables.items()}
+        new = [i for i in ids if i not in known]
+        unchanged = [i for i in ids if i in known] + list(repeated)
         loaded_at = now()
-        _insert(con, schemas, "documents",
-                [{**d.document, "batch_id": batch_id, "loaded_at": loaded_at} for d in new])
-        rows = [fact_rows(d.facts, d.document_id) for d in new]
-        for table in FACT_TABLES:
-            _insert(con, schemas, table, [row for doc_rows in rows for row in doc_rows[table]])
-        _insert(con, schemas, "validation_results", [row for d in new for row in d.validation])
+        for name, data in tables.items():
+            if name == "documents":
+                data = data.append_column("batch_id", pa.array([batch_id] * data.num_rows, pa.string()))
+                data = data.append_column("loaded_at", pa.array([loaded_at] * data.num_rows, pa.timestamp("us")))
+            _insert_table(con, name, data)
+        checks = tables.get("validation_results")
+        warnings = 0 if checks is None else pc.sum(pc.equal(checks["status"], "fail")).as_py() or 0
 
         # One row per (source_path, sha256, reason_code), however often the same bad file is ingested.
         entries = {(q.source_path, q.sha256, q.reason_code): q for q in quarantine}
@@ -233,10 +288,9 @@ def load_batch(
                 "and q.sha256 is not distinct from b.sha256 and q.reason_code = b.reason_code)")
         quarantined = _count(con, "quarantine") - before
 
-        warnings = sum(row["status"] == "fail" for d in new for row in d.validation)
         _insert(con, schemas, "load_batches", [{
             "batch_id": batch_id, "started_at": started_at, "finished_at": now(),
-            "files_seen": files_seen if files_seen is not None else len(documents) + len(quarantine),
+            "files_seen": files_seen if files_seen is not None else len(ids) + len(quarantine),
             "documents_loaded": len(new), "documents_unchanged": skipped + len(unchanged),
             "documents_quarantined": len(entries), "warnings": warnings,
         }], where="on conflict (batch_id) do update set finished_at = excluded.finished_at, "
@@ -249,5 +303,4 @@ def load_batch(
     except BaseException:
         con.rollback()
         raise
-    return BatchResult(batch_id, [d.document_id for d in new], [d.document_id for d in unchanged],
-                       quarantined, warnings)
+    return BatchResult(batch_id, new, unchanged, quarantined, warnings)

@@ -610,9 +610,10 @@ def _find(table: Table, label: str) -> Cell | None:
 
 
 def _right_of(table: Table, label_re: str) -> Cell | None:
+    label = re.compile(label_re)
     for row in table.rows:
         for i, cell in enumerate(row[:-1]):
-            if re.fullmatch(label_re, cell.text.replace(" ", "")):
+            if label.fullmatch(cell.text.replace(" ", "")):
                 return row[i + 1]
     return None
 

@@ -13,6 +13,17 @@ _FULLWIDTH = {
 }
 _SPACES = {0x00A0: " ", 0x3000: " ", 0x2002: " ", 0x2003: " ", 0x2009: " ", 0x200B: "", 0xFEFF: ""}
 
+
+def _runs_of(table: dict) -> re.Pattern:
+    """Runs of the characters a translate table maps: str.translate looks every character of a long Chinese
+    text up in the table; applying it to these runs only gives the same text some 50 times faster."""
+    return re.compile("[" + "".join(re.escape(chr(cp)) for cp in sorted(table)) + "]+")
+
+
+_FULLWIDTH_RUNS = _runs_of(_FULLWIDTH)
+_SPACES_RUNS = _runs_of(_SPACES)
+_INNER_SPACES = re.compile(r"[ \t]+")
+
 # Word table-of-contents field codes left in headings: "TC 1、车辆保险费绩效目标表 \f C \l 1".
 _TC_FIELD = re.compile(r"\s*TC\s+.*?\\f\s+\w+\s+\\l\s+\d+\s*")
 
@@ -23,11 +34,16 @@ def normalize_text(text: str) -> str:
     Leaves line structure and tabs alone: the txt reader needs both to rebuild tables.
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = text.translate(_FULLWIDTH).translate(_SPACES)
+    text = _FULLWIDTH_RUNS.sub(lambda run: run[0].translate(_FULLWIDTH), text)
+    text = _SPACES_RUNS.sub(lambda run: run[0].translate(_SPACES), text)
     text = unicodedata.normalize("NFC", text)
-    return "\n".join(_TC_FIELD.sub("", line) for line in text.split("\n"))
+    if "TC" not in text:  # no field code anywhere (the pattern needs the letters TC)
+        return text
+    return "\n".join(_TC_FIELD.sub("", line) if "TC" in line else line for line in text.split("\n"))
 
 
 def clean(text: str) -> str:
     """A paragraph or cell as extractors want it: stripped, inner runs of spaces kept as one."""
-    return re.sub(r"[ \t]+", " ", text).strip()
+    if "  " not in text and "\t" not in text:  # no run to shorten: the common case, the same result
+        return text.strip()
+    return _INNER_SPACES.sub(" ", text).strip()

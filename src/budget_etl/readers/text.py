@@ -8,6 +8,7 @@ continues on lines without the leading tab. Everything else is a paragraph, one 
 from __future__ import annotations
 
 import codecs
+import re
 
 from charset_normalizer import from_bytes
 
@@ -78,11 +79,15 @@ def _strict(data: bytes, encoding: str) -> str:
         ) from exc
 
 
+# control characters other than \t \n \f \r, and the replacement character
+_UNREADABLE = re.compile("[\x00-\x08\x0b\x0e-\x1f\ufffd]")
+
+
 def _is_readable_text(text: str) -> bool:
     """Reject decodings that are mostly control characters or replacement characters."""
     if not text.strip():
         return False
-    bad = sum(1 for ch in text if (ord(ch) < 32 and ch not in "\t\n\r\f") or ch == "\ufffd")
+    bad = len(_UNREADABLE.findall(text))
     return bad / len(text) < 0.01
 
 
@@ -102,7 +107,9 @@ def parse_blocks(text: str) -> list[Block]:
     prev_blank = False
 
     def end_cell() -> None:
-        if cell_lines:
+        if len(cell_lines) == 1:  # the common case, the same text as below
+            row[-1].text = clean(cell_lines.pop())
+        elif cell_lines:
             row[-1].text = "\n".join(c for c in (clean(x) for x in cell_lines) if c)
             cell_lines.clear()
 
