@@ -227,7 +227,9 @@ def stage_times(docs: Path, count: int, scratch: Path) -> dict[str, float]:
     insert the main process does for each LOAD_CHUNK."""
     import pyarrow as pa
 
-    from budget_etl import extract, pipeline, readers, validate, warehouse
+    from budget_etl import extract, readers, validate
+    from budget_etl.load import warehouse
+    from budget_etl.ops import pipeline
 
     files = sorted(docs.rglob("*.txt"))[:count]
     n = len(files)
@@ -275,7 +277,8 @@ def naive_load(docs: Path, count: int, repeats: int, scratch: Path) -> dict:
     each into a new warehouse with the same staging DDL, in one transaction each."""
     from sqlalchemy import create_engine, text
 
-    from budget_etl import pipeline, warehouse
+    from budget_etl.load import warehouse
+    from budget_etl.ops import pipeline
 
     files = sorted(docs.rglob("*.txt"))[:count]
     staged, refused = pipeline._validated([pipeline._parse(path, True) for path in files])

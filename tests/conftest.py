@@ -168,8 +168,8 @@ def gold_doc() -> ExtractedDocument:
 @pytest.fixture(scope="session")
 def bundled_warehouse(tmp_path_factory) -> Path:
     """A warehouse built by the real pipeline from the bundled sample (Xiguan + the demo corpus)."""
+    from budget_etl.ops.pipeline import ingest
     from budget_etl.paths import bundled_sample
-    from budget_etl.pipeline import ingest
     from budget_etl.transform import build
 
     warehouse = tmp_path_factory.mktemp("bundled") / "budget.duckdb"

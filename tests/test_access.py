@@ -15,7 +15,7 @@ import sqlalchemy
 from click.testing import CliRunner
 
 import budget_etl
-from budget_etl.access import WarehouseMissing, warehouse_path
+from budget_etl.analyst.access import WarehouseMissing, warehouse_path
 from budget_etl.cli import main
 from budget_etl.paths import project_root
 

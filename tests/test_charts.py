@@ -9,7 +9,7 @@ import matplotlib
 import pytest
 from matplotlib.ft2font import FT2Font
 
-from budget_etl import charts
+from budget_etl.analyst import charts
 from budget_etl.synth.names import CITIES, PROVINCE, STREET_CHARS
 
 matplotlib.use("Agg")

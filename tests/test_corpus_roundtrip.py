@@ -17,7 +17,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from budget_etl.pipeline import ingest
+from budget_etl.ops.pipeline import ingest
 from budget_etl.synth import generate_corpus
 from budget_etl.transform import build
 from readback import read_document

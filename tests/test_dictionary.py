@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from budget_etl import dictionary
+from budget_etl.analyst import dictionary
 from budget_etl.cli import main
 from budget_etl.paths import project_root
 

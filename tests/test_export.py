@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from budget_etl import dictionary
+from budget_etl.analyst import dictionary
+from budget_etl.analyst.export import ExportError, columns, export, mart_tables
 from budget_etl.cli import main
-from budget_etl.export import ExportError, columns, export, mart_tables
 
 pytestmark = pytest.mark.slow
 

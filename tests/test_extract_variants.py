@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 
 from budget_etl.extract import ExtractionError, extract
+from budget_etl.extract.numbers import cell_amount, cell_number, parse_target
 from budget_etl.extract.sections import ordinal
-from budget_etl.numbers import cell_amount, cell_number, parse_target
 from budget_etl.readers import read_bytes
 from budget_etl.readers.text import read_text_bytes
 

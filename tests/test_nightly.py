@@ -2,7 +2,7 @@
 log, exit codes, and faults (SIGKILL at each pause point, concurrent runs, hostile input files).
 
 Tests that run dbt or the command in subprocesses are marked slow; the kill and concurrency tests drive the
-run through BUDGET_ETL_PAUSE_AT (see budget_etl.nightly) so that nothing depends on timing.
+run through BUDGET_ETL_PAUSE_AT (see budget_etl.ops.nightly) so that nothing depends on timing.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ import pytest
 from click.testing import CliRunner
 
 import budget_etl.transform
-from budget_etl import nightly
 from budget_etl.cli import main
-from budget_etl.nightly import Layout
+from budget_etl.ops import nightly
+from budget_etl.ops.nightly import Layout
 from budget_etl.transform import BuildResult
 
 from conftest import ROOT, SEED

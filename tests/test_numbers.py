@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from budget_etl.numbers import NumberFormatError, cell_amount, cell_number, parse_target, yuan
+from budget_etl.extract.numbers import NumberFormatError, cell_amount, cell_number, parse_target, yuan
 
 
 @pytest.mark.parametrize(

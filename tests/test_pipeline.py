@@ -9,9 +9,9 @@ import pytest
 
 import budget_etl.extract
 import budget_etl.readers
-from budget_etl import pipeline
 from budget_etl.extract import ExtractionError
 from budget_etl.facts import FACT_TABLES
+from budget_etl.ops import pipeline
 from budget_etl.readers import ReadDocument, UnreadableDocument
 
 from conftest import SEED, gold_facts
@@ -213,8 +213,8 @@ def test_real_seed_loads_beside_garbage_empty_and_truncated_files(tmp_path):
 
 
 def test_the_bundled_manifest_lists_xiguan_and_includes_the_demo_corpus():
+    from budget_etl.ops.pipeline import collect
     from budget_etl.paths import bundled_sample
-    from budget_etl.pipeline import collect
 
     inputs = collect(manifest=bundled_sample() / "sources.yml")
     assert len(inputs.files) == 25 and inputs.missing == []

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from budget_etl.charts import yuan
+from budget_etl.analyst.charts import yuan
 from budget_etl.cli import main
 
 from analyst_support import ARTIFACTS, gold_for, rows

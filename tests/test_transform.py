@@ -14,8 +14,8 @@ from decimal import Decimal
 import duckdb
 import pytest
 
+from budget_etl.ops.pipeline import ingest
 from budget_etl.paths import dbt_project_dir
-from budget_etl.pipeline import ingest
 from budget_etl.transform import build, docs
 
 from conftest import SEED

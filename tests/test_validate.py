@@ -9,8 +9,9 @@ from decimal import Decimal
 
 import pytest
 
-from budget_etl import validate, warehouse
+from budget_etl import validate
 from budget_etl.facts import FACT_TABLES, Source
+from budget_etl.load import warehouse
 from budget_etl.readers.blocks import ReadDocument
 
 from conftest import GOLD

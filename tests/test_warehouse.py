@@ -8,10 +8,11 @@ from decimal import Decimal
 
 import pytest
 
-from budget_etl import PARSER_VERSION, validate, warehouse
+from budget_etl import PARSER_VERSION, validate
 from budget_etl.facts import FACT_TABLES, flat_record
+from budget_etl.load import warehouse
+from budget_etl.load.warehouse import QuarantineEntry, StagedDocument
 from budget_etl.readers.blocks import ReadDocument
-from budget_etl.warehouse import QuarantineEntry, StagedDocument
 
 RAW_TABLES = ["documents", *FACT_TABLES, "validation_results", "quarantine", "load_batches"]
 

@@ -23,6 +23,7 @@ class Source:
     table: int | None = None
     row: int | None = None
     col: int | None = None
+    page: int | None = None  # 1-based page, for formats that have pages (PDF)
 
     def describe(self) -> str:
         parts = []

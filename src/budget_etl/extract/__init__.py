@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from budget_etl.extract.errors import ExtractionError
-from budget_etl.extract.notes_template import extract_notes
+from budget_etl.extract.numbers import NumberFormatError
+from budget_etl.extract.registry import choose
 from budget_etl.facts import ExtractedDocument
-from budget_etl.numbers import NumberFormatError
 from budget_etl.readers.blocks import ReadDocument
 
 __all__ = ["ExtractionError", "extract"]
@@ -16,6 +16,6 @@ def extract(doc: ReadDocument, *, is_synthetic: bool = False) -> ExtractedDocume
     if not doc.paragraphs():
         raise ExtractionError("no_text", "The document has no paragraphs of text to extract from.")
     try:
-        return extract_notes(doc, is_synthetic=is_synthetic)
+        return choose(doc).extract(doc, is_synthetic=is_synthetic)
     except NumberFormatError as exc:  # a cell the template says holds an amount does not
         raise ExtractionError("unreadable_amount", str(exc)) from exc

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 class Paragraph:
     text: str  # normalised, stripped
     line: int  # 1-based line of ReadDocument.text (for docx, its txt-form rendering)
+    page: int | None = None  # 1-based page, for formats that have pages (PDF)
 
 
 @dataclass
@@ -21,6 +22,7 @@ class Cell:
     line: int | None  # first source line of the cell, when the format has lines
     row: int  # 1-based
     col: int  # 1-based
+    page: int | None = None  # 1-based page, for formats that have pages (PDF)
 
 
 @dataclass

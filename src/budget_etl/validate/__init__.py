@@ -26,7 +26,7 @@ from pandera import extensions
 from pandera.typing import Series
 
 from budget_etl.facts import ExtractedDocument, Source
-from budget_etl.warehouse import fact_rows
+from budget_etl.load.warehouse import fact_rows
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,8 @@ from pathlib import Path
 import duckdb
 import jinja2
 
-from budget_etl import __version__, charts
+from budget_etl import __version__
+from budget_etl.analyst import charts
 
 METRICS = [  # metric, Chinese name, column of mart_office_year
     ("total_expenditure", "支出合计", "total_expenditure_yuan"),
@@ -278,7 +279,7 @@ def _share(value, digits: int = 1) -> str:
 
 def _env() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("budget_etl", "templates"),
+        loader=jinja2.PackageLoader("budget_etl.analyst", "templates"),
         autoescape=jinja2.select_autoescape(["html", "j2"]),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from budget_etl import __version__
-from budget_etl.cli_options import warehouse_option
+from budget_etl.cli.options import warehouse_option
 from budget_etl.paths import bundled_sample
 
 
@@ -30,7 +30,7 @@ def parse(file: Path, as_json: bool) -> None:
     """Extract one document and print what was found, without touching the warehouse."""
     from budget_etl.extract import ExtractionError
     from budget_etl.facts import FACT_TABLES, to_jsonable
-    from budget_etl.pipeline import parse_file
+    from budget_etl.ops.pipeline import parse_file
     from budget_etl.readers import UnreadableDocument
     from budget_etl.validate import identity_checks
 
@@ -65,8 +65,8 @@ def ingest(paths: tuple[Path, ...], warehouse: Path, quiet: bool) -> None:
     raw.quarantine with their reason; the rest of the batch still loads. Exit code 1 when any file was
     quarantined.
     """
-    from budget_etl.nightly import lock
-    from budget_etl.pipeline import ingest as run_ingest
+    from budget_etl.ops.nightly import lock
+    from budget_etl.ops.pipeline import ingest as run_ingest
 
     with lock(warehouse, "ingest"):
         summary = run_ingest(list(paths), warehouse, progress=not quiet)
@@ -78,7 +78,7 @@ def ingest(paths: tuple[Path, ...], warehouse: Path, quiet: bool) -> None:
 @warehouse_option
 def build(warehouse: Path) -> None:
     """Run `dbt build` (models and tests) on the warehouse: staging views, facts, dimensions and marts."""
-    from budget_etl.nightly import lock
+    from budget_etl.ops.nightly import lock
     from budget_etl.transform import build as run_build
 
     with lock(warehouse, "build"):
@@ -106,12 +106,12 @@ def run(paths: tuple[Path, ...], warehouse: Path, quiet: bool, log_json: bool) -
     when all went well, 1 when documents were quarantined (the others are published), 2 when the run failed
     and nothing was published.
     """
-    from budget_etl.nightly import configure_logging, nightly
+    from budget_etl.ops.nightly import configure_logging, nightly
 
     configure_logging(json_lines=log_json)
     code = nightly(list(paths) or [bundled_sample()], warehouse, force=True, progress=not quiet, command="run")
     if code < 2:  # published: close with what analysts now find in it
-        from budget_etl.warehouse import fact_row_counts
+        from budget_etl.load.warehouse import fact_row_counts
 
         counts = fact_row_counts(warehouse)
         click.echo("rows: " + ", ".join(f"{table} {n}" for table, n in counts.items()))
@@ -133,7 +133,7 @@ def nightly_command(paths: tuple[Path, ...], manifest: Path | None, warehouse: P
     1 published but documents were quarantined or missing, 2 the run failed and nothing was published.
     See docs/operations.md.
     """
-    from budget_etl.nightly import configure_logging, nightly
+    from budget_etl.ops.nightly import configure_logging, nightly
 
     configure_logging(json_lines=log_json)
     sources = list(paths) or ([] if manifest else [bundled_sample()])
@@ -170,7 +170,7 @@ def synth(offices: int, years: str, out: Path, fmt: str, seed: int) -> None:
     click.echo(f"wrote {offices} offices x {last - first + 1} years as {fmt} to {out} (manifest {manifest})")
 
 
-from budget_etl.analyst_cli import COMMANDS as _ANALYST_COMMANDS  # noqa: E402  (sql, export, report, dictionary)
+from budget_etl.cli.analyst import COMMANDS as _ANALYST_COMMANDS  # noqa: E402  (sql, export, report, dictionary)
 
 for _command in _ANALYST_COMMANDS:
     main.add_command(_command)

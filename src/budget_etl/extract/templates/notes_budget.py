@@ -26,6 +26,8 @@ from datetime import date
 from decimal import Decimal
 
 from budget_etl.extract.errors import ExtractionError
+from budget_etl.extract.numbers import AMOUNT, AMOUNT_RE, cell_amount, cell_number, parse_target, yuan
+from budget_etl.extract.registry import MIN_SCORE, Detection
 from budget_etl.extract.sections import ORDINAL_STYLES, Section, split_sections
 from budget_etl.facts import (
     Asset,
@@ -45,7 +47,6 @@ from budget_etl.facts import (
     ThreePublicCost,
 )
 from budget_etl.facts import Section as SectionRecord
-from budget_etl.numbers import AMOUNT, AMOUNT_RE, cell_amount, cell_number, parse_target, yuan
 from budget_etl.readers.blocks import Block, Cell, Paragraph, ReadDocument, Table
 
 # A title names the year and the kind, the office before the year ("…办事处部门2020年部门预算…") or after
@@ -808,3 +809,26 @@ def _yuan(m: re.Match) -> Decimal:
 
 
 __all__ = ["AMOUNT_RE", "extract_notes"]
+
+
+# --- the template plug-in -------------------------------------------------------------------------------
+
+
+class NotesBudget:
+    """The 部门预算公开说明 notes form: narrative sections (overview, 机关运行经费, 三公, 绩效 …) in prose."""
+
+    name = "notes_budget"
+    doc_kinds = ("budget",)
+
+    def detect(self, doc: ReadDocument) -> Detection:
+        keys = sorted(split_sections(doc.blocks))
+        # Until the document identity is shared by every template, this template is the fallback that
+        # refuses documents it cannot identify with their own reason codes: it always claims MIN_SCORE.
+        score = MIN_SCORE + (1 - MIN_SCORE) * min(1.0, len(keys) / 6)
+        return Detection(score, (f"section headings: {', '.join(keys)}" if keys else "no section headings",))
+
+    def extract(self, doc: ReadDocument, *, is_synthetic: bool = False) -> ExtractedDocument:
+        return extract_notes(doc, is_synthetic=is_synthetic)
+
+
+TEMPLATE = NotesBudget()

@@ -27,11 +27,12 @@ import yaml
 from tqdm import tqdm
 
 import budget_etl.extract as extractors
-from budget_etl import readers, warehouse
+from budget_etl import readers
 from budget_etl.extract import ExtractionError
 from budget_etl.facts import ExtractedDocument
+from budget_etl.load import warehouse
+from budget_etl.load.warehouse import KnownFiles, QuarantineEntry, StagedDocument
 from budget_etl.readers import ReadDocument, UnreadableDocument
-from budget_etl.warehouse import KnownFiles, QuarantineEntry, StagedDocument
 
 log = logging.getLogger(__name__)
 
@@ -284,7 +285,7 @@ def ingest(
     folder being ingested, else False (the extractor may still detect it from the text). Files quarantined
     before are tried again unless ``skip_quarantined`` (the nightly run: only new bytes are worth a look).
     Documents are inserted LOAD_CHUNK at a time under one batch_id; the batch is atomic only together with
-    the publish step of ``budget_etl.nightly`` (which loads into a private copy).
+    the publish step of ``budget_etl.ops.nightly`` (which loads into a private copy).
     """
     started_at = warehouse.now()
     batch_id = warehouse.new_batch_id()

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import click
 
-from budget_etl.cli_options import warehouse_option
+from budget_etl.cli.options import warehouse_option
 
 
 def _open(warehouse: Path):
     import duckdb
 
-    from budget_etl.access import WarehouseMissing, connect
+    from budget_etl.analyst.access import WarehouseMissing, connect
 
     try:
         return connect(warehouse)
@@ -45,7 +45,7 @@ def sql(query: str | None, warehouse: Path, sql_file, fmt: str, max_rows: int) -
     """
     import duckdb
 
-    from budget_etl.query import render, run
+    from budget_etl.analyst.query import render, run
 
     if sql_file is not None:
         text = sql_file.read()
@@ -81,8 +81,8 @@ def sql(query: str | None, warehouse: Path, sql_file, fmt: str, max_rows: int) -
               help="Column headers: the column names, or Chinese names (csv and xlsx, for Excel users).")
 def export(warehouse: Path, fmt: str, out: Path, tables: tuple[str, ...], headers: str) -> None:
     """Export marts to Parquet, CSV or Excel files, one per table."""
-    from budget_etl.export import ExportError
-    from budget_etl.export import export as run_export
+    from budget_etl.analyst.export import ExportError
+    from budget_etl.analyst.export import export as run_export
 
     con = _open(warehouse)
     try:
@@ -109,8 +109,8 @@ def report(warehouse: Path, office: str, year: int, doc_kind: str | None, out: P
     last year and against the district's peers and of the projects, the document's data-quality checks,
     and its text, each figure linked to the line it was read from.
     """
-    from budget_etl.charts import CJKFontMissing
-    from budget_etl.report import ReportError, write_report
+    from budget_etl.analyst.charts import CJKFontMissing
+    from budget_etl.analyst.report import ReportError, write_report
 
     con = _open(warehouse)
     try:
@@ -128,7 +128,7 @@ def report(warehouse: Path, office: str, year: int, doc_kind: str | None, out: P
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if the file is out of date.")
 def dictionary(out: Path | None, check: bool) -> None:
     """Write the data dictionary of the marts (Chinese and English) from the dbt yml."""
-    from budget_etl.dictionary import DICTIONARY, render, write
+    from budget_etl.analyst.dictionary import DICTIONARY, render, write
     from budget_etl.paths import project_root
 
     if check:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from budget_etl.dictionary import split_description, zh_labels
+from budget_etl.analyst.dictionary import split_description, zh_labels
 
 FORMATS = ("parquet", "csv", "xlsx")
 SCHEMA = "marts"

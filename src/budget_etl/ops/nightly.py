@@ -42,7 +42,8 @@ import click
 import duckdb
 import pyarrow as pa
 
-from budget_etl import pipeline, warehouse
+from budget_etl.load import warehouse
+from budget_etl.ops import pipeline
 
 log = logging.getLogger(__name__)
 

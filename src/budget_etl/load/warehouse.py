@@ -100,7 +100,7 @@ def connect(path: str | Path) -> duckdb.DuckDBPyConnection:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
-    con.execute(resources.files("budget_etl").joinpath("staging.sql").read_text(encoding="utf-8"))
+    con.execute(resources.files("budget_etl.load").joinpath("staging.sql").read_text(encoding="utf-8"))
     return con
 
 

@@ -1,0 +1,1 @@
+"""Analyst tools: read-only access, SQL, exports, reports, charts and the data dictionary."""

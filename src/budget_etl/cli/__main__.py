@@ -1,0 +1,3 @@
+from budget_etl.cli.etl import main
+
+main()

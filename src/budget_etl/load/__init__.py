@@ -1,0 +1,1 @@
+"""Loading extracted, validated facts into the DuckDB staging schema ``raw``."""
