@@ -1,9 +1,11 @@
-"""The `budget-etl` command line: parse, ingest, build, run, docs, synth."""
+"""The `budget-etl` command line: parse, ingest, build, run, nightly, rollback, docs, synth."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -54,6 +56,31 @@ def parse(file: Path, as_json: bool) -> None:
     click.echo(f"  identities: {'all hold' if not failed else f'{len(failed)} do not hold'}")
 
 
+class CannotWrite(click.ClickException):
+    """The warehouse cannot be written in place (exit code 2: nothing was done)."""
+
+    exit_code = 2
+
+
+@contextlib.contextmanager
+def _in_place(warehouse: Path, what: str) -> Iterator[None]:
+    """Hold the lock while writing the warehouse in place; a file that cannot be written (a reader has it open,
+    a full disk, a read-only folder) is one line of error and exit code 2, not a traceback."""
+    import duckdb
+
+    from budget_etl.ops.nightly import lock
+    from budget_etl.transform import TransformError
+
+    try:
+        with lock(warehouse, what):
+            yield
+    except (OSError, duckdb.Error, TransformError) as exc:
+        reason = " ".join(str(exc).split())
+        hint = (" (another process has it open: `ingest` and `build` write in place and need the file to "
+                "themselves; readers belong on a published warehouse, see `nightly`)") if "lock" in reason else ""
+        raise CannotWrite(f"cannot {what} {warehouse}: {type(exc).__name__}: {reason}{hint}") from exc
+
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @warehouse_option
@@ -63,12 +90,11 @@ def ingest(paths: tuple[Path, ...], warehouse: Path, quiet: bool) -> None:
 
     Files already loaded (same sha256) are skipped. Files that cannot be read or extracted go to
     raw.quarantine with their reason; the rest of the batch still loads. Exit code 1 when any file was
-    quarantined.
+    quarantined, 2 when the warehouse cannot be written (e.g. another process has it open).
     """
-    from budget_etl.ops.nightly import lock
     from budget_etl.ops.pipeline import ingest as run_ingest
 
-    with lock(warehouse, "ingest"):
+    with _in_place(warehouse, "ingest into"):
         summary = run_ingest(list(paths), warehouse, progress=not quiet)
     click.echo(summary.describe())
     sys.exit(summary.exit_code)
@@ -77,11 +103,16 @@ def ingest(paths: tuple[Path, ...], warehouse: Path, quiet: bool) -> None:
 @main.command()
 @warehouse_option
 def build(warehouse: Path) -> None:
-    """Run `dbt build` (models and tests) on the warehouse: staging views, facts, dimensions and marts."""
-    from budget_etl.ops.nightly import lock
+    """Run `dbt build` (models and tests) on the warehouse: staging views, facts, dimensions and marts.
+
+    Exit code 2 when dbt failed or the warehouse cannot be written (e.g. another process has it open)."""
+    import duckdb
+
     from budget_etl.transform import build as run_build
 
-    with lock(warehouse, "build"):
+    with _in_place(warehouse, "build"):
+        if warehouse.is_file():
+            duckdb.connect(str(warehouse)).close()  # can it be written? dbt would fail later and less clearly
         result = run_build(warehouse)
     click.echo(result.describe())
     sys.exit(0 if result.ok else 2)
@@ -91,6 +122,14 @@ log_json_option = click.option(
     "--log-json", is_flag=True, envvar="BUDGET_ETL_LOG_JSON",
     help="Log one JSON object per line on stderr (environment: BUDGET_ETL_LOG_JSON=1).",
 )
+allow_shrink_option = click.option(
+    "--allow-shrink", is_flag=True,
+    help="Publish even when the new warehouse has fewer documents or facts than the published one.",
+)
+time_limit_option = click.option(
+    "--document-time-limit", "time_limit", type=click.FloatRange(min=0, min_open=True), default=None,
+    help="Seconds to read and extract one document before it is quarantined as `timeout` (default: 120).",
+)
 
 
 @main.command()
@@ -98,7 +137,10 @@ log_json_option = click.option(
 @warehouse_option
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @log_json_option
-def run(paths: tuple[Path, ...], warehouse: Path, quiet: bool, log_json: bool) -> None:
+@allow_shrink_option
+@time_limit_option
+def run(paths: tuple[Path, ...], warehouse: Path, quiet: bool, log_json: bool, allow_shrink: bool,
+        time_limit: float | None) -> None:
     """Ingest + validate + build, then publish the warehouse atomically. Without PATHs, runs on the
     bundled sample in ingest/.
 
@@ -107,9 +149,11 @@ def run(paths: tuple[Path, ...], warehouse: Path, quiet: bool, log_json: bool) -
     and nothing was published.
     """
     from budget_etl.ops.nightly import configure_logging, nightly
+    from budget_etl.ops.pipeline import DOCUMENT_TIME_LIMIT
 
     configure_logging(json_lines=log_json)
-    code = nightly(list(paths) or [bundled_sample()], warehouse, force=True, progress=not quiet, command="run")
+    code = nightly(list(paths) or [bundled_sample()], warehouse, force=True, progress=not quiet, command="run",
+                   allow_shrink=allow_shrink, time_limit=time_limit or DOCUMENT_TIME_LIMIT)
     if code < 2:  # published: close with what analysts now find in it
         from budget_etl.load.warehouse import fact_row_counts
 
@@ -125,7 +169,10 @@ def run(paths: tuple[Path, ...], warehouse: Path, quiet: bool, log_json: bool) -
               help="A sources.yml listing the documents (paths relative to it).")
 @warehouse_option
 @log_json_option
-def nightly_command(paths: tuple[Path, ...], manifest: Path | None, warehouse: Path, log_json: bool) -> None:
+@allow_shrink_option
+@time_limit_option
+def nightly_command(paths: tuple[Path, ...], manifest: Path | None, warehouse: Path, log_json: bool,
+                    allow_shrink: bool, time_limit: float | None) -> None:
     """Load what is new or changed (by sha256) in PATHs / the manifest, rebuild and publish atomically.
 
     Without PATHs or --manifest, reads the bundled sample in ingest/. Nothing new: ends at once, the
@@ -134,10 +181,28 @@ def nightly_command(paths: tuple[Path, ...], manifest: Path | None, warehouse: P
     See docs/operations.md.
     """
     from budget_etl.ops.nightly import configure_logging, nightly
+    from budget_etl.ops.pipeline import DOCUMENT_TIME_LIMIT
 
     configure_logging(json_lines=log_json)
     sources = list(paths) or ([] if manifest else [bundled_sample()])
-    sys.exit(nightly(sources, warehouse, manifest=manifest))
+    sys.exit(nightly(sources, warehouse, manifest=manifest, allow_shrink=allow_shrink,
+                     time_limit=time_limit or DOCUMENT_TIME_LIMIT))
+
+
+@main.command()
+@warehouse_option
+@log_json_option
+def rollback(warehouse: Path, log_json: bool) -> None:
+    """Serve the previous published warehouse again (PATH.prev, kept by every publish), atomically.
+
+    The rolled-back warehouse becomes PATH.prev: a second rollback undoes the first. Logged in the run log.
+    Exit code 0 done, 2 nothing to roll back to (or a run holds the lock). See docs/operations.md.
+    """
+    from budget_etl.ops.nightly import configure_logging
+    from budget_etl.ops.nightly import rollback as run_rollback
+
+    configure_logging(json_lines=log_json)
+    sys.exit(run_rollback(warehouse))
 
 
 @main.command()

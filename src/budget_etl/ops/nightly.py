@@ -3,21 +3,23 @@
 ``--warehouse PATH`` is the *published* warehouse: analysts open it read-only and nothing ever opens it for
 writing. A run (``budget-etl nightly``, and ``budget-etl run`` which always rebuilds):
 
-1. takes the lock ``PATH.lock`` (``flock``); a second run exits at once with exit code 2, naming the holder;
+1. takes the lock ``PATH.lock`` (``flock``, then checks that the file it locked is still the one at that path);
+   a second run exits at once with exit code 2, naming the holder; a lock left by a dead run is taken over;
 2. hashes the input files and looks their sha256 up in the published raw.documents / raw.quarantine
    (one short read-only connection). Nothing new or changed: the run ends there (``nightly`` only);
 3. copies PATH to the private build file ``.PATH.build/next.duckdb`` beside it, ingests the new files into
    the copy and runs ``dbt build`` on it (dbt's target/ and logs/ in ``.PATH.build/dbt/``);
-4. writes ``ops.run_log`` into the copy, checkpoints, closes and fsyncs it, and ``os.replace``s it onto
-   PATH. Readers that have the old file open keep reading the old snapshot; new connections get the new one.
+4. refuses to publish a copy with fewer documents or facts than PATH (unless ``allow_shrink``), writes
+   ``ops.run_log`` into the copy, checkpoints, closes and fsyncs it, keeps PATH as ``PATH.prev`` (a hard link)
+   and ``os.replace``s the copy onto PATH. Readers that have the old file open keep reading the old snapshot;
+   new connections get the new one. Before every step it checks that it still holds the lock and that the
+   build file is the one it created: a run that lost either publishes nothing.
 
-A run that fails at any point publishes nothing (exit code 2); a run that dies (SIGKILL, power loss) leaves
-only the build file, which the next run deletes. Each run appends to the run log ``PATH.runs.jsonl`` when it
-starts and when it ends; ``ops.run_log`` in each published warehouse is that file as of its publication.
-
-Fault injection for tests: ``BUDGET_ETL_PAUSE_AT=<point>[,<point>...]`` (points: PAUSE_POINTS) makes the run
-write the marker file ``.PATH.build/paused.<point>`` holding its pid, and wait there until the marker is
-removed (or an hour has passed).
+A run that fails at any point publishes nothing (exit code 2, one line of error); a run that dies (SIGKILL,
+power loss) leaves only the build file, which the next run deletes. Each run appends to the run log
+``PATH.runs.jsonl`` when it starts and when it ends; ``ops.run_log`` in each published warehouse is that file
+as of its publication, and the next run records the end of a run that died after its swap from it.
+``rollback`` swaps ``PATH.prev`` back. Fault injection for tests: see ``budget_etl.ops.faults``.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import fcntl
 import json
 import logging
 import os
+import re
 import shutil
 import socket
 import sys
@@ -42,13 +45,15 @@ import click
 import duckdb
 import pyarrow as pa
 
+from budget_etl.facts import FACT_TABLES
 from budget_etl.load import warehouse
-from budget_etl.ops import pipeline
+from budget_etl.ops import faults, pipeline
 
 log = logging.getLogger(__name__)
 
-PAUSE_ENV = "BUDGET_ETL_PAUSE_AT"
-PAUSE_POINTS = ("after_copy", "after_ingest", "after_build", "before_publish")
+PAUSE_ENV = faults.PAUSE_ENV
+PAUSE_POINTS = ("after_copy", "after_ingest", "after_build", "before_publish")  # the published file untouched
+AFTER_PUBLISH = "after_publish"  # swapped in, the run log's end not yet written
 _RUN_ID: contextvars.ContextVar[str] = contextvars.ContextVar("run_id", default="-")
 
 
@@ -56,6 +61,11 @@ class LockHeld(click.ClickException):
     """Another run holds the warehouse's lock (exit code 2 on the command line: nothing was done)."""
 
     exit_code = 2
+
+
+class LockLost(RuntimeError):
+    """The lock file or the build file of this run was removed or replaced while it ran: another run may be
+    using them, so this one must neither publish nor delete anything."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +80,10 @@ class Layout:
     @property
     def lock(self) -> Path:
         return self._beside(".lock")
+
+    @property
+    def prev(self) -> Path:
+        return self._beside(".prev")
 
     @property
     def run_log(self) -> Path:
@@ -97,11 +111,12 @@ class RunRecord:
     """One line of the run log (and one row of ops.run_log)."""
 
     run_id: str
-    command: str  # nightly | run
+    command: str  # nightly | run | rollback
     warehouse: str
     started_at: str
     ended_at: str | None = None
-    # running | unchanged (nothing to do) | published | failed | refused (lock held) | died (see read_runs)
+    # running | unchanged (nothing to do) | published | failed | refused (lock held) | rolled_back |
+    # died (see read_runs)
     status: str = "running"
     exit_code: int | None = None
     published: bool = False
@@ -134,14 +149,56 @@ class RunRecord:
 # ---- lock, run log, pause points --------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class HeldLock:
+    """The open, flocked lock file of this process."""
+
+    path: Path
+    fd: int
+
+    def verify(self) -> None:
+        """Raise LockLost unless the file at the lock's path is still the one this process locked: a deleted
+        or replaced lock file lets another run take a new lock beside this one."""
+        if not _same_file(self.path, self.fd):
+            raise LockLost(f"the lock file {self.path} was removed or replaced while this run held it; another "
+                           "run may have taken a new lock: this run stops and publishes nothing")
+
+
+def _same_file(path: Path, fd: int) -> bool:
+    try:
+        there = os.stat(path)
+    except FileNotFoundError:
+        return False
+    mine = os.fstat(fd)
+    return (there.st_dev, there.st_ino) == (mine.st_dev, mine.st_ino)
+
+
+def _holder_state(holder: str) -> str:
+    """Whether the process a lock file names still runs ("pid 12 on HOST (...) since ...")."""
+    match = re.match(r"pid (\d+) on (\S+)", holder)
+    if not match:
+        return "it names no process"
+    if match[2] != socket.gethostname():
+        return f"its process is on another host ({match[2]})"
+    try:
+        os.kill(int(match[1]), 0)
+    except ProcessLookupError:
+        return f"pid {match[1]} is not running"
+    except PermissionError:
+        pass
+    return f"pid {match[1]} is running"
+
+
 @contextlib.contextmanager
-def lock(published: str | Path, what: str) -> Iterator[None]:
+def lock(published: str | Path, what: str) -> Iterator[HeldLock]:
     """Hold ``PATH.lock`` for the duration; raises LockHeld at once when another process holds it. The lock
-    goes with the process (flock), so a run that was killed never leaves it behind."""
+    goes with the process (flock), so a run that was killed never leaves it held: a lock file naming a dead
+    run is taken over (and said so). After locking, the file locked must be the one at the path (it may have
+    been deleted or replaced in between), else the lock would guard nothing."""
     path = Layout(Path(published).absolute()).lock
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
+    for _ in range(10):
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -150,12 +207,26 @@ def lock(published: str | Path, what: str) -> Iterator[None]:
                 if holder := os.pread(fd, 1000, 0).decode("utf-8", "replace").strip():
                     break
                 time.sleep(0.05)
-            raise LockHeld(f"another budget-etl run holds {path}: {holder or 'unknown'}") from None
+            os.close(fd)
+            state = _holder_state(holder)
+            hint = f" ({state}: a process it started may still hold the lock)" if "not running" in state else ""
+            raise LockHeld(f"another budget-etl run holds {path}: {holder or 'unknown'}{hint}") from None
+        if _same_file(path, fd):
+            break
+        os.close(fd)  # removed or replaced between open and flock: try the file now at the path
+    else:
+        raise LockHeld(f"could not lock {path}: the file keeps being removed or replaced")
+    try:
+        if previous := os.pread(fd, 1000, 0).decode("utf-8", "replace").strip():
+            log.warning("taking over the lock %s left by an earlier run (%s; %s)", path, previous,
+                        _holder_state(previous))
         holder = f"pid {os.getpid()} on {socket.gethostname()} ({what}) since {_now()}\n".encode()
         os.pwrite(fd, holder, 0)
         os.ftruncate(fd, len(holder))
-        yield
+        yield HeldLock(path, fd)
     finally:
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, 0)  # released: the file (which stays, see docs) names no one
         os.close(fd)
 
 
@@ -186,14 +257,7 @@ def read_runs(layout: Layout, current: str | None = None) -> list[dict]:
 
 
 def _pause(layout: Layout, point: str) -> None:
-    if point not in os.environ.get(PAUSE_ENV, "").split(","):
-        return
-    marker = layout.build_dir / f"paused.{point}"
-    marker.write_text(f"{os.getpid()}\n", encoding="utf-8")
-    log.warning("paused at %s (%s): remove %s to go on", point, PAUSE_ENV, marker)
-    deadline = time.monotonic() + 3600
-    while marker.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
+    faults.pause(point, layout.build_dir)
 
 
 # ---- logging ----------------------------------------------------------------------------------------
@@ -233,6 +297,24 @@ def configure_logging(*, json_lines: bool = False) -> None:
 
 # ---- the run ----------------------------------------------------------------------------------------
 
+# Failures of the machine rather than of the code (a full disk, a read-only folder, a lost lock, dbt unable
+# to run): one line of error, no traceback.
+_ENVIRONMENT_ERRORS = (OSError, duckdb.IOException, duckdb.PermissionException, LockLost)
+
+
+def _one_line(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: " + " ".join(str(exc).split())
+
+
+def _try_append(layout: Layout, record: RunRecord) -> bool:
+    """append_run, saying in one line of error when the run log cannot be written."""
+    try:
+        append_run(layout, record)
+        return True
+    except OSError as exc:
+        log.error("cannot write the run log %s: %s", layout.run_log, _one_line(exc))
+        return False
+
 
 def nightly(
     paths: Iterable[str | Path],
@@ -242,11 +324,14 @@ def nightly(
     force: bool = False,
     progress: bool = False,
     command: str = "nightly",
+    allow_shrink: bool = False,
+    time_limit: float | None = pipeline.DOCUMENT_TIME_LIMIT,
 ) -> int:
     """Load what is new in ``paths`` / ``manifest`` and publish the rebuilt warehouse atomically; ``force``
-    rebuilds and publishes even when nothing changed (``budget-etl run``). Returns the exit code: 0 all
-    good, 1 published but documents were quarantined / missing or failed checks of severity error, 2 the run
-    failed (or another run holds the lock) and nothing was published."""
+    rebuilds and publishes even when nothing changed (``budget-etl run``); ``allow_shrink`` publishes a
+    warehouse with fewer documents or facts than the published one; ``time_limit``: seconds per document.
+    Returns the exit code: 0 all good, 1 published but documents were quarantined / missing or failed checks
+    of severity error, 2 the run failed (or another run holds the lock) and nothing was published."""
     layout = Layout(Path(published).absolute())
     record = RunRecord(run_id=f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}", command=command,
                        warehouse=str(layout.published), started_at=_now(), pid=os.getpid(),
@@ -254,33 +339,93 @@ def nightly(
     token = _RUN_ID.set(record.run_id)
     try:
         try:
-            with lock(layout.published, f"{command} run {record.run_id}"):
-                append_run(layout, record)
+            with lock(layout.published, f"{command} run {record.run_id}") as held:
+                _reconcile(layout)
+                append_run(layout, record)  # a run that cannot log its start does not run
+                build = _Build(layout, held)
                 try:
-                    record.exit_code = _run(layout, record, list(paths), manifest, force=force,
-                                            progress=progress)
+                    record.exit_code = _run(layout, record, build, list(paths), manifest, force=force,
+                                            progress=progress, allow_shrink=allow_shrink, time_limit=time_limit)
                 except Exception as exc:
-                    # a missing input folder or a full disk needs no traceback; anything else does
-                    (log.error if isinstance(exc, OSError) else log.exception)(
-                        "the run failed, nothing was published: %s", exc)
-                    record.status, record.exit_code = "failed", 2
-                    record.message = f"{type(exc).__name__}: {exc}"
+                    # a full disk, a missing input folder, a lost lock need no traceback; anything else does
+                    (log.error if isinstance(exc, _ENVIRONMENT_ERRORS) else log.exception)(
+                        "the run failed, nothing was published: %s", _one_line(exc))
+                    record.status, record.exit_code, record.message = "failed", 2, _one_line(exc)
                 finally:
-                    _clean(layout)
-                record.ended_at = _now()
-                append_run(layout, record)
+                    build.discard()
+                record.ended_at = record.ended_at or _now()
+                if not _try_append(layout, record):
+                    record.exit_code = 2
+                    if record.published:
+                        log.error("%s was published; the next run records this run's end from its ops.run_log",
+                                  layout.published)
         except LockHeld as exc:
             log.error("%s; this run does nothing", exc)
             record.status, record.exit_code, record.message, record.ended_at = "refused", 2, str(exc), _now()
-            append_run(layout, record)
+            _try_append(layout, record)
+        except _ENVIRONMENT_ERRORS as exc:  # the lock or the run log cannot be written: the run never started
+            log.error("the run could not start, nothing was published: %s", _one_line(exc))
+            record.status, record.exit_code, record.message, record.ended_at = "failed", 2, _one_line(exc), _now()
+            _try_append(layout, record)
         log.info("%s %s", layout.published, record.describe())
         return record.exit_code
     finally:
         _RUN_ID.reset(token)
 
 
-def _run(layout: Layout, record: RunRecord, paths: list, manifest: str | Path | None, *, force: bool,
-         progress: bool) -> int:
+class _Build:
+    """The private build file of this run, known by the descriptor it keeps open from its creation on: a
+    file at the build path that is not that one (another run's, or a new empty one) is never sealed,
+    published or deleted by this run."""
+
+    def __init__(self, layout: Layout, held: HeldLock) -> None:
+        self.layout, self.held, self.fd = layout, held, None
+
+    def create(self) -> None:
+        layout = self.layout
+        self.held.verify()
+        _clean(layout)  # what a dead run left
+        layout.build_dir.mkdir(parents=True, exist_ok=True)
+        if layout.published.exists():
+            with open(layout.published, "rb") as source, open(layout.build, "xb") as target:
+                shutil.copyfileobj(source, target, 1 << 20)
+                self.fd = os.dup(target.fileno())
+            if _wal(layout.published).exists():  # left by an in-place writer that died: its commits count
+                shutil.copyfile(_wal(layout.published), _wal(layout.build))
+        else:
+            duckdb.connect(str(layout.build)).close()
+            self.fd = os.open(layout.build, os.O_RDONLY | os.O_CLOEXEC)
+
+    def verify(self) -> None:
+        """Raise LockLost unless this run still holds the lock and the build file is the one it created."""
+        self.held.verify()
+        if self.fd is None or not _same_file(self.layout.build, self.fd):
+            raise LockLost(f"the build file {self.layout.build} is not the one this run created (removed or "
+                           "replaced by another process): this run stops and publishes nothing")
+
+    def release(self) -> None:
+        """The build file is published: nothing left to delete."""
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+    def discard(self) -> None:
+        """Delete the build files, if they are still this run's (never another run's)."""
+        if self.fd is None:
+            return
+        try:
+            self.verify()
+        except LockLost:
+            log.warning("leaving %s alone: it is not this run's any more", self.layout.build_dir)
+        else:
+            _clean(self.layout)
+        finally:
+            os.close(self.fd)
+            self.fd = None
+
+
+def _run(layout: Layout, record: RunRecord, build: _Build, paths: list, manifest: str | Path | None, *,
+         force: bool, progress: bool, allow_shrink: bool, time_limit: float | None) -> int:
     inputs = pipeline.collect(paths, manifest, flags=False)  # which files; ingest reads the flags
     record.documents_seen, record.documents_missing = len(inputs.files), len(inputs.missing)
     for missing in inputs.missing:
@@ -296,16 +441,12 @@ def _run(layout: Layout, record: RunRecord, paths: list, manifest: str | Path | 
             return 1 if inputs.missing else 0
         log.info("%d of %d documents are new or changed (or never built)", len(pending), len(inputs.files))
 
-    _clean(layout)
-    layout.build_dir.mkdir(parents=True, exist_ok=True)
-    if layout.published.exists():
-        shutil.copyfile(layout.published, layout.build)
-        if _wal(layout.published).exists():  # left by an in-place writer that died: its commits count
-            shutil.copyfile(_wal(layout.published), _wal(layout.build))
+    build.create()
     _pause(layout, "after_copy")
 
+    build.verify()
     summary = pipeline.ingest(paths, layout.build, manifest=manifest, progress=progress,
-                              skip_quarantined=not force)
+                              skip_quarantined=not force, time_limit=time_limit)
     record.batch_id, record.warnings = summary.batch_id, summary.warnings
     record.documents_unchanged = summary.unchanged
     record.documents_quarantined = len(summary.quarantined)
@@ -316,9 +457,10 @@ def _run(layout: Layout, record: RunRecord, paths: list, manifest: str | Path | 
              len(summary.quarantined), summary.warnings)
     _pause(layout, "after_ingest")
 
-    from budget_etl.transform import build  # dbt is slow to import: only when there is work
+    from budget_etl.transform import build as dbt_build  # dbt is slow to import: only when there is work
 
-    result = build(layout.build, work_dir=layout.build_dir / "dbt")
+    build.verify()
+    result = dbt_build(layout.build, work_dir=layout.build_dir / "dbt")
     record.dbt_passed, record.dbt_warned = result.passed, result.warned
     record.dbt_errored, record.dbt_skipped = result.errored, result.skipped
     for line in result.describe().splitlines():
@@ -330,15 +472,32 @@ def _run(layout: Layout, record: RunRecord, paths: list, manifest: str | Path | 
         log.error("%s; nothing was published", record.message)
         return 2
 
+    build.verify()
+    if (shrinks := _shrinkage(layout.published, layout.build)) and not allow_shrink:
+        record.status, record.message = "failed", (
+            f"refused to publish: the new warehouse has fewer {shrinks} than {layout.published}; "
+            "nothing was published (--allow-shrink publishes it anyway)")
+        log.error("%s", record.message)
+        return 2
+    if shrinks:
+        log.warning("publishing a warehouse with fewer %s than the one it replaces (--allow-shrink)", shrinks)
+
     quarantined = record.documents_quarantined or record.documents_missing or record.checks_failed_error
     record.status, record.published, record.exit_code = "published", True, 1 if quarantined else 0
     record.ended_at = _now()
     earlier = [r for r in read_runs(layout, current=record.run_id) if r["run_id"] != record.run_id]
-    _seal(layout, [*earlier, asdict(record)])
-    _pause(layout, "before_publish")
-    _publish(layout)
-    log.info("published %s: open it read-only and query schema marts, e.g. select * from "
-             "marts.mart_office_year", layout.published)
+    try:
+        _seal(layout, [*earlier, asdict(record)])
+        _pause(layout, "before_publish")
+        build.verify()
+        _publish(layout)
+        build.release()
+    except BaseException:
+        record.status, record.published, record.ended_at = "failed", False, None
+        raise
+    _pause(layout, AFTER_PUBLISH)
+    log.info("published %s (the previous one kept as %s): open it read-only and query schema marts, e.g. "
+             "select * from marts.mart_office_year", layout.published, layout.prev.name)
     return record.exit_code
 
 
@@ -347,11 +506,64 @@ def _published_files(published: Path) -> warehouse.KnownFiles | None:
     if not published.exists():
         return None
     with duckdb.connect(str(published), read_only=True) as con:
-        tables = {f"{s}.{t}" for s, t in con.execute("select schema_name, table_name from duckdb_tables()")
-                  .fetchall()}
+        tables = _tables(con)
         if not {"raw.documents", "raw.quarantine", "marts.mart_office_year"} <= tables:
             return None
         return warehouse.known_files(con)
+
+
+def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {f"{s}.{t}" for s, t in con.execute("select schema_name, table_name from duckdb_tables()").fetchall()}
+
+
+def _raw_counts(path: Path) -> tuple[int, int]:
+    """(documents, facts) in the raw tables of a warehouse: raw is append-only (every version is kept), so a
+    new warehouse never has fewer of either unless something went wrong."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        tables = _tables(con)
+        if "raw.documents" not in tables:
+            return 0, 0
+        documents = con.execute("select count(*) from raw.documents").fetchall()[0][0]
+        # names from the code's own list of fact tables, quoted as identifiers
+        facts = sum(con.execute(f'select count(*) from raw."{t}"').fetchall()[0][0]
+                    for t in FACT_TABLES if f"raw.{t}" in tables)
+        return documents, facts
+
+
+def _shrinkage(published: Path, build: Path) -> str | None:
+    """What the build has fewer of than the published warehouse ("documents (3 < 5)"), or None."""
+    if not published.exists():
+        return None
+    old, new = _raw_counts(published), _raw_counts(build)
+    less = [f"{what} ({n} < {o})" for what, o, n in zip(("documents", "facts"), old, new, strict=True) if n < o]
+    return " and ".join(less) or None
+
+
+def _reconcile(layout: Layout) -> None:
+    """A run killed right after its swap published a warehouse whose ops.run_log says so, but never wrote its
+    end to the run log: write it now, from ops.run_log, so that both logs agree."""
+    if not layout.published.exists():
+        return
+    try:
+        with duckdb.connect(str(layout.published), read_only=True) as con:
+            if "ops.run_log" not in _tables(con):
+                return
+            con.execute("select * from ops.run_log where status = 'published' order by started_at")
+            names = [d[0] for d in con.description]
+            published = [dict(zip(names, row, strict=True)) for row in con.fetchall()]
+    except duckdb.Error as exc:
+        log.warning("cannot read ops.run_log of %s: %s", layout.published, _one_line(exc))
+        return
+    ended = {r["run_id"]: r["status"] for r in read_runs(layout)}
+    for row in published:
+        if ended.get(row["run_id"]) == "died":
+            entry = {k: v.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if isinstance(v, datetime) else v
+                     for k, v in row.items() if k in {f.name for f in fields(RunRecord)}}
+            entry["message"] = ((entry.get("message") or "") + " (its end recorded from ops.run_log by run "
+                                f"{_RUN_ID.get()}: it was killed after publishing)").strip()
+            log.warning("run %s published %s and was killed before writing its end: recorded now",
+                        row["run_id"], layout.published)
+            append_run(layout, RunRecord(**entry))
 
 
 def _batch_counts(path: Path, batch_id: str) -> tuple[int, int, int]:
@@ -414,16 +626,78 @@ def _typed(value, name: str):
 
 
 def _publish(layout: Layout) -> None:
-    """Swap the sealed build copy in: one rename on the same filesystem, then fsync the folder."""
+    """Keep the published file as PATH.prev (a hard link: no copy), then swap the sealed build copy in: one
+    rename on the same filesystem each, then fsync the folder."""
     # A WAL beside the published file (an in-place writer died) was copied into the build: drop it before
     # the swap, as DuckDB refuses a WAL that does not match its database file.
     _wal(layout.published).unlink(missing_ok=True)
+    if layout.published.exists():
+        _link(layout.published, layout.prev)
     os.replace(layout.build, layout.published)
-    fd = os.open(layout.published.parent, os.O_RDONLY)
+    _fsync_folder(layout.published.parent)
+
+
+def _link(source: Path, target: Path) -> None:
+    """Make ``target`` another name of ``source``'s file, replacing whatever ``target`` was, atomically."""
+    staging = target.with_name(target.name + ".tmp")
+    staging.unlink(missing_ok=True)
+    os.link(source, staging)
+    os.replace(staging, target)
+
+
+def _fsync_folder(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def rollback(published: str | Path) -> int:
+    """Swap PATH.prev (the warehouse the last publish replaced) back in, keeping the rolled-back one as
+    PATH.prev (so a second rollback undoes the first). Logged in the run log. Returns the exit code: 0 done,
+    2 nothing to roll back to or the lock is held."""
+    layout = Layout(Path(published).absolute())
+    record = RunRecord(run_id=f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}", command="rollback",
+                       warehouse=str(layout.published), started_at=_now(), pid=os.getpid(),
+                       host=socket.gethostname())
+    token = _RUN_ID.set(record.run_id)
+    try:
+        with lock(layout.published, f"rollback {record.run_id}") as held:
+            append_run(layout, record)
+            record.status, record.exit_code = "failed", 2
+            try:
+                if not layout.prev.exists() or not layout.published.exists():
+                    raise FileNotFoundError(f"no {layout.prev.name} beside {layout.published}: nothing to "
+                                            "roll back to")
+                _raw_counts(layout.prev)  # it opens as a warehouse
+                held.verify()
+                staging = layout.published.with_name(layout.published.name + ".rollback")
+                _link(layout.published, staging)
+                os.replace(layout.prev, layout.published)
+                os.replace(staging, layout.prev)
+                _fsync_folder(layout.published.parent)
+            except (*_ENVIRONMENT_ERRORS, duckdb.Error) as exc:
+                record.message = _one_line(exc)
+                log.error("rollback failed, %s is as it was: %s", layout.published, record.message)
+            else:
+                record.status, record.published, record.exit_code = "rolled_back", True, 0
+                record.message = (f"{layout.prev.name} is served again as {layout.published.name}; the "
+                                  f"rolled-back warehouse is now {layout.prev.name} (roll back again to undo)")
+                log.info("%s", record.message)
+            record.ended_at = _now()
+            if not _try_append(layout, record):
+                record.exit_code = 2
+    except LockHeld as exc:
+        log.error("%s; nothing was rolled back", exc)
+        record.status, record.exit_code, record.message, record.ended_at = "refused", 2, str(exc), _now()
+        _try_append(layout, record)
+    except _ENVIRONMENT_ERRORS as exc:
+        log.error("rollback could not start: %s", _one_line(exc))
+        record.status, record.exit_code = "failed", 2
+    finally:
+        _RUN_ID.reset(token)
+    return record.exit_code
 
 
 def _clean(layout: Layout) -> None:

@@ -6,15 +6,20 @@ rest of the batch. A file whose sha256 is already loaded is skipped before it is
 Input files are untrusted. Before a file is read: one found in a folder must stay inside that folder (a
 symlink out of it is refused unread, ``outside_input_folder``), and one above ``MAX_FILE_BYTES`` is refused
 (``file_too_large``) after a streamed sha256, never read whole. Special files (pipes, devices) are skipped.
+Reading and extracting one document may take at most ``DOCUMENT_TIME_LIMIT`` seconds (``timeout``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import hashlib
 import logging
+import multiprocessing
 import os
+import signal
 import sys
+import threading
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
@@ -32,6 +37,7 @@ from budget_etl.extract import ExtractionError
 from budget_etl.facts import ExtractedDocument
 from budget_etl.load import warehouse
 from budget_etl.load.warehouse import KnownFiles, QuarantineEntry, StagedDocument
+from budget_etl.ops import faults
 from budget_etl.readers import ReadDocument, UnreadableDocument
 
 log = logging.getLogger(__name__)
@@ -45,6 +51,9 @@ LOAD_CHUNK = 200  # documents inserted together (one transaction): memory stays 
 TASK_FILES = 100  # files parsed, validated and laid out as Arrow tables by one task of a worker process
 PARALLEL_FROM = 50  # from this many files to parse, parse in worker processes (start-up costs ~1 s)
 MAX_WORKERS = 8
+# Seconds to read and extract one document: a disclosure takes well under a second, so a document that takes
+# this long is pathological (e.g. hostile input) and is quarantined as ``timeout``; the batch goes on.
+DOCUMENT_TIME_LIMIT = 120.0
 # DuckDB's cache while loading: by default it keeps what it wrote (up to 80% of RAM), so the loading process
 # grows with the corpus; appending needs little, and a bounded cache keeps memory flat at the same speed.
 INGEST_MEMORY_LIMIT = "256MB"
@@ -200,14 +209,47 @@ def parse_file(path: str | Path, *, is_synthetic: bool = False) -> tuple[ReadDoc
     return read_doc, extractors.extract(read_doc, is_synthetic=is_synthetic)
 
 
-def _parse(path: Path, is_synthetic: bool) -> tuple[dict, ExtractedDocument] | QuarantineEntry:
+class DocumentTimeout(BaseException):
+    """A document took longer than its time limit (a BaseException: no ``except Exception`` swallows it)."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float | None) -> Iterator[None]:
+    """Raise DocumentTimeout in the block after ``seconds`` (SIGALRM: the regular expression engine and
+    Python code are interrupted). Only the main thread gets signals: elsewhere, and with no limit, none."""
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise DocumentTimeout
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _parse(path: Path, is_synthetic: bool, time_limit: float | None = None
+           ) -> tuple[dict, ExtractedDocument] | QuarantineEntry:
     """Read and extract one file into its raw.documents row and facts (runs in a worker process)."""
     data = b""
     try:
-        data = path.read_bytes()
-        read_doc = readers.read_bytes(data, path.name)
-        facts = extractors.extract(read_doc, is_synthetic=is_synthetic)
-        return warehouse.document_row(facts, read_doc, data=data, source_path=path.as_posix()), facts
+        with _time_limit(time_limit):
+            faults.pause(f"parse:{path.name}")
+            data = path.read_bytes()
+            read_doc = readers.read_bytes(data, path.name)
+            facts = extractors.extract(read_doc, is_synthetic=is_synthetic)
+            return warehouse.document_row(facts, read_doc, data=data, source_path=path.as_posix()), facts
+    except DocumentTimeout:
+        log.warning("%s: reading and extracting took longer than %g s: stopped", path, time_limit)
+        return QuarantineEntry(path.as_posix(), "timeout",
+                               f"reading and extracting took longer than the limit of {time_limit:g} s per "
+                               "document: stopped, not loaded.",
+                               warehouse.sha256_hex(data) if data else hash_file(path), path.stat().st_size)
     except (UnreadableDocument, ExtractionError) as exc:
         return QuarantineEntry(path.as_posix(), exc.reason_code, str(exc), warehouse.sha256_hex(data), len(data))
     except Exception as exc:  # one broken document must not stop the batch
@@ -226,24 +268,47 @@ class Prepared:
     refused: list[QuarantineEntry]
 
 
-def _prepare(todo: list[tuple[Path, bool]], schemas: dict) -> Prepared:
-    staged, refused = _validated([_parse(path, flag) for path, flag in todo])
+def _prepare(todo: list[tuple[Path, bool]], schemas: dict, time_limit: float | None = None) -> Prepared:
+    staged, refused = _validated([_parse(path, flag, time_limit) for path, flag in todo])
     return Prepared(len(todo), warehouse.staging_tables(schemas, staged) if staged else {}, refused)
 
 
-def _prepared(todo: list[tuple[Path, bool]], schemas: dict, workers: int) -> Iterator[Prepared]:
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with(parent: int) -> None:
+    """First thing in each worker: die when the process that started it dies, so that a killed run leaves no
+    worker behind (Linux: the kernel sends SIGKILL; elsewhere a thread watches the parent)."""
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    else:
+        def watch() -> None:
+            while os.getppid() == parent:
+                threading.Event().wait(1)
+            os._exit(1)
+
+        threading.Thread(target=watch, daemon=True).start()
+    if os.getppid() != parent:  # it died before the line above took effect
+        os._exit(1)
+
+
+def _prepared(todo: list[tuple[Path, bool]], schemas: dict, workers: int,
+              time_limit: float | None = None) -> Iterator[Prepared]:
     """Prepared slices of ``todo`` in input order; across worker processes when ``workers`` > 1, with a
     bounded number of slices in flight, so that memory stays flat however many files there are."""
     size = max(1, min(TASK_FILES, -(-len(todo) // workers)))  # every worker gets work, even for few files
     tasks = [todo[start:start + size] for start in range(0, len(todo), size)]
     if workers == 1:
-        yield from (_prepare(task, schemas) for task in tasks)
+        yield from (_prepare(task, schemas, time_limit) for task in tasks)
         return
-    pool = ProcessPoolExecutor(workers)
+    # Workers are spawned, not forked: a forked worker would inherit every open file descriptor of the run,
+    # the lock's among them, and keep the lock alive after the run died.
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_die_with, initargs=(os.getpid(),))
     try:
         window: deque = deque()
         for task in tasks:
-            window.append(pool.submit(_prepare, task, schemas))
+            window.append(pool.submit(_prepare, task, schemas, time_limit))
             if len(window) > 2 * workers:
                 yield window.popleft().result()
         while window:
@@ -278,6 +343,7 @@ def ingest(
     progress: bool = True,
     synthetic: Mapping[str | Path, bool] | None = None,
     skip_quarantined: bool = False,
+    time_limit: float | None = DOCUMENT_TIME_LIMIT,
 ) -> IngestSummary:
     """Ingest files and folders (and the files of a sources.yml ``manifest``) into the warehouse as one batch.
 
@@ -285,7 +351,8 @@ def ingest(
     folder being ingested, else False (the extractor may still detect it from the text). Files quarantined
     before are tried again unless ``skip_quarantined`` (the nightly run: only new bytes are worth a look).
     Documents are inserted LOAD_CHUNK at a time under one batch_id; the batch is atomic only together with
-    the publish step of ``budget_etl.ops.nightly`` (which loads into a private copy).
+    the publish step of ``budget_etl.ops.nightly`` (which loads into a private copy). A document that takes
+    longer than ``time_limit`` seconds to read and extract is quarantined as ``timeout`` (None: no limit).
     """
     started_at = warehouse.now()
     batch_id = warehouse.new_batch_id()
@@ -334,7 +401,7 @@ def ingest(
         workers = min(os.cpu_count() or 1, MAX_WORKERS) if len(todo) >= PARALLEL_FROM else 1
         bar = tqdm(total=len(todo), desc="ingest", unit="doc", file=sys.stderr,
                    disable=not progress or len(todo) < 2)
-        for prepared in _prepared(todo, warehouse.raw_schemas(con), workers):
+        for prepared in _prepared(todo, warehouse.raw_schemas(con), workers, time_limit):
             bar.update(prepared.files)
             for entry in prepared.refused:
                 log.warning("quarantined %s: %s: %s", entry.source_path, entry.reason_code, entry.reason)
