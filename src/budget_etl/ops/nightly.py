@@ -302,18 +302,40 @@ def configure_logging(*, json_lines: bool = False) -> None:
 _ENVIRONMENT_ERRORS = (OSError, duckdb.IOException, duckdb.PermissionException, LockLost)
 
 
+# DuckDB reports a file it cannot write as the error of what it was doing (e.g. a failed commit)
+_IO_MESSAGE = re.compile(r"Could not (write|read|open|create|truncate|set lock)|No space left|File too large|"
+                         r"Read-only file system|Permission denied")
+
+
+def _environmental(exc: BaseException) -> BaseException | None:
+    """The failure of the machine behind ``exc`` (itself, or what it was raised while handling), or None."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, _ENVIRONMENT_ERRORS) or (
+                isinstance(exc, duckdb.Error) and _IO_MESSAGE.search(str(exc))):
+            return exc
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
 def _one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: " + " ".join(str(exc).split())
 
 
-def _try_append(layout: Layout, record: RunRecord) -> bool:
-    """append_run, saying in one line of error when the run log cannot be written."""
+def _end(layout: Layout, record: RunRecord, error: str | None) -> None:
+    """Write the run's end to the run log and log its one line of error, if any: a run log that cannot be
+    written (a full disk) is said on that same line, and makes the exit code 2."""
     try:
         append_run(layout, record)
-        return True
     except OSError as exc:
-        log.error("cannot write the run log %s: %s", layout.run_log, _one_line(exc))
-        return False
+        record.exit_code = 2
+        unlogged = f"the run log {layout.run_log} cannot be written ({_one_line(exc)})"
+        if record.published:
+            unlogged += f"; {layout.published} was published: the next run records it from its ops.run_log"
+        error = f"{error}; {unlogged}" if error else unlogged
+    if error:
+        log.error("%s", error)
 
 
 def nightly(
@@ -337,6 +359,7 @@ def nightly(
                        warehouse=str(layout.published), started_at=_now(), pid=os.getpid(),
                        host=socket.gethostname())
     token = _RUN_ID.set(record.run_id)
+    error = None  # the one line of error of a run that failed
     try:
         try:
             with lock(layout.published, f"{command} run {record.run_id}") as held:
@@ -347,26 +370,22 @@ def nightly(
                     record.exit_code = _run(layout, record, build, list(paths), manifest, force=force,
                                             progress=progress, allow_shrink=allow_shrink, time_limit=time_limit)
                 except Exception as exc:
-                    # a full disk, a missing input folder, a lost lock need no traceback; anything else does
-                    (log.error if isinstance(exc, _ENVIRONMENT_ERRORS) else log.exception)(
-                        "the run failed, nothing was published: %s", _one_line(exc))
-                    record.status, record.exit_code, record.message = "failed", 2, _one_line(exc)
+                    cause = _environmental(exc)
+                    record.status, record.exit_code, record.message = "failed", 2, _one_line(cause or exc)
+                    error = f"the run failed, nothing was published: {record.message}"
+                    if cause is None:  # a bug: its traceback too
+                        log.exception("%s", error)
+                        error = None
                 finally:
                     build.discard()
                 record.ended_at = record.ended_at or _now()
-                if not _try_append(layout, record):
-                    record.exit_code = 2
-                    if record.published:
-                        log.error("%s was published; the next run records this run's end from its ops.run_log",
-                                  layout.published)
+                _end(layout, record, error)
         except LockHeld as exc:
-            log.error("%s; this run does nothing", exc)
             record.status, record.exit_code, record.message, record.ended_at = "refused", 2, str(exc), _now()
-            _try_append(layout, record)
+            _end(layout, record, f"{exc}; this run does nothing")
         except _ENVIRONMENT_ERRORS as exc:  # the lock or the run log cannot be written: the run never started
-            log.error("the run could not start, nothing was published: %s", _one_line(exc))
             record.status, record.exit_code, record.message, record.ended_at = "failed", 2, _one_line(exc), _now()
-            _try_append(layout, record)
+            _end(layout, record, f"the run could not start, nothing was published: {record.message}")
         log.info("%s %s", layout.published, record.describe())
         return record.exit_code
     finally:
@@ -516,27 +535,25 @@ def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {f"{s}.{t}" for s, t in con.execute("select schema_name, table_name from duckdb_tables()").fetchall()}
 
 
-def _raw_counts(path: Path) -> tuple[int, int]:
-    """(documents, facts) in the raw tables of a warehouse: raw is append-only (every version is kept), so a
-    new warehouse never has fewer of either unless something went wrong."""
+def _raw_counts(path: Path) -> dict[str, int]:
+    """Rows of raw.documents and of each raw fact table of a warehouse. raw is append-only (every version of
+    every document is kept), so no count is ever smaller in a new warehouse unless something went wrong."""
     with duckdb.connect(str(path), read_only=True) as con:
         tables = _tables(con)
-        if "raw.documents" not in tables:
-            return 0, 0
-        documents = con.execute("select count(*) from raw.documents").fetchall()[0][0]
-        # names from the code's own list of fact tables, quoted as identifiers
-        facts = sum(con.execute(f'select count(*) from raw."{t}"').fetchall()[0][0]
-                    for t in FACT_TABLES if f"raw.{t}" in tables)
-        return documents, facts
+        # names from the code's own list of tables, quoted as identifiers
+        return {t: con.execute(f'select count(*) from raw."{t}"').fetchall()[0][0]
+                for t in ("documents", *FACT_TABLES) if f"raw.{t}" in tables}
 
 
 def _shrinkage(published: Path, build: Path) -> str | None:
-    """What the build has fewer of than the published warehouse ("documents (3 < 5)"), or None."""
+    """What the build has fewer of than the published warehouse ("documents (3 < 5), revenue facts (8 <
+    12)"), or None."""
     if not published.exists():
         return None
     old, new = _raw_counts(published), _raw_counts(build)
-    less = [f"{what} ({n} < {o})" for what, o, n in zip(("documents", "facts"), old, new, strict=True) if n < o]
-    return " and ".join(less) or None
+    less = [f"{table if table == 'documents' else table + ' facts'} ({new.get(table, 0)} < {n})"
+            for table, n in old.items() if new.get(table, 0) < n]
+    return ", ".join(less) or None
 
 
 def _reconcile(layout: Layout) -> None:
@@ -662,6 +679,7 @@ def rollback(published: str | Path) -> int:
                        warehouse=str(layout.published), started_at=_now(), pid=os.getpid(),
                        host=socket.gethostname())
     token = _RUN_ID.set(record.run_id)
+    error = None
     try:
         with lock(layout.published, f"rollback {record.run_id}") as held:
             append_run(layout, record)
@@ -679,22 +697,20 @@ def rollback(published: str | Path) -> int:
                 _fsync_folder(layout.published.parent)
             except (*_ENVIRONMENT_ERRORS, duckdb.Error) as exc:
                 record.message = _one_line(exc)
-                log.error("rollback failed, %s is as it was: %s", layout.published, record.message)
+                error = f"rollback failed, {layout.published} is as it was: {record.message}"
             else:
                 record.status, record.published, record.exit_code = "rolled_back", True, 0
                 record.message = (f"{layout.prev.name} is served again as {layout.published.name}; the "
                                   f"rolled-back warehouse is now {layout.prev.name} (roll back again to undo)")
                 log.info("%s", record.message)
             record.ended_at = _now()
-            if not _try_append(layout, record):
-                record.exit_code = 2
+            _end(layout, record, error)
     except LockHeld as exc:
-        log.error("%s; nothing was rolled back", exc)
         record.status, record.exit_code, record.message, record.ended_at = "refused", 2, str(exc), _now()
-        _try_append(layout, record)
+        _end(layout, record, f"{exc}; nothing was rolled back")
     except _ENVIRONMENT_ERRORS as exc:
-        log.error("rollback could not start: %s", _one_line(exc))
-        record.status, record.exit_code = "failed", 2
+        record.status, record.exit_code, record.message, record.ended_at = "failed", 2, _one_line(exc), _now()
+        _end(layout, record, f"rollback could not start: {record.message}")
     finally:
         _RUN_ID.reset(token)
     return record.exit_code

@@ -5,11 +5,15 @@
 environment variable ``BUDGET_ETL_WAREHOUSE`` read by ``dbt_project/profiles.yml``; dbt's ``target/`` and
 ``logs/`` stay in ``dbt_project/`` (gitignored) whatever the working directory, or in ``work_dir`` when one is
 given (the nightly run keeps its own, so that other dbt runs cannot disturb it and partial parsing works).
+Whatever dbt writes to the console (and its logging's own errors) is kept off stdout and stderr: the caller
+reports the result, and dbt's log file has the details.
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
+import logging
 import os
 import shutil
 import tempfile
@@ -19,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from budget_etl.paths import dbt_project_dir
+
+log = logging.getLogger(__name__)
 
 WAREHOUSE_ENV = "BUDGET_ETL_WAREHOUSE"
 
@@ -90,6 +96,23 @@ def _environment(**values: str) -> Iterator[None]:
                 os.environ[key] = old
 
 
+@contextlib.contextmanager
+def _console_kept(log_file: Path) -> Iterator[None]:
+    """Keep what dbt prints off the console: a dbt that cannot write its log file (a full disk) has Python's
+    logging print a traceback for every log line, 1,222 lines for one build, which breaks ``--log-json``.
+    What was printed is summed up in one log line."""
+    captured = io.StringIO()
+    raise_exceptions, logging.raiseExceptions = logging.raiseExceptions, False  # no traceback per failed line
+    try:
+        with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
+            yield
+    finally:
+        logging.raiseExceptions = raise_exceptions
+        if lines := captured.getvalue().splitlines():
+            log.warning("dbt printed %d lines (kept off the console; details in %s), the first: %s", len(lines),
+                        log_file, lines[0].strip()[:300])
+
+
 def _invoke(command: Sequence[str], warehouse_path: str | Path, work_dir: str | Path | None = None):
     """Run one dbt command on the warehouse; returns dbt's ``dbtRunnerResult``."""
     from dbt.cli.main import dbtRunner  # imported here: dbt is slow to import
@@ -107,7 +130,8 @@ def _invoke(command: Sequence[str], warehouse_path: str | Path, work_dir: str | 
         "--log-path", str(work / "logs"),
         "--quiet",  # dbt's own log goes to logs/dbt.log; the caller prints a summary
     ]
-    with _environment(**{WAREHOUSE_ENV: str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}):
+    with (_environment(**{WAREHOUSE_ENV: str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}),
+          _console_kept(work / "logs" / "dbt.log")):
         try:
             return dbtRunner().invoke(args)
         finally:
