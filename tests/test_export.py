@@ -95,6 +95,8 @@ def test_xlsx_read_back_equals_every_mart(con, tmp_path):
         cols = columns(con, table)
         book = load_workbook(tmp_path / f"{table}.xlsx", read_only=True)
         assert book.sheetnames == [table, "说明"]
+        formulas = [c.coordinate for row in book[table].iter_rows() for c in row if c.data_type == "f"]
+        assert formulas == [], (table, formulas[:5])  # e.g. an indicator target "=100%" is text
         sheet_rows = list(book[table].iter_rows(values_only=True))
         assert list(sheet_rows[0]) == [c for c, _, _ in cols]
         width = len(cols)  # a row's trailing empty cells are not stored
