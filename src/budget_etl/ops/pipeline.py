@@ -23,7 +23,6 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-import yaml
 from tqdm import tqdm
 
 import budget_etl.extract as extractors
@@ -32,13 +31,13 @@ from budget_etl.extract import ExtractionError
 from budget_etl.facts import ExtractedDocument
 from budget_etl.load import warehouse
 from budget_etl.load.warehouse import KnownFiles, QuarantineEntry, StagedDocument
+from budget_etl.ops import manifest as manifests
 from budget_etl.readers import ReadDocument, UnreadableDocument
 
 log = logging.getLogger(__name__)
 
 DOCUMENT_SUFFIXES = {".txt", ".docx", ".doc", ".pdf"}
 METADATA_SUFFIXES = {".json", ".yml", ".yaml"}  # gold files and manifests live beside the documents
-MANIFEST = "sources.yml"
 # A disclosure is a few hundred KB (Word with scanned stamps: a few MB); anything far larger is refused unread.
 MAX_FILE_BYTES = 32 * 1024 * 1024
 LOAD_CHUNK = 200  # documents inserted together (one transaction): memory stays bounded
@@ -111,44 +110,26 @@ def discover(paths: Iterable[str | Path]) -> list[Path]:
     return [f for f, _ in _discover(paths)]
 
 
-def manifest_synthetic(manifest: str | Path) -> dict[Path, bool]:
-    """is_synthetic per file of a sources.yml: ``documents: [{path, is_synthetic}]``, paths relative to it."""
-    return {path.resolve(): flag for path, flag in _manifest_entries(manifest) if flag is not None}
-
-
-def _manifest_entries(manifest: str | Path) -> list[tuple[Path, bool | None]]:
-    manifest = Path(manifest)
-    # libyaml's loader when present: a manifest of 10,000 documents takes 1 s to read, not 12
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    content = yaml.load(manifest.read_text(encoding="utf-8"), Loader=loader)
-    content = content if isinstance(content, dict) else {}
-    entries = [(manifest.parent / e["path"], bool(e["is_synthetic"]) if "is_synthetic" in e else None)
-               for e in content.get("documents") or [] if isinstance(e, dict) and "path" in e]
-    for included in content.get("include") or []:  # another manifest, e.g. a corpus with its own sources.yml
-        entries += _manifest_entries(manifest.parent / included)
-    return entries
-
-
 def collect(paths: Iterable[str | Path] = (), manifest: str | Path | None = None, *,
             flags: bool = True) -> Inputs:
     """The files of ``paths`` (files and folders) and of a sources.yml ``manifest``, with is_synthetic from
     the manifest and from the sources.yml files in the folders (not read when ``flags`` is false: only the
     ingest needs them). A manifest's files must stay inside its folder; the ones it lists that are not
-    there are ``missing``."""
+    there are ``missing``. A manifest of the wrong shape raises ManifestError (see budget_etl.ops.manifest)."""
     paths = [Path(p) for p in paths]
     inputs = Inputs(_discover(paths))
     for folder in paths if flags else []:
-        for listing in sorted(folder.rglob(MANIFEST)) if folder.is_dir() else []:
-            inputs.synthetic.update(manifest_synthetic(listing))
+        for listing in sorted(folder.rglob(manifests.MANIFEST)) if folder.is_dir() else []:
+            inputs.synthetic.update(manifests.synthetic_flags(listing))
     if manifest is not None:
         root = Path(manifest).parent
-        for path, flag in _manifest_entries(manifest):
-            if not path.is_file():
-                inputs.missing.append(path.as_posix())
+        for entry in manifests.read(manifest):
+            if not entry.path.is_file():
+                inputs.missing.append(entry.path.as_posix())
                 continue
-            inputs.files.append((path, root))
-            if flag is not None:
-                inputs.synthetic[path.resolve()] = flag
+            inputs.files.append((entry.path, root))
+            if entry.is_synthetic is not None:
+                inputs.synthetic[entry.path.resolve()] = entry.is_synthetic
     return inputs
 
 
