@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import matplotlib
@@ -70,3 +71,39 @@ def test_number_formats():
     assert charts.yuan(3566894.19) == "3,566,894.19"
     assert charts.yuan(None) == "—"
     assert charts.wan(3566894.19) == "356.69"
+
+
+def _glyphs(text: str) -> set[str]:
+    """The glyphs an SVG of ``text`` defines (drawn as paths, one definition per glyph)."""
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure(figsize=(2, 1))
+    fig.text(0.05, 0.5, text)
+    return _defined(charts.to_svg(fig))
+
+
+def _defined(svg: str) -> set[str]:
+    return set(re.findall(r'<path id="([^"]+)"', svg))
+
+
+def test_dollar_signs_in_document_text_are_drawn_literally():
+    charts.setup()
+    dollar = _glyphs("$")
+    assert len(dollar) == 1
+    # "$x^2$" is five characters of text, not x squared
+    assert _glyphs("$x^2$") == dollar | _glyphs("x") | _glyphs("^") | _glyphs("2")
+    # text that would be broken mathtext is drawn too
+    for text in ["项目$^$", r"$\frac{$ 工程", "费用 $5 和 $6"]:
+        assert dollar <= _glyphs(text), text
+
+
+def test_a_report_chart_of_projects_with_dollar_signs_in_their_names():
+    from budget_etl.analyst.report import ReportData, chart_projects
+
+    names = ["$x^2$ 改造工程", "项目$^$", r"\frac{1}{2}$"]
+    data = ReportData(office={}, document={}, figures={}, history=[], yoy={}, lines={}, three_public=[],
+                      peer_type=None, peers=[], comparison=[], text_lines=[], checks=[],
+                      projects=[{"project_name_zh": name, "budget_yuan": 10000 * (i + 1)}
+                                for i, name in enumerate(names)])
+    svg = chart_projects(data)
+    assert svg.startswith("<svg") and _glyphs("$") <= _defined(svg)

@@ -1,4 +1,5 @@
--- Every loaded document, superseded versions included (the facts use only is_latest_version).
+-- Every loaded document, superseded versions included (the facts use only is_latest_version), with why
+-- each version is served or not (version_reason).
 
 with
 
@@ -25,7 +26,8 @@ final as (
         batch_id,
         is_latest_version,
         version_number,
-        superseded_by
+        superseded_by,
+        version_reason
     from documents
 )
 

@@ -35,8 +35,9 @@ def warehouse_path(warehouse: str | Path | None = None) -> Path:
     return project_root() / DEFAULT_WAREHOUSE
 
 
-def connect(warehouse: str | Path | None = None, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection to the warehouse, read-only unless asked otherwise.
+def connect(warehouse: str | Path | None = None, *, read_only: bool = True,
+            config: dict | None = None) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection to the warehouse, read-only unless asked otherwise (``config``: DuckDB settings).
 
     >>> con = budget_etl.connect()
     >>> con.sql("select * from marts.mart_office_year").df()
@@ -46,7 +47,7 @@ def connect(warehouse: str | Path | None = None, *, read_only: bool = True) -> d
     path = warehouse_path(warehouse)
     if read_only and not path.is_file():
         raise WarehouseMissing(f"no warehouse at {path}: build one with `budget-etl run`")
-    return duckdb.connect(str(path), read_only=read_only)
+    return duckdb.connect(str(path), read_only=read_only, config=config or {})
 
 
 def engine(warehouse: str | Path | None = None, *, read_only: bool = True) -> sqlalchemy.Engine:

@@ -70,6 +70,8 @@ def setup() -> str:
     matplotlib.rcParams["axes.unicode_minus"] = False  # the CJK font may lack U+2212
     matplotlib.rcParams["svg.hashsalt"] = "budget-etl"  # stable ids: the same chart gives the same SVG
     matplotlib.rcParams["svg.fonttype"] = "path"  # glyphs as paths: the SVG needs no font to display
+    # labels are document text (project names, ...): a "$" is a dollar sign, never the start of mathtext
+    matplotlib.rcParams["text.parse_math"] = False
     return family
 
 

@@ -3,9 +3,12 @@
 * ``parquet``: ``OUT/<table>/fiscal_year=<year>/data_0.parquet`` (Hive partitioning; read back with
   ``read_parquet('OUT/<table>/**/*.parquet', hive_partitioning = true)``), or ``OUT/<table>.parquet`` for a
   table without ``fiscal_year``. Types are kept exactly (decimals stay decimals).
-* ``csv``: ``OUT/<table>.csv``, UTF-8, header row, ``.`` decimal point, empty for NULL.
+* ``csv``: ``OUT/<table>.csv``, UTF-8, header row, ``.`` decimal point, empty for NULL. A text cell that
+  begins with ``= + - @``, a tab or a carriage return gets a leading ``'`` (OWASP's guard against CSV
+  injection: a spreadsheet would run it as a formula); numbers, negative ones included, stay numbers.
 * ``xlsx``: ``OUT/<table>.xlsx``, the rows on the first sheet (frozen header, filters, number formats) and the
-  column descriptions on a second sheet ``说明``.
+  column descriptions on a second sheet ``说明``. Text is always stored as text, never as a formula (an
+  indicator target ``=5个`` is the text ``=5个``).
 
 Headers are the column names, or with ``headers="zh"`` (csv and xlsx) their Chinese names from the column
 comments (the same as in docs/data_dictionary.md).
@@ -55,9 +58,22 @@ def headers(con: duckdb.DuckDBPyConnection, table: str, language: str = "en") ->
     return zh_labels({name: comment for name, _, comment in cols})
 
 
-def _select(con, table: str, names: dict[str, str]) -> str:
-    # identifiers come from the catalog (table checked against it), quoted
-    items = ", ".join(f'"{c}" as "{h}"' for c, h in names.items())
+# OWASP (CSV injection): a cell beginning with one of these is a formula to a spreadsheet
+CSV_FORMULA_START = r"^[=+\-@\t\r]"  # RE2 syntax, pasted into SQL as a constant
+
+
+def _select(con, table: str, names: dict[str, str], *, guard_text: bool = False) -> str:
+    """The query of a table's rows; with ``guard_text``, a ``'`` before any text a spreadsheet would take for
+    a formula (text columns only: a negative number stays a number)."""
+    text = {name for name, duck_type, _ in columns(con, table) if duck_type == "VARCHAR"} if guard_text else set()
+
+    def item(column: str) -> str:
+        quoted = f'"{column}"'  # identifiers come from the catalog (table checked against it), quoted
+        if column in text:
+            return f"case when regexp_matches({quoted}, '{CSV_FORMULA_START}') then '''' || {quoted} else {quoted} end"
+        return quoted
+
+    items = ", ".join(f'{item(c)} as "{h}"' for c, h in names.items())
     return f'select {items} from {SCHEMA}."{table}" order by all'
 
 
@@ -91,7 +107,8 @@ def export(
             written.append(_parquet(con, table, names, out))
         elif fmt == "csv":
             path = out / f"{table}.csv"
-            con.execute(f"copy ({_select(con, table, names)}) to {_quote_path(path)} (header, delimiter ',')")
+            select = _select(con, table, names, guard_text=True)
+            con.execute(f"copy ({select}) to {_quote_path(path)} (header, delimiter ',')")
             written.append(path)
         else:
             written.append(_xlsx(con, table, names, out / f"{table}.xlsx"))
@@ -137,10 +154,15 @@ def _xlsx(con, table: str, names: dict[str, str], path: Path) -> Path:
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{count + 1}"
     bold = Font(bold=True)
 
-    def header_cell(text: str) -> WriteOnlyCell:
+    def text_cell(text: str, **style) -> WriteOnlyCell:
         cell = WriteOnlyCell(sheet, value=text)
-        cell.font = bold
+        cell.data_type = "s"  # openpyxl takes a string beginning with "=" for a formula
+        for name, value in style.items():
+            setattr(cell, name, value)
         return cell
+
+    def header_cell(text: str) -> WriteOnlyCell:
+        return text_cell(text, font=bold)
 
     sheet.append([header_cell(names[name]) for name, _, _ in cols])
     formats = [_number_format(duck_type) for _, duck_type, _ in cols]
@@ -149,7 +171,7 @@ def _xlsx(con, table: str, names: dict[str, str], path: Path) -> Path:
         for row in batch:
             cells = []
             for value, number_format in zip(row, formats, strict=True):
-                cell = WriteOnlyCell(sheet, value=value)
+                cell = text_cell(value) if isinstance(value, str) else WriteOnlyCell(sheet, value=value)
                 if number_format and value is not None:
                     cell.number_format = number_format
                 cells.append(cell)
@@ -159,6 +181,6 @@ def _xlsx(con, table: str, names: dict[str, str], path: Path) -> Path:
     about.append([header_cell(h) for h in ("column", "表头", "type", "说明", "description")])
     for name, duck_type, comment in cols:
         zh, en = split_description(comment) if comment else ("", "")
-        about.append([name, names[name], duck_type, zh, en])
+        about.append([text_cell(text) for text in (name, names[name], duck_type, zh, en)])
     book.save(path)
     return path

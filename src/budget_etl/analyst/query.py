@@ -1,4 +1,10 @@
-"""`budget-etl sql`: run SQL on the warehouse (read-only) and print the result as a table, CSV or JSON."""
+"""`budget-etl sql`: run SQL on the warehouse (read-only) and print the result as a table, CSV or JSON.
+
+The SQL is the user's, so the connection is a sandbox (:func:`open_sandboxed`): the warehouse read-only, no
+other file read or written (``COPY ... TO``, ``EXPORT DATABASE``, ``ATTACH``, ``read_text``, URLs and
+extensions are all refused), and the configuration locked so that no statement can lift that. Writing files
+needs an explicit folder (``--allow-write DIR``): files in it, and only in it, may then be read and written.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +14,34 @@ import io
 import json
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import duckdb
 
+from budget_etl.analyst.access import connect
+
 FORMATS = ("table", "csv", "json")
+SANDBOX_HINT = "budget-etl sql reads the warehouse only; --allow-write DIR lets it read and write files in DIR"
+
+
+def open_sandboxed(warehouse: str | Path | None = None, *, write_to: str | Path | None = None
+                   ) -> duckdb.DuckDBPyConnection:
+    """The warehouse, read-only, with external access disabled and the configuration locked; with
+    ``write_to``, files in that folder (created if needed) are the one exception."""
+    # Settings differ from a plain connect(), so DuckDB refuses to share one database instance with such a
+    # connection in the same process (the settings below are the instance's, not the connection's).
+    con = connect(warehouse, config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
+    try:
+        if write_to is not None:
+            folder = Path(write_to).absolute()
+            folder.mkdir(parents=True, exist_ok=True)
+            con.execute("set allowed_directories = ?", [[str(folder)]])
+        con.execute("set enable_external_access = false")
+        con.execute("set lock_configuration = true")
+    except BaseException:
+        con.close()
+        raise
+    return con
 
 
 def _jsonable(value):

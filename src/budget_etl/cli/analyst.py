@@ -1,6 +1,7 @@
 """The analyst's commands of `budget-etl`: sql, export, report, dictionary (registered in cli.py).
 
-They only read the warehouse: every one opens it read-only.
+They only read the warehouse: every one opens it read-only. `sql` runs the user's SQL in a sandbox that
+reads and writes no other file unless given --allow-write DIR.
 """
 
 from __future__ import annotations
@@ -14,14 +15,14 @@ import click
 from budget_etl.cli.options import warehouse_option
 
 
-def _open(warehouse: Path):
+def _open(warehouse: Path, opener=None):
     import duckdb
 
     from budget_etl.analyst.access import WarehouseMissing, connect
 
     try:
-        return connect(warehouse)
-    except (WarehouseMissing, duckdb.Error) as exc:
+        return (opener or connect)(warehouse)
+    except (WarehouseMissing, duckdb.Error, OSError) as exc:
         raise click.ClickException(str(exc)) from exc
 
 
@@ -33,19 +34,25 @@ def _open(warehouse: Path):
               show_default=True, help="table: a readable box table; csv and json: every row, for other tools.")
 @click.option("--max-rows", type=click.IntRange(1), default=50, show_default=True,
               help="Rows shown by the table format (the middle ones are elided).")
-def sql(query: str | None, warehouse: Path, sql_file, fmt: str, max_rows: int) -> None:
+@click.option("--allow-write", "write_to", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="Let the SQL read and write files in DIR (only there), e.g. COPY ... TO 'DIR/x.parquet'.")
+def sql(query: str | None, warehouse: Path, sql_file, fmt: str, max_rows: int, write_to: Path | None) -> None:
     """Run SQL on the warehouse (read-only) and print the result.
 
     QUERY is the SQL, or `-` to read it from standard input. For example:
 
       budget-etl sql "select * from marts.mart_office_year order by fiscal_year"
 
+    The SQL reads the warehouse and nothing else: COPY ... TO, EXPORT DATABASE, ATTACH, read_csv or
+    read_text of a file, URLs and extensions are refused, and SET cannot change that. --allow-write DIR
+    lets it read and write files in DIR.
+
     Queries for common questions are in docs/cookbook.md; the tables and columns in
     docs/data_dictionary.md.
     """
     import duckdb
 
-    from budget_etl.analyst.query import render, run
+    from budget_etl.analyst.query import SANDBOX_HINT, open_sandboxed, render, run
 
     if sql_file is not None:
         text = sql_file.read()
@@ -57,14 +64,17 @@ def sql(query: str | None, warehouse: Path, sql_file, fmt: str, max_rows: int) -
         text = ""
     if not text.strip():
         raise click.UsageError("give a query, `-` for standard input, or --file")
-    con = _open(warehouse)
+    con = _open(warehouse, lambda path: open_sandboxed(path, write_to=write_to))
     try:
         relation = run(con, text)
         if relation is not None:
             width = shutil.get_terminal_size((160, 40)).columns
             click.echo(render(relation, fmt, max_rows=max_rows, max_width=width))
     except duckdb.Error as exc:
-        raise click.ClickException(str(exc).strip()) from exc
+        message = str(exc).strip()
+        if isinstance(exc, duckdb.PermissionException) or "configuration has been locked" in message:
+            message += f" ({SANDBOX_HINT})"
+        raise click.ClickException(message) from exc
     finally:
         con.close()
 

@@ -65,12 +65,18 @@ class KnownFiles:
     documents: set[str] = field(default_factory=set)  # sha256 of loaded documents
     quarantined: set[str] = field(default_factory=set)  # sha256 of quarantined files
     unread: set[tuple[str, str]] = field(default_factory=set)  # (source_path, reason_code) without sha256
+    at_path: dict[str, str] = field(default_factory=dict)  # source_path -> sha256 last published there
 
     def refused(self, entry: QuarantineEntry) -> bool:
         """Whether the same refusal is already in raw.quarantine."""
         if entry.sha256:
             return entry.sha256 in self.quarantined
         return (entry.source_path, entry.reason_code) in self.unread
+
+    def put_back(self, source_path: str, sha: str) -> bool:
+        """Whether loaded bytes are back at a path that last held other bytes: a file put back in place of a
+        newer one, which is published again (it becomes the served version again)."""
+        return sha in self.documents and self.at_path.get(source_path, sha) != sha
 
 
 @dataclass
@@ -150,14 +156,58 @@ def loaded_ids(con: duckdb.DuckDBPyConnection, ids: list[str]) -> set[str]:
 
 
 def known_files(con: duckdb.DuckDBPyConnection) -> KnownFiles:
-    """The sha256 of every loaded and every quarantined file (one query each, however many files)."""
+    """The sha256 of every loaded and every quarantined file, and of the file last published at each path
+    (one query each, however many files)."""
     known = KnownFiles({r[0] for r in con.execute("select document_id from raw.documents").fetchall()})
     for path, sha, reason in con.execute("select source_path, sha256, reason_code from raw.quarantine").fetchall():
         if sha:
             known.quarantined.add(sha)
         else:
             known.unread.add((path, reason))
+    # a warehouse published before raw.publications existed: each document's first load is all there is
+    has_publications = con.execute("select count(*) from duckdb_tables() where schema_name = 'raw' "
+                                   "and table_name = 'publications'").fetchall()[0][0]
+    publications = ("union all select source_path, document_id, published_at, arrival from raw.publications"
+                    if has_publications else "")
+    known.at_path = dict(con.execute(f"""
+        select source_path, document_id from (
+            select source_path, document_id, loaded_at as published_at, -1 as arrival from raw.documents
+            {publications})
+        qualify row_number() over (partition by source_path order by published_at desc, arrival desc) = 1
+    """).fetchall())
     return known
+
+
+@dataclass
+class Version:
+    """A document of this batch in the versions of its disclosure (raw.document_versions). Documents are
+    named ``source_path (first 12 digits of sha256)``: one path may have held several versions."""
+
+    document: str
+    served: bool
+    version_reason: str  # of this document, e.g. later_arrival, superseded_by_edition
+    served_document: str  # the served version (this one when it is served)
+    others: list[str]  # the other versions
+
+
+def batch_versions(con: duckdb.DuckDBPyConnection, batch_id: str) -> list[Version]:
+    """The documents published by a batch that have other versions, with the one that is served and why."""
+    rows = con.execute("""
+        with batch as (select distinct document_id from raw.publications where batch_id = ?),
+        named as (
+            select *, source_path || ' (' || left(document_id, 12) || ')' as name from raw.document_versions),
+        grouped as (
+            select *, list(name order by version_number) over disclosure as names,
+                   max(case when is_latest_version then name end) over disclosure as served_name
+            from named
+            window disclosure as (partition by office_key, fiscal_year, doc_kind)
+        )
+        select name, is_latest_version, version_reason, served_name, names
+        from grouped join batch using (document_id)
+        where len(names) > 1
+        order by name""", [batch_id]).fetchall()
+    return [Version(name, latest, reason, served, [n for n in names if n != name])
+            for name, latest, reason, served, names in rows]
 
 
 def raw_schemas(con: duckdb.DuckDBPyConnection) -> dict[str, pa.Schema]:
@@ -254,9 +304,12 @@ def load_tables(
     files_seen: int | None = None,
     skipped: int = 0,
     repeated: Sequence[str] = (),
+    put_back: Sequence[tuple[str, str]] = (),
 ) -> BatchResult:
     """``load_batch`` for documents already laid out by ``staging_tables`` (each document once): one
-    transaction; documents already in the warehouse are left out with their facts and checks."""
+    transaction; documents already in the warehouse are left out with their facts and checks. Every document
+    loaded, and every ``put_back`` (document_id, source_path: loaded bytes back at a path that held others),
+    is a publication (raw.publications), in that order."""
     batch_id = batch_id or new_batch_id()
     started_at = started_at or now()
     schemas = raw_schemas(con)
@@ -276,6 +329,15 @@ def load_tables(
                 data = data.append_column("batch_id", pa.array([batch_id] * data.num_rows, pa.string()))
                 data = data.append_column("loaded_at", pa.array([loaded_at] * data.num_rows, pa.timestamp("us")))
             _insert_table(con, name, data)
+        loaded_paths = tables["documents"].select(["document_id", "source_path"]).to_pylist() \
+            if "documents" in tables else []
+        [(arrived,)] = con.execute("select coalesce(max(arrival), 0) from raw.publications").fetchall()
+        _insert(con, schemas, "publications", [
+            {"document_id": document_id, "source_path": path, "event": event, "batch_id": batch_id,
+             "published_at": loaded_at, "arrival": arrived + i}
+            for i, (document_id, path, event) in enumerate(
+                [(d["document_id"], d["source_path"], "loaded") for d in loaded_paths]
+                + [(document_id, path, "republished") for document_id, path in put_back], start=1)])
         checks = tables.get("validation_results")
         warnings = 0 if checks is None else pc.sum(pc.equal(checks["status"], "fail")).as_py() or 0
 

@@ -20,7 +20,7 @@ import os
 import signal
 import sys
 import threading
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -28,7 +28,6 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-import yaml
 from tqdm import tqdm
 
 import budget_etl.extract as extractors
@@ -38,13 +37,13 @@ from budget_etl.facts import ExtractedDocument
 from budget_etl.load import warehouse
 from budget_etl.load.warehouse import KnownFiles, QuarantineEntry, StagedDocument
 from budget_etl.ops import faults
+from budget_etl.ops import manifest as manifests
 from budget_etl.readers import ReadDocument, UnreadableDocument
 
 log = logging.getLogger(__name__)
 
 DOCUMENT_SUFFIXES = {".txt", ".docx", ".doc", ".pdf"}
 METADATA_SUFFIXES = {".json", ".yml", ".yaml"}  # gold files and manifests live beside the documents
-MANIFEST = "sources.yml"
 # A disclosure is a few hundred KB (Word with scanned stamps: a few MB); anything far larger is refused unread.
 MAX_FILE_BYTES = 32 * 1024 * 1024
 LOAD_CHUNK = 200  # documents inserted together (one transaction): memory stays bounded
@@ -68,6 +67,10 @@ class IngestSummary:
     quarantined: list[QuarantineEntry] = field(default_factory=list)
     warnings: int = 0  # failed validation checks of the loaded documents
     missing: list[str] = field(default_factory=list)  # listed in a manifest but not there
+    put_back: list[str] = field(default_factory=list)  # loaded bytes back at a path that held others
+    versions: list[str] = field(default_factory=list)  # supersessions among this batch's documents
+    deleted: list[str] = field(default_factory=list)  # sources loaded before, gone now (still served)
+    skipped: dict[str, int] = field(default_factory=dict)  # files not read, per reason (hidden, ...)
 
     @property
     def exit_code(self) -> int:
@@ -76,10 +79,15 @@ class IngestSummary:
     def describe(self) -> str:
         lines = [
             f"batch {self.batch_id}: {self.files_seen} files, {self.loaded} loaded, "
-            f"{self.unchanged} unchanged, {len(self.quarantined)} quarantined, {self.warnings} failed checks"
+            f"{self.unchanged} unchanged, {len(self.put_back)} put back, {len(self.quarantined)} quarantined, "
+            f"{self.warnings} failed checks, {len(self.deleted)} deleted"
+            + (f", skipped {describe_skipped(self.skipped)}" if self.skipped else "")
         ]
         lines += [f"  quarantined {q.source_path}: {q.reason_code}: {q.reason}" for q in self.quarantined]
         lines += [f"  missing {m}: listed in the manifest, no such file" for m in self.missing]
+        lines += [f"  put back {p}: published again" for p in self.put_back]
+        lines += [f"  {v}" for v in self.versions]
+        lines += [f"  deleted {d}: loaded before, gone now; its figures stay served" for d in self.deleted]
         return "\n".join(lines)
 
 
@@ -88,54 +96,54 @@ class Inputs:
     """The files of a run: each with the folder it must stay inside (None for a file named by the user)."""
 
     files: list[tuple[Path, Path | None]]
+    skipped: list[tuple[Path, str]] = field(default_factory=list)  # (path, why): not read
     synthetic: dict[Path, bool] = field(default_factory=dict)  # resolved path -> is_synthetic
     missing: list[str] = field(default_factory=list)
+    roots: list[Path] = field(default_factory=list)  # the folders (and manifests' folders) of the run
 
 
-def _skip(path: Path) -> bool:
-    """Hidden files, Word lock files (~$x.docx), and gold / manifest metadata."""
-    return path.name.startswith((".", "~$")) or path.suffix.lower() in METADATA_SUFFIXES
+def _skipped(path: Path) -> str | None:
+    """Why a file is not read: hidden, a Word lock file (~$x.docx), gold / manifest metadata; else None."""
+    if path.name.startswith("."):
+        return "hidden"
+    if path.name.startswith("~$"):
+        return "office_lock_file"
+    return "metadata" if path.suffix.lower() in METADATA_SUFFIXES else None
 
 
-def _discover(paths: Iterable[str | Path]) -> list[tuple[Path, Path | None]]:
+def describe_skipped(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n} {why.replace('_', ' ')}" for why, n in sorted(counts.items()))
+
+
+def _discover(paths: Iterable[str | Path]) -> tuple[list[tuple[Path, Path | None]], list[tuple[Path, str]]]:
+    """(files to read with their folder, files and folders not read with why)."""
     found: list[tuple[Path, Path | None]] = []
+    skipped: list[tuple[Path, str]] = []
     for path in map(Path, paths):
-        if path.is_dir():  # rglob does not descend into symlinked folders
-            found += sorted(
-                (f, path) for f in path.rglob("*")
-                if f.is_file() and f.suffix.lower() in DOCUMENT_SUFFIXES
-                and not any(_skip(Path(part)) for part in f.relative_to(path).parts)
-            )
+        if path.is_dir():
+            for f in sorted(path.rglob("*")):
+                if f.is_symlink() and f.is_dir():  # rglob does not descend into symlinked folders
+                    skipped.append((f, "linked_folder"))
+                elif f.is_file() and f.suffix.lower() in DOCUMENT_SUFFIXES:
+                    why = next(filter(None, map(_skipped, map(Path, f.relative_to(path).parts))), None)
+                    if why is None:
+                        found.append((f, path))
+                    else:
+                        skipped.append((f, why))
         elif path.is_file():
-            if not _skip(path):
+            if why := _skipped(path):
+                skipped.append((path, why))
+            else:
                 found.append((path, None))  # any suffix: an unsupported one is quarantined with its reason
         else:
             raise FileNotFoundError(f"no such file or folder: {path}")
     unique = {f.resolve(): f for f, _ in reversed(found)}  # first spelling of each file wins
-    return [(f, root) for f, root in found if unique[f.resolve()] is f]
+    return [(f, root) for f, root in found if unique[f.resolve()] is f], skipped
 
 
 def discover(paths: Iterable[str | Path]) -> list[Path]:
     """Files to ingest: named files as given, folders searched recursively for document suffixes."""
-    return [f for f, _ in _discover(paths)]
-
-
-def manifest_synthetic(manifest: str | Path) -> dict[Path, bool]:
-    """is_synthetic per file of a sources.yml: ``documents: [{path, is_synthetic}]``, paths relative to it."""
-    return {path.resolve(): flag for path, flag in _manifest_entries(manifest) if flag is not None}
-
-
-def _manifest_entries(manifest: str | Path) -> list[tuple[Path, bool | None]]:
-    manifest = Path(manifest)
-    # libyaml's loader when present: a manifest of 10,000 documents takes 1 s to read, not 12
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    content = yaml.load(manifest.read_text(encoding="utf-8"), Loader=loader)
-    content = content if isinstance(content, dict) else {}
-    entries = [(manifest.parent / e["path"], bool(e["is_synthetic"]) if "is_synthetic" in e else None)
-               for e in content.get("documents") or [] if isinstance(e, dict) and "path" in e]
-    for included in content.get("include") or []:  # another manifest, e.g. a corpus with its own sources.yml
-        entries += _manifest_entries(manifest.parent / included)
-    return entries
+    return [f for f, _ in _discover(paths)[0]]
 
 
 def collect(paths: Iterable[str | Path] = (), manifest: str | Path | None = None, *,
@@ -143,21 +151,24 @@ def collect(paths: Iterable[str | Path] = (), manifest: str | Path | None = None
     """The files of ``paths`` (files and folders) and of a sources.yml ``manifest``, with is_synthetic from
     the manifest and from the sources.yml files in the folders (not read when ``flags`` is false: only the
     ingest needs them). A manifest's files must stay inside its folder; the ones it lists that are not
-    there are ``missing``."""
+    there are ``missing``. A manifest of the wrong shape raises ManifestError (see budget_etl.ops.manifest)."""
     paths = [Path(p) for p in paths]
-    inputs = Inputs(_discover(paths))
+    inputs = Inputs(*_discover(paths))
+    inputs.roots = [p for p in paths if p.is_dir()] + ([Path(manifest).parent] if manifest is not None else [])
+    for path, why in inputs.skipped:
+        log.debug("skipped %s: %s", path, why)
     for folder in paths if flags else []:
-        for listing in sorted(folder.rglob(MANIFEST)) if folder.is_dir() else []:
-            inputs.synthetic.update(manifest_synthetic(listing))
+        for listing in sorted(folder.rglob(manifests.MANIFEST)) if folder.is_dir() else []:
+            inputs.synthetic.update(manifests.synthetic_flags(listing))
     if manifest is not None:
         root = Path(manifest).parent
-        for path, flag in _manifest_entries(manifest):
-            if not path.is_file():
-                inputs.missing.append(path.as_posix())
+        for entry in manifests.read(manifest):
+            if not entry.path.is_file():
+                inputs.missing.append(entry.path.as_posix())
                 continue
-            inputs.files.append((path, root))
-            if flag is not None:
-                inputs.synthetic[path.resolve()] = flag
+            inputs.files.append((entry.path, root))
+            if entry.is_synthetic is not None:
+                inputs.synthetic[entry.path.resolve()] = entry.is_synthetic
     return inputs
 
 
@@ -185,8 +196,9 @@ def precheck(path: Path, root: Path | None) -> QuarantineEntry | None:
 
 
 def pending_files(inputs: Inputs, known: KnownFiles) -> list[Path]:
-    """The files ``ingest(..., skip_quarantined=True)`` would read: neither loaded nor quarantined before
-    (by sha256; by path and reason for a file refused unread). Reads and hashes each file, keeps none."""
+    """The files ``ingest(..., skip_quarantined=True)`` would read or publish again: neither loaded nor
+    quarantined before (by sha256; by path and reason for a file refused unread), or loaded bytes put back
+    at a path that held others. Reads and hashes each file, keeps none."""
     pending = []
     for path, root in inputs.files:
         try:
@@ -196,10 +208,20 @@ def pending_files(inputs: Inputs, known: KnownFiles) -> list[Path]:
             refused = QuarantineEntry(path.as_posix(), "unreadable_file", str(exc))
         if refused is not None and known.refused(refused):
             continue
-        if refused is None and (sha in known.documents or sha in known.quarantined):
+        if refused is None and (sha in known.documents or sha in known.quarantined) \
+                and not known.put_back(path.as_posix(), sha):
             continue
         pending.append(path)
     return pending
+
+
+def deleted_sources(inputs: Inputs, known: KnownFiles, present: set[str]) -> list[str]:
+    """Paths inside the run's folders (or its manifest's folder) where the warehouse last loaded a document
+    that is no longer among the inputs, neither there nor elsewhere (``present``: sha256 of the inputs)."""
+    current = {path.as_posix() for path, _ in inputs.files} | set(inputs.missing)
+    return sorted(path for path, sha in known.at_path.items()
+                  if path not in current and sha not in present
+                  and any(Path(path).is_relative_to(root) for root in inputs.roots))
 
 
 def parse_file(path: str | Path, *, is_synthetic: bool = False) -> tuple[ReadDocument, ExtractedDocument]:
@@ -357,6 +379,9 @@ def ingest(
     started_at = warehouse.now()
     batch_id = warehouse.new_batch_id()
     inputs = collect(paths, manifest)
+    skipped_files = Counter(why for _, why in inputs.skipped)
+    if skipped_files:
+        log.info("skipped %d files and folders: %s", len(inputs.skipped), describe_skipped(skipped_files))
     is_synthetic = {**inputs.synthetic, **{Path(p).resolve(): bool(v) for p, v in (synthetic or {}).items()}}
     pending: list[Prepared] = []  # prepared, not yet loaded
     quarantined: list[QuarantineEntry] = []
@@ -373,12 +398,14 @@ def ingest(
             tables = {name: pa.concat_tables([p[name] for p in parts]) for name in parts[0]} if parts else {}
             result = warehouse.load_tables(
                 con, tables, quarantined if final else (), batch_id=batch_id, started_at=started_at,
-                files_seen=len(inputs.files), skipped=skipped if final else 0)
+                files_seen=len(inputs.files), skipped=skipped if final else 0, put_back=put_back if final else ())
             loaded += len(result.loaded)
             warnings += result.warnings
             pending.clear()
 
         todo: list[tuple[Path, bool]] = []  # files to parse: new bytes, in input order
+        put_back: list[tuple[str, str]] = []  # (document_id, source_path): loaded bytes back where others were
+        present: set[str] = set()  # sha256 of every input file
         for path, root in inputs.files:
             try:
                 refused = precheck(path, root)
@@ -391,6 +418,10 @@ def ingest(
                 else:
                     log.warning("quarantined %s: %s: %s", path, refused.reason_code, refused.reason)
                     quarantined.append(refused)
+                continue
+            present.add(sha)
+            if known.put_back(path.as_posix(), sha):
+                put_back.append((sha, path.as_posix()))  # published again: not parsed again
                 continue
             if sha in staged_ids or sha in known.documents or (skip_quarantined and sha in known.quarantined):
                 skipped += 1  # same bytes already loaded (or refused): nothing to parse
@@ -411,14 +442,31 @@ def ingest(
                 flush()
         bar.close()
         flush(final=True)
+        versions = warehouse.batch_versions(con, batch_id)
+        deleted = deleted_sources(inputs, known, present)
     finally:
         with contextlib.suppress(duckdb.Error):  # the setting is the database's: another connection may share it
             con.execute("reset memory_limit")
         con.close()
     for missing in inputs.missing:
         log.warning("missing %s: listed in the manifest, no such file", missing)
+    for _, path in put_back:
+        log.info("put back %s: the bytes it held before, published again", path)
+    described = []
+    for version in versions:
+        if version.served:
+            described.append(f"{version.document} is served ({version.version_reason}), superseding "
+                             f"{', '.join(version.others)}")
+            log.info("%s", described[-1])
+        else:  # a document of this batch that is not served: worth a look
+            described.append(f"{version.document} is not served ({version.version_reason}): "
+                             f"{version.served_document} is")
+            log.warning("%s", described[-1])
+    for path in deleted:
+        log.warning("deleted %s: loaded before, gone now; its figures stay served", path)
     return IngestSummary(
         batch_id=batch_id, files_seen=len(inputs.files), loaded=loaded,
-        unchanged=len(inputs.files) - loaded - len(quarantined), quarantined=quarantined, warnings=warnings,
-        missing=inputs.missing,
+        unchanged=len(inputs.files) - loaded - len(quarantined) - len(put_back), quarantined=quarantined,
+        warnings=warnings, missing=inputs.missing, put_back=[path for _, path in put_back],
+        versions=described, deleted=deleted, skipped=dict(skipped_files),
     )
