@@ -146,7 +146,7 @@ _OPERATORS = [
     ("等于", "="),
 ]
 _TARGET_RE = re.compile(
-    r"^(?P<op>\D*?)\s*(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>.*?)\s*(?P<suffix>以上|以下|以内)?\s*$"
+    rf"^(?P<op>\D*?)\s*(?P<value>{NUMBER})\s*(?P<unit>.*?)\s*(?P<suffix>以上|以下|以内)?\s*$"
 )
 _SUFFIX_OPERATORS = {"以上": ">=", "以下": "<=", "以内": "<="}  # "95%以上" is "≥95%"
 _UNIT_ALIASES = {"百分比": "%", "%": "%", "百分之": "%"}
@@ -165,4 +165,4 @@ def parse_target(raw: str | None) -> tuple[str | None, Decimal | None, str | Non
     if operator is None:
         return None, None, None
     unit = match["unit"].strip() or None
-    return operator, Decimal(match["value"]), _UNIT_ALIASES.get(unit, unit) if unit else None
+    return operator, to_decimal(match["value"]), _UNIT_ALIASES.get(unit, unit) if unit else None
