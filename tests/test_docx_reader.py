@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import io
 import os
+import struct
+import tracemalloc
 import zipfile
 from pathlib import Path
 
@@ -251,3 +253,43 @@ def test_legacy_doc_conversion_failure_and_timeout(tmp_path, monkeypatch):
     with pytest.raises(UnreadableDocument) as info:
         read_doc_bytes(OLE2_MAGIC + bytes(600), timeout=0.5)
     assert info.value.reason_code == "legacy_doc_conversion_failed" and "within" in str(info.value)
+
+
+def lying_docx(real_size: int, declared_size: int) -> bytes:
+    """A .docx whose document.xml inflates to ``real_size`` bytes (mostly spaces: a few KB compressed) while
+    its zip headers, local and central, declare ``declared_size``."""
+    buffer = io.BytesIO()
+    head = f'<?xml version="1.0"?><w:document xmlns:w="{W}"><w:body><w:p/>'.encode()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z, z.open("word/document.xml", "w") as part:
+        part.write(head)
+        for _ in range((real_size - len(head)) // 1_000_000):
+            part.write(b" " * 1_000_000)
+    data = bytearray(buffer.getvalue())
+    for signature, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):  # uncompressed size fields
+        at = data.index(signature)
+        assert struct.unpack_from("<I", data, at + offset)[0] > declared_size
+        struct.pack_into("<I", data, at + offset, declared_size)
+    return bytes(data)
+
+
+def test_a_member_is_refused_by_its_real_size_while_it_is_read():
+    """The header says 4 KB, the member inflates to 60 MB: refused once it passes 4 KB, having held no more
+    than a chunk or two (it used to be inflated whole before a CRC error)."""
+    data = lying_docx(60_000_000, 4096)
+    assert len(data) < 200_000
+    tracemalloc.start()
+    try:
+        with pytest.raises(UnreadableDocument) as info:
+            read_docx_bytes(data)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert info.value.reason_code == "docx_zip_bomb"
+    assert "inflates past the 4096 bytes its zip header declares" in str(info.value)
+    assert peak < 4 * docx_reader.READ_CHUNK_BYTES + len(data)
+
+
+def test_a_member_within_its_declared_size_still_reads():
+    body = "<w:p><w:r><w:t>一、部门职责</w:t></w:r></w:p>" * 50_000  # inflated over several chunks
+    doc = read_docx_bytes(make_docx(body))
+    assert len(doc.paragraphs()) == 50_000 and doc.paragraphs()[-1].text == "一、部门职责"

@@ -5,8 +5,21 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+import yaml
 
-from budget_etl.extract.numbers import NumberFormatError, cell_amount, cell_number, parse_target, yuan
+from budget_etl.extract.numbers import (
+    AMOUNT_RE,
+    UNIT_SCALE,
+    NumberFormatError,
+    cell_amount,
+    cell_number,
+    parse_target,
+    to_decimal,
+    yuan,
+)
+from budget_etl.validate import UNIT_ROUNDING
+
+from conftest import ROOT
 
 
 @pytest.mark.parametrize(
@@ -52,3 +65,76 @@ def test_cell_units():
 )
 def test_targets(raw, expected):
     assert parse_target(raw) == expected
+
+
+# --- every form read exactly, or refused with its reason ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("number", "unit", "expected"),
+    [
+        ("2.483e4", "元", "24830"),  # scientific notation, written out in full
+        ("3.24E+6", "元", "3240000"),
+        ("2.5e-2", "万元", "250"),
+        ("24.83", "千元", "24830"),
+        ("1.5", "百万元", "1500000"),
+        ("0.0356689419", "亿元", "3566894.19"),
+        ("\u2212958.50", "元", "-958.50"),  # U+2212 MINUS SIGN
+        ("\uff0d958.50", "元", "-958.50"),  # fullwidth hyphen-minus
+        ("\ufe63958.50", "元", "-958.50"),  # small hyphen-minus
+        ("+5", "元", "5"),
+        ("0" * 300 + "12", "元", "12"),  # leading zeros are no digits of the amount
+    ],
+)
+def test_more_forms_are_exact(number, unit, expected):
+    value = yuan(number, unit)
+    assert value == Decimal(expected) and "E" not in str(value)  # written out, as DECIMAL(18,2) takes it
+
+
+@pytest.mark.parametrize(
+    ("number", "why"),
+    [
+        ("2,4830", "a comma that is no thousands separator"),  # 24830 grouped by four, or 2.4830?
+        ("24830,50", "a comma that is no thousands separator"),  # a decimal comma?
+        ("1,04,000", "a comma that is no thousands separator"),
+        ("24 830", "digits separated by a space"),  # one number or two?
+        ("1e999", "more digits than any amount"),
+        ("7" * 200_000, "more digits than any amount"),
+        ("1.2.3", "not a number"),
+    ],
+)
+def test_unreadable_forms_are_refused_with_their_reason(number, why):
+    with pytest.raises(NumberFormatError) as caught:
+        to_decimal(number)
+    assert why in str(caught.value) and len(str(caught.value)) < 200  # a long run is quoted cut short
+
+
+def test_amounts_in_prose_take_the_whole_number():
+    found = [(m["number"], m["unit"]) for m in AMOUNT_RE.finditer(
+        "邮电费8.76e3元、福利费9,014.10元，减少\u2212115.16元；共计0.5亿元，其中24.83千元，另3百万元")]
+    assert found == [("8.76e3", "元"), ("9,014.10", "元"), ("\u2212115.16", "元"), ("0.5", "亿元"),
+                     ("24.83", "千元"), ("3", "百万元")]
+    # odd separators are taken in whole, to be refused, not read in part ("4830元", "50元")
+    assert [m["number"] for m in AMOUNT_RE.finditer("甲2,4830元，乙24830,50元，丙24 830元")] == [
+        "2,4830", "24830,50", "24 830"]
+
+
+def test_cells_in_every_unit_and_minus_blanks():
+    assert cell_amount("24.83千元") == Decimal(24830)
+    assert cell_amount("1.2", table_unit="亿元") == Decimal(120000000)
+    assert cell_amount("\u2212") is None and cell_amount("\uff0d") is None  # a dash: nothing here
+    with pytest.raises(NumberFormatError):
+        cell_amount("24830,50")
+
+
+def test_targets_read_the_whole_number():
+    assert parse_target("≥1,000人次") == (">=", Decimal(1000), "人次")
+    assert parse_target("≧95%") == (">=", Decimal(95), "%")
+
+
+def test_unit_rounding_of_validation_and_dbt_is_one_rule():
+    """validate.UNIT_ROUNDING and the dbt var identity_rounding_yuan: half of 0.01 of every unit but 元."""
+    project = yaml.safe_load((ROOT / "dbt_project" / "dbt_project.yml").read_text(encoding="utf-8"))
+    dbt = {unit: Decimal(value) for unit, value in project["vars"]["identity_rounding_yuan"].items()}
+    assert dbt == UNIT_ROUNDING == {unit: scale / 200 for unit, scale in UNIT_SCALE.items() if unit != "元"}
+    assert UNIT_ROUNDING["万元"] == Decimal(50)

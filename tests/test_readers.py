@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import copy
+from decimal import Decimal
+
+import opencc
 import pytest
 
+from budget_etl import validate
 from budget_etl.extract import ExtractionError, extract
+from budget_etl.load import warehouse
 from budget_etl.readers import UnreadableDocument, read_bytes
 from budget_etl.readers.blocks import Paragraph, Table
 from budget_etl.readers.normalize import normalize_text
+
+from goldcheck import assert_matches_gold
 
 
 def test_field_codes_full_width_and_nbsp_are_normalised():
@@ -85,3 +93,64 @@ def test_truncated_document_is_refused(seed_bytes):
     with pytest.raises(ExtractionError) as caught:
         extract(read_bytes(cut.encode("utf-8"), "x.txt"))
     assert caught.value.reason_code == "incomplete_document"
+
+
+# --- Big5, stray bytes ------------------------------------------------------------------------------------
+
+
+def _big5_seed(seed_bytes) -> bytes:
+    """The seed as a Taiwanese or Hong Kong mirror re-publishes it: traditional characters, in Big5 (which
+    has ≧ where the mainland writes ≥)."""
+    traditional = opencc.OpenCC("s2tw").convert(seed_bytes.decode("utf-8"))
+    assert "預算" in traditional and "预算" not in traditional
+    return traditional.replace("≥", "≧").encode("big5")
+
+
+def test_big5_text_is_decoded_and_read_in_simplified_characters(seed_bytes, gold):
+    data = _big5_seed(seed_bytes)
+    doc = read_bytes(data, "mirror.txt")
+    assert doc.encoding == "big5hkscs"
+    assert doc.paragraphs()[0].text == "山海关区西关街道办事处部门2020年部门预算公开说明"
+    facts = extract(doc)
+    assert (facts.info.office_name, facts.info.fiscal_year) == ("山海关区西关街道办事处", 2020)
+    assert facts.total("revenue_total") == facts.total("expenditure_total") == Decimal("3566894.19")
+    expected = copy.deepcopy(gold)
+    expected["project_indicator_example"]["target_raw"] = "≧95百分比"  # the raw target as Big5 writes it
+    assert_matches_gold(facts, expected)
+
+
+def test_gb18030_text_is_not_taken_for_big5(seed_bytes):
+    """Short GB text may be valid Big5 too; the decoding without private-use and kana characters wins."""
+    for text in ("某某街道办事处部门2021年部门预算公开说明\n", "Budget 2021 预算\n"):
+        doc = read_bytes(text.encode("gb18030"), "x.txt")
+        assert (doc.encoding, doc.text) == ("gb18030", text)
+
+
+def _with_stray_byte(seed_bytes) -> bytes:
+    at = seed_bytes.index("全面贯彻执行党的各项方针".encode())
+    return seed_bytes[:at] + b"\xff" + seed_bytes[at:]
+
+
+def test_a_stray_byte_in_utf8_is_replaced_and_flagged_not_fatal(seed_bytes, gold):
+    doc = read_bytes(_with_stray_byte(seed_bytes), "x.txt")
+    assert doc.encoding == "utf-8" and doc.text.count("\ufffd") == 1
+    facts = extract(doc)
+    assert facts.duties[0].responsibility_zh.startswith("\ufffd全面贯彻执行党的各项方针")
+    # validation records it: one failed warning row, pointing at the line
+    row = warehouse.document_row(facts, doc, data=_with_stray_byte(seed_bytes), source_path="x.txt")
+    flagged = [r for r in validate.validate_document(facts, row).rows if r["check_name"].endswith("undecodable_bytes")]
+    assert [(r["status"], r["severity"], r["src_line"]) for r in flagged] == [("fail", "warning", 13)]
+    assert doc.text.split("\n")[12].startswith("主要职责是\ufffd全面")
+    assert "1 undecodable byte" in flagged[0]["detail"]
+
+
+def test_a_clean_document_has_no_decoding_row(seed_bytes):
+    doc = read_bytes(seed_bytes, "x.txt")
+    row = warehouse.document_row(extract(doc), doc, data=seed_bytes, source_path="x.txt")
+    assert validate.decoding_check(row) == []
+
+
+def test_gb18030_with_few_chinese_characters_is_no_utf8_with_stray_bytes():
+    """Two GB bytes among ASCII are not "UTF-8 with a stray byte": too few valid wide characters."""
+    text = "Revenue 3566894.19 yuan, 2020 预算\n" * 3
+    assert read_bytes(text.encode("gb18030"), "x.txt").text == text

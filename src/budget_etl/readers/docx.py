@@ -11,9 +11,10 @@ in the row as a reader sees them, however many grid columns a cell spans (``w:gr
 continues a vertical merge (``w:vMerge`` without ``restart``) or a legacy horizontal one (``w:hMerge``
 without ``restart``) is an empty cell ``""``: the merged text belongs to the first cell of the merge only.
 
-The file is untrusted: the zip is checked for size and compression ratio before anything is inflated, and
-``word/document.xml`` is parsed without DTDs, entities or network; a part that declares a DTD at all is
-refused, since OOXML never needs one.
+The file is untrusted: the zip is checked for size and compression ratio before anything is inflated, by the
+sizes its directory declares; ``word/document.xml`` is then inflated in bounded chunks and refused as soon as
+it grows past its declared size (a header that lies), and parsed without DTDs, entities or network; a part
+that declares a DTD at all is refused, since OOXML never needs one.
 
 Reason codes of UnreadableDocument: ``not_a_docx`` (not a zip, no ``word/document.xml``, not
 WordprocessingML, or a .doc that is not OLE2), ``docx_zip_bomb``, ``docx_unsafe_xml`` (a DTD),
@@ -23,6 +24,7 @@ WordprocessingML, or a .doc that is not OLE2), ``docx_zip_bomb``, ``docx_unsafe_
 
 from __future__ import annotations
 
+import copy
 import io
 import os
 import shutil
@@ -41,6 +43,7 @@ from budget_etl.readers.normalize import clean, normalize_text
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024  # all entries together, as the zip declares them
 MAX_COMPRESSION_RATIO = 100  # refused for an entry above RATIO_CHECK_BYTES
 RATIO_CHECK_BYTES = 5 * 1024 * 1024
+READ_CHUNK_BYTES = 1024 * 1024  # a member is inflated this much at a time
 SOFFICE_TIMEOUT_SECONDS = 120
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -119,10 +122,29 @@ def _document_xml(data: bytes) -> bytes:
                 "not_a_docx", f"The zip has no {DOCUMENT_PART}: not a Word document."
             ) from exc
         try:
-            with archive.open(info) as part:  # zipfile stops at the declared (checked) size
-                return part.read(MAX_UNCOMPRESSED_BYTES + 1)
+            return _inflate(archive, info)
         except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, OSError, EOFError) as exc:
             raise UnreadableDocument("docx_corrupt", f"{DOCUMENT_PART} cannot be unpacked: {exc}") from exc
+
+
+def _inflate(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    """A member's bytes, inflated a chunk at a time and counted as they come: refused as soon as they pass
+    the size the zip declares, which the checks above trusted. (zipfile would inflate as much as asked in
+    one go and then cut to the declared size: a lying header cost hundreds of MB before a CRC error.)"""
+    unbounded = copy.copy(info)
+    unbounded.file_size = MAX_UNCOMPRESSED_BYTES + 1  # let zipfile inflate to the real end; we count
+    chunks, size = [], 0
+    with archive.open(unbounded) as part:
+        while chunk := part.read(READ_CHUNK_BYTES):
+            size += len(chunk)
+            if size > info.file_size:
+                raise UnreadableDocument(
+                    "docx_zip_bomb",
+                    f"{info.filename} inflates past the {info.file_size} bytes its zip header declares: "
+                    "the header lies.",
+                )
+            chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _parse_xml(xml: bytes) -> etree._Element:

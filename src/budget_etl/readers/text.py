@@ -1,5 +1,10 @@
 """Plain-text disclosures: decode any Chinese encoding, then rebuild the tables Word flattened.
 
+Encodings: UTF-8 (a few stray undecodable bytes are replaced by U+FFFD, which validation flags), UTF-16,
+GB18030 (and so GBK and GB2312), and Big5 (documents re-published on Taiwanese and Hong Kong sites): Big5
+text is in traditional characters and is converted to simplified ones (OpenCC), so that extractors see the
+one spelling of each keyword they know; every figure and line stays where it was.
+
 Word's "save as text" writes a table one cell per line, each cell line starting with a tab, an empty
 cell as a line holding only the tab, rows separated by blank lines; a cell that holds several lines
 continues on lines without the leading tab. Everything else is a paragraph, one per non-blank line.
@@ -8,8 +13,11 @@ continues on lines without the leading tab. Everything else is a paragraph, one 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import re
+from functools import cache
 
+import opencc
 from charset_normalizer import from_bytes
 
 from budget_etl.readers.blocks import Block, Cell, Paragraph, ReadDocument, Table, UnreadableDocument
@@ -41,16 +49,42 @@ def decode(data: bytes) -> tuple[str, str]:
             raise UnreadableDocument(
                 "truncated_file", "The file ends in the middle of a UTF-8 character: it was cut short."
             ) from exc
-    try:
-        return data.decode("gb18030"), "gb18030"
-    except UnicodeDecodeError:
-        pass
+    text = _utf8_with_stray_bytes(data)
+    if text is not None:
+        return text, "utf-8"
+    decoded = {}
+    for encoding in _DOUBLE_BYTE_ENCODINGS:
+        with contextlib.suppress(UnicodeDecodeError):
+            decoded[encoding] = data.decode(encoding)
+    if decoded:  # GB18030 reads almost any bytes: the fitting decoding is the one without odd characters
+        encoding = min(decoded, key=lambda e: len(_ODD.findall(decoded[e])))
+        return decoded[encoding], encoding
     best = from_bytes(data).best()
     if best is None:
         raise UnreadableDocument(
             "unreadable_encoding", "The bytes are not UTF-8, UTF-16 or GB18030 and no encoding fits them."
         )
     return str(best), best.encoding
+
+
+# Tried in this order, the first wins a tie: GB18030 (mainland documents), then Big5 with the Hong Kong
+# additions (a superset of Big5).
+_DOUBLE_BYTE_ENCODINGS = ("gb18030", "big5hkscs")
+# Characters a Chinese disclosure does not hold, but a wrong double-byte decoding makes plenty of: Big5 read
+# as GB18030 is a quarter private-use characters, and kana (the katakana middle dot ・ aside).
+_ODD = re.compile("[\ue000-\uf8ff\u3040-\u30fa]")
+# Valid multi-byte characters per undecodable byte, at least, for UTF-8 with stray bytes: GB18030 or Big5
+# text read as UTF-8 has several bad bytes for each character that happens to be valid.
+_STRAY_BYTE_RATIO = 100
+
+
+def _utf8_with_stray_bytes(data: bytes) -> str | None:
+    """UTF-8 text in which a few bytes are not UTF-8 (a bad copy, a stray byte): read with each bad
+    sequence replaced by U+FFFD, which validation reports; None when the bytes are not mostly UTF-8."""
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd") - data.count("\ufffd".encode())  # U+FFFD written in the file is no error
+    wide = len(text) - len(text.encode("ascii", errors="ignore")) - bad  # valid non-ASCII characters
+    return text if wide >= _STRAY_BYTE_RATIO * bad else None
 
 
 def _decode_utf16_without_bom(data: bytes) -> tuple[str, str]:
@@ -149,8 +183,15 @@ def parse_blocks(text: str) -> list[Block]:
     return blocks
 
 
+@cache
+def _traditional_to_simplified() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
 def read_text_bytes(data: bytes) -> ReadDocument:
     raw, encoding = decode(data)
+    if encoding.startswith("big5"):  # traditional characters: the extractors know simplified ones
+        raw = _traditional_to_simplified().convert(raw)
     text = normalize_text(raw)
     if not _is_readable_text(text):
         raise UnreadableDocument(

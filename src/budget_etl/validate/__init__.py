@@ -25,6 +25,7 @@ import pandera.pandas as pa
 from pandera import extensions
 from pandera.typing import Series
 
+from budget_etl.extract.numbers import UNIT_SCALE
 from budget_etl.facts import ExtractedDocument, Source
 from budget_etl.load.warehouse import fact_rows
 
@@ -35,12 +36,13 @@ PROJECT_CODE = r"^[0-9]{3}-[0-9]{4}-[A-Z]{3}-[A-Z0-9]{4}\Z"  # 611-1501-YBN-7FFL
 UNIT_CODE = r"^[0-9]{6}\Z"
 FIRST_FISCAL_YEAR = 1990
 LAST_FISCAL_YEAR = date.today().year + 2  # budgets are published for the coming year, at most
-WAN_YUAN_ROUNDING = Decimal(50)  # half of the 0.01 万元 a document in 万元 prints
+# Half of the 0.01 of its unit a document prints each figure to (50 yuan in 万元); none in 元 (exact to the fen).
+UNIT_ROUNDING = {unit: scale / 200 for unit, scale in UNIT_SCALE.items() if unit != "元"}
 MAX_DIFFERENCE = Decimal(10) ** 16  # DECIMAL(18,2) bound for expected / actual / difference
 
 DOC_KINDS = ["budget", "final_accounts"]
 SOURCE_FORMATS = ["txt", "docx", "doc", "pdf"]
-CURRENCY_UNITS = ["元", "万元"]
+CURRENCY_UNITS = list(UNIT_SCALE)
 REVENUE_SOURCES = ["general_public_budget", "government_fund", "fiscal_special_account",
                    "public_institution_income", "higher_level_subsidy", "prior_year_carryover", "other"]
 EXPENDITURE_CLASSES = ["basic", "project"]
@@ -380,9 +382,24 @@ def validate_documents(batch: list[tuple[ExtractedDocument, dict]],
                                               detail=f"{counts[document_id]} rows"))
     for facts, document in batch:
         document_id = document["document_id"]
+        rows[document_id] += decoding_check(document)
         if not blocking[document_id]:  # identities need typed values
             rows[document_id] += identity_checks(facts, document_id)
     return [Validation(rows[i], blocking[i]) for i in ids]
+
+
+def decoding_check(document: dict) -> list[dict]:
+    """Replacement characters (U+FFFD) in the text are bytes its reader could not decode (a stray byte in
+    UTF-8 text): the document loads, and a failed row, a warning, says how many and where the first stands.
+    A text without any gives no row (it is no check of the facts, whose passes are all recorded)."""
+    text = document.get("normalized_text") or ""
+    lost = text.count("\ufffd")
+    if not lost:
+        return []
+    line = text.count("\n", 0, text.index("\ufffd")) + 1
+    return [_row(document["document_id"], "schema.documents.undecodable_bytes", "schema", "warning", "fail",
+                 detail=f"{lost} undecodable byte sequence(s) replaced by U+FFFD; the first on line {line}",
+                 src=Source(line=line))]
 
 
 def _row(document_id, check_name, check_kind, severity, status, *, expected=None, actual=None,
@@ -449,9 +466,10 @@ def identity_checks(facts: ExtractedDocument, document_id: str = "") -> list[dic
 
     ``expected`` is what the document states (with its Source), ``actual`` the sum of the parts. Documents
     in 元 must add up to the fen; documents in 万元 print every figure rounded to 0.01 万元, so there the
-    sum may differ by half of that (50 yuan) per part and for the total, as in the dbt identity tests.
+    sum may differ by half of that (50 yuan) per part and for the total, as in the dbt identity tests (and
+    likewise for 千元, 百万元 and 亿元).
     """
-    compare = partial(_compare, document_id, wan_yuan=facts.info.currency_unit == "万元")
+    compare = partial(_compare, document_id, unit=facts.info.currency_unit)
     stated = {t.metric: t for t in facts.stated_totals}
     lines = facts.expenditure
     personnel = [e.amount_yuan for e in lines if e.expenditure_type == "personnel"]
@@ -520,7 +538,7 @@ def _sum_or_none(values: list[Decimal | None]) -> Decimal | None:
     return sum(known, Decimal(0)) if known else None
 
 
-def _compare(document_id, name, expected, parts, *, what, absent=None, src=None, wan_yuan=False,
+def _compare(document_id, name, expected, parts, *, what, absent=None, src=None, unit="元",
              signed_parts=False) -> dict:
     """Compare a stated total with the sum of its parts. A part that is None is an empty cell: it is left
     out of the sum, and if the rest falls short the result is insufficient_data rather than fail (the empty
@@ -528,7 +546,7 @@ def _compare(document_id, name, expected, parts, *, what, absent=None, src=None,
     total fail whatever the empty cells hold; ``signed_parts`` (changes) turns that inference off."""
     actual = _sum_or_none(parts)
     empty = sum(p is None for p in parts)
-    tolerance = WAN_YUAN_ROUNDING * (len(parts) + 1) if wan_yuan else Decimal(0)
+    tolerance = UNIT_ROUNDING.get(unit, Decimal(0)) * (len(parts) + 1)
     if absent:
         status, detail = "not_applicable", f"{what}: {absent}"
     elif actual is None:
@@ -536,7 +554,7 @@ def _compare(document_id, name, expected, parts, *, what, absent=None, src=None,
     elif actual == expected:
         status, detail = "pass", what
     elif abs(actual - expected) <= tolerance:
-        status, detail = "pass", f"{what}, within {tolerance} yuan of 万元 rounding"
+        status, detail = "pass", f"{what}, within {tolerance:f} yuan of {unit} rounding"
     elif empty and (signed_parts or actual < expected):
         status, detail = "insufficient_data", f"{what}: {empty} of {len(parts)} parts empty"
     elif empty:

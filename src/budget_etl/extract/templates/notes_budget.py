@@ -26,7 +26,17 @@ from datetime import date
 from decimal import Decimal
 
 from budget_etl.extract.errors import ExtractionError
-from budget_etl.extract.numbers import AMOUNT, AMOUNT_RE, cell_amount, cell_number, parse_target, yuan
+from budget_etl.extract.numbers import (
+    AMOUNT,
+    AMOUNT_RE,
+    UNIT_SCALE,
+    UNITS,
+    NumberFormatError,
+    amount,
+    cell_amount,
+    cell_number,
+    parse_target,
+)
 from budget_etl.extract.registry import MIN_SCORE, Detection
 from budget_etl.extract.sections import ORDINAL_STYLES, Section, split_sections
 from budget_etl.facts import (
@@ -59,7 +69,7 @@ _FINAL_ACCOUNTS_RE = re.compile(r"(?<!预)决算")
 _KIND_RE = re.compile(r"预算|(?<!预)决算")
 _MAX_TITLE_LINE = 60
 _UNIT_ROW_RE = re.compile(r"^(?P<code>\d{6})\s*(?P<name>\S+)$")
-_TABLE_UNIT_RE = re.compile(r"单位[:：]\s*(?P<a>万元|元)|[（(](?P<b>万元|元)[）)]")
+_TABLE_UNIT_RE = re.compile(rf"单位[:：]\s*(?P<a>{UNITS})|[（(](?P<b>{UNITS})[）)]")
 _DISTRICT_RE = re.compile(r"^(?P<district>\S{1,6}?(?:区|县|旗|市))")
 _CITY_RE = re.compile(r"^(?:\S{2,4}?省)?(?P<city>\S{1,6}?(?:市|州|盟|地区))")
 _PROVINCE_RE = re.compile(r"(?P<province>[^\s《》、，。省]{2,3}?(?:省|自治区))")
@@ -257,15 +267,19 @@ def _prose_unit(overview: Section | None) -> str:
 def _currency_unit(
     sections: dict[str, Section], tables: list[Table], captions: dict[int, Paragraph], prose_unit: str
 ) -> str:
-    """万元 when the document states any of its figures in 万元 (prose amounts or a table's unit), else 元.
+    """The largest unit the document states any of its figures in (prose amounts or a table's unit).
 
-    A mixed document is 万元: amounts rounded to 0.01 万元 then sit next to each other in its identities,
-    and validation allows for that rounding by this field."""
+    A mixed document takes its largest unit: amounts rounded to 0.01 万元 (or 亿元) then sit next to each
+    other in its identities, and validation allows for that rounding by this field. Every amount of the
+    money sections is read here too, so that one the extractors skipped is refused if it is unreadable,
+    never silently lost."""
     units = {prose_unit, *(_declared_unit(t, captions) for t in tables)}
     for key in ("overview", "operating_expense", "three_public", "assets"):
         for p in sections[key].paragraphs() if key in sections else []:
-            units.update(m["unit"] for m in AMOUNT_RE.finditer(p.text))
-    return "万元" if "万元" in units else "元"
+            for m in AMOUNT_RE.finditer(p.text):
+                amount(m)  # raises NumberFormatError for an amount that cannot be read exactly
+                units.add(m["unit"])
+    return max(units - {None}, key=UNIT_SCALE.__getitem__)
 
 
 # --- section records ------------------------------------------------------------------------------------
@@ -416,7 +430,8 @@ def _stated_changes(p: Paragraph, src: Source, out: ExtractedDocument) -> None:
 
 
 def _change_after(label: str, text: str) -> Decimal | None:
-    """A change stated as '<label>增加/减少 N元' or '持平'; positive for an increase.
+    """A change stated as '<label>增加/减少 N元' or '持平'; positive for an increase. A minus sign on a
+    decrease (减少-115.16元) only repeats it; on an increase it contradicts it, and the document is refused.
 
     "与上年减少，较上年减少958.50元" names the direction twice: the first mention with an amount wins. A
     direction that never comes with an amount ("比上年增加，主要是…") gives None: the change is unknown.
@@ -425,7 +440,10 @@ def _change_after(label: str, text: str) -> Decimal | None:
         if m["dir"] == "持平":
             return Decimal(0)
         if m["number"] is not None:
-            return _SIGN[m["dir"]] * _yuan(m)
+            stated = _yuan(m)
+            if stated < 0 and _SIGN[m["dir"]] > 0:  # 增加-115.16: an increase or a decrease?
+                raise NumberFormatError(f"{m[0]!r}: {m['dir']} with a minus sign: the direction is unclear")
+            return _SIGN[m["dir"]] * abs(stated)  # 减少-115.16: the minus repeats the direction
     return None
 
 
@@ -543,7 +561,7 @@ _DUTY_FIELDS = {  # label at the start of a paragraph -> Duty field
     "绩效标准": "performance_standard_zh",
 }
 _FIELD_RE = re.compile(rf"^(?P<label>{'|'.join(_DUTY_FIELDS)})(?:是|为)?\s*[:：]?\s*(?P<text>.*)$")
-_GRADE_RE = re.compile(r"(?P<pct>\d+(?:\.\d+)?)\s*%\s*(?:以上)?的?为\s*(?P<grade>优|良|中|差)")
+_GRADE_RE = re.compile(r"(?<![\d.])(?P<pct>\d++(?:\.\d++)?+)\s*%\s*(?:以上)?的?为\s*(?P<grade>优|良|中|差)")
 _GRADE_FIELDS = {
     "优": "grade_excellent_pct",
     "良": "grade_good_pct",
@@ -805,7 +823,7 @@ def _glossary(section: Section, out: ExtractedDocument) -> None:
 
 
 def _yuan(m: re.Match) -> Decimal:
-    return yuan(m["number"], m["unit"])
+    return amount(m)
 
 
 __all__ = ["AMOUNT_RE", "extract_notes"]
