@@ -68,3 +68,26 @@ def choose(doc: ReadDocument, kind: str) -> Template:
         raise ExtractionError(
             "unknown_template", f"No template recognises this document (scores: {describe(scored)}).")
     return scored[0][0]
+
+
+def explain(doc: ReadDocument) -> list[str]:
+    """How a document is identified and which template reads it, line by line (``budget-etl parse
+    --explain``); never raises: a document that would be refused says why."""
+    from budget_etl.extract.identity import read_identity
+
+    try:
+        identity = read_identity(doc)
+    except ExtractionError as exc:
+        return [f"identity: none [{exc.reason_code}]: {exc}"]
+    lines = [f"identity: {identity.title!r}, {identity.kind}, year {identity.fiscal_year}, office "
+             f"{identity.office_name!r}, scope {identity.scope or '?'} (line {identity.line})"]
+    scored = detections(doc)
+    for template, detection in scored:
+        fits = identity.kind in template.doc_kinds
+        lines.append(f"candidate {template.name}: score {detection.score:.2f} (threshold {MIN_SCORE})"
+                     f"{'' if fits else f', does not read {identity.kind}'}: {'; '.join(detection.reasons)}")
+    try:
+        lines.append(f"read by: {choose(doc, identity.kind).name}")
+    except ExtractionError as exc:
+        lines.append(f"read by: none [{exc.reason_code}]")
+    return lines

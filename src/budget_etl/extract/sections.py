@@ -112,13 +112,14 @@ def _candidate(position: int, paragraph: Paragraph, style: re.Pattern, titles) -
 _SECTION_TITLE_END = re.compile(r"(?:情况|信息|说明|事项|解释)(?:及[^，。；]{1,12})?$")
 
 
+def _reads_as_section_title(text: str) -> bool:
+    return _SECTION_TITLE_END.search(_strip_ordinal(text).rstrip("：: ")) is not None
+
+
 def _stray_heading(position: int, paragraph: Paragraph, titles) -> _Candidate | None:
-    if len(paragraph.text) > _MAX_TITLE:
+    if len(paragraph.text) > _MAX_TITLE or not _reads_as_section_title(paragraph.text):
         return None
-    title = _strip_ordinal(paragraph.text)
-    if not _SECTION_TITLE_END.search(title.rstrip("：: ")):
-        return None
-    key = section_key(title, titles)
+    key = section_key(_strip_ordinal(paragraph.text), titles)
     return _Candidate(position, None, key, paragraph) if key else None
 
 
@@ -174,14 +175,22 @@ def split_sections(blocks: list[Block], titles: dict[str, re.Pattern] = SECTION_
         if len({c.key for c in candidates}) > len({c.key for c in best}):  # the style naming most sections
             best = candidates
     headings = _choose(best)
-    found = {c.key for c in headings}
-    first = headings[0].position if headings else len(blocks)
-    for position, block in enumerate(blocks):  # sections headed in another style, or with no ordinal
-        if position and isinstance(block, Paragraph) and position not in {c.position for c in headings}:
+    # Sections headed in another style or with no ordinal: they fill a section the style does not name,
+    # or replace a heading of the style whose title does not read as a section's (（一）总体绩效目标 is a
+    # sub-item of 绩效预算信息, when that heading has lost its ordinal).
+    first = headings[0].position if headings else 0
+    taken = {c.position for c in headings}
+    strays: dict[str, _Candidate] = {}
+    for position, block in enumerate(blocks):
+        if position > first and position not in taken and isinstance(block, Paragraph):
             stray = _stray_heading(position, block, titles)
-            if stray and stray.key not in found and (position > first or not headings):
-                headings.append(stray)
-                found.add(stray.key)
+            if stray:
+                strays.setdefault(stray.key, stray)
+    chosen = {c.key: c for c in headings}
+    for key, stray in strays.items():
+        if key not in chosen or not _reads_as_section_title(chosen[key].paragraph.text):
+            chosen[key] = stray
+    headings = list(chosen.values())
     sections: dict[str, Section] = {}
     starts = {c.position: c for c in headings}
     current: Section | None = None

@@ -43,7 +43,8 @@ from budget_etl.readers.blocks import Paragraph, ReadDocument, Table
 
 # The sections every notes-form budget has (地方预决算公开操作规程): one of them absent in a document that
 # stops inside a table or a sentence means the document was cut short.
-REQUIRED_SECTIONS = ("overview", "operating_expense", "three_public", "performance", "procurement", "assets")
+REQUIRED_SECTIONS = (
+    "overview", "operating_expense", "three_public", "performance", "procurement", "assets", "glossary")
 _SENTENCE_END = re.compile(r"[。．.！!？?；;：:）)”\"’'」』…%]$")
 _DATE_LINE = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?$")
 _PROSE_MIN = 30  # characters of a paragraph of running text (a sentence, not a label or a heading)
@@ -128,8 +129,7 @@ class NotesBudget:
         section_score = min(1.0, len(keys) / 6)
         reasons = (
             f"{prose} paragraphs of running text",
-            f"section headings: {', '.join(keys)}" if keys else "no section headings",
-            f"of {len(SECTION_TITLES)} notes-form sections, {len(keys)} found",
+            f"{len(keys)} of {len(SECTION_TITLES)} notes-form section headings ({', '.join(keys) or 'none'})",
         )
         return Detection(round(0.5 * prose_score + 0.5 * section_score, 2), reasons)
 
