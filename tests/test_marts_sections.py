@@ -97,3 +97,9 @@ def test_glossary_terms(warehouse):
     assert len(terms) == 7
     assert terms[-1]["term_zh"] == "机关运行费"
     assert terms[-1]["definition_zh"].startswith("是指各部门的公用经费")
+
+
+def test_run_summary_counts_documents_missing_a_core_subject(warehouse):
+    from budget_etl.cli.etl import _incomplete_documents
+
+    assert _incomplete_documents(warehouse) == 1  # the 2021 copy without its 三公 section
