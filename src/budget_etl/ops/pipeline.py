@@ -66,6 +66,7 @@ class IngestSummary:
     unchanged: int = 0
     quarantined: list[QuarantineEntry] = field(default_factory=list)
     warnings: int = 0  # failed validation checks of the loaded documents
+    incomplete: int = 0  # of them, completeness checks: a core subject (三公, 项目支出 …) without facts
     missing: list[str] = field(default_factory=list)  # listed in a manifest but not there
     put_back: list[str] = field(default_factory=list)  # loaded bytes back at a path that held others
     versions: list[str] = field(default_factory=list)  # supersessions among this batch's documents
@@ -80,7 +81,9 @@ class IngestSummary:
         lines = [
             f"batch {self.batch_id}: {self.files_seen} files, {self.loaded} loaded, "
             f"{self.unchanged} unchanged, {len(self.put_back)} put back, {len(self.quarantined)} quarantined, "
-            f"{self.warnings} failed checks, {len(self.deleted)} deleted"
+            f"{self.warnings} failed checks"
+            + (f" ({self.incomplete} completeness: core subjects without facts)" if self.incomplete else "")
+            + f", {len(self.deleted)} deleted"
             + (f", skipped {describe_skipped(self.skipped)}" if self.skipped else "")
         ]
         lines += [f"  quarantined {q.source_path}: {q.reason_code}: {q.reason}" for q in self.quarantined]
@@ -339,6 +342,14 @@ def _prepared(todo: list[tuple[Path, bool]], schemas: dict, workers: int,
         pool.shutdown(cancel_futures=True)
 
 
+def _failed_completeness(checks: pa.Table | None) -> int:
+    if checks is None:
+        return 0
+    failed = [kind == "completeness" and status == "fail"
+              for kind, status in zip(checks["check_kind"].to_pylist(), checks["status"].to_pylist(), strict=True)]
+    return sum(failed)
+
+
 def _validated(parsed: list) -> tuple[list[StagedDocument], list[QuarantineEntry]]:
     """Validate a chunk of parsed documents at once; schema failures that block a typed load quarantine."""
     from budget_etl import validate  # pandas + pandera: imported when a file is parsed, not for a no-op run
@@ -385,7 +396,7 @@ def ingest(
     is_synthetic = {**inputs.synthetic, **{Path(p).resolve(): bool(v) for p, v in (synthetic or {}).items()}}
     pending: list[Prepared] = []  # prepared, not yet loaded
     quarantined: list[QuarantineEntry] = []
-    skipped = loaded = warnings = 0
+    skipped = loaded = warnings = incomplete = 0
     con = warehouse.connect(warehouse_path)
     try:
         con.execute(f"set memory_limit = '{INGEST_MEMORY_LIMIT}'")
@@ -393,7 +404,7 @@ def ingest(
         staged_ids: set[str] = set()
 
         def flush(final: bool = False) -> None:
-            nonlocal loaded, warnings
+            nonlocal loaded, warnings, incomplete
             parts = [p.tables for p in pending if p.tables]
             tables = {name: pa.concat_tables([p[name] for p in parts]) for name in parts[0]} if parts else {}
             result = warehouse.load_tables(
@@ -401,6 +412,7 @@ def ingest(
                 files_seen=len(inputs.files), skipped=skipped if final else 0, put_back=put_back if final else ())
             loaded += len(result.loaded)
             warnings += result.warnings
+            incomplete += _failed_completeness(tables.get("validation_results"))
             pending.clear()
 
         todo: list[tuple[Path, bool]] = []  # files to parse: new bytes, in input order
@@ -467,6 +479,6 @@ def ingest(
     return IngestSummary(
         batch_id=batch_id, files_seen=len(inputs.files), loaded=loaded,
         unchanged=len(inputs.files) - loaded - len(quarantined) - len(put_back), quarantined=quarantined,
-        warnings=warnings, missing=inputs.missing, put_back=[path for _, path in put_back],
+        warnings=warnings, incomplete=incomplete, missing=inputs.missing, put_back=[path for _, path in put_back],
         versions=described, deleted=deleted, skipped=dict(skipped_files),
     )
