@@ -463,9 +463,20 @@ def _operating_expenses(section: Section, out: ExtractedDocument) -> None:
         out.stated_totals.append(StatedTotal("operating_expense_total", "机关运行经费", _yuan(total), src))
         listing = p.text[total.end() :]
         listing = listing.split("主要用于", 1)[-1]
-        for number, m in enumerate(re.finditer(rf"(?P<name>[^、，,。；;:：\d\s]+?)\s*{AMOUNT}", listing), 1):
-            out.operating_expenses.append(OperatingExpense(number, m["name"], _yuan(m), src))
+        # Each item is the name written right before an amount. Found by splitting the text between two
+        # amounts in Python, since a pattern "name, then amount" would go over a long run of text once for
+        # each of its characters (quadratic).
+        end, items = 0, []
+        for m in AMOUNT_RE.finditer(listing):
+            name = _NAME_BREAK.split(listing[end : m.start()].rstrip())[-1]
+            end = m.end()
+            if name:
+                items.append(OperatingExpense(len(items) + 1, name, _yuan(m), src))
+        out.operating_expenses += items
         return
+
+
+_NAME_BREAK = re.compile(r"[、，,。；;:：\d\s]")  # what an item's name in a listing never holds
 
 
 # --- section 四: 三公 -------------------------------------------------------------------------------------
