@@ -171,3 +171,13 @@ def test_a_long_run_of_digits_as_an_amount_is_refused(seed):
     with hang_guard(120):
         message = refusal(edit(seed, "邮电费8760元", f"邮电费{RUN}元"))
     assert "more digits than any amount" in message and len(message) < 200
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGALRM")
+def test_a_long_run_of_text_in_a_listing_is_read_in_linear_time(seed):
+    """The items of 机关运行经费 are names before amounts: a long name-like run with no amount after it was
+    gone over once per character."""
+    text = edit(seed, "不可预见费450元", "不可预见费450元" + "费" * 200_000)
+    with hang_guard(120):
+        doc = parse(text)
+    assert len(doc.operating_expenses) == 18 and operating(doc)["不可预见费"] == D(450)

@@ -47,7 +47,7 @@ class DocumentInfo:
     district: str | None
     city: str | None
     province: str | None
-    currency_unit: str  # the unit amounts are stated in: 元, or 万元 if any is (stored values are always yuan)
+    currency_unit: str  # the largest unit amounts are stated in: 元, 千元, 万元, 百万元, 亿元 (stored: always yuan)
     overall_goal_zh: str | None
     new_assets_budgeted: bool | None
     is_synthetic: bool

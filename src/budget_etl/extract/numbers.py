@@ -81,8 +81,8 @@ def _quote(text: str, limit: int = 40) -> str:
     return repr(text) if len(text) <= limit else repr(f"{text[:20]}…{text[-10:]}") + f" ({len(text)} chars)"
 
 
-def yuan(number: str, unit: str | None = "元") -> Decimal:
-    """An amount in yuan, scaled exactly from 千元/万元/亿元 when the document states it so."""
+def yuan(number: str, unit: str = "元") -> Decimal:
+    """An amount in yuan, scaled exactly (UNIT_SCALE) from the unit the document states it in."""
     if unit not in UNIT_SCALE:
         raise NumberFormatError(f"unknown unit {unit!r} for {_quote(number)}")
     return to_decimal(number) * UNIT_SCALE[unit]
