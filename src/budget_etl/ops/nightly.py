@@ -406,9 +406,8 @@ class _Build:
         _clean(layout)  # what a dead run left
         layout.build_dir.mkdir(parents=True, exist_ok=True)
         if layout.published.exists():
-            with open(layout.published, "rb") as source, open(layout.build, "xb") as target:
-                shutil.copyfileobj(source, target, 1 << 20)
-                self.fd = os.dup(target.fileno())
+            self.fd = os.open(layout.build, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+            shutil.copyfile(layout.published, layout.build)  # into that same file (the kernel's fast copy)
             if _wal(layout.published).exists():  # left by an in-place writer that died: its commits count
                 shutil.copyfile(_wal(layout.published), _wal(layout.build))
         else:
