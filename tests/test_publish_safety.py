@@ -430,3 +430,26 @@ def test_a_run_killed_right_after_its_swap_is_published_in_both_logs(tmp_path, f
     assert "killed after publishing" in killed["message"]
     assert unchanged["status"] == "unchanged"
     assert query(wh, "select status from ops.run_log where run_id = ?", [run_id]) == [("published",)]
+
+
+@pytest.mark.slow
+def test_a_disk_filling_during_dbt_build_is_one_json_line_of_error_not_dbt_tracebacks(tmp_path):
+    wh, markers, docs = tmp_path / "budget.duckdb", tmp_path / "markers", tmp_path / "in"
+    markers.mkdir()
+    write(docs, "xiguan.txt", SEED_TEXT)
+    env = {**os.environ, faults.PAUSE_ENV: "after_ingest", faults.PAUSE_DIR_ENV: str(markers)}
+    run = subprocess.Popen([sys.executable, "-m", "budget_etl.cli", "nightly", str(docs), "--warehouse", str(wh),
+                            "--log-json"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    paused(run, markers / "paused.after_ingest")
+    resource.prlimit(run.pid, resource.RLIMIT_FSIZE, (1, 1))  # the disk is full for dbt and its log
+    (markers / "paused.after_ingest").unlink()
+    out, err = run.communicate(timeout=600)
+    assert run.returncode == 2, err
+    assert out == ""
+    lines = json_lines(err)  # no dbt output, no logging tracebacks: every line is a JSON log line
+    assert len(lines) < 10
+    [error] = [line for line in lines if line["level"] == "ERROR"]
+    assert error["message"].startswith("the run failed, nothing was published: TransformError: dbt build "
+                                       "could not run: [Errno 27] File too large")
+    assert "exception" not in error
+    assert not wh.exists()

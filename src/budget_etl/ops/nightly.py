@@ -48,6 +48,7 @@ import pyarrow as pa
 from budget_etl.facts import FACT_TABLES
 from budget_etl.load import warehouse
 from budget_etl.ops import faults, pipeline
+from budget_etl.transform import TransformError  # the module imports dbt only when it runs it
 
 log = logging.getLogger(__name__)
 
@@ -298,8 +299,8 @@ def configure_logging(*, json_lines: bool = False) -> None:
 # ---- the run ----------------------------------------------------------------------------------------
 
 # Failures of the machine rather than of the code (a full disk, a read-only folder, a lost lock, dbt unable
-# to run): one line of error, no traceback.
-_ENVIRONMENT_ERRORS = (OSError, duckdb.IOException, duckdb.PermissionException, LockLost)
+# to run: its log has the details): one line of error, no traceback.
+_ENVIRONMENT_ERRORS = (OSError, duckdb.IOException, duckdb.PermissionException, LockLost, TransformError)
 
 
 # DuckDB reports a file it cannot write as the error of what it was doing (e.g. a failed commit)
