@@ -225,6 +225,8 @@ def test_a_killed_run_leaves_no_worker_behind_and_the_next_run_gets_the_lock(tmp
     marker = markers / "paused.parse:junk_03.txt"
     worker = paused(run, marker)
     assert worker != run.pid  # a worker process is reading junk_03.txt
+    lock_file = str(Layout(wh.absolute()).lock)
+    assert lock_file not in {os.readlink(fd) for fd in Path(f"/proc/{worker}/fd").iterdir()}  # not its lock
     try:
         run.send_signal(signal.SIGKILL)
         run.wait()

@@ -150,6 +150,21 @@ class RunRecord:
 # ---- lock, run log, pause points --------------------------------------------------------------------
 
 
+_HELD_LOCKS: set[int] = set()  # descriptors of the locks this process holds
+
+
+def _forget_locks() -> None:
+    """In a forked child (a worker process): close the lock descriptors it inherited, so that it never keeps
+    the parent's lock alive (flock belongs to the open file, which a child's copy would keep open)."""
+    for fd in _HELD_LOCKS:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _HELD_LOCKS.clear()
+
+
+os.register_at_fork(after_in_child=_forget_locks)
+
+
 @dataclass(frozen=True)
 class HeldLock:
     """The open, flocked lock file of this process."""
@@ -224,8 +239,10 @@ def lock(published: str | Path, what: str) -> Iterator[HeldLock]:
         holder = f"pid {os.getpid()} on {socket.gethostname()} ({what}) since {_now()}\n".encode()
         os.pwrite(fd, holder, 0)
         os.ftruncate(fd, len(holder))
+        _HELD_LOCKS.add(fd)
         yield HeldLock(path, fd)
     finally:
+        _HELD_LOCKS.discard(fd)
         with contextlib.suppress(OSError):
             os.ftruncate(fd, 0)  # released: the file (which stays, see docs) names no one
         os.close(fd)

@@ -15,7 +15,6 @@ import contextlib
 import ctypes
 import hashlib
 import logging
-import multiprocessing
 import os
 import signal
 import sys
@@ -301,10 +300,9 @@ def _prepared(todo: list[tuple[Path, bool]], schemas: dict, workers: int,
     if workers == 1:
         yield from (_prepare(task, schemas, time_limit) for task in tasks)
         return
-    # Workers are spawned, not forked: a forked worker would inherit every open file descriptor of the run,
-    # the lock's among them, and keep the lock alive after the run died.
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_die_with, initargs=(os.getpid(),))
+    # Forked workers (the default on Linux: fast to start, and no main module to import again) die with the
+    # run, and never hold its lock (budget_etl.ops.nightly closes the lock's descriptor in a forked child).
+    pool = ProcessPoolExecutor(workers, initializer=_die_with, initargs=(os.getpid(),))
     try:
         window: deque = deque()
         for task in tasks:
