@@ -703,8 +703,8 @@ def rollback(published: str | Path) -> int:
             record.status, record.exit_code = "failed", 2
             try:
                 if not layout.prev.exists() or not layout.published.exists():
-                    raise FileNotFoundError(f"no {layout.prev.name} beside {layout.published}: nothing to "
-                                            "roll back to")
+                    missing = layout.published if not layout.published.exists() else layout.prev
+                    raise FileNotFoundError(f"no {missing}: nothing to roll back to")
                 _raw_counts(layout.prev)  # it opens as a warehouse
                 held.verify()
                 staging = layout.published.with_name(layout.published.name + ".rollback")

@@ -245,10 +245,13 @@ def _parse(path: Path, is_synthetic: bool, time_limit: float | None = None
             return warehouse.document_row(facts, read_doc, data=data, source_path=path.as_posix()), facts
     except DocumentTimeout:
         log.warning("%s: reading and extracting took longer than %g s: stopped", path, time_limit)
+        sha, size = (warehouse.sha256_hex(data), len(data)) if data else (None, None)
+        if not data:  # stopped while reading: its sha256 still makes it known to the next nightly
+            with contextlib.suppress(OSError):
+                sha, size = hash_file(path), path.stat().st_size
         return QuarantineEntry(path.as_posix(), "timeout",
                                f"reading and extracting took longer than the limit of {time_limit:g} s per "
-                               "document: stopped, not loaded.",
-                               warehouse.sha256_hex(data) if data else hash_file(path), path.stat().st_size)
+                               "document: stopped, not loaded.", sha, size)
     except (UnreadableDocument, ExtractionError) as exc:
         return QuarantineEntry(path.as_posix(), exc.reason_code, str(exc), warehouse.sha256_hex(data), len(data))
     except Exception as exc:  # one broken document must not stop the batch
