@@ -454,7 +454,10 @@ class _Build:
         except LockLost:
             log.warning("leaving %s alone: it is not this run's any more", self.layout.build_dir)
         else:
-            _clean(self.layout)
+            try:
+                _clean(self.layout)
+            except OSError as exc:  # the next run deletes it
+                log.warning("cannot delete %s: %s", self.layout.build, _one_line(exc))
         finally:
             os.close(self.fd)
             self.fd = None
