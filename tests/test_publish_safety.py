@@ -225,6 +225,8 @@ def test_a_killed_run_leaves_no_worker_behind_and_the_next_run_gets_the_lock(tmp
     marker = markers / "paused.parse:junk_03.txt"
     worker = paused(run, marker)
     assert worker != run.pid  # a worker process is reading junk_03.txt
+    lock_file = str(Layout(wh.absolute()).lock)
+    assert lock_file not in {os.readlink(fd) for fd in Path(f"/proc/{worker}/fd").iterdir()}  # not its lock
     try:
         run.send_signal(signal.SIGKILL)
         run.wait()
@@ -249,6 +251,7 @@ def test_a_document_that_takes_too_long_is_quarantined_as_timeout(tmp_path, fake
     monkeypatch.setenv(faults.PAUSE_DIR_ENV, str(markers))
     if in_workers:
         monkeypatch.setattr(pipeline, "PARALLEL_FROM", 2)
+        monkeypatch.setattr(os, "cpu_count", lambda: 2)
     assert nightly.nightly([docs], wh, time_limit=5) == 1  # published, one quarantined
     assert documents(wh) == {"xiguan.txt"}
     [(path, reason_code, reason, sha)] = query(wh, "select source_path, reason_code, reason, sha256 "
@@ -336,6 +339,7 @@ def test_a_run_that_fails_on_the_disk_has_both_log_entries(tmp_path, fake_dbt, m
     [error] = [line for line in json_lines(result.output) if line["level"] == "ERROR"]
     assert error["message"] == ("the run failed, nothing was published: IOException: IO Error: Could not write "
                                 'file "next.duckdb": No space left on device')
+    assert "exception" not in error  # no traceback
     assert runs(wh)[-1]["message"].endswith("No space left on device")
 
     monkeypatch.setattr(budget_etl.transform, "build", fake)  # space again
@@ -428,3 +432,26 @@ def test_a_run_killed_right_after_its_swap_is_published_in_both_logs(tmp_path, f
     assert "killed after publishing" in killed["message"]
     assert unchanged["status"] == "unchanged"
     assert query(wh, "select status from ops.run_log where run_id = ?", [run_id]) == [("published",)]
+
+
+@pytest.mark.slow
+def test_a_disk_filling_during_dbt_build_is_one_json_line_of_error_not_dbt_tracebacks(tmp_path):
+    wh, markers, docs = tmp_path / "budget.duckdb", tmp_path / "markers", tmp_path / "in"
+    markers.mkdir()
+    write(docs, "xiguan.txt", SEED_TEXT)
+    env = {**os.environ, faults.PAUSE_ENV: "after_ingest", faults.PAUSE_DIR_ENV: str(markers)}
+    run = subprocess.Popen([sys.executable, "-m", "budget_etl.cli", "nightly", str(docs), "--warehouse", str(wh),
+                            "--log-json"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    paused(run, markers / "paused.after_ingest")
+    resource.prlimit(run.pid, resource.RLIMIT_FSIZE, (1, 1))  # the disk is full for dbt and its log
+    (markers / "paused.after_ingest").unlink()
+    out, err = run.communicate(timeout=600)
+    assert run.returncode == 2, err
+    assert out == ""
+    lines = json_lines(err)  # no dbt output, no logging tracebacks: every line is a JSON log line
+    assert len(lines) < 10
+    [error] = [line for line in lines if line["level"] == "ERROR"]
+    assert error["message"].startswith("the run failed, nothing was published: TransformError: dbt build "
+                                       "could not run: [Errno 27] File too large")
+    assert "exception" not in error
+    assert not wh.exists()

@@ -48,6 +48,7 @@ import pyarrow as pa
 from budget_etl.facts import FACT_TABLES
 from budget_etl.load import warehouse
 from budget_etl.ops import faults, pipeline
+from budget_etl.transform import TransformError  # the module imports dbt only when it runs it
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +150,21 @@ class RunRecord:
 # ---- lock, run log, pause points --------------------------------------------------------------------
 
 
+_HELD_LOCKS: set[int] = set()  # descriptors of the locks this process holds
+
+
+def _forget_locks() -> None:
+    """In a forked child (a worker process): close the lock descriptors it inherited, so that it never keeps
+    the parent's lock alive (flock belongs to the open file, which a child's copy would keep open)."""
+    for fd in _HELD_LOCKS:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _HELD_LOCKS.clear()
+
+
+os.register_at_fork(after_in_child=_forget_locks)
+
+
 @dataclass(frozen=True)
 class HeldLock:
     """The open, flocked lock file of this process."""
@@ -223,8 +239,10 @@ def lock(published: str | Path, what: str) -> Iterator[HeldLock]:
         holder = f"pid {os.getpid()} on {socket.gethostname()} ({what}) since {_now()}\n".encode()
         os.pwrite(fd, holder, 0)
         os.ftruncate(fd, len(holder))
+        _HELD_LOCKS.add(fd)
         yield HeldLock(path, fd)
     finally:
+        _HELD_LOCKS.discard(fd)
         with contextlib.suppress(OSError):
             os.ftruncate(fd, 0)  # released: the file (which stays, see docs) names no one
         os.close(fd)
@@ -298,8 +316,8 @@ def configure_logging(*, json_lines: bool = False) -> None:
 # ---- the run ----------------------------------------------------------------------------------------
 
 # Failures of the machine rather than of the code (a full disk, a read-only folder, a lost lock, dbt unable
-# to run): one line of error, no traceback.
-_ENVIRONMENT_ERRORS = (OSError, duckdb.IOException, duckdb.PermissionException, LockLost)
+# to run: its log has the details): one line of error, no traceback.
+_ENVIRONMENT_ERRORS = (OSError, duckdb.IOException, duckdb.PermissionException, LockLost, TransformError)
 
 
 # DuckDB reports a file it cannot write as the error of what it was doing (e.g. a failed commit)
@@ -406,9 +424,8 @@ class _Build:
         _clean(layout)  # what a dead run left
         layout.build_dir.mkdir(parents=True, exist_ok=True)
         if layout.published.exists():
-            with open(layout.published, "rb") as source, open(layout.build, "xb") as target:
-                shutil.copyfileobj(source, target, 1 << 20)
-                self.fd = os.dup(target.fileno())
+            self.fd = os.open(layout.build, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+            shutil.copyfile(layout.published, layout.build)  # into that same file (the kernel's fast copy)
             if _wal(layout.published).exists():  # left by an in-place writer that died: its commits count
                 shutil.copyfile(_wal(layout.published), _wal(layout.build))
         else:
@@ -437,7 +454,10 @@ class _Build:
         except LockLost:
             log.warning("leaving %s alone: it is not this run's any more", self.layout.build_dir)
         else:
-            _clean(self.layout)
+            try:
+                _clean(self.layout)
+            except OSError as exc:  # the next run deletes it
+                log.warning("cannot delete %s: %s", self.layout.build, _one_line(exc))
         finally:
             os.close(self.fd)
             self.fd = None
@@ -686,8 +706,8 @@ def rollback(published: str | Path) -> int:
             record.status, record.exit_code = "failed", 2
             try:
                 if not layout.prev.exists() or not layout.published.exists():
-                    raise FileNotFoundError(f"no {layout.prev.name} beside {layout.published}: nothing to "
-                                            "roll back to")
+                    missing = layout.published if not layout.published.exists() else layout.prev
+                    raise FileNotFoundError(f"no {missing}: nothing to roll back to")
                 _raw_counts(layout.prev)  # it opens as a warehouse
                 held.verify()
                 staging = layout.published.with_name(layout.published.name + ".rollback")

@@ -15,7 +15,6 @@ import contextlib
 import ctypes
 import hashlib
 import logging
-import multiprocessing
 import os
 import signal
 import sys
@@ -271,10 +270,13 @@ def _parse(path: Path, is_synthetic: bool, time_limit: float | None = None
             return warehouse.document_row(facts, read_doc, data=data, source_path=path.as_posix()), facts
     except DocumentTimeout:
         log.warning("%s: reading and extracting took longer than %g s: stopped", path, time_limit)
+        sha, size = (warehouse.sha256_hex(data), len(data)) if data else (None, None)
+        if not data:  # stopped while reading: its sha256 still makes it known to the next nightly
+            with contextlib.suppress(OSError):
+                sha, size = hash_file(path), path.stat().st_size
         return QuarantineEntry(path.as_posix(), "timeout",
                                f"reading and extracting took longer than the limit of {time_limit:g} s per "
-                               "document: stopped, not loaded.",
-                               warehouse.sha256_hex(data) if data else hash_file(path), path.stat().st_size)
+                               "document: stopped, not loaded.", sha, size)
     except (UnreadableDocument, ExtractionError) as exc:
         return QuarantineEntry(path.as_posix(), exc.reason_code, str(exc), warehouse.sha256_hex(data), len(data))
     except Exception as exc:  # one broken document must not stop the batch
@@ -326,10 +328,9 @@ def _prepared(todo: list[tuple[Path, bool]], schemas: dict, workers: int,
     if workers == 1:
         yield from (_prepare(task, schemas, time_limit) for task in tasks)
         return
-    # Workers are spawned, not forked: a forked worker would inherit every open file descriptor of the run,
-    # the lock's among them, and keep the lock alive after the run died.
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_die_with, initargs=(os.getpid(),))
+    # Forked workers (the default on Linux: fast to start, and no main module to import again) die with the
+    # run, and never hold its lock (budget_etl.ops.nightly closes the lock's descriptor in a forked child).
+    pool = ProcessPoolExecutor(workers, initializer=_die_with, initargs=(os.getpid(),))
     try:
         window: deque = deque()
         for task in tasks:

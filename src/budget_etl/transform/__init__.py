@@ -15,6 +15,7 @@ import contextlib
 import io
 import logging
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -27,6 +28,7 @@ from budget_etl.paths import dbt_project_dir
 log = logging.getLogger(__name__)
 
 WAREHOUSE_ENV = "BUDGET_ETL_WAREHOUSE"
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")  # dbt's console colours
 
 # dbt result statuses, by how they count.
 _PASSED = {"success", "pass"}
@@ -108,9 +110,9 @@ def _console_kept(log_file: Path) -> Iterator[None]:
             yield
     finally:
         logging.raiseExceptions = raise_exceptions
-        if lines := captured.getvalue().splitlines():
+        if lines := [line for line in _ANSI.sub("", captured.getvalue()).splitlines() if line.strip()]:
             log.warning("dbt printed %d lines (kept off the console; details in %s), the first: %s", len(lines),
-                        log_file, lines[0].strip()[:300])
+                        log_file, " ".join(" ".join(lines[:2]).split())[:300])
 
 
 def _invoke(command: Sequence[str], warehouse_path: str | Path, work_dir: str | Path | None = None):
@@ -167,7 +169,7 @@ def build(
     outcome = _invoke(command, warehouse_path, work_dir)
     result = BuildResult(elapsed_seconds=time.perf_counter() - started, success=outcome.success)
     if outcome.exception is not None or outcome.result is None:
-        raise TransformError(f"dbt build could not run: {outcome.exception}")
+        raise TransformError(f"dbt build could not run: {outcome.exception}") from outcome.exception
     for run in outcome.result.results:
         status = str(run.status).lower()
         node = NodeResult(run.node.unique_id, str(run.node.resource_type), status, run.message,
