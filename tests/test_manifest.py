@@ -102,3 +102,5 @@ def test_nightly_with_a_bad_manifest_fails_with_exit_2_and_says_why(tmp_path, ca
     [run] = [r for r in nightly.read_runs(nightly.Layout(wh.absolute())) if r["status"] != "running"]
     assert run["status"] == "failed" and str(path) in run["message"] and BAD_SHAPES[name][1] in run["message"]
     assert any(str(path) in r.getMessage() for r in caplog.records)
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors and all(r.exc_info is None and "\n" not in r.getMessage() for r in errors)  # one line

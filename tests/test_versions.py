@@ -180,10 +180,27 @@ def test_the_marts_serve_the_version_put_back_and_say_why(tmp_path):
     assert nightly.nightly([docs], wh) == 0
     write(docs, "xiguan_2020.txt", variant())  # put back
     assert nightly.nightly([docs], wh) == 0
-    assert nightly.read_runs(nightly.Layout(wh.absolute()))[-1]["status"] == "published"
+    run = nightly.read_runs(nightly.Layout(wh.absolute()))[-1]
+    assert (run["status"], run["documents_put_back"], run["documents_unchanged"]) == ("published", 1, 0)
     with duckdb.connect(str(wh), read_only=True) as con:
         assert con.execute("select total_revenue_yuan from marts.mart_office_year").fetchall() == [
             (SEED_REVENUE,)]
         assert con.execute("select version_number, is_latest_version, version_reason, sha256 = ? "
                            "from marts.dim_document order by version_number", [sha(variant())]).fetchall() == [
             (1, False, "superseded_by_republished", False), (2, True, "republished", True)]
+
+
+@pytest.mark.slow
+def test_a_nightly_with_nothing_new_still_logs_deleted_sources(tmp_path, caplog):
+    docs, wh = tmp_path / "in", tmp_path / "budget.duckdb"
+    write(docs, "xiguan.txt", variant())
+    write(docs, "dongguan.txt", variant(office="东关"))
+    assert nightly.nightly([docs], wh) == 0
+    (docs / "dongguan.txt").unlink()
+    with caplog.at_level(logging.WARNING, logger="budget_etl.ops.nightly"):
+        assert nightly.nightly([docs], wh) == 0
+    run = nightly.read_runs(nightly.Layout(wh.absolute()))[-1]
+    assert (run["status"], run["documents_deleted"]) == ("unchanged", 1)
+    gone = (docs / "dongguan.txt").as_posix()
+    assert f"deleted {gone}: loaded before, gone now; its figures stay served" in [
+        r.getMessage() for r in caplog.records]

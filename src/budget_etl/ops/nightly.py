@@ -48,6 +48,7 @@ import pyarrow as pa
 from budget_etl.facts import FACT_TABLES
 from budget_etl.load import warehouse
 from budget_etl.ops import faults, pipeline
+from budget_etl.ops.manifest import ManifestError
 from budget_etl.transform import TransformError  # the module imports dbt only when it runs it
 
 log = logging.getLogger(__name__)
@@ -127,6 +128,8 @@ class RunRecord:
     documents_changed: int = 0  # loaded, superseding an earlier version
     documents_quarantined: int = 0
     documents_missing: int = 0  # listed in the manifest, not there
+    documents_put_back: int = 0  # loaded bytes back at a path that held others: published again
+    documents_deleted: int = 0  # loaded before, gone from the sources now (their figures stay served)
     warnings: int = 0  # failed validation checks of the loaded documents
     checks_failed_error: int = 0  # of them, checks of severity error (the document still loads)
     dbt_passed: int = 0
@@ -141,7 +144,8 @@ class RunRecord:
     def describe(self) -> str:
         return (f"{self.status}: {self.documents_seen} documents seen, {self.documents_unchanged} unchanged, "
                 f"{self.documents_new} new, {self.documents_changed} changed, "
-                f"{self.documents_quarantined} quarantined, {self.documents_missing} missing, "
+                f"{self.documents_put_back} put back, {self.documents_quarantined} quarantined, "
+                f"{self.documents_missing} missing, {self.documents_deleted} deleted, "
                 f"{self.warnings} failed checks ({self.checks_failed_error} of severity error); dbt "
                 f"{self.dbt_passed} passed, {self.dbt_warned} warned, {self.dbt_errored} errors, "
                 f"{self.dbt_skipped} skipped; exit code {self.exit_code}")
@@ -315,9 +319,11 @@ def configure_logging(*, json_lines: bool = False) -> None:
 
 # ---- the run ----------------------------------------------------------------------------------------
 
-# Failures of the machine rather than of the code (a full disk, a read-only folder, a lost lock, dbt unable
-# to run: its log has the details): one line of error, no traceback.
-_ENVIRONMENT_ERRORS = (OSError, duckdb.IOException, duckdb.PermissionException, LockLost, TransformError)
+# Failures of the machine or of its input rather than of the code (a full disk, a read-only folder, a lost
+# lock, dbt unable to run: its log has the details; a manifest of the wrong shape): one line of error, no
+# traceback.
+_ENVIRONMENT_ERRORS = (OSError, duckdb.IOException, duckdb.PermissionException, LockLost, TransformError,
+                       ManifestError)
 
 
 # DuckDB reports a file it cannot write as the error of what it was doing (e.g. a failed commit)
@@ -471,9 +477,14 @@ def _run(layout: Layout, record: RunRecord, build: _Build, paths: list, manifest
         log.warning("missing %s: listed in the manifest, no such file", missing)
     if not force:
         known = _published_files(layout.published)
-        pending = [f for f, _ in inputs.files] if known is None else pipeline.pending_files(inputs, known)
+        present: set[str] = set()
+        pending = [f for f, _ in inputs.files] if known is None else pipeline.pending_files(inputs, known, present)
         record.documents_unchanged = len(inputs.files) - len(pending)
         if known is not None and not pending:
+            deleted = pipeline.deleted_sources(inputs, known, present)
+            record.documents_deleted = len(deleted)
+            for path in deleted:
+                log.warning("deleted %s: loaded before, gone now; its figures stay served", path)
             record.status = "unchanged"
             log.info("nothing new or changed in %d documents: %s stays as it is", len(inputs.files),
                      layout.published)
@@ -488,6 +499,7 @@ def _run(layout: Layout, record: RunRecord, build: _Build, paths: list, manifest
                               skip_quarantined=not force, time_limit=time_limit)
     record.batch_id, record.warnings = summary.batch_id, summary.warnings
     record.documents_unchanged = summary.unchanged
+    record.documents_put_back, record.documents_deleted = len(summary.put_back), len(summary.deleted)
     record.documents_quarantined = len(summary.quarantined)
     record.documents_new, record.documents_changed, record.checks_failed_error = _batch_counts(
         layout.build, summary.batch_id)

@@ -197,10 +197,10 @@ def precheck(path: Path, root: Path | None) -> QuarantineEntry | None:
     return None
 
 
-def pending_files(inputs: Inputs, known: KnownFiles) -> list[Path]:
+def pending_files(inputs: Inputs, known: KnownFiles, present: set[str] | None = None) -> list[Path]:
     """The files ``ingest(..., skip_quarantined=True)`` would read or publish again: neither loaded nor
     quarantined before (by sha256; by path and reason for a file refused unread), or loaded bytes put back
-    at a path that held others. Reads and hashes each file, keeps none."""
+    at a path that held others. Reads and hashes each file, keeps none; adds each sha256 to ``present``."""
     pending = []
     for path, root in inputs.files:
         try:
@@ -208,6 +208,8 @@ def pending_files(inputs: Inputs, known: KnownFiles) -> list[Path]:
             sha = hash_file(path) if refused is None else None
         except OSError as exc:
             refused = QuarantineEntry(path.as_posix(), "unreadable_file", str(exc))
+        if refused is None and present is not None:
+            present.add(sha)
         if refused is not None and known.refused(refused):
             continue
         if refused is None and (sha in known.documents or sha in known.quarantined) \
