@@ -1,8 +1,8 @@
 """Validation of one document before it is loaded: pandera schemas per staging frame, then the document's
 own accounting identities. Every check gives rows for raw.validation_results, passes included.
 
-Frames are object-dtype and validated without coercion: pandera would round Decimals silently, so money is
-checked element-wise (a Decimal, at most ``scale`` places, within DECIMAL(precision, scale)).
+The schemas come from the catalog (``schemas.py``): frames are object-dtype and validated without coercion,
+since pandera would round Decimals silently.
 
 Severity is per row: a failed schema check is ``error``, a failed identity ``warning``, anything that did
 not fail is ``info``. Schema failures that make the typed load impossible (wrong type, missing value,
@@ -15,316 +15,23 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime
 from decimal import Decimal
 from functools import partial
-from itertools import pairwise
 
 import pandas as pd
 import pandera.pandas as pa
-from pandera import extensions
-from pandera.typing import Series
 
-from budget_etl.facts import ExtractedDocument, Source
+from budget_etl.catalog.tables import CheckResult
+from budget_etl.catalog.vocab import PROJECT_CODE, SHA256  # noqa: F401 (re-exported for callers)
+from budget_etl.facts import ExtractedDocument, Source, flat_record, source_of
 from budget_etl.load.warehouse import fact_rows
+from budget_etl.validate.schemas import SCHEMAS
 
 log = logging.getLogger(__name__)
 
-SHA256 = r"^[0-9a-f]{64}\Z"
-PROJECT_CODE = r"^[0-9]{3}-[0-9]{4}-[A-Z]{3}-[A-Z0-9]{4}\Z"  # 611-1501-YBN-7FFL; \Z: no trailing newline
-UNIT_CODE = r"^[0-9]{6}\Z"
-FIRST_FISCAL_YEAR = 1990
-LAST_FISCAL_YEAR = date.today().year + 2  # budgets are published for the coming year, at most
 WAN_YUAN_ROUNDING = Decimal(50)  # half of the 0.01 万元 a document in 万元 prints
 MAX_DIFFERENCE = Decimal(10) ** 16  # DECIMAL(18,2) bound for expected / actual / difference
 
-DOC_KINDS = ["budget", "final_accounts"]
-SOURCE_FORMATS = ["txt", "docx", "doc", "pdf"]
-CURRENCY_UNITS = ["元", "万元"]
-REVENUE_SOURCES = ["general_public_budget", "government_fund", "fiscal_special_account",
-                   "public_institution_income", "higher_level_subsidy", "prior_year_carryover", "other"]
-EXPENDITURE_CLASSES = ["basic", "project"]
-EXPENDITURE_TYPES = ["personnel", "public_operating", "project"]
-# vehicle_purchase_and_operation: a document that states 公务用车购置及运行费 only as one combined item
-THREE_PUBLIC_CATEGORIES = ["overseas_travel", "vehicle_purchase", "vehicle_operation",
-                           "vehicle_purchase_and_operation", "official_reception"]
-SECTION_STATUSES = ["present", "declared_empty", "missing"]
-SECTION_KEYS = ["duties", "overview", "operating_expense", "three_public", "performance", "projects",
-                "procurement", "assets", "glossary"]
-TARGET_OPERATORS = [">=", "<=", ">", "<", "="]
-SPEND_PLAN = ["spend_plan_pct_m03", "spend_plan_pct_m06", "spend_plan_pct_m10", "spend_plan_pct_m12"]
-
-
-# Type checks of single values: these replace pandera's dtype checks on object columns.
-def _text_value(value) -> bool:
-    if not isinstance(value, str):
-        return False
-    try:
-        value.encode("utf-8")  # lone surrogates (undecodable bytes) cannot be stored
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _int_value(value, limit: int) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and -limit <= value < limit
-
-
-def _date_value(value) -> bool:
-    return isinstance(value, date) and not isinstance(value, datetime)
-
-
-def _decimal_value(value, bound: Decimal, scale: int) -> bool:
-    if not isinstance(value, Decimal) or not value.is_finite() or abs(value) >= bound:
-        return False
-    shifted = value.scaleb(scale)
-    return shifted == shifted.to_integral_value()
-
-
-# Registered as vectorized checks that test each value of the column in one pass: the same result as
-# element_wise checks (pandera drops the nulls before either), without a wrapper call per value.
-def _each(column: pd.Series, test) -> pd.Series:
-    return pd.Series([test(value) for value in column], index=column.index, dtype=bool)
-
-
-@extensions.register_check_method(check_type="vectorized")
-def is_text(column: pd.Series) -> pd.Series:
-    """Each value a str that UTF-8 can store."""
-    return _each(column, _text_value)
-
-
-@extensions.register_check_method(statistics=["bits"], check_type="vectorized")
-def is_int(column: pd.Series, *, bits: int) -> pd.Series:
-    """Each value an int (not a bool) that an INTEGER (32 bits) or BIGINT (64) column holds."""
-    limit = 2 ** (bits - 1)
-    return _each(column, lambda value: _int_value(value, limit))
-
-
-@extensions.register_check_method(check_type="vectorized")
-def is_bool(column: pd.Series) -> pd.Series:
-    return _each(column, lambda value: isinstance(value, bool))
-
-
-@extensions.register_check_method(check_type="vectorized")
-def is_date(column: pd.Series) -> pd.Series:
-    return _each(column, _date_value)
-
-
-@extensions.register_check_method(statistics=["precision", "scale"], check_type="vectorized")
-def is_decimal(column: pd.Series, *, precision: int, scale: int) -> pd.Series:
-    """Each value a finite Decimal that DECIMAL(precision, scale) holds exactly."""
-    bound = Decimal(10) ** (precision - scale)
-    return _each(column, lambda value: _decimal_value(value, bound, scale))
-
-
-def _text(nullable: bool = False, **checks):
-    return pa.Field(nullable=nullable, is_text=(), **checks)
-
-
-def _int(nullable: bool = False, bits: int = 32, **checks):
-    return pa.Field(nullable=nullable, is_int={"bits": bits}, **checks)
-
-
-def _money(nullable: bool = False, signed: bool = False, precision: int = 18, scale: int = 2):
-    checks = {} if signed else {"ge": 0}
-    return pa.Field(nullable=nullable, is_decimal={"precision": precision, "scale": scale}, **checks)
-
-
-def _pct():
-    return pa.Field(nullable=True, is_decimal={"precision": 5, "scale": 2},
-                    in_range={"min_value": 0, "max_value": 100})
-
-
-class _Staging(pa.DataFrameModel):
-    document_id: Series[object] = _text(str_matches=SHA256)
-    src_line: Series[object] = _int(nullable=True, ge=1)
-    src_table: Series[object] = _int(nullable=True, ge=1)
-    src_row: Series[object] = _int(nullable=True, ge=1)
-    src_col: Series[object] = _int(nullable=True, ge=1)
-
-    class Config:
-        strict = True  # a column the staging table does not have is an error
-        coerce = False  # never: coercion rounds Decimals
-
-
-class DocumentsSchema(_Staging):
-    """raw.documents without batch_id and loaded_at, which the warehouse sets."""
-
-    sha256: Series[object] = _text(str_matches=SHA256)
-    source_path: Series[object] = _text()
-    file_name: Series[object] = _text()
-    size_bytes: Series[object] = _int(bits=64, ge=0)
-    encoding: Series[object] = _text()
-    source_format: Series[object] = _text(isin=SOURCE_FORMATS)
-    title: Series[object] = _text(str_length={"min_value": 1})
-    doc_kind: Series[object] = _text(isin=DOC_KINDS)
-    fiscal_year: Series[object] = _int(
-        in_range={"min_value": FIRST_FISCAL_YEAR, "max_value": LAST_FISCAL_YEAR}
-    )
-    office_name: Series[object] = _text(str_length={"min_value": 1})
-    unit_code: Series[object] = _text(nullable=True, str_matches=UNIT_CODE)
-    unit_full_name: Series[object] = _text(nullable=True)
-    district: Series[object] = _text(nullable=True)
-    city: Series[object] = _text(nullable=True)
-    province: Series[object] = _text(nullable=True)
-    currency_unit: Series[object] = _text(isin=CURRENCY_UNITS)
-    overall_goal_zh: Series[object] = _text(nullable=True)
-    new_assets_budgeted: Series[object] = pa.Field(nullable=True, is_bool=())
-    is_synthetic: Series[object] = pa.Field(is_bool=())
-    parser_version: Series[object] = _text()
-    normalized_text: Series[object] = _text()
-
-
-class SectionsSchema(_Staging):
-    section_key: Series[object] = _text(isin=SECTION_KEYS)
-    title_zh: Series[object] = _text(nullable=True)
-    status: Series[object] = _text(isin=SECTION_STATUSES)
-    note_zh: Series[object] = _text(nullable=True)
-
-
-class StatedTotalsSchema(_Staging):
-    metric: Series[object] = _text(str_length={"min_value": 1})
-    label_zh: Series[object] = _text()
-    amount_yuan: Series[object] = _money()
-
-
-class RevenueSchema(_Staging):
-    revenue_source: Series[object] = _text(isin=REVENUE_SOURCES)
-    label_zh: Series[object] = _text()
-    amount_yuan: Series[object] = _money()
-
-
-class ExpenditureSchema(_Staging):
-    expenditure_class: Series[object] = _text(isin=EXPENDITURE_CLASSES)
-    expenditure_type: Series[object] = _text(isin=EXPENDITURE_TYPES)
-    label_zh: Series[object] = _text()
-    amount_yuan: Series[object] = _money()
-
-    @pa.dataframe_check
-    def project_class_iff_project_type(cls, df: pd.DataFrame) -> pd.Series:
-        return (df["expenditure_class"] == "project") == (df["expenditure_type"] == "project")
-
-
-class StatedChangesSchema(_Staging):
-    metric: Series[object] = _text(str_length={"min_value": 1})
-    change_yuan: Series[object] = _money(signed=True)
-    current_yuan: Series[object] = _money(nullable=True)
-    prior_year_yuan: Series[object] = _money(nullable=True)
-
-
-class OperatingExpensesSchema(_Staging):
-    item_no: Series[object] = _int(ge=1)
-    item_name_zh: Series[object] = _text()
-    amount_yuan: Series[object] = _money()
-
-
-class ThreePublicCostsSchema(_Staging):
-    category: Series[object] = _text(isin=THREE_PUBLIC_CATEGORIES)
-    category_zh: Series[object] = _text()
-    amount_yuan: Series[object] = _money()
-    change_yuan: Series[object] = _money(nullable=True, signed=True)
-    prior_year_yuan: Series[object] = _money(nullable=True)
-    change_reason_zh: Series[object] = _text(nullable=True)
-
-
-class DutiesSchema(_Staging):
-    duty_no: Series[object] = _int(ge=1)
-    duty_name_zh: Series[object] = _text()
-    responsibility_zh: Series[object] = _text(nullable=True)
-    duty_targets_zh: Series[object] = _text(nullable=True)
-    performance_goal_zh: Series[object] = _text(nullable=True)
-    performance_indicators_zh: Series[object] = _text(nullable=True)
-    performance_standard_zh: Series[object] = _text(nullable=True)
-    grade_excellent_pct: Series[object] = _pct()
-    grade_good_pct: Series[object] = _pct()
-    grade_fair_pct: Series[object] = _pct()
-    grade_poor_pct: Series[object] = _pct()
-
-
-class ProjectsSchema(_Staging):
-    project_no: Series[object] = _int(ge=1)
-    project_code: Series[object] = _text(str_matches=PROJECT_CODE)
-    project_name_zh: Series[object] = _text()
-    budget_yuan: Series[object] = _money(nullable=True)
-    fiscal_funds_yuan: Series[object] = _money(nullable=True)
-    other_funds_yuan: Series[object] = _money(nullable=True)
-    purpose_zh: Series[object] = _text(nullable=True)
-    spend_plan_pct_m03: Series[object] = _pct()
-    spend_plan_pct_m06: Series[object] = _pct()
-    spend_plan_pct_m10: Series[object] = _pct()
-    spend_plan_pct_m12: Series[object] = _pct()
-    goals_zh: Series[object] = _text(nullable=True)
-
-    @pa.dataframe_check
-    def spend_plan_cumulative_to_100(cls, df: pd.DataFrame) -> pd.Series:
-        """m03 <= m06 <= m10 <= m12 and m12 == 100, over the values that are there."""
-
-        def ok(*values) -> bool:
-            plan = [v for v in values if isinstance(v, Decimal)]  # types are checked apart
-            m12 = values[-1]
-            return all(a <= b for a, b in pairwise(plan)) and (not isinstance(m12, Decimal) or m12 == 100)
-
-        return pd.Series([ok(*values) for values in zip(*(df[c] for c in SPEND_PLAN), strict=True)],
-                         index=df.index, dtype=bool)
-
-
-class ProjectIndicatorsSchema(_Staging):
-    project_code: Series[object] = _text(str_matches=PROJECT_CODE)
-    indicator_no: Series[object] = _int(ge=1)
-    level1_zh: Series[object] = _text()
-    level2_zh: Series[object] = _text()
-    level3_zh: Series[object] = _text()
-    description_zh: Series[object] = _text(nullable=True)
-    target_raw: Series[object] = _text(nullable=True)
-    target_operator: Series[object] = _text(nullable=True, isin=TARGET_OPERATORS)
-    target_value: Series[object] = pa.Field(nullable=True, is_decimal={"precision": 18, "scale": 4})
-    target_unit: Series[object] = _text(nullable=True)
-    basis_zh: Series[object] = _text(nullable=True)
-
-
-class ProcurementItemsSchema(_Staging):
-    item_no: Series[object] = _int(ge=1)
-    project_name_zh: Series[object] = _text(nullable=True)
-    item_name_zh: Series[object] = _text(nullable=True)
-    catalog_no: Series[object] = _text(nullable=True)
-    quantity: Series[object] = _money(nullable=True)
-    unit_zh: Series[object] = _text(nullable=True)
-    unit_price_yuan: Series[object] = _money(nullable=True)
-    amount_yuan: Series[object] = _money(nullable=True)
-
-
-class AssetsSchema(_Staging):
-    item_no: Series[object] = _int(ge=1)
-    asset_class_zh: Series[object] = _text()
-    unit_zh: Series[object] = _text(nullable=True)
-    quantity: Series[object] = _money(nullable=True)
-    value_yuan: Series[object] = _money(nullable=True)
-    as_of_date: Series[object] = pa.Field(nullable=True, is_date=())
-
-
-class GlossarySchema(_Staging):
-    term_no: Series[object] = _int(ge=1)
-    term_zh: Series[object] = _text()
-    definition_zh: Series[object] = _text()
-
-
-# Staging table -> its schema; the keys are raw.documents plus facts.FACT_TABLES.
-SCHEMAS: dict[str, type[pa.DataFrameModel]] = {
-    "documents": DocumentsSchema,
-    "sections": SectionsSchema,
-    "stated_totals": StatedTotalsSchema,
-    "revenue": RevenueSchema,
-    "expenditure": ExpenditureSchema,
-    "stated_changes": StatedChangesSchema,
-    "operating_expenses": OperatingExpensesSchema,
-    "three_public_costs": ThreePublicCostsSchema,
-    "duties": DutiesSchema,
-    "projects": ProjectsSchema,
-    "project_indicators": ProjectIndicatorsSchema,
-    "procurement_items": ProcurementItemsSchema,
-    "assets": AssetsSchema,
-    "glossary": GlossarySchema,
-}
 
 # Checks whose failure means the row cannot be typed into its staging table.
 _BLOCKING_CHECKS = ("is_", "not_nullable", "column_in_dataframe", "column_in_schema", "dtype")
@@ -367,8 +74,8 @@ def validate_documents(batch: list[tuple[ExtractedDocument, dict]],
             frames[table] += rows
     rows: dict[str, list[dict]] = {i: [] for i in ids}
     blocking: dict[str, list[str]] = {i: [] for i in ids}
-    for table, model in SCHEMAS.items():
-        failures = _schema_failures(table, model, frames[table], ids)
+    for table, schema in SCHEMAS.items():
+        failures = _schema_failures(table, schema, frames[table], ids)
         counts = Counter(r["document_id"] for r in frames[table])
         for document_id in ids:
             failed = failures.get(document_id)
@@ -387,22 +94,18 @@ def validate_documents(batch: list[tuple[ExtractedDocument, dict]],
 
 def _row(document_id, check_name, check_kind, severity, status, *, expected=None, actual=None,
          difference=None, detail=None, src: Source | None = None) -> dict:
-    src = src or Source()
-    return {
-        "document_id": document_id, "check_name": check_name, "check_kind": check_kind, "severity": severity,
-        "status": status, "expected": expected, "actual": actual, "difference": difference, "detail": detail,
-        "src_line": src.line, "src_table": src.table, "src_row": src.row, "src_col": src.col,
-    }
+    return flat_record(CheckResult(document_id, check_name, check_kind, severity, status, expected, actual,
+                                   difference, detail, src or Source()))
 
 
-def _schema_failures(table: str, model, records: list[dict], ids: list[str]) -> dict[str, tuple[list, list]]:
+def _schema_failures(table: str, schema: pa.DataFrameSchema, records: list[dict], ids: list[str]) -> dict[str, tuple[list, list]]:
     """document_id -> (failure rows, blocking failures) of one staging frame; documents that pass are absent.
     Row numbers in the details count within the document's own rows of the table."""
-    columns = list(records[0]) if records else list(model.to_schema().columns)
+    columns = list(records[0]) if records else list(schema.columns)
     frame = pd.DataFrame(records, columns=columns, dtype=object)
     check_name = f"schema.{table}"
     try:
-        model.validate(frame, lazy=True)
+        schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as err:
         failures = err.failure_cases
     else:
@@ -427,7 +130,7 @@ def _schema_failures(table: str, model, records: list[dict], ids: list[str]) -> 
             r = frame.loc[index]
             detail += f" (row {int(row_in_document[index]) + 1})"
             if "src_line" in frame:
-                src = Source(r["src_line"], r["src_table"], r["src_row"], r["src_col"])
+                src = source_of(r)
         is_blocking = str(case.check).startswith(_BLOCKING_CHECKS) or (
             table == "documents" and case.column in _IDENTITY_COLUMNS
         )

@@ -25,6 +25,7 @@ import re
 from datetime import date
 from decimal import Decimal
 
+from budget_etl.catalog import vocab
 from budget_etl.extract.errors import ExtractionError
 from budget_etl.extract.numbers import AMOUNT, AMOUNT_RE, cell_amount, cell_number, parse_target, yuan
 from budget_etl.extract.registry import MIN_SCORE, Detection
@@ -65,23 +66,23 @@ _CITY_RE = re.compile(r"^(?:\S{2,4}?省)?(?P<city>\S{1,6}?(?:市|州|盟|地区)
 _PROVINCE_RE = re.compile(r"(?P<province>[^\s《》、，。省]{2,3}?(?:省|自治区))")
 _SYNTHETIC_MARK = "合成样例数据"
 
-REVENUE_SOURCES = [  # (pattern of the label, revenue_source)
-    (r"一般公共预算(?:财政)?(?:拨款)?收入|一般公共预算(?:财政)?拨款", "general_public_budget"),
-    (r"(?:政府性)?基金预算(?:财政)?(?:拨款)?收入|(?:政府性)?基金预算(?:财政)?拨款", "government_fund"),
-    (r"财政专户(?:核拨|管理资金)?收入|财政专户(?:核拨|管理资金)", "fiscal_special_account"),
-    (r"事业收入", "public_institution_income"),
-    (r"上级补助收入", "higher_level_subsidy"),
-    (r"上年结转(?:结余)?(?:收入|资金)?", "prior_year_carryover"),
-    (r"其他(?:来源)?收入", "other"),
+REVENUE_SOURCES = [  # (pattern of the label, revenue_source from the catalog)
+    (r"一般公共预算(?:财政)?(?:拨款)?收入|一般公共预算(?:财政)?拨款", vocab.REVENUE_SOURCES["general_public_budget"]),
+    (r"(?:政府性)?基金预算(?:财政)?(?:拨款)?收入|(?:政府性)?基金预算(?:财政)?拨款", vocab.REVENUE_SOURCES["government_fund"]),
+    (r"财政专户(?:核拨|管理资金)?收入|财政专户(?:核拨|管理资金)", vocab.REVENUE_SOURCES["fiscal_special_account"]),
+    (r"事业收入", vocab.REVENUE_SOURCES["public_institution_income"]),
+    (r"上级补助收入", vocab.REVENUE_SOURCES["higher_level_subsidy"]),
+    (r"上年结转(?:结余)?(?:收入|资金)?", vocab.REVENUE_SOURCES["prior_year_carryover"]),
+    (r"其他(?:来源)?收入", vocab.REVENUE_SOURCES["other"]),
 ]
 
 # The combined item comes before its parts so that 公务用车购置及运行费 is never read as a part.
-THREE_PUBLIC_CATEGORIES = [  # (pattern of the item name, category)
-    (r"因公出国[（(]境[）)](?:费用?|经费)", "overseas_travel"),
-    (r"公务用车购置及运行(?:维护)?(?:费用?|经费)", "vehicle_purchase_and_operation"),
-    (r"公务用车购置(?:费用?|经费)", "vehicle_purchase"),
-    (r"公务用车运行(?:维护)?(?:费用?|经费)", "vehicle_operation"),
-    (r"公务接待(?:费用?|经费)", "official_reception"),
+THREE_PUBLIC_CATEGORIES = [  # (pattern of the item name, category from the catalog)
+    (r"因公出国[（(]境[）)](?:费用?|经费)", vocab.THREE_PUBLIC_CATEGORIES["overseas_travel"]),
+    (r"公务用车购置及运行(?:维护)?(?:费用?|经费)", vocab.THREE_PUBLIC_CATEGORIES["vehicle_purchase_and_operation"]),
+    (r"公务用车购置(?:费用?|经费)", vocab.THREE_PUBLIC_CATEGORIES["vehicle_purchase"]),
+    (r"公务用车运行(?:维护)?(?:费用?|经费)", vocab.THREE_PUBLIC_CATEGORIES["vehicle_operation"]),
+    (r"公务接待(?:费用?|经费)", vocab.THREE_PUBLIC_CATEGORIES["official_reception"]),
 ]
 _COMBINED_VEHICLE = "vehicle_purchase_and_operation"
 _VEHICLE_PARTS = {"vehicle_purchase", "vehicle_operation"}
@@ -270,7 +271,7 @@ def _currency_unit(
 
 # --- section records ------------------------------------------------------------------------------------
 
-SECTION_KEYS = [
+SECTION_KEYS = [vocab.SECTION_KEYS[key] for key in (  # the catalog's codes, in this template's order
     "duties",
     "overview",
     "operating_expense",
@@ -280,7 +281,7 @@ SECTION_KEYS = [
     "procurement",
     "assets",
     "glossary",
-]
+)]
 
 
 def _section_records(sections: dict[str, Section], out: ExtractedDocument) -> list[SectionRecord]:

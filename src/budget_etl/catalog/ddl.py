@@ -1,0 +1,52 @@
+"""The DuckDB DDL and the Arrow schemas of schema ``raw``, made from the catalog."""
+
+from __future__ import annotations
+
+import re
+
+import pyarrow as pa
+
+from budget_etl.catalog.tables import TABLES, Table
+
+SCHEMA = "raw"
+
+_ARROW_TYPES = {
+    "VARCHAR": pa.string(),
+    "INTEGER": pa.int32(),
+    "BIGINT": pa.int64(),
+    "BOOLEAN": pa.bool_(),
+    "DATE": pa.date32(),
+    "TIMESTAMP": pa.timestamp("us"),
+}
+
+
+def arrow_type(sql_type: str) -> pa.DataType:
+    decimal = re.fullmatch(r"DECIMAL\((\d+),\s*(\d+)\)", sql_type)
+    return pa.decimal128(int(decimal[1]), int(decimal[2])) if decimal else _ARROW_TYPES[sql_type]
+
+
+def arrow_schema(table: Table) -> pa.Schema:
+    return pa.schema([pa.field(c.name, arrow_type(c.sql_type), nullable=c.nullable) for c in table.columns])
+
+
+def create_table(table: Table) -> str:
+    lines = [f"    {c.name} {c.sql_type}{'' if c.nullable else ' NOT NULL'}" for c in table.columns]
+    if table.meta.primary_key:
+        lines.append(f"    PRIMARY KEY ({', '.join(table.meta.key)})")
+    body = ",\n".join(lines)
+    return f"CREATE TABLE IF NOT EXISTS {SCHEMA}.{table.name} (\n{body}\n);"
+
+
+def ddl() -> str:
+    """The whole schema: ``budget-etl catalog --ddl`` prints it; ``warehouse.connect`` runs it."""
+    return "\n\n".join([f"CREATE SCHEMA IF NOT EXISTS {SCHEMA};", *(create_table(t) for t in TABLES.values())])
+
+
+def missing_columns(existing: dict[str, set[str]]) -> list[str]:
+    """``ALTER TABLE`` statements adding the catalog's columns a warehouse made by an older version lacks
+    (``existing``: table -> its columns). Added columns are nullable: the rows already there have no value."""
+    return [
+        f"ALTER TABLE {SCHEMA}.{t.name} ADD COLUMN {c.name} {c.sql_type};"
+        for t in TABLES.values() if t.name in existing
+        for c in t.columns if c.name not in existing[t.name]
+    ]
