@@ -91,6 +91,7 @@ class TableMeta:
     primary_key: bool = False  # declare the key as the DuckDB primary key (upserts rely on it)
     staging_model: str | None = None  # name of the dbt staging model, if it is not stg_budget__<table>
     loaded_at_field: str | None = None  # for dbt source freshness
+    staged: bool = True  # has a dbt staging model
 
 
 def col(zh: str, en: str, *, vocab: Vocabulary | None = None, sql_type: str | None = None, staged: bool = True,
@@ -118,9 +119,9 @@ def embed(prefix: str = "") -> Any:
 
 
 def table(*, zh: str, en: str, grain: str, key: tuple[str, ...], primary_key: bool = False,
-          staging_model: str | None = None, loaded_at_field: str | None = None):
+          staging_model: str | None = None, loaded_at_field: str | None = None, staged: bool = True):
     """Class decorator: the class is the row of a staging table."""
-    meta = TableMeta(zh, en, grain, key, primary_key, staging_model, loaded_at_field)
+    meta = TableMeta(zh, en, grain, key, primary_key, staging_model, loaded_at_field, staged)
 
     def decorate(cls):
         setattr(cls, TABLE, meta)

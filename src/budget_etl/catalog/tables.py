@@ -58,7 +58,7 @@ class CheckResult:
 
 
 @table(zh="未能入库的文件及原因", en="Files that could not be loaded, with a specific reason",
-       grain="one row per file, sha256 and reason", key=("source_path", "sha256", "reason_code"))
+       grain="one row per file, sha256 and reason", key=("source_path", "sha256", "reason_code"), staged=False)
 @dataclass
 class QuarantineRow:
     source_path: str = col("文件路径", "Path of the file")
@@ -72,7 +72,7 @@ class QuarantineRow:
 
 
 @table(zh="入库批次", en="One row per ingest batch", grain="one row per batch", key=("batch_id",),
-       primary_key=True)
+       primary_key=True, staged=False)
 @dataclass
 class LoadBatch:
     batch_id: str = col("入库批次", "Ingest batch")

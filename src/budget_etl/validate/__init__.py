@@ -21,6 +21,7 @@ from functools import partial
 import pandas as pd
 import pandera.pandas as pa
 
+from budget_etl.catalog.identities import IDENTITIES, ROUNDING_YUAN, Figure, FirstOf, Identity
 from budget_etl.catalog.tables import CheckResult
 from budget_etl.catalog.vocab import PROJECT_CODE, SHA256  # noqa: F401 (re-exported for callers)
 from budget_etl.facts import ExtractedDocument, Source, flat_record, source_of
@@ -29,7 +30,6 @@ from budget_etl.validate.schemas import SCHEMAS
 
 log = logging.getLogger(__name__)
 
-WAN_YUAN_ROUNDING = Decimal(50)  # half of the 0.01 万元 a document in 万元 prints
 MAX_DIFFERENCE = Decimal(10) ** 16  # DECIMAL(18,2) bound for expected / actual / difference
 
 
@@ -148,74 +148,52 @@ def _schema_failures(table: str, schema: pa.DataFrameSchema, records: list[dict]
 
 
 def identity_checks(facts: ExtractedDocument, document_id: str = "") -> list[dict]:
-    """One row per identity (one per project for project funding), in exact Decimal arithmetic.
+    """One row per identity of the catalog (``catalog/identities.py``; a per-row identity: one per row), in
+    exact Decimal arithmetic. ``expected`` is what the document states (with its Source), ``actual`` the sum
+    of the parts; the tolerance is the rounding of the figures a document in 万元 prints."""
+    rounding = ROUNDING_YUAN.get(facts.info.currency_unit, Decimal(0))
+    compare = partial(_compare, document_id, rounding=rounding)
+    return [row for identity in IDENTITIES for row in _identity_rows(identity, facts, compare)]
 
-    ``expected`` is what the document states (with its Source), ``actual`` the sum of the parts. Documents
-    in 元 must add up to the fen; documents in 万元 print every figure rounded to 0.01 万元, so there the
-    sum may differ by half of that (50 yuan) per part and for the total, as in the dbt identity tests.
-    """
-    compare = partial(_compare, document_id, wan_yuan=facts.info.currency_unit == "万元")
-    stated = {t.metric: t for t in facts.stated_totals}
-    lines = facts.expenditure
-    personnel = [e.amount_yuan for e in lines if e.expenditure_type == "personnel"]
-    operating = [e.amount_yuan for e in lines if e.expenditure_type == "public_operating"]
-    project_lines = [e for e in lines if e.expenditure_type == "project"]
-    project = [e.amount_yuan for e in project_lines]
-    # basic: the stated basic_total, else the basic expenditure lines
-    basic_total = stated.get("basic_total")
-    basic = basic_total.amount_yuan if basic_total else _sum_or_none(personnel + operating)
-    items = facts.three_public_costs
-    change = next((c for c in facts.stated_changes if c.metric == "three_public_total"), None)
 
-    def vs_total(metric: str, parts: list, what: str, missing_part: str | None) -> dict:
-        total = stated.get(metric)
-        return compare(
-            f"identity.{metric}", total.amount_yuan if total else None, parts, what=what,
-            absent=f"no stated {metric}" if total is None else missing_part, src=total.src if total else None,
-        )
+def _matching(facts: ExtractedDocument, figure: Figure) -> list:
+    return [r for r in getattr(facts, figure.table)
+            if all(getattr(r, column) in codes for column, codes in figure.where.items())]
 
-    rows = [
-        vs_total("revenue_total", [r.amount_yuan for r in facts.revenue], "sum of revenue lines",
-                 None if facts.revenue else "no revenue lines"),
-        vs_total("expenditure_total", [basic, *project], "basic_total + project expenditure",
-                 "no basic expenditure" if basic is None
-                 else None if project else "no project expenditure line"),
-        vs_total("basic_total", personnel + operating, "personnel + public_operating expenditure",
-                 None if personnel and operating else "no personnel or no public_operating line"),
-        vs_total("operating_expense_total", [o.amount_yuan for o in facts.operating_expenses],
-                 "sum of operating expense items",
-                 None if facts.operating_expenses else "no operating expense items"),
-        vs_total("three_public_total", [c.amount_yuan for c in items], "sum of 三公 items",
-                 None if items else "no 三公 items"),
-        compare(
-            "identity.three_public_change", change.change_yuan if change else None,
-            [c.change_yuan for c in items], what="sum of 三公 item changes",
-            absent="no stated three_public_total change" if change is None
-            else None if items else "no 三公 items",
-            src=change.src if change else None, signed_parts=True,
-        ),
-        compare(
-            "identity.project_expenditure", _sum_or_none(project),
-            [p.budget_yuan for p in facts.projects], what="project expenditure vs sum of project budgets",
-            absent="no project expenditure line" if not project_lines
-            else None if facts.projects else "no projects",
-            src=project_lines[0].src if project_lines else None,
-        ),
-    ]
-    for p in facts.projects:
-        # an empty other-funds cell counts as 0 here only; the stored value stays None
-        rows.append(compare(
-            "identity.project_funding", p.budget_yuan,
-            [p.fiscal_funds_yuan, p.other_funds_yuan or Decimal(0)],
-            what=f"project {p.project_code}: budget vs fiscal + other funds", src=p.src,
-            absent=None if p.budget_yuan is not None else "no budget",
-        ))
-    if not facts.projects:
-        rows.append(compare("identity.project_funding", None, [], what="budget vs fiscal + other funds",
-                            absent="no projects"))
-    rows.append(vs_total("asset_total", [a.value_yuan for a in facts.assets], "sum of asset values",
-                         None if facts.assets else "no asset items"))
-    return rows
+
+def _value(record, figure: Figure) -> Decimal | None:
+    value = getattr(record, figure.column)
+    return Decimal(0) if value is None and figure.empty_is_zero else value
+
+
+def _identity_rows(identity: Identity, facts: ExtractedDocument, compare) -> list[dict]:
+    name, signed = f"identity.{identity.name}", identity.signed_parts
+    if identity.per_row:
+        records = getattr(facts, identity.total.table)
+        if not records:
+            return [compare(name, None, [], what=identity.what, absent=f"no {identity.total.table}")]
+        return [
+            compare(name, _value(r, identity.total), [_value(r, part) for part in identity.parts],
+                    what=identity.row_what.format(**vars(r)), src=r.src, signed_parts=signed,
+                    absent=None if _value(r, identity.total) is not None else f"no {identity.total.label}")
+            for r in records
+        ]
+    totals = _matching(facts, identity.total)
+    absent = None if totals else f"no {identity.total.label}"
+    parts: list[Decimal | None] = []
+    for part in identity.parts:
+        if isinstance(part, FirstOf):  # one part: the first of its figures that has a value
+            sums = (_sum_or_none([_value(r, f) for r in _matching(facts, f)]) for f in part.figures)
+            value = next((v for v in sums if v is not None), None)
+            absent = absent or (None if value is not None else f"no {part.label}")
+            parts.append(value)
+        else:  # each row one part
+            rows = _matching(facts, part)
+            absent = absent or (None if rows else f"no {part.label}")
+            parts += [_value(r, part) for r in rows]
+    expected = _sum_or_none([_value(r, identity.total) for r in totals])
+    return [compare(name, expected, parts, what=identity.what, absent=absent,
+                    src=totals[0].src if totals else None, signed_parts=signed)]
 
 
 def _sum_or_none(values: list[Decimal | None]) -> Decimal | None:
@@ -223,7 +201,7 @@ def _sum_or_none(values: list[Decimal | None]) -> Decimal | None:
     return sum(known, Decimal(0)) if known else None
 
 
-def _compare(document_id, name, expected, parts, *, what, absent=None, src=None, wan_yuan=False,
+def _compare(document_id, name, expected, parts, *, what, absent=None, src=None, rounding=Decimal(0),
              signed_parts=False) -> dict:
     """Compare a stated total with the sum of its parts. A part that is None is an empty cell: it is left
     out of the sum, and if the rest falls short the result is insufficient_data rather than fail (the empty
@@ -231,7 +209,7 @@ def _compare(document_id, name, expected, parts, *, what, absent=None, src=None,
     total fail whatever the empty cells hold; ``signed_parts`` (changes) turns that inference off."""
     actual = _sum_or_none(parts)
     empty = sum(p is None for p in parts)
-    tolerance = WAN_YUAN_ROUNDING * (len(parts) + 1) if wan_yuan else Decimal(0)
+    tolerance = rounding * (len(parts) + 1)  # each part and the total printed rounded
     if absent:
         status, detail = "not_applicable", f"{what}: {absent}"
     elif actual is None:
