@@ -320,6 +320,14 @@ def flat_record(record) -> dict:
     return flat(record)
 
 
+def fact_rows(facts: ExtractedDocument, document_id: str) -> dict[str, list[dict]]:
+    """Staging rows of every fact table for one document."""
+    return {
+        table: [{"document_id": document_id, **flat_record(r)} for r in getattr(facts, attr)]
+        for table, (_cls, attr) in FACT_TABLES.items()
+    }
+
+
 def to_jsonable(value):
     """Plain JSON types for ``parse --json``: Decimals become strings so that no digit is lost."""
     if dataclasses.is_dataclass(value):

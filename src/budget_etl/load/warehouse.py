@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 from budget_etl import PARSER_VERSION
 from budget_etl.catalog.ddl import arrow_type, ddl, missing_columns
 from budget_etl.catalog.tables import TABLES
-from budget_etl.facts import FACT_TABLES, ExtractedDocument, flat_record
+from budget_etl.facts import FACT_TABLES, ExtractedDocument, fact_rows, flat_record
 from budget_etl.readers.blocks import ReadDocument
 
 
@@ -126,14 +126,6 @@ def document_row(facts: ExtractedDocument, read_doc: ReadDocument, *, data: byte
         **flat_record(facts.info),
         "parser_version": PARSER_VERSION,
         "normalized_text": read_doc.text,
-    }
-
-
-def fact_rows(facts: ExtractedDocument, document_id: str) -> dict[str, list[dict]]:
-    """Staging rows of every fact table for one document."""
-    return {
-        table: [{"document_id": document_id, **flat_record(r)} for r in getattr(facts, attr)]
-        for table, (_cls, attr) in FACT_TABLES.items()
     }
 
 

@@ -24,8 +24,7 @@ import pandera.pandas as pa
 from budget_etl.catalog.identities import IDENTITIES, ROUNDING_YUAN, Figure, FirstOf, Identity
 from budget_etl.catalog.tables import CheckResult
 from budget_etl.catalog.vocab import PROJECT_CODE, SHA256  # noqa: F401 (re-exported for callers)
-from budget_etl.facts import ExtractedDocument, Source, flat_record, source_of
-from budget_etl.load.warehouse import fact_rows
+from budget_etl.facts import ExtractedDocument, Source, fact_rows, flat_record, source_of
 from budget_etl.validate.schemas import SCHEMAS
 
 log = logging.getLogger(__name__)
@@ -64,7 +63,7 @@ def validate_documents(batch: list[tuple[ExtractedDocument, dict]],
     """validate_document for many documents at once: each staging frame of the whole batch is checked by
     pandera in one call (per-call overhead dominates for single documents), then failures are split back
     to the documents they belong to. Returns one Validation per document, in order. ``rows_of``: each
-    document's ``warehouse.fact_rows``, when the caller has made them already."""
+    document's ``facts.fact_rows``, when the caller has made them already."""
     ids = [document["document_id"] for _, document in batch]
     frames: dict[str, list[dict]] = {table: [] for table in SCHEMAS}
     for number, (facts, document) in enumerate(batch):
