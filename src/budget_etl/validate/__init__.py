@@ -1,5 +1,5 @@
 """Validation of one document before it is loaded: pandera schemas per staging frame, then the document's
-own accounting identities. Every check gives rows for raw.validation_results, passes included.
+own accounting identities (declared in ``catalog/identities.py``). Every check gives rows for raw.validation_results, passes included.
 
 The schemas come from the catalog (``schemas.py``): frames are object-dtype and validated without coercion,
 since pandera would round Decimals silently.
@@ -23,7 +23,7 @@ import pandera.pandas as pa
 
 from budget_etl.catalog.identities import IDENTITIES, ROUNDING_YUAN, Figure, FirstOf, Identity
 from budget_etl.catalog.tables import CheckResult
-from budget_etl.catalog.vocab import PROJECT_CODE, SHA256  # noqa: F401 (re-exported for callers)
+from budget_etl.catalog.vocab import PROJECT_CODE  # noqa: F401 (re-exported for callers)
 from budget_etl.facts import ExtractedDocument, Source, fact_rows, flat_record, source_of
 from budget_etl.validate.schemas import SCHEMAS
 
