@@ -69,6 +69,18 @@ def _staging_model(table: Table) -> dict:
     }
 
 
+class _Dumper(yaml.SafeDumper):
+    """Lists of plain values on one line ([unique, not_null], accepted values), the rest in block style."""
+
+
+def _list(dumper: yaml.SafeDumper, items: list) -> yaml.Node:
+    flow = all(isinstance(item, str | int) for item in items)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", items, flow_style=flow)
+
+
+_Dumper.add_representer(list, _list)
+
+
 def staged_tables() -> list[Table]:
     return [t for t in TABLES.values() if t.meta.staged]
 
@@ -85,7 +97,7 @@ def staging_yml() -> str:
         }],
         "models": [_staging_model(t) for t in staged_tables()],
     }
-    body = yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=200)
+    body = yaml.dump(document, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=200)
     return f"# {GENERATED}\n\n{body}"
 
 
