@@ -27,17 +27,20 @@ _POSITION = {"ge": 1}  # 1-based positions and item numbers
 @dataclass(frozen=True)
 class Source:
     """Where a value was read. ``line`` is the 1-based line of the document's normalised text (for docx, its
-    txt-form rendering); ``table``/``row``/``col`` are 1-based and set for values read from a table cell."""
+    txt-form rendering); ``table``/``row``/``col`` are 1-based and set for values read from a table cell;
+    ``page`` for formats that have pages, ``file`` for a document published as several files."""
 
-    line: int | None = declare.col("来源行号（规范化文本）", "Source line in the normalised text", default=None, **_POSITION)
+    # declare.col, not col: the field named col hides the function inside this class
+    line: int | None = declare.col("来源行号（规范化文本）", "Source line in the normalised text", default=None,
+                                   **_POSITION)
     table: int | None = declare.col("来源表格序号", "Source table number", default=None, **_POSITION)
     row: int | None = declare.col("来源表格行号", "Source row in the table", default=None, **_POSITION)
     col: int | None = declare.col("来源表格列号", "Source column in the table", default=None, **_POSITION)
-    page: int | None = declare.col("来源页码（PDF）", "Source page, for formats that have pages (PDF)", default=None,
-                           **_POSITION)
-    # a document published as several files (正文 + 附表): which of them, as named in the manifest
+    page: int | None = declare.col("来源页码（PDF）", "Source page, for formats that have pages (PDF)",
+                                   default=None, **_POSITION)
+    # a document published as several files (正文 + 附表): which of them, as the manifest names it
     file: str | None = declare.col("来源文件（多文件公开时）", "Source file, for a document published as several files",
-                           default=None)
+                                   default=None)
 
     def describe(self) -> str:
         parts = []
