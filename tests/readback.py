@@ -7,14 +7,12 @@ import dataclasses
 
 import duckdb
 
-from budget_etl.facts import FACT_TABLES, DocumentInfo, ExtractedDocument, Source
-
-_SRC = ("src_line", "src_table", "src_row", "src_col")
+from budget_etl.facts import FACT_TABLES, DocumentInfo, ExtractedDocument, source_of
 
 
 def _record(cls, row: dict):
     values = {f.name: row[f.name] for f in dataclasses.fields(cls) if f.name != "src"}
-    return cls(**values, src=Source(*(row[c] for c in _SRC)))
+    return cls(**values, src=source_of(row))
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[dict]:

@@ -32,7 +32,7 @@ def test_parse_json_keeps_exact_decimals():
     items = {o["item_name_zh"]: o["amount_yuan"] for o in doc["operating_expenses"]}
     assert items["党组织活动经费"] == "787.50" and items["福利费"] == "9014.10"
     assert doc["projects"][0]["other_funds_yuan"] is None
-    assert doc["projects"][0]["src"] == {"line": 300, "table": 1, "row": 2, "col": 2, "page": None}
+    assert doc["projects"][0]["src"] == {"line": 300, "table": 1, "row": 2, "col": 2, "page": None, "file": None}
 
 
 def test_parse_summary_says_what_it_found():

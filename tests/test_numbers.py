@@ -5,8 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-import yaml
 
+from budget_etl.catalog.identities import ROUNDING_YUAN
+from budget_etl.catalog.vocab import CURRENCY_UNITS
 from budget_etl.extract.numbers import (
     AMOUNT_RE,
     UNIT_SCALE,
@@ -17,9 +18,6 @@ from budget_etl.extract.numbers import (
     to_decimal,
     yuan,
 )
-from budget_etl.validate import UNIT_ROUNDING
-
-from conftest import ROOT
 
 
 @pytest.mark.parametrize(
@@ -132,9 +130,8 @@ def test_targets_read_the_whole_number():
     assert parse_target("≧95%") == (">=", Decimal(95), "%")
 
 
-def test_unit_rounding_of_validation_and_dbt_is_one_rule():
-    """validate.UNIT_ROUNDING and the dbt var identity_rounding_yuan: half of 0.01 of every unit but 元."""
-    project = yaml.safe_load((ROOT / "dbt_project" / "dbt_project.yml").read_text(encoding="utf-8"))
-    dbt = {unit: Decimal(value) for unit, value in project["vars"]["identity_rounding_yuan"].items()}
-    assert dbt == UNIT_ROUNDING == {unit: scale / 200 for unit, scale in UNIT_SCALE.items() if unit != "元"}
-    assert UNIT_ROUNDING["万元"] == Decimal(50)
+def test_units_and_their_rounding_are_one_rule():
+    """The units numbers reads are the catalog's vocabulary, and the identities' tolerance (Python checks and
+    the generated dbt tests alike) is half of 0.01 of every unit but 元, which must add up to the fen."""
+    assert list(CURRENCY_UNITS.values) == list(UNIT_SCALE)
+    assert ROUNDING_YUAN == {"元": 0, "千元": 5, "万元": 50, "百万元": 5000, "亿元": 500000}

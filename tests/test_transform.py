@@ -228,3 +228,54 @@ def test_docs_writes_one_static_page(xiguan, tmp_path):
     # the manifest and catalog are inlined as JSON, Chinese as \u escapes
     assert "mart_office_year" in html and json.dumps("部门年度汇总")[1:-1] in html
     assert "DECIMAL(18,2)" in html  # the catalog (column types read from the warehouse) is there too
+
+
+@pytest.fixture(scope="module")
+def slipped(tmp_path_factory):
+    """Two documents whose identities break in several ways, loaded with their validation rows, and the
+    staging models and identity tests built: the dbt identity tests (generated from catalog/identities.py)
+    must find what the Python checks find."""
+    from budget_etl import validate
+    from budget_etl.load import warehouse as wh
+    from budget_etl.readers.blocks import ReadDocument
+
+    from conftest import gold_facts
+
+    in_yuan = gold_facts()  # stated in 元: exact to the fen
+    in_yuan.revenue[0].amount_yuan += D("0.01")
+    in_yuan.operating_expenses[0].amount_yuan += 1
+    in_yuan.projects[1].fiscal_funds_yuan += 1  # one project's funds no longer add up to its budget
+    in_yuan.three_public_costs[0].change_yuan += 1
+    personnel = next(e for e in in_yuan.expenditure if e.expenditure_type == "personnel")
+    personnel.amount_yuan += 1  # basic_total fails; expenditure_total keeps the stated basic total
+    in_wan_yuan = gold_facts()  # stated in 万元: 50 yuan of rounding per printed figure
+    in_wan_yuan.info.currency_unit = "万元"
+    in_wan_yuan.info.fiscal_year += 1
+    in_wan_yuan.revenue[0].amount_yuan += 100  # 4 lines + total: within 250
+    in_wan_yuan.operating_expenses[0].amount_yuan += 1000  # 18 items + total: beyond 950
+    path = tmp_path_factory.mktemp("identities") / "budget.duckdb"
+    read_doc = ReadDocument(blocks=[], text="text", encoding="utf-8", source_format="txt")
+    staged, python_failures = [], {}
+    for facts, data in ((in_yuan, b"in yuan"), (in_wan_yuan, b"in wan yuan")):
+        row = wh.document_row(facts, read_doc, data=data, source_path=f"{data.decode()}.txt")
+        result = validate.validate_document(facts, row)
+        assert result.blocking == []
+        staged.append(wh.StagedDocument(row, facts, result.rows))
+        for check in result.rows:
+            if check["check_kind"] == "identity" and check["status"] == "fail":
+                name = check["check_name"].removeprefix("identity.")
+                python_failures[name] = python_failures.get(name, 0) + 1
+    con = wh.connect(path)
+    wh.load_batch(con, staged)
+    con.close()
+    return python_failures, build(path, select=["staging", "assert_identity_*"])
+
+
+def test_dbt_identity_tests_find_what_validation_finds(slipped):
+    python_failures, result = slipped
+    assert result.errored == 0 and result.skipped == 0, result.describe()
+    assert python_failures == {"revenue_total": 1, "operating_expense_total": 2, "project_funding": 1,
+                               "three_public_change": 1, "basic_total": 1}
+    warned = {node.unique_id.split(".")[2].removeprefix("assert_identity_"): node.failures
+              for node in result.warnings}
+    assert warned == python_failures

@@ -200,7 +200,7 @@ def test_schemas_cover_every_staging_table_column_for_column(tmp_path):
     assert set(validate.SCHEMAS) == {"documents", *FACT_TABLES}
     for table, model in validate.SCHEMAS.items():
         expected = set(schemas[table].names) - ({"batch_id", "loaded_at"} if table == "documents" else set())
-        assert set(model.to_schema().columns) == expected, table
+        assert set(model.columns) == expected, table
 
 
 def test_identity_values_too_large_for_the_column_are_left_out():

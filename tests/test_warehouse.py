@@ -45,7 +45,7 @@ def con(tmp_path):
 def test_connect_creates_the_file_and_every_staging_table(tmp_path):
     path = tmp_path / "a" / "b" / "w.duckdb"
     warehouse.connect(path).close()
-    con = warehouse.connect(path)  # applying staging.sql twice is harmless
+    con = warehouse.connect(path)  # applying the DDL twice is harmless
     assert path.exists()
     assert counts(con) == dict.fromkeys(RAW_TABLES, 0)
     con.close()
@@ -55,7 +55,31 @@ def test_staging_tables_match_the_fact_records_column_for_column(con):
     schemas = warehouse.raw_schemas(con)
     for table, (cls, _attr) in FACT_TABLES.items():
         fields = [f.name for f in dataclasses.fields(cls) if f.name != "src"]
-        assert schemas[table].names == ["document_id", *fields, "src_line", "src_table", "src_row", "src_col"]
+        assert schemas[table].names == [
+            "document_id", *fields, "src_line", "src_table", "src_row", "src_col", "src_page", "src_file"]
+
+
+def test_a_warehouse_made_before_a_column_was_added_gains_it(tmp_path):
+    import duckdb
+
+    path = tmp_path / "old.duckdb"
+    with duckdb.connect(str(path)) as old:  # raw.revenue as an older version made it: no src_page / src_file
+        old.execute("create schema raw; create table raw.revenue (document_id varchar not null, "
+                    "revenue_source varchar not null, label_zh varchar not null, amount_yuan decimal(18,2) not null, "
+                    "src_line integer, src_table integer, src_row integer, src_col integer)")
+        old.execute("insert into raw.revenue values ('d', 'other', '其他收入', 1.50, 9, null, null, null)")
+    con = warehouse.connect(path)
+    assert warehouse.raw_schemas(con)["revenue"].names[-2:] == ["src_page", "src_file"]
+    assert con.execute("select amount_yuan, src_line, src_page, src_file from raw.revenue").fetchall() == [
+        (Decimal("1.50"), 9, None, None)]
+    con.close()
+
+
+def test_provenance_keeps_the_page_and_the_file(con, gold_doc):
+    gold_doc.projects[0].src = dataclasses.replace(gold_doc.projects[0].src, page=7, file="附表.pdf")
+    warehouse.load_batch(con, [staged(gold_doc)])
+    assert one(con, "select src_table, src_row, src_col, src_page, src_file from raw.projects "
+                    "where project_no = 1") == (1, 3, 2, 7, "附表.pdf")
 
 
 def test_load_keeps_every_row_and_every_decimal_exact(con, gold_doc):

@@ -1,22 +1,28 @@
+-- Generated from the catalog (src/budget_etl/catalog) by `budget-etl catalog --write`: do not edit.
 -- 固定资产总额 = 各类资产价值之和 / Fixed assets total = sum of the asset classes' values.
 {{ config(severity='warn') }}
 
 with
 
 stated as (
-    select document_id, amount_yuan as expected
+    select document_id, sum(amount_yuan) as expected
     from {{ ref('stg_budget__stated_totals') }}
-    where metric = 'asset_total'
+    where metric in ('asset_total')
+    group by document_id
+),
+
+part_1 as (
+    select document_id, 1 as part, value_yuan as value
+    from {{ ref('stg_budget__assets') }}
 ),
 
 parts as (
-    select
-        document_id,
-        sum(value_yuan) as actual,
-        count(*) as n_parts,
-        count(*) - count(value_yuan) as n_empty
-    from {{ ref('stg_budget__assets') }}
+    select document_id, sum(value) as actual, count(*) as n_parts, count(*) - count(value) as n_empty
+    from (
+        select * from part_1
+    ) as all_parts
     group by document_id
+    having count(distinct part) = 1
 )
 
-{{ identity_failures('stated', 'parts') }}
+{{ identity_failures('stated', 'parts', keys=['document_id'], rounding={'元': 0, '千元': 5, '万元': 50, '百万元': 5000, '亿元': 500000}, signed_parts=false) }}

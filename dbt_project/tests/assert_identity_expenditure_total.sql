@@ -1,41 +1,48 @@
--- 支出合计 = 基本支出 + 项目支出 / Expenditure total = basic + project expenditure.
--- Basic is the stated basic total where the document states it, else the sum of the basic lines; a
--- document without basic or without project expenditure is not tested.
+-- Generated from the catalog (src/budget_etl/catalog) by `budget-etl catalog --write`: do not edit.
+-- 支出合计 = 基本支出 + 项目支出 / Expenditure total = basic (the stated basic total, else its lines) + project expenditure.
 {{ config(severity='warn') }}
 
 with
 
 stated as (
-    select document_id, amount_yuan as expected
+    select document_id, sum(amount_yuan) as expected
     from {{ ref('stg_budget__stated_totals') }}
-    where metric = 'expenditure_total'
-),
-
-stated_basic as (
-    select document_id, amount_yuan
-    from {{ ref('stg_budget__stated_totals') }}
-    where metric = 'basic_total'
-),
-
-lines as (
-    select
-        document_id,
-        sum(amount_yuan) filter (where expenditure_class = 'basic') as basic_yuan,
-        sum(amount_yuan) filter (where expenditure_class = 'project') as project_yuan
-    from {{ ref('stg_budget__expenditure_lines') }}
+    where metric in ('expenditure_total')
     group by document_id
 ),
 
+part_1 as (
+    select document_id, 1 as part, arg_min(value, priority) as value
+    from (
+        select document_id, 1 as priority, sum(amount_yuan) as value
+        from {{ ref('stg_budget__stated_totals') }}
+        where metric in ('basic_total')
+        group by document_id
+        union all
+        select document_id, 2 as priority, sum(amount_yuan) as value
+        from {{ ref('stg_budget__expenditure_lines') }}
+        where expenditure_type in ('personnel', 'public_operating')
+        group by document_id
+    ) as candidates
+    where value is not null
+    group by document_id
+),
+
+part_2 as (
+    select document_id, 2 as part, amount_yuan as value
+    from {{ ref('stg_budget__expenditure_lines') }}
+    where expenditure_type in ('project')
+),
+
 parts as (
-    select
-        lines.document_id,
-        coalesce(stated_basic.amount_yuan, lines.basic_yuan) + lines.project_yuan as actual,
-        2 as n_parts,
-        0 as n_empty
-    from lines
-    left join stated_basic on lines.document_id = stated_basic.document_id
-    where coalesce(stated_basic.amount_yuan, lines.basic_yuan) is not null
-      and lines.project_yuan is not null
+    select document_id, sum(value) as actual, count(*) as n_parts, count(*) - count(value) as n_empty
+    from (
+        select * from part_1
+        union all
+        select * from part_2
+    ) as all_parts
+    group by document_id
+    having count(distinct part) = 2
 )
 
-{{ identity_failures('stated', 'parts') }}
+{{ identity_failures('stated', 'parts', keys=['document_id'], rounding={'元': 0, '千元': 5, '万元': 50, '百万元': 5000, '亿元': 500000}, signed_parts=false) }}

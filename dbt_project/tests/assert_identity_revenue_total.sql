@@ -1,19 +1,28 @@
+-- Generated from the catalog (src/budget_etl/catalog) by `budget-etl catalog --write`: do not edit.
 -- 收入合计 = 各收入来源之和 / Revenue total = sum of the revenue sources.
--- Documents contain slips: a failure warns (and is recorded in dq_check_results by the ingest step).
 {{ config(severity='warn') }}
 
 with
 
 stated as (
-    select document_id, amount_yuan as expected
+    select document_id, sum(amount_yuan) as expected
     from {{ ref('stg_budget__stated_totals') }}
-    where metric = 'revenue_total'
+    where metric in ('revenue_total')
+    group by document_id
+),
+
+part_1 as (
+    select document_id, 1 as part, amount_yuan as value
+    from {{ ref('stg_budget__revenue_lines') }}
 ),
 
 parts as (
-    select document_id, sum(amount_yuan) as actual, count(*) as n_parts, 0 as n_empty
-    from {{ ref('stg_budget__revenue_lines') }}
+    select document_id, sum(value) as actual, count(*) as n_parts, count(*) - count(value) as n_empty
+    from (
+        select * from part_1
+    ) as all_parts
     group by document_id
+    having count(distinct part) = 1
 )
 
-{{ identity_failures('stated', 'parts') }}
+{{ identity_failures('stated', 'parts', keys=['document_id'], rounding={'元': 0, '千元': 5, '万元': 50, '百万元': 5000, '亿元': 500000}, signed_parts=false) }}

@@ -1,23 +1,28 @@
--- “三公”经费比上年增减 = 各类增减之和 / The stated change of the "three public" total = sum of the
--- categories' stated changes.
+-- Generated from the catalog (src/budget_etl/catalog) by `budget-etl catalog --write`: do not edit.
+-- “三公”经费比上年增减 = 各类增减之和 / Stated change of the 三公 total = sum of the categories' stated changes.
 {{ config(severity='warn') }}
 
 with
 
 stated as (
-    select document_id, change_yuan as expected
+    select document_id, sum(change_yuan) as expected
     from {{ ref('stg_budget__stated_changes') }}
-    where metric = 'three_public_total'
+    where metric in ('three_public_total')
+    group by document_id
+),
+
+part_1 as (
+    select document_id, 1 as part, change_yuan as value
+    from {{ ref('stg_budget__three_public_costs') }}
 ),
 
 parts as (
-    select
-        document_id,
-        sum(change_yuan) as actual,
-        count(*) as n_parts,
-        count(*) - count(change_yuan) as n_empty
-    from {{ ref('stg_budget__three_public_costs') }}
+    select document_id, sum(value) as actual, count(*) as n_parts, count(*) - count(value) as n_empty
+    from (
+        select * from part_1
+    ) as all_parts
     group by document_id
+    having count(distinct part) = 1
 )
 
-{{ identity_failures('stated', 'parts', signed_parts=true) }}
+{{ identity_failures('stated', 'parts', keys=['document_id'], rounding={'元': 0, '千元': 5, '万元': 50, '百万元': 5000, '亿元': 500000}, signed_parts=true) }}

@@ -1,18 +1,28 @@
--- “三公”经费合计 = 各类之和 / "Three public" total = sum of its four categories.
+-- Generated from the catalog (src/budget_etl/catalog) by `budget-etl catalog --write`: do not edit.
+-- “三公”经费合计 = 各类之和 / 三公 total = sum of its categories.
 {{ config(severity='warn') }}
 
 with
 
 stated as (
-    select document_id, amount_yuan as expected
+    select document_id, sum(amount_yuan) as expected
     from {{ ref('stg_budget__stated_totals') }}
-    where metric = 'three_public_total'
+    where metric in ('three_public_total')
+    group by document_id
+),
+
+part_1 as (
+    select document_id, 1 as part, amount_yuan as value
+    from {{ ref('stg_budget__three_public_costs') }}
 ),
 
 parts as (
-    select document_id, sum(amount_yuan) as actual, count(*) as n_parts, 0 as n_empty
-    from {{ ref('stg_budget__three_public_costs') }}
+    select document_id, sum(value) as actual, count(*) as n_parts, count(*) - count(value) as n_empty
+    from (
+        select * from part_1
+    ) as all_parts
     group by document_id
+    having count(distinct part) = 1
 )
 
-{{ identity_failures('stated', 'parts') }}
+{{ identity_failures('stated', 'parts', keys=['document_id'], rounding={'元': 0, '千元': 5, '万元': 50, '百万元': 5000, '亿元': 500000}, signed_parts=false) }}

@@ -1,6 +1,6 @@
 -- Each document with its office key and its place in the history of the office's disclosure of that year
 -- and kind: a re-published file (new bytes) is a new document_id and a new version. The order of versions
--- is raw.document_versions' (src/budget_etl/load/staging.sql, where the ingest reads it too): the
+-- is raw.document_versions' (src/budget_etl/catalog/views/document_versions.sql; the ingest reads it too): the
 -- document's own edition words (更正, 修订, 修正) first, then its arrival (a file put back arrives again),
 -- never its hash. The latest version is the one the facts and marts use; the earlier ones stay here with the
 -- document that superseded them and why (version_reason).

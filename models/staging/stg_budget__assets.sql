@@ -1,3 +1,5 @@
+-- Generated from the catalog (src/budget_etl/catalog) by `budget-etl catalog --write`: do not edit.
+-- 固定资产 / Fixed assets by class (部门固定资产占用情况): one row per document and asset class.
 with
 
 source as (
@@ -10,13 +12,15 @@ renamed as (
         item_no,
         asset_class_zh,
         unit_zh,
-        cast(quantity as decimal(18, 2)) as quantity,
-        cast(value_yuan as decimal(18, 2)) as value_yuan,
-        cast(as_of_date as date) as as_of_date,
+        quantity,
+        value_yuan,
+        as_of_date,
         src_line,
         src_table,
         src_row,
-        src_col
+        src_col,
+        src_page,
+        src_file
     from source
 )
 

@@ -1,3 +1,5 @@
+-- Generated from the catalog (src/budget_etl/catalog) by `budget-etl catalog --write`: do not edit.
+-- 公开文件 / One row per disclosure document: one row per loaded file (its sha256).
 with
 
 source as (
@@ -10,12 +12,12 @@ renamed as (
         sha256,
         source_path,
         file_name,
-        cast(size_bytes as bigint) as size_bytes,
+        size_bytes,
         encoding,
         source_format,
         title,
         doc_kind,
-        cast(fiscal_year as integer) as fiscal_year,
+        fiscal_year,
         office_name,
         unit_code,
         unit_full_name,
@@ -26,13 +28,15 @@ renamed as (
         overall_goal_zh,
         new_assets_budgeted,
         is_synthetic,
-        parser_version,
-        batch_id,
-        cast(loaded_at as timestamp) as loaded_at,
         src_line,
         src_table,
         src_row,
-        src_col
+        src_col,
+        src_page,
+        src_file,
+        parser_version,
+        batch_id,
+        loaded_at
     from source
 )
 

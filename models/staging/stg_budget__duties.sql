@@ -1,3 +1,5 @@
+-- Generated from the catalog (src/budget_etl/catalog) by `budget-etl catalog --write`: do not edit.
+-- 部门职责及绩效评价标准 / Duties with their targets and performance grading thresholds: one row per document and duty.
 with
 
 source as (
@@ -14,14 +16,16 @@ renamed as (
         performance_goal_zh,
         performance_indicators_zh,
         performance_standard_zh,
-        cast(grade_excellent_pct as decimal(5, 2)) as grade_excellent_pct,
-        cast(grade_good_pct as decimal(5, 2)) as grade_good_pct,
-        cast(grade_fair_pct as decimal(5, 2)) as grade_fair_pct,
-        cast(grade_poor_pct as decimal(5, 2)) as grade_poor_pct,
+        grade_excellent_pct,
+        grade_good_pct,
+        grade_fair_pct,
+        grade_poor_pct,
         src_line,
         src_table,
         src_row,
-        src_col
+        src_col,
+        src_page,
+        src_file
     from source
 )
 

@@ -1,3 +1,5 @@
+-- Generated from the catalog (src/budget_etl/catalog) by `budget-etl catalog --write`: do not edit.
+-- 支出构成 / Expenditure by class and type: one row per document and expenditure line.
 with
 
 source as (
@@ -10,11 +12,13 @@ renamed as (
         expenditure_class,
         expenditure_type,
         label_zh,
-        cast(amount_yuan as decimal(18, 2)) as amount_yuan,
+        amount_yuan,
         src_line,
         src_table,
         src_row,
-        src_col
+        src_col,
+        src_page,
+        src_file
     from source
 )
 

@@ -1,3 +1,5 @@
+-- Generated from the catalog (src/budget_etl/catalog) by `budget-etl catalog --write`: do not edit.
+-- 名词解释 / Glossary of the document: one row per document and term.
 with
 
 source as (
@@ -13,7 +15,9 @@ renamed as (
         src_line,
         src_table,
         src_row,
-        src_col
+        src_col,
+        src_page,
+        src_file
     from source
 )
 

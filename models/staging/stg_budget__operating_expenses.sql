@@ -1,3 +1,5 @@
+-- Generated from the catalog (src/budget_etl/catalog) by `budget-etl catalog --write`: do not edit.
+-- 机关运行经费明细 / Items of the operating expenses (机关运行经费): one row per document and item.
 with
 
 source as (
@@ -9,11 +11,13 @@ renamed as (
         document_id,
         item_no,
         item_name_zh,
-        cast(amount_yuan as decimal(18, 2)) as amount_yuan,
+        amount_yuan,
         src_line,
         src_table,
         src_row,
-        src_col
+        src_col,
+        src_page,
+        src_file
     from source
 )
 

@@ -1,3 +1,5 @@
+-- Generated from the catalog (src/budget_etl/catalog) by `budget-etl catalog --write`: do not edit.
+-- 政府采购明细 / Government procurement items: one row per document and item.
 with
 
 source as (
@@ -11,14 +13,16 @@ renamed as (
         project_name_zh,
         item_name_zh,
         catalog_no,
+        quantity,
         unit_zh,
-        cast(quantity as decimal(18, 2)) as quantity,
-        cast(unit_price_yuan as decimal(18, 2)) as unit_price_yuan,
-        cast(amount_yuan as decimal(18, 2)) as amount_yuan,
+        unit_price_yuan,
+        amount_yuan,
         src_line,
         src_table,
         src_row,
-        src_col
+        src_col,
+        src_page,
+        src_file
     from source
 )
 

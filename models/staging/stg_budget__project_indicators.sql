@@ -1,3 +1,5 @@
+-- Generated from the catalog (src/budget_etl/catalog) by `budget-etl catalog --write`: do not edit.
+-- 项目绩效指标 / Performance indicators of the projects: one row per document, project and indicator.
 with
 
 source as (
@@ -15,13 +17,15 @@ renamed as (
         description_zh,
         target_raw,
         target_operator,
-        cast(target_value as decimal(18, 4)) as target_value,
+        target_value,
         target_unit,
         basis_zh,
         src_line,
         src_table,
         src_row,
-        src_col
+        src_col,
+        src_page,
+        src_file
     from source
 )
 

@@ -1,3 +1,5 @@
+-- Generated from the catalog (src/budget_etl/catalog) by `budget-etl catalog --write`: do not edit.
+-- 收入来源 / Revenue by source: one row per document and revenue line.
 with
 
 source as (
@@ -9,11 +11,13 @@ renamed as (
         document_id,
         revenue_source,
         label_zh,
-        cast(amount_yuan as decimal(18, 2)) as amount_yuan,
+        amount_yuan,
         src_line,
         src_table,
         src_row,
-        src_col
+        src_col,
+        src_page,
+        src_file
     from source
 )
 

@@ -1,3 +1,5 @@
+-- Generated from the catalog (src/budget_etl/catalog) by `budget-etl catalog --write`: do not edit.
+-- 章节覆盖 / Sections: present, declared empty or missing, so that a missing table is never zeros: one row per document and section.
 with
 
 source as (
@@ -14,7 +16,9 @@ renamed as (
         src_line,
         src_table,
         src_row,
-        src_col
+        src_col,
+        src_page,
+        src_file
     from source
 )
 

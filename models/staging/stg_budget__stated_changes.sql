@@ -1,3 +1,5 @@
+-- Generated from the catalog (src/budget_etl/catalog) by `budget-etl catalog --write`: do not edit.
+-- 文件自述的比上年增减 / Changes on last year as the document states them: one row per document and metric.
 with
 
 source as (
@@ -8,13 +10,15 @@ renamed as (
     select
         document_id,
         metric,
-        cast(change_yuan as decimal(18, 2)) as change_yuan,
-        cast(current_yuan as decimal(18, 2)) as current_yuan,
-        cast(prior_year_yuan as decimal(18, 2)) as prior_year_yuan,
+        change_yuan,
+        current_yuan,
+        prior_year_yuan,
         src_line,
         src_table,
         src_row,
-        src_col
+        src_col,
+        src_page,
+        src_file
     from source
 )
 

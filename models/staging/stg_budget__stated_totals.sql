@@ -1,3 +1,5 @@
+-- Generated from the catalog (src/budget_etl/catalog) by `budget-etl catalog --write`: do not edit.
+-- 文件自述的合计数 / Totals and subtotals as the document states them: one row per document and stated total.
 with
 
 source as (
@@ -9,11 +11,13 @@ renamed as (
         document_id,
         metric,
         label_zh,
-        cast(amount_yuan as decimal(18, 2)) as amount_yuan,
+        amount_yuan,
         src_line,
         src_table,
         src_row,
-        src_col
+        src_col,
+        src_page,
+        src_file
     from source
 )
 

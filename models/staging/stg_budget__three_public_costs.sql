@@ -1,3 +1,5 @@
+-- Generated from the catalog (src/budget_etl/catalog) by `budget-etl catalog --write`: do not edit.
+-- “三公”经费 / The 三公 costs: amount, stated change on last year and its reason: one row per document and category.
 with
 
 source as (
@@ -9,14 +11,16 @@ renamed as (
         document_id,
         category,
         category_zh,
-        cast(amount_yuan as decimal(18, 2)) as amount_yuan,
-        cast(change_yuan as decimal(18, 2)) as change_yuan,
-        cast(prior_year_yuan as decimal(18, 2)) as prior_year_yuan,
+        amount_yuan,
+        change_yuan,
+        prior_year_yuan,
         change_reason_zh,
         src_line,
         src_table,
         src_row,
-        src_col
+        src_col,
+        src_page,
+        src_file
     from source
 )
 

@@ -1,3 +1,5 @@
+-- Generated from the catalog (src/budget_etl/catalog) by `budget-etl catalog --write`: do not edit.
+-- 校验结果（含通过项） / Validation results, passes included: one row per document and check (identity.project_funding: per project).
 with
 
 source as (
@@ -11,14 +13,16 @@ renamed as (
         check_kind,
         severity,
         status,
-        cast(expected as decimal(18, 2)) as expected,
-        cast(actual as decimal(18, 2)) as actual,
-        cast(difference as decimal(18, 2)) as difference,
+        expected,
+        actual,
+        difference,
         detail,
         src_line,
         src_table,
         src_row,
-        src_col
+        src_col,
+        src_page,
+        src_file
     from source
 )
 

@@ -1,32 +1,53 @@
-"""The facts extracted from one disclosure: the contract between extractors, validation and the warehouse.
+"""The facts extracted from one disclosure: the contract between extractors, validation and the warehouse,
+and the catalog of the fact tables.
 
-Each record class maps one-to-one onto a staging table in schema ``raw`` (see ``staging.sql``): the table's
-columns are ``document_id`` followed by the record's fields, with ``src`` flattened into ``src_line``,
-``src_table``, ``src_row`` and ``src_col``. Money is ``Decimal`` in yuan (元), never float. ``None`` means
-the document leaves the value empty; it is never replaced by zero.
+Each record class is the row of one staging table in schema ``raw``: ``document_id`` followed by the
+record's fields, with ``src`` flattened into ``src_line``, ``src_table``, ``src_row``, ``src_col``,
+``src_page`` and ``src_file``. Each field declares its column (``col``/``money``/``pct``: Chinese and
+English description, vocabulary, checks), each class its table (``@table``: description, grain, key).
+The table's name is the name of the ``ExtractedDocument`` list that holds its rows; ``budget_etl.catalog``
+derives the DDL, the pandera schemas and the dbt sources from here. Money is ``Decimal`` in yuan (元),
+never float. ``None`` means the document leaves the value empty; it is never replaced by zero.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import typing
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+
+from budget_etl.catalog import declare, vocab
+from budget_etl.catalog.declare import col, embed, flattener, money, pct, table
+
+_POSITION = {"ge": 1}  # 1-based positions and item numbers
 
 
 @dataclass(frozen=True)
 class Source:
     """Where a value was read. ``line`` is the 1-based line of the document's normalised text (for docx, its
-    txt-form rendering); ``table``/``row``/``col`` are 1-based and set for values read from a table cell."""
+    txt-form rendering); ``table``/``row``/``col`` are 1-based and set for values read from a table cell;
+    ``page`` for formats that have pages, ``file`` for a document published as several files."""
 
-    line: int | None = None
-    table: int | None = None
-    row: int | None = None
-    col: int | None = None
-    page: int | None = None  # 1-based page, for formats that have pages (PDF)
+    # declare.col, not col: the field named col hides the function inside this class
+    line: int | None = declare.col("来源行号（规范化文本）", "Source line in the normalised text", default=None,
+                                   **_POSITION)
+    table: int | None = declare.col("来源表格序号", "Source table number", default=None, **_POSITION)
+    row: int | None = declare.col("来源表格行号", "Source row in the table", default=None, **_POSITION)
+    col: int | None = declare.col("来源表格列号", "Source column in the table", default=None, **_POSITION)
+    page: int | None = declare.col("来源页码（PDF）", "Source page, for formats that have pages (PDF)",
+                                   default=None, **_POSITION)
+    # a document published as several files (正文 + 附表): which of them, as the manifest names it
+    file: str | None = declare.col("来源文件（多文件公开时）", "Source file, for a document published as several files",
+                                   default=None)
 
     def describe(self) -> str:
         parts = []
+        if self.file is not None:
+            parts.append(f"file {self.file}")
+        if self.page is not None:
+            parts.append(f"page {self.page}")
         if self.table is not None:
             parts.append(f"table {self.table} row {self.row} col {self.col}")
         if self.line is not None:
@@ -34,195 +55,235 @@ class Source:
         return ", ".join(parts) or "unknown place"
 
 
+SRC = "src_"  # prefix of the provenance columns
+_SOURCE_FIELDS = [f.name for f in dataclasses.fields(Source)]
+
+
+def source_of(row: dict) -> Source:
+    """The Source of a staging row (its ``src_*`` columns; one it lacks is None)."""
+    return Source(**{name: row.get(SRC + name) for name in _SOURCE_FIELDS})
+
+
 @dataclass
 class DocumentInfo:
-    """Identity of a disclosure: who published it, for which year, of which kind."""
+    """Identity of a disclosure: who published it, for which year, of which kind (part of raw.documents)."""
 
-    title: str
-    doc_kind: str  # budget | final_accounts
-    fiscal_year: int
-    office_name: str  # 山海关区西关街道办事处
-    unit_code: str | None  # 611002
-    unit_full_name: str | None  # 秦皇岛市山海关区西关街道办事处
-    district: str | None
-    city: str | None
-    province: str | None
-    currency_unit: str  # the largest unit amounts are stated in: 元, 千元, 万元, 百万元, 亿元 (stored: always yuan)
-    overall_goal_zh: str | None
-    new_assets_budgeted: bool | None
-    is_synthetic: bool
-    src: Source
+    title: str = col("文件标题", "Title of the document", str_length={"min_value": 1})
+    doc_kind: str = col("文件类型", "Kind of disclosure", vocab=vocab.DOC_KINDS)
+    fiscal_year: int = col("预算（决算）年度", "Fiscal year", in_range={
+        "min_value": vocab.FIRST_FISCAL_YEAR, "max_value": vocab.LAST_FISCAL_YEAR})
+    office_name: str = col("部门名称（如 山海关区西关街道办事处）", "Office name as the title prints it",
+                           str_length={"min_value": 1})
+    unit_code: str | None = col("单位编码（如 611002）", "Budget unit code", str_matches=vocab.UNIT_CODE)
+    unit_full_name: str | None = col("单位全称", "Full name of the budget unit")
+    district: str | None = col("区县", "District")
+    city: str | None = col("地级市", "City")
+    province: str | None = col("省", "Province")
+    # the largest unit amounts are stated in: 元, 千元, 万元, 百万元 or 亿元 (stored values are always yuan)
+    currency_unit: str = col("文件所用最大的金额单位；入库金额一律为元",
+                             "Largest unit the document states amounts in; stored amounts are always yuan",
+                             vocab=vocab.CURRENCY_UNITS)
+    overall_goal_zh: str | None = col("部门整体绩效目标", "Overall performance goal of the office")
+    new_assets_budgeted: bool | None = col("是否安排新增资产", "Whether new assets are budgeted")
+    is_synthetic: bool = col("是否为合成（测试）文件", "Whether the document is synthetic (generated for tests)")
+    src: Source = embed(SRC)
 
 
+@table(zh="文件自述的合计数", en="Totals and subtotals as the document states them",
+       grain="one row per document and stated total", key=("document_id", "metric"),
+       staging_model="stg_budget__stated_totals")
 @dataclass
 class StatedTotal:
     """A total or subtotal the document states, checked against the sum of its parts."""
 
-    metric: str  # revenue_total, expenditure_total, basic_total, operating_expense_total, ...
-    label_zh: str
-    amount_yuan: Decimal
-    src: Source
+    metric: str = col("合计数指标", "Which total", vocab=vocab.TOTAL_METRICS)
+    label_zh: str = col("文件中的名称", "Label in the document")
+    amount_yuan: Decimal = money("金额（元）", "Amount in yuan")
+    src: Source = embed(SRC)
 
 
+@table(zh="收入来源", en="Revenue by source", grain="one row per document and revenue line",
+       key=("document_id", "revenue_source", "label_zh"), staging_model="stg_budget__revenue_lines")
 @dataclass
 class RevenueLine:
-    # general_public_budget | government_fund | fiscal_special_account | other
-    # | public_institution_income (事业收入) | higher_level_subsidy (上级补助收入) | prior_year_carryover (上年结转)
-    revenue_source: str
-    label_zh: str
-    amount_yuan: Decimal
-    src: Source
+    revenue_source: str = col("收入来源", "Source of revenue", vocab=vocab.REVENUE_SOURCES)
+    label_zh: str = col("文件中的名称", "Label in the document")
+    amount_yuan: Decimal = money("金额（元）", "Amount in yuan")
+    src: Source = embed(SRC)
 
 
+@table(zh="支出构成", en="Expenditure by class and type", grain="one row per document and expenditure line",
+       key=("document_id", "expenditure_class", "expenditure_type", "label_zh"),
+       staging_model="stg_budget__expenditure_lines")
 @dataclass
 class ExpenditureLine:
-    expenditure_class: str  # basic | project
-    expenditure_type: str  # personnel | public_operating | project
-    label_zh: str
-    amount_yuan: Decimal
-    src: Source
+    expenditure_class: str = col("支出类别", "Class of expenditure", vocab=vocab.EXPENDITURE_CLASSES)
+    expenditure_type: str = col("支出类型", "Type of expenditure", vocab=vocab.EXPENDITURE_TYPES)
+    label_zh: str = col("文件中的名称", "Label in the document")
+    amount_yuan: Decimal = money("金额（元）", "Amount in yuan")
+    src: Source = embed(SRC)
 
 
+@table(zh="文件自述的比上年增减", en="Changes on last year as the document states them",
+       grain="one row per document and metric", key=("document_id", "metric"))
 @dataclass
 class StatedChange:
     """A change on last year as the document states it; positive is an increase."""
 
-    # expenditure_total | basic | project | three_public_total | vehicle_purchase_and_operation (the combined
-    # 公务用车购置及运行费 when the document also gives its parts, which are the 三公 rows)
-    metric: str
-    change_yuan: Decimal
-    current_yuan: Decimal | None
-    prior_year_yuan: Decimal | None  # derived: current minus change
-    src: Source
+    metric: str = col("增减指标", "Figure whose change is stated", vocab=vocab.CHANGE_METRICS)
+    change_yuan: Decimal = money("比上年增减（元，增加为正）", "Change on last year in yuan, positive for an increase",
+                                 signed=True)
+    current_yuan: Decimal | None = money("本年数（元）", "This year's figure in yuan")
+    prior_year_yuan: Decimal | None = money("上年数（元，本年数减增减额推得）",
+                                            "Last year's figure in yuan, derived: current minus change")
+    src: Source = embed(SRC)
 
 
+@table(zh="机关运行经费明细", en="Items of the operating expenses (机关运行经费)",
+       grain="one row per document and item", key=("document_id", "item_no"))
 @dataclass
 class OperatingExpense:
     """One item of 机关运行经费."""
 
-    item_no: int
-    item_name_zh: str
-    amount_yuan: Decimal
-    src: Source
+    item_no: int = col("序号", "Item number in the document", **_POSITION)
+    item_name_zh: str = col("明细名称", "Name of the item")
+    amount_yuan: Decimal = money("金额（元）", "Amount in yuan")
+    src: Source = embed(SRC)
 
 
+@table(zh="“三公”经费", en="The 三公 costs: amount, stated change on last year and its reason",
+       grain="one row per document and category", key=("document_id", "category"))
 @dataclass
 class ThreePublicCost:
     """One of the "三公" items: amount, stated change on last year and its reason."""
 
-    # overseas_travel | vehicle_purchase | vehicle_operation | official_reception
-    # | vehicle_purchase_and_operation (公务用车购置及运行费 stated as one item, its parts not given)
-    category: str
-    category_zh: str
-    amount_yuan: Decimal
-    change_yuan: Decimal | None
-    prior_year_yuan: Decimal | None
-    change_reason_zh: str | None
-    src: Source
+    category: str = col("“三公”经费类别", "Category", vocab=vocab.THREE_PUBLIC_CATEGORIES)
+    category_zh: str = col("文件中的名称", "Name in the document")
+    amount_yuan: Decimal = money("金额（元）", "Amount in yuan")
+    change_yuan: Decimal | None = money("比上年增减（元）", "Stated change on last year in yuan", signed=True)
+    prior_year_yuan: Decimal | None = money("上年数（元，推得）", "Last year's amount in yuan, derived")
+    change_reason_zh: str | None = col("增减原因", "Reason the document gives for the change")
+    src: Source = embed(SRC)
 
 
+@table(zh="部门职责及绩效评价标准", en="Duties with their targets and performance grading thresholds",
+       grain="one row per document and duty", key=("document_id", "duty_no"))
 @dataclass
 class Duty:
     """A duty (部门职责) with its targets and the performance grading thresholds."""
 
-    duty_no: int
-    duty_name_zh: str
-    responsibility_zh: str | None
-    duty_targets_zh: str | None
-    performance_goal_zh: str | None
-    performance_indicators_zh: str | None
-    performance_standard_zh: str | None
-    grade_excellent_pct: Decimal | None  # completion rate that earns 优
-    grade_good_pct: Decimal | None  # 良
-    grade_fair_pct: Decimal | None  # 中
-    grade_poor_pct: Decimal | None  # 差
-    src: Source
+    duty_no: int = col("职责序号", "Duty number", **_POSITION)
+    duty_name_zh: str = col("职责名称", "Name of the duty")
+    responsibility_zh: str | None = col("职责内容", "What the duty covers")
+    duty_targets_zh: str | None = col("职责目标", "Targets of the duty")
+    performance_goal_zh: str | None = col("绩效目标", "Performance goal")
+    performance_indicators_zh: str | None = col("绩效指标", "Performance indicators")
+    performance_standard_zh: str | None = col("评价标准", "Performance standard")
+    grade_excellent_pct: Decimal | None = pct("评为“优”的完成率（%）", "Completion rate that earns 优 (%)")
+    grade_good_pct: Decimal | None = pct("评为“良”的完成率（%）", "Completion rate that earns 良 (%)")
+    grade_fair_pct: Decimal | None = pct("评为“中”的完成率（%）", "Completion rate that earns 中 (%)")
+    grade_poor_pct: Decimal | None = pct("评为“差”的完成率（%）", "Completion rate that earns 差 (%)")
+    src: Source = embed(SRC)
 
 
+@table(zh="预算项目", en="Budget projects", grain="one row per document and project",
+       key=("document_id", "project_no"))
 @dataclass
 class Project:
-    project_no: int
-    project_code: str
-    project_name_zh: str
-    budget_yuan: Decimal | None
-    fiscal_funds_yuan: Decimal | None
-    other_funds_yuan: Decimal | None
-    purpose_zh: str | None
-    spend_plan_pct_m03: Decimal | None  # cumulative share spent by the end of March
-    spend_plan_pct_m06: Decimal | None
-    spend_plan_pct_m10: Decimal | None
-    spend_plan_pct_m12: Decimal | None
-    goals_zh: str | None
-    src: Source
+    project_no: int = col("项目序号", "Project number in the document", **_POSITION)
+    project_code: str = col("项目编码", "Project code", str_matches=vocab.PROJECT_CODE)
+    project_name_zh: str = col("项目名称", "Project name")
+    budget_yuan: Decimal | None = money("项目预算数（元）", "Budget of the project in yuan")
+    fiscal_funds_yuan: Decimal | None = money("财政资金（元）", "Fiscal funds in yuan")
+    other_funds_yuan: Decimal | None = money("其他资金（元）", "Other funds in yuan")
+    purpose_zh: str | None = col("项目用途", "Purpose of the project")
+    spend_plan_pct_m03: Decimal | None = pct("3月底累计支出进度（%）", "Share spent by the end of March (%)")
+    spend_plan_pct_m06: Decimal | None = pct("6月底累计支出进度（%）", "Share spent by the end of June (%)")
+    spend_plan_pct_m10: Decimal | None = pct("10月底累计支出进度（%）", "Share spent by the end of October (%)")
+    spend_plan_pct_m12: Decimal | None = pct("12月底累计支出进度（%）", "Share spent by the end of the year (%)")
+    goals_zh: str | None = col("项目绩效目标", "Goals of the project")
+    src: Source = embed(SRC)
 
 
+@table(zh="项目绩效指标", en="Performance indicators of the projects",
+       grain="one row per document, project and indicator", key=("document_id", "project_code", "indicator_no"))
 @dataclass
 class ProjectIndicator:
     """One row of a project's performance-target grid."""
 
-    project_code: str
-    indicator_no: int
-    level1_zh: str
-    level2_zh: str
-    level3_zh: str
-    description_zh: str | None
-    target_raw: str | None
-    target_operator: str | None  # >= | <= | > | < | = | None for a qualitative target
-    target_value: Decimal | None
-    target_unit: str | None  # % for 百分比
-    basis_zh: str | None
-    src: Source
+    project_code: str = col("项目编码", "Project code", str_matches=vocab.PROJECT_CODE)
+    indicator_no: int = col("指标序号", "Indicator number within the project", **_POSITION)
+    level1_zh: str = col("一级指标", "Level-1 indicator")
+    level2_zh: str = col("二级指标", "Level-2 indicator")
+    level3_zh: str = col("三级指标", "Level-3 indicator")
+    description_zh: str | None = col("指标说明", "Description of the indicator")
+    target_raw: str | None = col("指标值（原文）", "Target as printed")
+    target_operator: str | None = col("目标比较符；定性目标为空", "Comparison of the target; null when qualitative",
+                                      vocab=vocab.TARGET_OPERATORS)
+    target_value: Decimal | None = col("目标数值", "Target value", sql_type="DECIMAL(18,4)")
+    target_unit: str | None = col("目标单位（百分比为 %）", "Unit of the target (% for 百分比)")
+    basis_zh: str | None = col("指标值确定依据", "Basis of the target")
+    src: Source = embed(SRC)
 
 
+@table(zh="政府采购明细", en="Government procurement items", grain="one row per document and item",
+       key=("document_id", "item_no"))
 @dataclass
 class ProcurementItem:
-    item_no: int
-    project_name_zh: str | None
-    item_name_zh: str | None
-    catalog_no: str | None
-    quantity: Decimal | None
-    unit_zh: str | None
-    unit_price_yuan: Decimal | None
-    amount_yuan: Decimal | None
-    src: Source
+    item_no: int = col("序号", "Item number", **_POSITION)
+    project_name_zh: str | None = col("项目名称", "Project name")
+    item_name_zh: str | None = col("采购品目名称", "Item name")
+    catalog_no: str | None = col("采购目录编号", "Procurement catalog number")
+    quantity: Decimal | None = col("数量", "Quantity", sql_type="DECIMAL(18,2)", ge=0)
+    unit_zh: str | None = col("计量单位", "Unit of the quantity")
+    unit_price_yuan: Decimal | None = money("单价（元）", "Unit price in yuan")
+    amount_yuan: Decimal | None = money("金额（元）", "Amount in yuan")
+    src: Source = embed(SRC)
 
 
+@table(zh="固定资产", en="Fixed assets by class (部门固定资产占用情况)", grain="one row per document and asset class",
+       key=("document_id", "item_no"))
 @dataclass
 class Asset:
     """One class of fixed assets (部门固定资产占用情况)."""
 
-    item_no: int
-    asset_class_zh: str
-    unit_zh: str | None
-    quantity: Decimal | None
-    value_yuan: Decimal | None
-    as_of_date: date | None
-    src: Source
+    item_no: int = col("序号", "Item number", **_POSITION)
+    asset_class_zh: str = col("资产类别", "Class of assets")
+    unit_zh: str | None = col("计量单位", "Unit of the quantity")
+    quantity: Decimal | None = col("数量", "Quantity", sql_type="DECIMAL(18,2)", ge=0)
+    value_yuan: Decimal | None = money("价值（元）", "Value in yuan")
+    as_of_date: date | None = col("截止日期", "Date the holdings are stated at")
+    src: Source = embed(SRC)
 
 
+@table(zh="名词解释", en="Glossary of the document", grain="one row per document and term",
+       key=("document_id", "term_no"))
 @dataclass
 class GlossaryTerm:
-    term_no: int
-    term_zh: str
-    definition_zh: str
-    src: Source
+    term_no: int = col("序号", "Term number", **_POSITION)
+    term_zh: str = col("名词", "Term")
+    definition_zh: str = col("解释", "Definition")
+    src: Source = embed(SRC)
 
 
+@table(zh="章节覆盖", en="Sections: present, declared empty or missing, so that a missing table is never zeros",
+       grain="one row per document and section", key=("document_id", "section_key"))
 @dataclass
 class Section:
     """Whether a section is in the document, so that a missing table is never read as zeros."""
 
-    # duties, overview, operating_expense, three_public, performance, projects (the project tables),
-    # procurement, assets, glossary
-    section_key: str
-    title_zh: str | None
-    status: str  # present | declared_empty | missing
-    note_zh: str | None
-    src: Source
+    section_key: str = col("章节", "Section", vocab=vocab.SECTION_KEYS)
+    title_zh: str | None = col("章节标题", "Title of the section as printed")
+    status: str = col("章节状态", "present, declared_empty or missing", vocab=vocab.SECTION_STATUSES)
+    note_zh: str | None = col("声明为空的原文", "The sentence declaring the section empty")
+    src: Source = embed(SRC)
 
 
 @dataclass
 class ExtractedDocument:
+    """A document's facts. Each list is the rows of the staging table of the same name (its registration):
+    adding a fact table is a record class above plus a list here."""
+
     info: DocumentInfo
     sections: list[Section] = field(default_factory=list)
     stated_totals: list[StatedTotal] = field(default_factory=list)
@@ -242,34 +303,32 @@ class ExtractedDocument:
         return next((t.amount_yuan for t in self.stated_totals if t.metric == metric), None)
 
 
-# Staging table name -> (record class, attribute of ExtractedDocument holding its rows).
+# Staging table name -> (record class, attribute of ExtractedDocument holding its rows): every list field.
 FACT_TABLES: dict[str, tuple[type, str]] = {
-    "sections": (Section, "sections"),
-    "stated_totals": (StatedTotal, "stated_totals"),
-    "revenue": (RevenueLine, "revenue"),
-    "expenditure": (ExpenditureLine, "expenditure"),
-    "stated_changes": (StatedChange, "stated_changes"),
-    "operating_expenses": (OperatingExpense, "operating_expenses"),
-    "three_public_costs": (ThreePublicCost, "three_public_costs"),
-    "duties": (Duty, "duties"),
-    "projects": (Project, "projects"),
-    "project_indicators": (ProjectIndicator, "project_indicators"),
-    "procurement_items": (ProcurementItem, "procurement_items"),
-    "assets": (Asset, "assets"),
-    "glossary": (GlossaryTerm, "glossary"),
+    f.name: (typing.get_args(hint)[0], f.name)
+    for f, hint in zip(dataclasses.fields(ExtractedDocument),
+                       typing.get_type_hints(ExtractedDocument).values(), strict=True)
+    if typing.get_origin(hint) is list
 }
+
+_FLATTENERS: dict[type, typing.Callable] = {}
 
 
 def flat_record(record) -> dict:
     """A record as one staging row: its fields with ``src`` flattened into ``src_*`` columns."""
-    row = {}
-    for f in dataclasses.fields(record):
-        value = getattr(record, f.name)
-        if isinstance(value, Source):
-            row.update(src_line=value.line, src_table=value.table, src_row=value.row, src_col=value.col)
-        else:
-            row[f.name] = value
-    return row
+    cls = type(record)
+    flat = _FLATTENERS.get(cls)
+    if flat is None:
+        flat = _FLATTENERS[cls] = flattener(cls)
+    return flat(record)
+
+
+def fact_rows(facts: ExtractedDocument, document_id: str) -> dict[str, list[dict]]:
+    """Staging rows of every fact table for one document."""
+    return {
+        table: [{"document_id": document_id, **flat_record(r)} for r in getattr(facts, attr)]
+        for table, (_cls, attr) in FACT_TABLES.items()
+    }
 
 
 def to_jsonable(value):

@@ -1,4 +1,4 @@
-"""The `budget-etl` command line: parse, ingest, build, run, nightly, rollback, docs, synth."""
+"""The `budget-etl` command line: parse, ingest, build, run, nightly, rollback, docs, synth, catalog."""
 
 from __future__ import annotations
 
@@ -268,6 +268,30 @@ def synth(offices: int, years: str, out: Path, fmt: str, seed: int) -> None:
         raise click.BadParameter("expected a range like 2019-2023", param_hint="--years") from exc
     manifest = generate_corpus(out, offices=offices, years=range(first, last + 1), fmt=fmt, seed=seed)
     click.echo(f"wrote {offices} offices x {last - first + 1} years as {fmt} to {out} (manifest {manifest})")
+
+
+@main.command(name="catalog")
+@click.option("--write", is_flag=True, help="Write the dbt files made from the catalog (models/staging/, "
+              "dbt_project/tests/assert_identity_*.sql).")
+@click.option("--ddl", is_flag=True, help="Print the DuckDB DDL of schema raw instead.")
+def catalog_command(write: bool, ddl: bool) -> None:
+    """Check (or --write) the dbt files generated from the fact catalog; exits 1 when they have drifted."""
+    from budget_etl.catalog import dbt
+    from budget_etl.catalog.ddl import ddl as make_ddl
+    from budget_etl.paths import project_root
+
+    if ddl:
+        click.echo(make_ddl())
+        return
+    if write:
+        changed = dbt.write(project_root())
+        click.echo("\n".join(f"wrote {path}" for path in changed) or "every generated file is up to date")
+        return
+    problems = dbt.drift(project_root())
+    if problems:
+        raise click.ClickException("the dbt files differ from the catalog (run `budget-etl catalog --write`):\n"
+                                   + "\n".join(problems))
+    click.echo("every generated file matches the catalog")
 
 
 from budget_etl.cli.analyst import COMMANDS as _ANALYST_COMMANDS  # noqa: E402  (sql, export, report, dictionary)

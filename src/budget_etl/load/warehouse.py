@@ -1,4 +1,4 @@
-"""The DuckDB warehouse: schema ``raw`` from staging.sql, loaded in bulk, one transaction per batch.
+"""The DuckDB warehouse: schema ``raw`` as the catalog declares it, loaded in bulk, one transaction per batch.
 
 Every table of a batch is built as one pyarrow Table (Decimals go into decimal128 exactly) and inserted with
 ``insert ... by name select * from`` it: no row-by-row inserts, no values pasted into SQL.
@@ -7,12 +7,10 @@ Every table of a batch is built as one pyarrow Table (Decimals go into decimal12
 from __future__ import annotations
 
 import hashlib
-import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib import resources
 from pathlib import Path
 
 import duckdb
@@ -20,17 +18,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from budget_etl import PARSER_VERSION
-from budget_etl.facts import FACT_TABLES, ExtractedDocument, flat_record
+from budget_etl.catalog.ddl import arrow_type, ddl, missing_columns
+from budget_etl.catalog.tables import TABLES
+from budget_etl.facts import FACT_TABLES, ExtractedDocument, fact_rows, flat_record
 from budget_etl.readers.blocks import ReadDocument
-
-_ARROW_TYPES = {
-    "VARCHAR": pa.string(),
-    "INTEGER": pa.int32(),
-    "BIGINT": pa.int64(),
-    "BOOLEAN": pa.bool_(),
-    "DATE": pa.date32(),
-    "TIMESTAMP": pa.timestamp("us"),
-}
 
 
 @dataclass
@@ -102,11 +93,18 @@ def sha256_hex(data: bytes) -> str:
 
 
 def connect(path: str | Path) -> duckdb.DuckDBPyConnection:
-    """Open (or create) the warehouse file and make sure the staging tables exist."""
+    """Open (or create) the warehouse file and make sure the staging tables exist with every column of the
+    catalog (a warehouse made by an older version gains the columns added since, e.g. src_page)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
-    con.execute(resources.files("budget_etl.load").joinpath("staging.sql").read_text(encoding="utf-8"))
+    con.execute(ddl())
+    existing: dict[str, set[str]] = {}
+    for table, column in con.execute("select table_name, column_name from information_schema.columns "
+                                     "where table_schema = 'raw'").fetchall():
+        existing.setdefault(table, set()).add(column)
+    for statement in missing_columns(existing):
+        con.execute(statement)
     return con
 
 
@@ -134,14 +132,6 @@ def document_row(facts: ExtractedDocument, read_doc: ReadDocument, *, data: byte
         **flat_record(facts.info),
         "parser_version": PARSER_VERSION,
         "normalized_text": read_doc.text,
-    }
-
-
-def fact_rows(facts: ExtractedDocument, document_id: str) -> dict[str, list[dict]]:
-    """Staging rows of every fact table for one document."""
-    return {
-        table: [{"document_id": document_id, **flat_record(r)} for r in getattr(facts, attr)]
-        for table, (_cls, attr) in FACT_TABLES.items()
     }
 
 
@@ -211,15 +201,13 @@ def batch_versions(con: duckdb.DuckDBPyConnection, batch_id: str) -> list[Versio
 
 
 def raw_schemas(con: duckdb.DuckDBPyConnection) -> dict[str, pa.Schema]:
-    """Arrow schema of every raw table, read from DuckDB so that staging.sql stays the one definition."""
+    """Arrow schema of every raw table as the warehouse has it (the catalog's columns, see ``connect``)."""
     columns: dict[str, list[pa.Field]] = {}
     for table, column, duck_type in con.execute(
         "select table_name, column_name, data_type from information_schema.columns "
         "where table_schema = 'raw' order by table_name, ordinal_position"
     ).fetchall():
-        decimal = re.fullmatch(r"DECIMAL\((\d+),(\d+)\)", duck_type)
-        arrow_type = pa.decimal128(int(decimal[1]), int(decimal[2])) if decimal else _ARROW_TYPES[duck_type]
-        columns.setdefault(table, []).append(pa.field(column, arrow_type))
+        columns.setdefault(table, []).append(pa.field(column, arrow_type(duck_type)))
     return {table: pa.schema(fields) for table, fields in columns.items()}
 
 
@@ -254,7 +242,7 @@ def staging_tables(schemas: dict[str, pa.Schema], documents: Sequence[StagedDocu
     """A batch of documents as Arrow tables: raw.documents (without batch_id and loaded_at, which the load
     sets), every fact table and raw.validation_results. Built apart from the load, so that worker processes
     can build them (``schemas``: ``raw_schemas``); raises ValueError on a column the table does not have."""
-    fixed = {"batch_id", "loaded_at"}
+    fixed = {c.name for c in TABLES["documents"].columns if c.set_on_load}
     document_schema = pa.schema([f for f in schemas["documents"] if f.name not in fixed])
     tables = {"documents": _table(document_schema, "documents", [d.document for d in documents])}
     rows = [d.rows if d.rows is not None else fact_rows(d.facts, d.document_id) for d in documents]

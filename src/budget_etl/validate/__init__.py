@@ -1,8 +1,8 @@
 """Validation of one document before it is loaded: pandera schemas per staging frame, then the document's
-own accounting identities. Every check gives rows for raw.validation_results, passes included.
+own accounting identities (declared in ``catalog/identities.py``). Every check gives rows for raw.validation_results, passes included.
 
-Frames are object-dtype and validated without coercion: pandera would round Decimals silently, so money is
-checked element-wise (a Decimal, at most ``scale`` places, within DECIMAL(precision, scale)).
+The schemas come from the catalog (``schemas.py``): frames are object-dtype and validated without coercion,
+since pandera would round Decimals silently.
 
 Severity is per row: a failed schema check is ``error``, a failed identity ``warning``, anything that did
 not fail is ``info``. Schema failures that make the typed load impossible (wrong type, missing value,
@@ -15,319 +15,23 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime
 from decimal import Decimal
 from functools import partial
-from itertools import pairwise
 
 import pandas as pd
 import pandera.pandas as pa
-from pandera import extensions
-from pandera.typing import Series
 
-from budget_etl.extract.numbers import UNIT_SCALE
-from budget_etl.facts import ExtractedDocument, Source
-from budget_etl.load.warehouse import fact_rows
+from budget_etl.catalog.identities import IDENTITIES, ROUNDING_YUAN, Figure, FirstOf, Identity
+from budget_etl.catalog.tables import CheckResult
+from budget_etl.catalog.vocab import PROJECT_CODE  # noqa: F401 (re-exported for callers)
+from budget_etl.facts import ExtractedDocument, Source, fact_rows, flat_record, source_of
 from budget_etl.validate.completeness import completeness_checks
+from budget_etl.validate.schemas import SCHEMAS
 
 log = logging.getLogger(__name__)
 
-SHA256 = r"^[0-9a-f]{64}\Z"
-PROJECT_CODE = r"^[0-9]{3}-[0-9]{4}-[A-Z]{3}-[A-Z0-9]{4}\Z"  # 611-1501-YBN-7FFL; \Z: no trailing newline
-UNIT_CODE = r"^[0-9]{6}\Z"
-FIRST_FISCAL_YEAR = 1990
-LAST_FISCAL_YEAR = date.today().year + 2  # budgets are published for the coming year, at most
-# Half of the 0.01 of its unit a document prints each figure to (50 yuan in 万元); none in 元 (exact to the fen).
-UNIT_ROUNDING = {unit: scale / 200 for unit, scale in UNIT_SCALE.items() if unit != "元"}
 MAX_DIFFERENCE = Decimal(10) ** 16  # DECIMAL(18,2) bound for expected / actual / difference
 
-DOC_KINDS = ["budget", "final_accounts"]
-SOURCE_FORMATS = ["txt", "docx", "doc", "pdf"]
-CURRENCY_UNITS = list(UNIT_SCALE)
-REVENUE_SOURCES = ["general_public_budget", "government_fund", "fiscal_special_account",
-                   "public_institution_income", "higher_level_subsidy", "prior_year_carryover", "other"]
-EXPENDITURE_CLASSES = ["basic", "project"]
-EXPENDITURE_TYPES = ["personnel", "public_operating", "project"]
-# vehicle_purchase_and_operation: a document that states 公务用车购置及运行费 only as one combined item
-THREE_PUBLIC_CATEGORIES = ["overseas_travel", "vehicle_purchase", "vehicle_operation",
-                           "vehicle_purchase_and_operation", "official_reception"]
-SECTION_STATUSES = ["present", "declared_empty", "missing"]
-SECTION_KEYS = ["duties", "overview", "operating_expense", "three_public", "performance", "projects",
-                "procurement", "assets", "glossary"]
-TARGET_OPERATORS = [">=", "<=", ">", "<", "="]
-SPEND_PLAN = ["spend_plan_pct_m03", "spend_plan_pct_m06", "spend_plan_pct_m10", "spend_plan_pct_m12"]
-
-
-# Type checks of single values: these replace pandera's dtype checks on object columns.
-def _text_value(value) -> bool:
-    if not isinstance(value, str):
-        return False
-    try:
-        value.encode("utf-8")  # lone surrogates (undecodable bytes) cannot be stored
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _int_value(value, limit: int) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and -limit <= value < limit
-
-
-def _date_value(value) -> bool:
-    return isinstance(value, date) and not isinstance(value, datetime)
-
-
-def _decimal_value(value, bound: Decimal, scale: int) -> bool:
-    if not isinstance(value, Decimal) or not value.is_finite() or abs(value) >= bound:
-        return False
-    shifted = value.scaleb(scale)
-    return shifted == shifted.to_integral_value()
-
-
-# Registered as vectorized checks that test each value of the column in one pass: the same result as
-# element_wise checks (pandera drops the nulls before either), without a wrapper call per value.
-def _each(column: pd.Series, test) -> pd.Series:
-    return pd.Series([test(value) for value in column], index=column.index, dtype=bool)
-
-
-@extensions.register_check_method(check_type="vectorized")
-def is_text(column: pd.Series) -> pd.Series:
-    """Each value a str that UTF-8 can store."""
-    return _each(column, _text_value)
-
-
-@extensions.register_check_method(statistics=["bits"], check_type="vectorized")
-def is_int(column: pd.Series, *, bits: int) -> pd.Series:
-    """Each value an int (not a bool) that an INTEGER (32 bits) or BIGINT (64) column holds."""
-    limit = 2 ** (bits - 1)
-    return _each(column, lambda value: _int_value(value, limit))
-
-
-@extensions.register_check_method(check_type="vectorized")
-def is_bool(column: pd.Series) -> pd.Series:
-    return _each(column, lambda value: isinstance(value, bool))
-
-
-@extensions.register_check_method(check_type="vectorized")
-def is_date(column: pd.Series) -> pd.Series:
-    return _each(column, _date_value)
-
-
-@extensions.register_check_method(statistics=["precision", "scale"], check_type="vectorized")
-def is_decimal(column: pd.Series, *, precision: int, scale: int) -> pd.Series:
-    """Each value a finite Decimal that DECIMAL(precision, scale) holds exactly."""
-    bound = Decimal(10) ** (precision - scale)
-    return _each(column, lambda value: _decimal_value(value, bound, scale))
-
-
-def _text(nullable: bool = False, **checks):
-    return pa.Field(nullable=nullable, is_text=(), **checks)
-
-
-def _int(nullable: bool = False, bits: int = 32, **checks):
-    return pa.Field(nullable=nullable, is_int={"bits": bits}, **checks)
-
-
-def _money(nullable: bool = False, signed: bool = False, precision: int = 18, scale: int = 2):
-    checks = {} if signed else {"ge": 0}
-    return pa.Field(nullable=nullable, is_decimal={"precision": precision, "scale": scale}, **checks)
-
-
-def _pct():
-    return pa.Field(nullable=True, is_decimal={"precision": 5, "scale": 2},
-                    in_range={"min_value": 0, "max_value": 100})
-
-
-class _Staging(pa.DataFrameModel):
-    document_id: Series[object] = _text(str_matches=SHA256)
-    src_line: Series[object] = _int(nullable=True, ge=1)
-    src_table: Series[object] = _int(nullable=True, ge=1)
-    src_row: Series[object] = _int(nullable=True, ge=1)
-    src_col: Series[object] = _int(nullable=True, ge=1)
-
-    class Config:
-        strict = True  # a column the staging table does not have is an error
-        coerce = False  # never: coercion rounds Decimals
-
-
-class DocumentsSchema(_Staging):
-    """raw.documents without batch_id and loaded_at, which the warehouse sets."""
-
-    sha256: Series[object] = _text(str_matches=SHA256)
-    source_path: Series[object] = _text()
-    file_name: Series[object] = _text()
-    size_bytes: Series[object] = _int(bits=64, ge=0)
-    encoding: Series[object] = _text()
-    source_format: Series[object] = _text(isin=SOURCE_FORMATS)
-    title: Series[object] = _text(str_length={"min_value": 1})
-    doc_kind: Series[object] = _text(isin=DOC_KINDS)
-    fiscal_year: Series[object] = _int(
-        in_range={"min_value": FIRST_FISCAL_YEAR, "max_value": LAST_FISCAL_YEAR}
-    )
-    office_name: Series[object] = _text(str_length={"min_value": 1})
-    unit_code: Series[object] = _text(nullable=True, str_matches=UNIT_CODE)
-    unit_full_name: Series[object] = _text(nullable=True)
-    district: Series[object] = _text(nullable=True)
-    city: Series[object] = _text(nullable=True)
-    province: Series[object] = _text(nullable=True)
-    currency_unit: Series[object] = _text(isin=CURRENCY_UNITS)
-    overall_goal_zh: Series[object] = _text(nullable=True)
-    new_assets_budgeted: Series[object] = pa.Field(nullable=True, is_bool=())
-    is_synthetic: Series[object] = pa.Field(is_bool=())
-    parser_version: Series[object] = _text()
-    normalized_text: Series[object] = _text()
-
-
-class SectionsSchema(_Staging):
-    section_key: Series[object] = _text(isin=SECTION_KEYS)
-    title_zh: Series[object] = _text(nullable=True)
-    status: Series[object] = _text(isin=SECTION_STATUSES)
-    note_zh: Series[object] = _text(nullable=True)
-
-
-class StatedTotalsSchema(_Staging):
-    metric: Series[object] = _text(str_length={"min_value": 1})
-    label_zh: Series[object] = _text()
-    amount_yuan: Series[object] = _money()
-
-
-class RevenueSchema(_Staging):
-    revenue_source: Series[object] = _text(isin=REVENUE_SOURCES)
-    label_zh: Series[object] = _text()
-    amount_yuan: Series[object] = _money()
-
-
-class ExpenditureSchema(_Staging):
-    expenditure_class: Series[object] = _text(isin=EXPENDITURE_CLASSES)
-    expenditure_type: Series[object] = _text(isin=EXPENDITURE_TYPES)
-    label_zh: Series[object] = _text()
-    amount_yuan: Series[object] = _money()
-
-    @pa.dataframe_check
-    def project_class_iff_project_type(cls, df: pd.DataFrame) -> pd.Series:
-        return (df["expenditure_class"] == "project") == (df["expenditure_type"] == "project")
-
-
-class StatedChangesSchema(_Staging):
-    metric: Series[object] = _text(str_length={"min_value": 1})
-    change_yuan: Series[object] = _money(signed=True)
-    current_yuan: Series[object] = _money(nullable=True)
-    prior_year_yuan: Series[object] = _money(nullable=True)
-
-
-class OperatingExpensesSchema(_Staging):
-    item_no: Series[object] = _int(ge=1)
-    item_name_zh: Series[object] = _text()
-    amount_yuan: Series[object] = _money()
-
-
-class ThreePublicCostsSchema(_Staging):
-    category: Series[object] = _text(isin=THREE_PUBLIC_CATEGORIES)
-    category_zh: Series[object] = _text()
-    amount_yuan: Series[object] = _money()
-    change_yuan: Series[object] = _money(nullable=True, signed=True)
-    prior_year_yuan: Series[object] = _money(nullable=True)
-    change_reason_zh: Series[object] = _text(nullable=True)
-
-
-class DutiesSchema(_Staging):
-    duty_no: Series[object] = _int(ge=1)
-    duty_name_zh: Series[object] = _text()
-    responsibility_zh: Series[object] = _text(nullable=True)
-    duty_targets_zh: Series[object] = _text(nullable=True)
-    performance_goal_zh: Series[object] = _text(nullable=True)
-    performance_indicators_zh: Series[object] = _text(nullable=True)
-    performance_standard_zh: Series[object] = _text(nullable=True)
-    grade_excellent_pct: Series[object] = _pct()
-    grade_good_pct: Series[object] = _pct()
-    grade_fair_pct: Series[object] = _pct()
-    grade_poor_pct: Series[object] = _pct()
-
-
-class ProjectsSchema(_Staging):
-    project_no: Series[object] = _int(ge=1)
-    project_code: Series[object] = _text(str_matches=PROJECT_CODE)
-    project_name_zh: Series[object] = _text()
-    budget_yuan: Series[object] = _money(nullable=True)
-    fiscal_funds_yuan: Series[object] = _money(nullable=True)
-    other_funds_yuan: Series[object] = _money(nullable=True)
-    purpose_zh: Series[object] = _text(nullable=True)
-    spend_plan_pct_m03: Series[object] = _pct()
-    spend_plan_pct_m06: Series[object] = _pct()
-    spend_plan_pct_m10: Series[object] = _pct()
-    spend_plan_pct_m12: Series[object] = _pct()
-    goals_zh: Series[object] = _text(nullable=True)
-
-    @pa.dataframe_check
-    def spend_plan_cumulative_to_100(cls, df: pd.DataFrame) -> pd.Series:
-        """m03 <= m06 <= m10 <= m12 and m12 == 100, over the values that are there."""
-
-        def ok(*values) -> bool:
-            plan = [v for v in values if isinstance(v, Decimal)]  # types are checked apart
-            m12 = values[-1]
-            return all(a <= b for a, b in pairwise(plan)) and (not isinstance(m12, Decimal) or m12 == 100)
-
-        return pd.Series([ok(*values) for values in zip(*(df[c] for c in SPEND_PLAN), strict=True)],
-                         index=df.index, dtype=bool)
-
-
-class ProjectIndicatorsSchema(_Staging):
-    project_code: Series[object] = _text(str_matches=PROJECT_CODE)
-    indicator_no: Series[object] = _int(ge=1)
-    level1_zh: Series[object] = _text()
-    level2_zh: Series[object] = _text()
-    level3_zh: Series[object] = _text()
-    description_zh: Series[object] = _text(nullable=True)
-    target_raw: Series[object] = _text(nullable=True)
-    target_operator: Series[object] = _text(nullable=True, isin=TARGET_OPERATORS)
-    target_value: Series[object] = pa.Field(nullable=True, is_decimal={"precision": 18, "scale": 4})
-    target_unit: Series[object] = _text(nullable=True)
-    basis_zh: Series[object] = _text(nullable=True)
-
-
-class ProcurementItemsSchema(_Staging):
-    item_no: Series[object] = _int(ge=1)
-    project_name_zh: Series[object] = _text(nullable=True)
-    item_name_zh: Series[object] = _text(nullable=True)
-    catalog_no: Series[object] = _text(nullable=True)
-    quantity: Series[object] = _money(nullable=True)
-    unit_zh: Series[object] = _text(nullable=True)
-    unit_price_yuan: Series[object] = _money(nullable=True)
-    amount_yuan: Series[object] = _money(nullable=True)
-
-
-class AssetsSchema(_Staging):
-    item_no: Series[object] = _int(ge=1)
-    asset_class_zh: Series[object] = _text()
-    unit_zh: Series[object] = _text(nullable=True)
-    quantity: Series[object] = _money(nullable=True)
-    value_yuan: Series[object] = _money(nullable=True)
-    as_of_date: Series[object] = pa.Field(nullable=True, is_date=())
-
-
-class GlossarySchema(_Staging):
-    term_no: Series[object] = _int(ge=1)
-    term_zh: Series[object] = _text()
-    definition_zh: Series[object] = _text()
-
-
-# Staging table -> its schema; the keys are raw.documents plus facts.FACT_TABLES.
-SCHEMAS: dict[str, type[pa.DataFrameModel]] = {
-    "documents": DocumentsSchema,
-    "sections": SectionsSchema,
-    "stated_totals": StatedTotalsSchema,
-    "revenue": RevenueSchema,
-    "expenditure": ExpenditureSchema,
-    "stated_changes": StatedChangesSchema,
-    "operating_expenses": OperatingExpensesSchema,
-    "three_public_costs": ThreePublicCostsSchema,
-    "duties": DutiesSchema,
-    "projects": ProjectsSchema,
-    "project_indicators": ProjectIndicatorsSchema,
-    "procurement_items": ProcurementItemsSchema,
-    "assets": AssetsSchema,
-    "glossary": GlossarySchema,
-}
 
 # Checks whose failure means the row cannot be typed into its staging table.
 _BLOCKING_CHECKS = ("is_", "not_nullable", "column_in_dataframe", "column_in_schema", "dtype")
@@ -360,7 +64,7 @@ def validate_documents(batch: list[tuple[ExtractedDocument, dict]],
     """validate_document for many documents at once: each staging frame of the whole batch is checked by
     pandera in one call (per-call overhead dominates for single documents), then failures are split back
     to the documents they belong to. Returns one Validation per document, in order. ``rows_of``: each
-    document's ``warehouse.fact_rows``, when the caller has made them already."""
+    document's ``facts.fact_rows``, when the caller has made them already."""
     ids = [document["document_id"] for _, document in batch]
     frames: dict[str, list[dict]] = {table: [] for table in SCHEMAS}
     for number, (facts, document) in enumerate(batch):
@@ -370,8 +74,8 @@ def validate_documents(batch: list[tuple[ExtractedDocument, dict]],
             frames[table] += rows
     rows: dict[str, list[dict]] = {i: [] for i in ids}
     blocking: dict[str, list[str]] = {i: [] for i in ids}
-    for table, model in SCHEMAS.items():
-        failures = _schema_failures(table, model, frames[table], ids)
+    for table, schema in SCHEMAS.items():
+        failures = _schema_failures(table, schema, frames[table], ids)
         counts = Counter(r["document_id"] for r in frames[table])
         for document_id in ids:
             failed = failures.get(document_id)
@@ -406,22 +110,18 @@ def decoding_check(document: dict) -> list[dict]:
 
 def _row(document_id, check_name, check_kind, severity, status, *, expected=None, actual=None,
          difference=None, detail=None, src: Source | None = None) -> dict:
-    src = src or Source()
-    return {
-        "document_id": document_id, "check_name": check_name, "check_kind": check_kind, "severity": severity,
-        "status": status, "expected": expected, "actual": actual, "difference": difference, "detail": detail,
-        "src_line": src.line, "src_table": src.table, "src_row": src.row, "src_col": src.col,
-    }
+    return flat_record(CheckResult(document_id, check_name, check_kind, severity, status, expected, actual,
+                                   difference, detail, src or Source()))
 
 
-def _schema_failures(table: str, model, records: list[dict], ids: list[str]) -> dict[str, tuple[list, list]]:
+def _schema_failures(table: str, schema: pa.DataFrameSchema, records: list[dict], ids: list[str]) -> dict[str, tuple[list, list]]:
     """document_id -> (failure rows, blocking failures) of one staging frame; documents that pass are absent.
     Row numbers in the details count within the document's own rows of the table."""
-    columns = list(records[0]) if records else list(model.to_schema().columns)
+    columns = list(records[0]) if records else list(schema.columns)
     frame = pd.DataFrame(records, columns=columns, dtype=object)
     check_name = f"schema.{table}"
     try:
-        model.validate(frame, lazy=True)
+        schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as err:
         failures = err.failure_cases
     else:
@@ -446,7 +146,7 @@ def _schema_failures(table: str, model, records: list[dict], ids: list[str]) -> 
             r = frame.loc[index]
             detail += f" (row {int(row_in_document[index]) + 1})"
             if "src_line" in frame:
-                src = Source(r["src_line"], r["src_table"], r["src_row"], r["src_col"])
+                src = source_of(r)
         is_blocking = str(case.check).startswith(_BLOCKING_CHECKS) or (
             table == "documents" and case.column in _IDENTITY_COLUMNS
         )
@@ -464,75 +164,52 @@ def _schema_failures(table: str, model, records: list[dict], ids: list[str]) -> 
 
 
 def identity_checks(facts: ExtractedDocument, document_id: str = "") -> list[dict]:
-    """One row per identity (one per project for project funding), in exact Decimal arithmetic.
-
-    ``expected`` is what the document states (with its Source), ``actual`` the sum of the parts. Documents
-    in 元 must add up to the fen; documents in 万元 print every figure rounded to 0.01 万元, so there the
-    sum may differ by half of that (50 yuan) per part and for the total, as in the dbt identity tests (and
-    likewise for 千元, 百万元 and 亿元).
-    """
+    """One row per identity of the catalog (``catalog/identities.py``; a per-row identity: one per row), in
+    exact Decimal arithmetic. ``expected`` is what the document states (with its Source), ``actual`` the sum
+    of the parts; the tolerance is the rounding of the figures a document in 万元 (or another unit above 元)
+    prints."""
     compare = partial(_compare, document_id, unit=facts.info.currency_unit)
-    stated = {t.metric: t for t in facts.stated_totals}
-    lines = facts.expenditure
-    personnel = [e.amount_yuan for e in lines if e.expenditure_type == "personnel"]
-    operating = [e.amount_yuan for e in lines if e.expenditure_type == "public_operating"]
-    project_lines = [e for e in lines if e.expenditure_type == "project"]
-    project = [e.amount_yuan for e in project_lines]
-    # basic: the stated basic_total, else the basic expenditure lines
-    basic_total = stated.get("basic_total")
-    basic = basic_total.amount_yuan if basic_total else _sum_or_none(personnel + operating)
-    items = facts.three_public_costs
-    change = next((c for c in facts.stated_changes if c.metric == "three_public_total"), None)
+    return [row for identity in IDENTITIES for row in _identity_rows(identity, facts, compare)]
 
-    def vs_total(metric: str, parts: list, what: str, missing_part: str | None) -> dict:
-        total = stated.get(metric)
-        return compare(
-            f"identity.{metric}", total.amount_yuan if total else None, parts, what=what,
-            absent=f"no stated {metric}" if total is None else missing_part, src=total.src if total else None,
-        )
 
-    rows = [
-        vs_total("revenue_total", [r.amount_yuan for r in facts.revenue], "sum of revenue lines",
-                 None if facts.revenue else "no revenue lines"),
-        vs_total("expenditure_total", [basic, *project], "basic_total + project expenditure",
-                 "no basic expenditure" if basic is None
-                 else None if project else "no project expenditure line"),
-        vs_total("basic_total", personnel + operating, "personnel + public_operating expenditure",
-                 None if personnel and operating else "no personnel or no public_operating line"),
-        vs_total("operating_expense_total", [o.amount_yuan for o in facts.operating_expenses],
-                 "sum of operating expense items",
-                 None if facts.operating_expenses else "no operating expense items"),
-        vs_total("three_public_total", [c.amount_yuan for c in items], "sum of 三公 items",
-                 None if items else "no 三公 items"),
-        compare(
-            "identity.three_public_change", change.change_yuan if change else None,
-            [c.change_yuan for c in items], what="sum of 三公 item changes",
-            absent="no stated three_public_total change" if change is None
-            else None if items else "no 三公 items",
-            src=change.src if change else None, signed_parts=True,
-        ),
-        compare(
-            "identity.project_expenditure", _sum_or_none(project),
-            [p.budget_yuan for p in facts.projects], what="project expenditure vs sum of project budgets",
-            absent="no project expenditure line" if not project_lines
-            else None if facts.projects else "no projects",
-            src=project_lines[0].src if project_lines else None,
-        ),
-    ]
-    for p in facts.projects:
-        # an empty other-funds cell counts as 0 here only; the stored value stays None
-        rows.append(compare(
-            "identity.project_funding", p.budget_yuan,
-            [p.fiscal_funds_yuan, p.other_funds_yuan or Decimal(0)],
-            what=f"project {p.project_code}: budget vs fiscal + other funds", src=p.src,
-            absent=None if p.budget_yuan is not None else "no budget",
-        ))
-    if not facts.projects:
-        rows.append(compare("identity.project_funding", None, [], what="budget vs fiscal + other funds",
-                            absent="no projects"))
-    rows.append(vs_total("asset_total", [a.value_yuan for a in facts.assets], "sum of asset values",
-                         None if facts.assets else "no asset items"))
-    return rows
+def _matching(facts: ExtractedDocument, figure: Figure) -> list:
+    return [r for r in getattr(facts, figure.table)
+            if all(getattr(r, column) in codes for column, codes in figure.where.items())]
+
+
+def _value(record, figure: Figure) -> Decimal | None:
+    value = getattr(record, figure.column)
+    return Decimal(0) if value is None and figure.empty_is_zero else value
+
+
+def _identity_rows(identity: Identity, facts: ExtractedDocument, compare) -> list[dict]:
+    name, signed = f"identity.{identity.name}", identity.signed_parts
+    if identity.per_row:
+        records = getattr(facts, identity.total.table)
+        if not records:
+            return [compare(name, None, [], what=identity.what, absent=f"no {identity.total.table}")]
+        return [
+            compare(name, _value(r, identity.total), [_value(r, part) for part in identity.parts],
+                    what=identity.row_what.format(**vars(r)), src=r.src, signed_parts=signed,
+                    absent=None if _value(r, identity.total) is not None else f"no {identity.total.label}")
+            for r in records
+        ]
+    totals = _matching(facts, identity.total)
+    absent = None if totals else f"no {identity.total.label}"
+    parts: list[Decimal | None] = []
+    for part in identity.parts:
+        if isinstance(part, FirstOf):  # one part: the first of its figures that has a value
+            sums = (_sum_or_none([_value(r, f) for r in _matching(facts, f)]) for f in part.figures)
+            value = next((v for v in sums if v is not None), None)
+            absent = absent or (None if value is not None else f"no {part.label}")
+            parts.append(value)
+        else:  # each row one part
+            rows = _matching(facts, part)
+            absent = absent or (None if rows else f"no {part.label}")
+            parts += [_value(r, part) for r in rows]
+    expected = _sum_or_none([_value(r, identity.total) for r in totals])
+    return [compare(name, expected, parts, what=identity.what, absent=absent,
+                    src=totals[0].src if totals else None, signed_parts=signed)]
 
 
 def _sum_or_none(values: list[Decimal | None]) -> Decimal | None:
@@ -548,7 +225,7 @@ def _compare(document_id, name, expected, parts, *, what, absent=None, src=None,
     total fail whatever the empty cells hold; ``signed_parts`` (changes) turns that inference off."""
     actual = _sum_or_none(parts)
     empty = sum(p is None for p in parts)
-    tolerance = UNIT_ROUNDING.get(unit, Decimal(0)) * (len(parts) + 1)
+    tolerance = ROUNDING_YUAN.get(unit, Decimal(0)) * (len(parts) + 1)  # each part and the total printed rounded
     if absent:
         status, detail = "not_applicable", f"{what}: {absent}"
     elif actual is None:

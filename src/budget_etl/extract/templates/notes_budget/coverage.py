@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import re
 
+from budget_etl.catalog import vocab
 from budget_etl.extract.empty import empty_note, says_empty
 from budget_etl.extract.sections import Section
 from budget_etl.facts import ExtractedDocument, Source
 from budget_etl.facts import Section as SectionRecord
 from budget_etl.readers.blocks import Paragraph
 
-SECTION_KEYS = [
+SECTION_KEYS = [vocab.SECTION_KEYS[key] for key in (  # the catalog's codes, in this template's order
     "duties",
     "overview",
     "operating_expense",
@@ -21,7 +22,7 @@ SECTION_KEYS = [
     "procurement",
     "assets",
     "glossary",
-]
+)]
 
 
 def section_records(sections: dict[str, Section], out: ExtractedDocument) -> list[SectionRecord]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from budget_etl.catalog import vocab
 from budget_etl.extract.changes import PRIOR, change_after, prior_year
 from budget_etl.extract.numbers import AMOUNT
 from budget_etl.extract.sections import Section
@@ -18,14 +19,14 @@ from budget_etl.facts import (
 )
 from budget_etl.readers.blocks import Paragraph
 
-REVENUE_SOURCES = [  # (pattern of the label, revenue_source)
-    (r"一般公共预算(?:财政)?(?:拨款)?收入|一般公共预算(?:财政)?拨款", "general_public_budget"),
-    (r"(?:政府性)?基金预算(?:财政)?(?:拨款)?收入|(?:政府性)?基金预算(?:财政)?拨款", "government_fund"),
-    (r"财政专户(?:核拨|管理资金)?收入|财政专户(?:核拨|管理资金)", "fiscal_special_account"),
-    (r"事业收入", "public_institution_income"),
-    (r"上级补助收入", "higher_level_subsidy"),
-    (r"上年结转(?:结余)?(?:收入|资金)?", "prior_year_carryover"),
-    (r"其他(?:来源)?收入", "other"),
+REVENUE_SOURCES = [  # (pattern of the label, revenue_source from the catalog)
+    (r"一般公共预算(?:财政)?(?:拨款)?收入|一般公共预算(?:财政)?拨款", vocab.REVENUE_SOURCES["general_public_budget"]),
+    (r"(?:政府性)?基金预算(?:财政)?(?:拨款)?收入|(?:政府性)?基金预算(?:财政)?拨款", vocab.REVENUE_SOURCES["government_fund"]),
+    (r"财政专户(?:核拨|管理资金)?收入|财政专户(?:核拨|管理资金)", vocab.REVENUE_SOURCES["fiscal_special_account"]),
+    (r"事业收入", vocab.REVENUE_SOURCES["public_institution_income"]),
+    (r"上级补助收入", vocab.REVENUE_SOURCES["higher_level_subsidy"]),
+    (r"上年结转(?:结余)?(?:收入|资金)?", vocab.REVENUE_SOURCES["prior_year_carryover"]),
+    (r"其他(?:来源)?收入", vocab.REVENUE_SOURCES["other"]),
 ]
 
 # Headline totals. The look-behind keeps a part's label from reading as the total: 一般公共预算收入 (共),

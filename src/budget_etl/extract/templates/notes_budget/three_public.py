@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from budget_etl.catalog import vocab
 from budget_etl.extract.changes import PRIOR, change_after, prior_year
 from budget_etl.extract.numbers import AMOUNT
 from budget_etl.extract.sections import Section
@@ -17,12 +18,12 @@ from budget_etl.extract.templates.notes_budget.common import yuan_of
 from budget_etl.facts import ExtractedDocument, Source, StatedChange, StatedTotal, ThreePublicCost
 
 # The combined item comes before its parts so that 公务用车购置及运行费 is never read as a part.
-THREE_PUBLIC_CATEGORIES = [  # (pattern of the item name, category)
-    (r"因公出国[（(]境[）)](?:费用?|经费)", "overseas_travel"),
-    (r"公务用车购置及运行(?:维护)?(?:费用?|经费)", "vehicle_purchase_and_operation"),
-    (r"公务用车购置(?:费用?|经费)", "vehicle_purchase"),
-    (r"公务用车运行(?:维护)?(?:费用?|经费)", "vehicle_operation"),
-    (r"公务接待(?:费用?|经费)", "official_reception"),
+THREE_PUBLIC_CATEGORIES = [  # (pattern of the item name, category from the catalog)
+    (r"因公出国[（(]境[）)](?:费用?|经费)", vocab.THREE_PUBLIC_CATEGORIES["overseas_travel"]),
+    (r"公务用车购置及运行(?:维护)?(?:费用?|经费)", vocab.THREE_PUBLIC_CATEGORIES["vehicle_purchase_and_operation"]),
+    (r"公务用车购置(?:费用?|经费)", vocab.THREE_PUBLIC_CATEGORIES["vehicle_purchase"]),
+    (r"公务用车运行(?:维护)?(?:费用?|经费)", vocab.THREE_PUBLIC_CATEGORIES["vehicle_operation"]),
+    (r"公务接待(?:费用?|经费)", vocab.THREE_PUBLIC_CATEGORIES["official_reception"]),
 ]
 _COMBINED_VEHICLE = "vehicle_purchase_and_operation"
 _VEHICLE_PARTS = {"vehicle_purchase", "vehicle_operation"}

@@ -1,0 +1,156 @@
+"""Every closed set of codes the warehouse uses, declared once.
+
+The columns that hold them name them (``col(..., vocab=...)``); from there they become pandera ``isin``
+checks, dbt ``accepted_values`` tests and the codes extractors emit (``VOCAB["code"]`` fails on a code the
+catalog lacks). Adding a code here is the whole change for validation and dbt.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from budget_etl.catalog.declare import Vocabulary
+
+DOC_KINDS = Vocabulary("doc_kind", "文件类型", "Kind of disclosure", {
+    "budget": "部门预算",
+    "final_accounts": "部门决算",
+})
+
+SOURCE_FORMATS = Vocabulary("source_format", "文件格式", "File format", {
+    "txt": "纯文本",
+    "docx": "Word 文档（docx）",
+    "doc": "Word 97-2003 文档（doc）",
+    "pdf": "PDF 文件",
+})
+
+# The units of extract.numbers.UNIT_SCALE (a test holds the two equal; no import: numbers stays standalone)
+CURRENCY_UNITS = Vocabulary("currency_unit", "金额单位", "Unit amounts are stated in", {
+    "元": "元",
+    "千元": "千元",
+    "万元": "万元",
+    "百万元": "百万元",
+    "亿元": "亿元",
+})
+
+PUBLICATION_EVENTS = Vocabulary("publication_event", "发布事件", "Publication event", {
+    "loaded": "首次入库",
+    "republished": "被取代的文件放回原处，重新发布",
+})
+
+# Why a version of a disclosure is served, or why not (raw.document_versions, marts.dim_document).
+VERSION_REASONS = Vocabulary("version_reason", "版本说明", "Why a version is served or not", {
+    "only_version": "唯一版本",
+    "edition": "更正/修订版，优先于未标明版次的版本",
+    "later_arrival": "较晚到达的版本",
+    "republished": "重新发布（放回原处）的版本",
+    "superseded_by_edition": "已被更正/修订版取代",
+    "superseded_by_later_arrival": "已被较晚到达的版本取代",
+    "superseded_by_republished": "已被重新发布的版本取代",
+})
+
+REVENUE_SOURCES = Vocabulary("revenue_source", "收入来源", "Source of revenue", {
+    "general_public_budget": "一般公共预算拨款收入",
+    "government_fund": "政府性基金预算拨款收入",
+    "fiscal_special_account": "财政专户管理资金收入",
+    "public_institution_income": "事业收入",
+    "higher_level_subsidy": "上级补助收入",
+    "prior_year_carryover": "上年结转",
+    "other": "其他收入",
+})
+
+EXPENDITURE_CLASSES = Vocabulary("expenditure_class", "支出类别", "Class of expenditure", {
+    "basic": "基本支出",
+    "project": "项目支出",
+})
+
+EXPENDITURE_TYPES = Vocabulary("expenditure_type", "支出类型", "Type of expenditure", {
+    "personnel": "人员经费",
+    "public_operating": "日常公用经费",
+    "project": "项目支出",
+})
+
+THREE_PUBLIC_CATEGORIES = Vocabulary("three_public_category", "“三公”经费类别", "Category of the 三公 costs", {
+    "overseas_travel": "因公出国（境）费",
+    "vehicle_purchase": "公务用车购置费",
+    "vehicle_operation": "公务用车运行维护费",
+    # a document that states 公务用车购置及运行费 only as one combined item, its parts not given
+    "vehicle_purchase_and_operation": "公务用车购置及运行费",
+    "official_reception": "公务接待费",
+})
+
+TOTAL_METRICS = Vocabulary("total_metric", "合计数指标", "Total or subtotal a document states", {
+    "revenue_total": "收入合计",
+    "expenditure_total": "支出合计",
+    "basic_total": "基本支出",
+    "operating_expense_total": "机关运行经费",
+    "three_public_total": "“三公”经费合计",
+    "asset_total": "固定资产总额",
+    "project_example": "举例说明的项目支出",
+})
+
+CHANGE_METRICS = Vocabulary("change_metric", "增减指标", "Figure whose change on last year is stated", {
+    "expenditure_total": "支出合计",
+    "basic": "基本支出",
+    "project": "项目支出",
+    "three_public_total": "“三公”经费合计",
+    # the combined 公务用车购置及运行费 when the document also gives its parts (the 三公 rows)
+    "vehicle_purchase_and_operation": "公务用车购置及运行费",
+})
+
+SECTION_KEYS = Vocabulary("section_key", "章节", "Section of a disclosure", {
+    "duties": "部门职责",
+    "overview": "收支预算总体情况",
+    "operating_expense": "机关运行经费",
+    "three_public": "“三公”经费",
+    "performance": "绩效目标",
+    "projects": "项目绩效目标表",  # part of 绩效 in the notes form, no heading of its own
+    "procurement": "政府采购",
+    "assets": "固定资产占用情况",
+    "glossary": "名词解释",
+})
+
+SECTION_STATUSES = Vocabulary("section_status", "章节状态", "Whether a section is in the document", {
+    "present": "有内容",
+    "declared_empty": "文件声明为空",
+    "missing": "缺失",
+})
+
+TARGET_OPERATORS = Vocabulary("target_operator", "目标值比较符", "Comparison of a quantitative target", {
+    ">=": "≥",
+    "<=": "≤",
+    ">": "＞",
+    "<": "＜",
+    "=": "＝",
+})
+
+CHECK_KINDS = Vocabulary("check_kind", "校验种类", "Kind of check", {
+    "identity": "勾稽关系",
+    "schema": "结构与取值",
+    "completeness": "章节完整性",  # a core subject mentioned with amounts but without facts
+})
+
+SEVERITIES = Vocabulary("severity", "严重程度", "Severity of a check", {
+    "error": "错误",
+    "warning": "警告",
+    "info": "提示",
+})
+
+CHECK_STATUSES = Vocabulary("check_status", "校验结果", "Outcome of a check", {
+    "pass": "通过",
+    "fail": "不通过",
+    "not_applicable": "不适用",
+    "insufficient_data": "数据不足",
+})
+
+ALL: tuple[Vocabulary, ...] = (
+    DOC_KINDS, SOURCE_FORMATS, CURRENCY_UNITS, REVENUE_SOURCES, EXPENDITURE_CLASSES, EXPENDITURE_TYPES,
+    THREE_PUBLIC_CATEGORIES, TOTAL_METRICS, CHANGE_METRICS, SECTION_KEYS, SECTION_STATUSES, TARGET_OPERATORS,
+    CHECK_KINDS, SEVERITIES, CHECK_STATUSES, PUBLICATION_EVENTS, VERSION_REASONS,
+)
+
+# Formats of codes that are open sets (a regex each); \Z: no trailing newline.
+SHA256 = r"^[0-9a-f]{64}\Z"
+PROJECT_CODE = r"^[0-9]{3}-[0-9]{4}-[A-Z]{3}-[A-Z0-9]{4}\Z"  # 611-1501-YBN-7FFL
+UNIT_CODE = r"^[0-9]{6}\Z"
+FIRST_FISCAL_YEAR = 1990
+LAST_FISCAL_YEAR = date.today().year + 2  # budgets are published for the coming year, at most
