@@ -26,6 +26,7 @@ Reason codes of UnreadableDocument: ``broken_pdf`` (not a PDF, or PDFium cannot 
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from statistics import median
@@ -46,8 +47,12 @@ _EDGE_MAX_THICKNESS = 2.0  # a path thinner than this (pt) is a ruling line
 _EDGE_MIN_LENGTH = 3.0
 _SNAP = 3.0  # pt: ruling lines closer than this are one line
 _MARGIN_BAND = 0.09  # top and bottom fraction of a page where headers and footers live
-_PAGE_NUMBER = re.compile(r"^[-—–_\s]*(第\s*)?\d{1,4}(\s*页)?(\s*[/／]\s*\d{1,4})?(\s*共\s*\d+\s*页)?[-—–_\s]*$")
-_ENUMERATED = re.compile(r"^(第[一二三四五六七八九十]+部分|[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|\d+[、.．](?!\d))")
+_PAGE_NUMBER = re.compile(
+    r"^[-—–_\s]*(第\s*)?\d{1,4}(\s*页)?(\s*[/／]\s*\d{1,4})?(\s*共\s*\d+\s*页)?[-—–_\s]*$"
+)
+_ENUMERATED = re.compile(
+    r"^(第[一二三四五六七八九十]+部分|[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|\d+[、.．](?!\d))"
+)
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 
 
@@ -159,7 +164,9 @@ def _display_transform(page):
     return lambda x, y: (x - left, h - (y - bottom))
 
 
-def _box(to_display, left: float, bottom: float, right: float, top: float) -> tuple[float, float, float, float]:
+def _box(
+    to_display, left: float, bottom: float, right: float, top: float
+) -> tuple[float, float, float, float]:
     ax, ay = to_display(left, bottom)
     bx, by = to_display(right, top)
     return min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)
@@ -192,9 +199,8 @@ def _chars(page, number: int, to_display) -> list[_Char]:
 def _edges(page, number: int, to_display) -> list[dict]:
     """Ruling lines as pdfplumber edges: thin paths are lines, other rectangles give their four sides."""
     edges: list[dict] = []
-    count = 0
-    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=3):
-        count += 1
+    objects = page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=3)
+    for count, obj in enumerate(objects, start=1):
         if count > MAX_OBJECTS_PER_PAGE:
             raise UnreadableDocument(
                 "pdf_too_large", f"Page {number} has more than {MAX_OBJECTS_PER_PAGE} drawing objects."
@@ -205,7 +211,9 @@ def _edges(page, number: int, to_display) -> list[dict]:
             edges.append(_edge("v", (x0 + x1) / 2, top, (x0 + x1) / 2, bottom))
         elif h < _EDGE_MAX_THICKNESS and w >= _EDGE_MIN_LENGTH:
             edges.append(_edge("h", x0, (top + bottom) / 2, x1, (top + bottom) / 2))
-        elif w >= _EDGE_MIN_LENGTH and h >= _EDGE_MIN_LENGTH and pdfium_c.FPDFPath_CountSegments(obj.raw) <= 6:
+        elif (
+            w >= _EDGE_MIN_LENGTH and h >= _EDGE_MIN_LENGTH and pdfium_c.FPDFPath_CountSegments(obj.raw) <= 6
+        ):
             edges += [
                 _edge("h", x0, top, x1, top),
                 _edge("h", x0, bottom, x1, bottom),
@@ -217,8 +225,13 @@ def _edges(page, number: int, to_display) -> list[dict]:
 
 def _edge(orientation: str, x0: float, top: float, x1: float, bottom: float) -> dict:
     return {
-        "x0": x0, "x1": x1, "top": top, "bottom": bottom,
-        "width": x1 - x0, "height": bottom - top, "orientation": orientation,
+        "x0": x0,
+        "x1": x1,
+        "top": top,
+        "bottom": bottom,
+        "width": x1 - x0,
+        "height": bottom - top,
+        "orientation": orientation,
     }
 
 
@@ -227,7 +240,9 @@ def _ruled_tables(edges: list[dict]) -> list[list[tuple[float, float, float, flo
     if len(edges) < 4:
         return []
     merged = merge_edges(edges, _SNAP, _SNAP, _SNAP, _SNAP)
-    merged = [e for e in merged if (e["width"] if e["orientation"] == "h" else e["height"]) >= _EDGE_MIN_LENGTH]
+    merged = [
+        e for e in merged if (e["width"] if e["orientation"] == "h" else e["height"]) >= _EDGE_MIN_LENGTH
+    ]
     cells = intersections_to_cells(edges_to_intersections(merged, _SNAP / 3, _SNAP / 3))
     return [t for t in cells_to_tables(cells) if len(t) >= 2]
 
@@ -295,7 +310,7 @@ def _lines(chars: list[_Char]) -> list[_Line]:
 def _line_text(chars: list[_Char], size: float) -> str:
     """Characters of one line with a space where a gap separates two words of Latin script or digits."""
     parts = [chars[0].text]
-    for prev, ch in zip(chars, chars[1:], strict=False):
+    for prev, ch in itertools.pairwise(chars):
         gap = ch.x0 - prev.x1
         if gap > 0.25 * size and not (_CJK.match(prev.text) or _CJK.match(ch.text)):
             parts.append(" ")
@@ -322,6 +337,7 @@ def _join_lines(texts: list[str]) -> str:
 
 def _drop_headers_and_footers(pages: list[_Page]) -> None:
     """Drop page numbers and lines repeated in the margins of many pages (digits aside)."""
+
     def in_margin(page: _Page, line: _Line) -> bool:
         band = _MARGIN_BAND * page.height
         return line.bottom <= band or line.top >= page.height - band
@@ -336,7 +352,8 @@ def _drop_headers_and_footers(pages: list[_Page]) -> None:
     repeated = {k for k, n in counts.items() if n >= max(3, len(pages) * 0.4)}
     for page in pages:
         page.lines = [
-            line for line in page.lines
+            line
+            for line in page.lines
             if not (in_margin(page, line) and (_PAGE_NUMBER.match(line.text) or key(line) in repeated))
         ]
 
@@ -411,7 +428,13 @@ class _Renderer:
             for text in texts:
                 self.lines.append("\t" + text)
                 row.append(
-                    Cell(text=text, line=len(self.lines), row=len(table.rows) + 1, col=len(row) + 1, page=page.number)
+                    Cell(
+                        text=text,
+                        line=len(self.lines),
+                        row=len(table.rows) + 1,
+                        col=len(row) + 1,
+                        page=page.number,
+                    )
                 )
             table.rows.append(row)
             self.lines.append("")
@@ -435,9 +458,7 @@ def _continues(open_paragraph: tuple[Paragraph, _Line, _Page], line: _Line, page
         return False  # indented or numbered: a new paragraph
     if abs(line.size - prev.size) > 0.15 * size:
         return False
-    if prev_page is page and line.top - prev.bottom > 1.2 * size:
-        return False
-    return True
+    return not (prev_page is page and line.top - prev.bottom > 1.2 * size)
 
 
 def _same_columns(previous: _PageTable, found: _PageTable) -> bool:
