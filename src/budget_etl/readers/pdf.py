@@ -63,7 +63,11 @@ class _Char:
     x1: float
     top: float
     bottom: float
-    size: float
+
+    @property
+    def size(self) -> float:
+        """The height of the character's font box: the font size as printed, whatever the PDF's scaling."""
+        return self.bottom - self.top
 
 
 @dataclass
@@ -75,6 +79,15 @@ class _Line:
     top: float = 0.0
     bottom: float = 0.0
     size: float = 0.0
+
+    def lead_width(self) -> float:
+        """Width of the line's first word (a run of Latin letters and digits) or first character."""
+        end = self.chars[0]
+        for ch in self.chars[1:]:
+            if _CJK.match(ch.text) or _CJK.match(end.text) or ch.x0 - end.x1 > 0.25 * self.size:
+                break
+            end = ch
+        return end.x1 - self.chars[0].x0
 
 
 @dataclass
@@ -191,7 +204,7 @@ def _chars(page, number: int, to_display) -> list[_Char]:
         x0, top, x1, bottom = _box(to_display, *textpage.get_charbox(i, loose=True))
         if x1 < 0 or top > height or x0 > width or bottom < 0:
             continue  # outside the page: never shown
-        chars.append(_Char(chr(code), x0, x1, top, bottom, pdfium_c.FPDFText_GetFontSize(raw, i)))
+        chars.append(_Char(chr(code), x0, x1, top, bottom))
     textpage.close()
     return chars
 
@@ -301,7 +314,7 @@ def _lines(chars: list[_Char]) -> list[_Line]:
     for line in lines:
         line.chars.sort(key=lambda c: c.x0)
         line.x0, line.x1 = line.chars[0].x0, max(c.x1 for c in line.chars)
-        line.size = median(c.size for c in line.chars) or (line.bottom - line.top)
+        line.size = median(c.size for c in line.chars)
         line.text = _line_text(line.chars, line.size)
     lines.sort(key=lambda ln: ln.top)
     return lines
@@ -451,9 +464,9 @@ def _continues(open_paragraph: tuple[Paragraph, _Line, _Page], line: _Line, page
     """Whether a line goes on the paragraph before it: that one filled its line, this one is not indented."""
     _, prev, prev_page = open_paragraph
     size = max(line.size, prev.size, 1.0)
-    prev_right = _body_margins(prev_page)[1]
-    if prev.x1 < prev_right - 1.5 * size:
-        return False  # the previous line stopped short: its paragraph ended
+    room = _body_margins(prev_page)[1] - prev.x1
+    if room > line.lead_width() + 1.5 * size:
+        return False  # the previous line stopped short, not for want of room for this line's first word
     if line.x0 > margins[0] + 0.8 * size or _ENUMERATED.match(line.text):
         return False  # indented or numbered: a new paragraph
     if abs(line.size - prev.size) > 0.15 * size:
