@@ -95,7 +95,10 @@ class _PageTable:
     top: float
     bottom: float
     col_edges: list[float]  # x of every grid column's left edge
+    right: float
     rows: list[list[str]]  # grid rows of cell texts
+    before: list[str] = field(default_factory=list)  # caption lines drawn inside the frame, above the grid
+    after: list[str] = field(default_factory=list)  # and below it
 
 
 @dataclass
@@ -261,30 +264,58 @@ def _ruled_tables(edges: list[dict]) -> list[list[tuple[float, float, float, flo
 
 
 def _fill_table(cells, chars: list[_Char]) -> tuple[_PageTable | None, list[_Char]]:
-    """Put every character whose centre is in a cell into that cell; returns the rest of the characters."""
-    xs = _snap_values(sorted({c[0] for c in cells}))
-    ys = _snap_values(sorted({c[1] for c in cells}))
+    """Put every character whose centre is in a cell into that cell; returns the rest of the characters.
+
+    Rows at the top or bottom of the grid made of one cell as wide as the table (a title or a note drawn
+    inside the table's frame) become captions: paragraphs before or after the table.
+    """
     left, top = min(c[0] for c in cells), min(c[1] for c in cells)
     right, bottom = max(c[2] for c in cells), max(c[3] for c in cells)
-    inside: dict[tuple[int, int], list[_Char]] = {}
+    inside: dict[tuple[float, float, float, float], list[_Char]] = {}
     rest = []
     ordered = sorted(cells, key=lambda c: (c[1], c[0]))
     for ch in chars:
         cx, cy = (ch.x0 + ch.x1) / 2, (ch.top + ch.bottom) / 2
-        if not (left <= cx <= right and top <= cy <= bottom):
-            rest.append(ch)
-            continue
-        cell = next((c for c in ordered if c[0] <= cx <= c[2] and c[1] <= cy <= c[3]), None)
+        cell = None
+        if left <= cx <= right and top <= cy <= bottom:
+            cell = next((c for c in ordered if c[0] <= cx <= c[2] and c[1] <= cy <= c[3]), None)
         if cell is None:
             rest.append(ch)
-            continue
-        inside.setdefault((_index(ys, cell[1]), _index(xs, cell[0])), []).append(ch)
-    grid = [["" for _ in xs] for _ in ys]
-    for (r, c), cell_chars in inside.items():
-        grid[r][c] = _join_lines([line.text for line in _lines(cell_chars)])
+        else:
+            inside.setdefault(cell, []).append(ch)
     if not inside:
-        return None, rest
-    return _PageTable(top=top, bottom=bottom, col_edges=xs, rows=grid), rest
+        return None, chars
+    texts = {cell: [line.text for line in _lines(found)] for cell, found in inside.items()}
+    rows_of: dict[float, list] = {}
+    for cell in ordered:
+        rows_of.setdefault(round(cell[1] / _SNAP), []).append(cell)
+    grid_rows = [rows_of[k] for k in sorted(rows_of)]
+
+    def caption(row) -> bool:
+        return len(row) == 1 and row[0][0] - left <= _SNAP and right - row[0][2] <= _SNAP
+
+    head = next((i for i, row in enumerate(grid_rows) if not caption(row)), len(grid_rows))
+    tail = len(grid_rows)
+    while tail > head and caption(grid_rows[tail - 1]):
+        tail -= 1
+    body = [cell for row in grid_rows[head:tail] for cell in row]
+    if not body:
+        return None, chars  # a frame around text, not a table
+    xs = _snap_values(sorted({c[0] for c in body}))
+    ys = _snap_values(sorted({c[1] for c in body}))
+    grid = [["" for _ in xs] for _ in ys]
+    for cell in body:
+        grid[_index(ys, cell[1])][_index(xs, cell[0])] = _join_lines(texts.get(cell, []))
+    table = _PageTable(
+        top=min(c[1] for c in body),
+        bottom=max(c[3] for c in body),
+        col_edges=xs,
+        right=right,
+        rows=grid,
+        before=[t for row in grid_rows[:head] for t in texts.get(row[0], [])],
+        after=[t for row in grid_rows[tail:] for t in texts.get(row[0], [])],
+    )
+    return table, rest
 
 
 def _snap_values(values: list[float]) -> list[float]:
@@ -412,26 +443,61 @@ class _Renderer:
             self.lines[paragraph.line - 1] = paragraph.text
             self.open_paragraph = (paragraph, line, page)
             return
-        self.lines.append(line.text)
-        paragraph = Paragraph(text=line.text, line=len(self.lines), page=page.number)
+        self.open_paragraph = (self._paragraph(line.text, page), line, page)
+
+    def _paragraph(self, text: str, page: _Page) -> Paragraph:
+        self.lines.append(text)
+        paragraph = Paragraph(text=text, line=len(self.lines), page=page.number)
         self.lines.append("")
         self.blocks.append(paragraph)
-        self.open_paragraph = (paragraph, line, page)
+        return paragraph
 
     def _table(self, found: _PageTable, page: _Page) -> None:
         self.open_paragraph = None
-        rows = found.rows
-        if self.last_table is not None and _same_columns(self.last_table[1], found):
+        columns = self._continued_columns(found)
+        if columns is None:
+            for text in found.before:
+                self._paragraph(text, page)
+            table = Table(index=sum(isinstance(b, Table) for b in self.blocks) + 1)
+            self._rows(table, found.rows, page)
+            self.blocks.append(table)
+            self.last_table = (table, found)
+        else:
             table, first = self.last_table
+            rows = [_remap(row, columns, len(first.col_edges)) for row in found.rows]
             header = 0
             while header < min(len(rows), len(first.rows)) and rows[header] == first.rows[header]:
                 header += 1
-            self._rows(table, rows[header:], page)
-            return
-        table = Table(index=sum(isinstance(b, Table) for b in self.blocks) + 1)
-        self._rows(table, rows, page)
-        self.blocks.append(table)
-        self.last_table = (table, found)
+            rows = rows[header:]
+            if rows and table.rows and _split_row(table.rows[-1], rows[0]):
+                for cell, text in zip(table.rows[-1], rows.pop(0), strict=True):
+                    if text:
+                        cell.text = _join_lines([cell.text, text])
+                        self.lines[cell.line - 1] = "\t" + cell.text
+            self._rows(table, rows, page)
+        for text in found.after:
+            self._paragraph(text, page)
+        if found.after:
+            self.last_table = None
+
+    def _continued_columns(self, found: _PageTable) -> list[int] | None:
+        """For a table that continues the last one: the column of the last one each of its columns is in.
+
+        It continues when nothing but a repeat of the title came between, its right border is the same and
+        each of its column edges is one of the last table's.
+        """
+        if self.last_table is None or self.blocks[-1] is not self.last_table[0]:
+            return None
+        first = self.last_table[1]
+        if abs(first.right - found.right) > 2 * _SNAP or not all(map(self._repeats_title, found.before)):
+            return None
+        columns = []
+        for x in found.col_edges:
+            i = _index(first.col_edges, x)
+            if abs(first.col_edges[i] - x) > 2 * _SNAP:
+                return None
+            columns.append(i)
+        return columns
 
     def _rows(self, table: Table, rows: list[list[str]], page: _Page) -> None:
         for texts in rows:
@@ -474,7 +540,22 @@ def _continues(open_paragraph: tuple[Paragraph, _Line, _Page], line: _Line, page
     return not (prev_page is page and line.top - prev.bottom > 1.2 * size)
 
 
-def _same_columns(previous: _PageTable, found: _PageTable) -> bool:
-    if len(previous.col_edges) != len(found.col_edges):
-        return False
-    return all(abs(a - b) <= 2 * _SNAP for a, b in zip(previous.col_edges, found.col_edges, strict=True))
+def _remap(row: list[str], columns: list[int], width: int) -> list[str]:
+    out = [""] * width
+    for text, col in zip(row, columns, strict=True):
+        out[col] = _join_lines([out[col], text])
+    return out
+
+
+_AMOUNT = re.compile(r"^[-+]?[\d,]*\.?\d+%?$")
+
+
+def _split_row(last: list[Cell], first: list[str]) -> bool:
+    """Whether a table's first row on a page is the end of its last row on the page before, cut by the
+    page break: text only (no amount), not numbered, and only in columns where that row has text."""
+    filled = [(cell.text, text) for cell, text in zip(last, first, strict=True) if text]
+    return bool(filled) and all(
+        before and not _AMOUNT.match(before) and not _AMOUNT.match(text) and not _ENUMERATED.match(text)
+        and not text[0].isdigit()
+        for before, text in filled
+    )
