@@ -292,11 +292,14 @@ def _fill_table(cells, chars: list[_Char]) -> tuple[_PageTable | None, list[_Cha
     grid_rows = [rows_of[k] for k in sorted(rows_of)]
 
     def caption(row) -> bool:
-        return len(row) == 1 and row[0][0] - left <= _SNAP and right - row[0][2] <= _SNAP
+        """One cell as wide as the table, or a single cell holding text (a spreadsheet's title row)."""
+        if len(row) == 1 and row[0][0] - left <= _SNAP and right - row[0][2] <= _SNAP:
+            return True
+        return sum(1 for cell in row if texts.get(cell)) <= 1
 
     head = next((i for i, row in enumerate(grid_rows) if not caption(row)), len(grid_rows))
     tail = len(grid_rows)
-    while tail > head and caption(grid_rows[tail - 1]):
+    while tail > head and len(grid_rows[tail - 1]) == 1 and caption(grid_rows[tail - 1]):
         tail -= 1
     body = [cell for row in grid_rows[head:tail] for cell in row]
     if not body:
@@ -312,7 +315,7 @@ def _fill_table(cells, chars: list[_Char]) -> tuple[_PageTable | None, list[_Cha
         col_edges=xs,
         right=right,
         rows=grid,
-        before=[t for row in grid_rows[:head] for t in texts.get(row[0], [])],
+        before=[t for row in grid_rows[:head] for cell in row for t in texts.get(cell, [])],
         after=[t for row in grid_rows[tail:] for t in texts.get(row[0], [])],
     )
     return table, rest
