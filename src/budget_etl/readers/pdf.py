@@ -63,6 +63,7 @@ class _Char:
     x1: float
     top: float
     bottom: float
+    space_before: bool = False  # the text layer has a space before this character
 
     @property
     def size(self) -> float:
@@ -198,16 +199,17 @@ def _chars(page, number: int, to_display) -> list[_Char]:
     raw = textpage.raw
     width, height = page.get_size()
     chars = []
+    space = False
     for i in range(count):
         code = pdfium_c.FPDFText_GetUnicode(raw, i)
-        if code <= 32 or code == 0xFFFE or 0xD800 <= code <= 0xDFFF:
-            continue  # spaces and line breaks are rebuilt from positions
-        if pdfium_c.FPDFText_IsGenerated(raw, i) == 1:
+        if code <= 32 or code == 0xFFFE or 0xD800 <= code <= 0xDFFF or pdfium_c.FPDFText_IsGenerated(raw, i):
+            space = space or code == 32  # line breaks are rebuilt from positions; a space marks a word gap
             continue
         x0, top, x1, bottom = _box(to_display, *textpage.get_charbox(i, loose=True))
         if x1 < 0 or top > height or x0 > width or bottom < 0:
             continue  # outside the page: never shown
-        chars.append(_Char(chr(code), x0, x1, top, bottom))
+        chars.append(_Char(chr(code), x0, x1, top, bottom, space))
+        space = False
     textpage.close()
     return chars
 
@@ -359,7 +361,9 @@ def _line_text(chars: list[_Char], size: float) -> str:
     parts = [chars[0].text]
     for prev, ch in itertools.pairwise(chars):
         gap = ch.x0 - prev.x1
-        if gap > 0.25 * size and not (_CJK.match(prev.text) or _CJK.match(ch.text)):
+        if (gap > 0.25 * size or (ch.space_before and gap > 0)) and not (
+            _CJK.match(prev.text) or _CJK.match(ch.text)
+        ):
             parts.append(" ")
         elif gap > 2.5 * size:
             parts.append(" ")  # a wide gap between columns stays visible
@@ -526,7 +530,10 @@ def _body_margins(page: _Page) -> tuple[float, float]:
     """The left and right edges of the page's text body."""
     if not page.lines:
         return 0.0, page.width
-    return min(line.x0 for line in page.lines), max(line.x1 for line in page.lines)
+    left = min(line.x0 for line in page.lines)
+    if len(page.lines) < 3:  # too few lines to show the right margin: take it as wide as the left one
+        return left, page.width - left
+    return left, max(line.x1 for line in page.lines)
 
 
 def _continues(open_paragraph: tuple[Paragraph, _Line, _Page], line: _Line, page: _Page, margins) -> bool:
@@ -558,7 +565,10 @@ def _split_row(last: list[Cell], first: list[str]) -> bool:
     page break: text only (no amount), not numbered, and only in columns where that row has text."""
     filled = [(cell.text, text) for cell, text in zip(last, first, strict=True) if text]
     return bool(filled) and all(
-        before and not _AMOUNT.match(before) and not _AMOUNT.match(text) and not _ENUMERATED.match(text)
+        before
+        and not _AMOUNT.match(before)
+        and not _AMOUNT.match(text)
+        and not _ENUMERATED.match(text)
         and not text[0].isdigit()
         for before, text in filled
     )
