@@ -350,7 +350,8 @@ def _lines(chars: list[_Char]) -> list[_Line]:
     for line in lines:
         line.chars.sort(key=lambda c: c.x0)
         line.x0, line.x1 = line.chars[0].x0, max(c.x1 for c in line.chars)
-        line.size = median(c.size for c in line.chars)
+        # the body font sets the size: digits in another font may have taller boxes
+        line.size = median([c.size for c in line.chars if _CJK.match(c.text)] or [c.size for c in line.chars])
         line.text = _line_text(line.chars, line.size)
     lines.sort(key=lambda ln: ln.top)
     return lines
@@ -391,7 +392,7 @@ def _drop_headers_and_footers(pages: list[_Page]) -> None:
 
     def in_margin(page: _Page, line: _Line) -> bool:
         band = _MARGIN_BAND * page.height
-        return line.bottom <= band or line.top >= page.height - band
+        return line.top <= band or line.bottom >= page.height - band
 
     def key(line: _Line) -> str:
         return re.sub(r"\d+", "#", line.text.replace(" ", ""))
@@ -401,11 +402,28 @@ def _drop_headers_and_footers(pages: list[_Page]) -> None:
         for k in {key(line) for line in page.lines if in_margin(page, line)}:
             counts[k] = counts.get(k, 0) + 1
     repeated = {k for k, n in counts.items() if n >= max(3, len(pages) * 0.4)}
+
+    def page_number(page: _Page, line: _Line) -> bool:
+        """A page number in a margin, or centred on its own below (above) everything else on the page."""
+        if not _PAGE_NUMBER.match(line.text):
+            return False
+        if in_margin(page, line):
+            return True
+        centred = abs((line.x0 + line.x1) / 2 - page.width / 2) < 0.05 * page.width
+        others = [other for other in page.lines if other is not line]
+        below = all(other.bottom + line.size < line.top for other in others) and all(
+            t.bottom < line.top for t in page.tables
+        )
+        above = all(other.top > line.bottom + line.size for other in others) and all(
+            t.top > line.bottom for t in page.tables
+        )
+        return centred and (below or above)
+
     for page in pages:
         page.lines = [
             line
             for line in page.lines
-            if not (in_margin(page, line) and (_PAGE_NUMBER.match(line.text) or key(line) in repeated))
+            if not (page_number(page, line) or (in_margin(page, line) and key(line) in repeated))
         ]
 
 
