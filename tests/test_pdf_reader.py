@@ -7,6 +7,7 @@ without it. Expected values come from the hand-read gold in ``../shared/gold/rea
 from __future__ import annotations
 
 import ctypes
+import functools
 import io
 import re
 
@@ -101,6 +102,7 @@ def test_page_numbers_are_dropped_and_text_keeps_its_words():
 needs_shared = pytest.mark.skipif(not REAL.is_dir(), reason="../shared/real is not present")
 
 
+@functools.cache
 def _read(name: str):
     return read_path(REAL / name)
 
@@ -123,7 +125,7 @@ def _page_of_row(table: Table, label: str) -> int:
     return next(r[0].page for r in table.rows if label in [c.text for c in r])
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def shenzhen():
     return _read("guangdong_shenzhen_guizi-baoan-guanliju_2026_ys.pdf")
 
@@ -248,7 +250,7 @@ def test_text_renders_the_blocks_in_the_txt_form():
 @needs_shared
 def test_every_shared_pdf_is_read_with_pages():
     for path in sorted(REAL.glob("*.pdf")):
-        doc = read_path(path)
+        doc = _read(path.name)
         assert doc.paragraphs(), path.name
         assert doc.tables() or "narrative" in path.name, path.name
         assert all(b.page for b in doc.paragraphs()), path.name

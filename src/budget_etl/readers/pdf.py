@@ -294,12 +294,17 @@ def _fill_table(cells, chars: list[_Char]) -> tuple[_PageTable | None, list[_Cha
     grid_rows = [rows_of[k] for k in sorted(rows_of)]
 
     def caption(row) -> bool:
-        """One cell as wide as the table, or a single cell holding text (a spreadsheet's title row)."""
+        """One cell as wide as the table, or one cell holding text (a spreadsheet's title, its unit)."""
         if len(row) == 1 and row[0][0] - left <= _SNAP and right - row[0][2] <= _SNAP:
             return True
         return sum(1 for cell in row if texts.get(cell)) <= 1
 
+    def wide(row) -> bool:
+        return any(texts.get(cell) and cell[2] - cell[0] >= 0.5 * (right - left) for cell in row)
+
     head = next((i for i, row in enumerate(grid_rows) if not caption(row)), len(grid_rows))
+    if not any(wide(row) for row in grid_rows[:head]):
+        head = 0  # rows of one label each, as a continued table's first rows can be: not a title
     tail = len(grid_rows)
     while tail > head and len(grid_rows[tail - 1]) == 1 and caption(grid_rows[tail - 1]):
         tail -= 1
