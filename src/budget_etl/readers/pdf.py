@@ -26,6 +26,7 @@ Reason codes of UnreadableDocument: ``broken_pdf`` (not a PDF, or PDFium cannot 
 
 from __future__ import annotations
 
+import ctypes
 import itertools
 import re
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ from statistics import median
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
-from pdfplumber.table import cells_to_tables, edges_to_intersections, intersections_to_cells, merge_edges
+from pdfplumber.table import cells_to_tables, edges_to_intersections, merge_edges
 
 from budget_etl.readers.blocks import Block, Cell, Paragraph, ReadDocument, Table, UnreadableDocument
 from budget_etl.readers.normalize import clean, normalize_text
@@ -217,21 +218,17 @@ def _chars(page, number: int, to_display) -> list[_Char]:
 def _edges(page, number: int, to_display) -> list[dict]:
     """Ruling lines as pdfplumber edges: thin paths are lines, other rectangles give their four sides."""
     edges: list[dict] = []
-    objects = page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=3)
-    for count, obj in enumerate(objects, start=1):
+    for count, (obj, (x0, top, x1, bottom)) in enumerate(_paths(page.raw, to_display), start=1):
         if count > MAX_OBJECTS_PER_PAGE:
             raise UnreadableDocument(
                 "pdf_too_large", f"Page {number} has more than {MAX_OBJECTS_PER_PAGE} drawing objects."
             )
-        x0, top, x1, bottom = _box(to_display, *obj.get_bounds())
         w, h = x1 - x0, bottom - top
         if w < _EDGE_MAX_THICKNESS and h >= _EDGE_MIN_LENGTH:
             edges.append(_edge("v", (x0 + x1) / 2, top, (x0 + x1) / 2, bottom))
         elif h < _EDGE_MAX_THICKNESS and w >= _EDGE_MIN_LENGTH:
             edges.append(_edge("h", x0, (top + bottom) / 2, x1, (top + bottom) / 2))
-        elif (
-            w >= _EDGE_MIN_LENGTH and h >= _EDGE_MIN_LENGTH and pdfium_c.FPDFPath_CountSegments(obj.raw) <= 6
-        ):
+        elif w >= _EDGE_MIN_LENGTH and h >= _EDGE_MIN_LENGTH and pdfium_c.FPDFPath_CountSegments(obj) <= 6:
             edges += [
                 _edge("h", x0, top, x1, top),
                 _edge("h", x0, bottom, x1, bottom),
@@ -239,6 +236,25 @@ def _edges(page, number: int, to_display) -> list[dict]:
                 _edge("v", x1, top, x1, bottom),
             ]
     return edges
+
+
+def _paths(page_raw, to_display, depth: int = 0):
+    """Path objects of the page (and of its form XObjects) with their display boxes, through PDFium's C API
+    directly: the Python wrapper per object costs more than the work."""
+    if depth == 0:
+        count, get = pdfium_c.FPDFPage_CountObjects(page_raw), pdfium_c.FPDFPage_GetObject
+    else:
+        count, get = pdfium_c.FPDFFormObj_CountObjects(page_raw), pdfium_c.FPDFFormObj_GetObject
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    for i in range(count):
+        obj = get(page_raw, i)
+        kind = pdfium_c.FPDFPageObj_GetType(obj)
+        if kind == pdfium_c.FPDF_PAGEOBJ_FORM and depth < 3:
+            yield from _paths(obj, to_display, depth + 1)
+        elif kind == pdfium_c.FPDF_PAGEOBJ_PATH and pdfium_c.FPDFPageObj_GetBounds(
+            obj, ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right), ctypes.byref(top)
+        ):
+            yield obj, _box(to_display, left.value, bottom.value, right.value, top.value)
 
 
 def _edge(orientation: str, x0: float, top: float, x1: float, bottom: float) -> dict:
@@ -261,8 +277,40 @@ def _ruled_tables(edges: list[dict]) -> list[list[tuple[float, float, float, flo
     merged = [
         e for e in merged if (e["width"] if e["orientation"] == "h" else e["height"]) >= _EDGE_MIN_LENGTH
     ]
-    cells = intersections_to_cells(edges_to_intersections(merged, _SNAP / 3, _SNAP / 3))
+    cells = _cells(edges_to_intersections(merged, _SNAP / 3, _SNAP / 3))
     return [t for t in cells_to_tables(cells) if len(t) >= 2]
+
+
+def _cells(intersections: dict) -> list[tuple[float, float, float, float]]:
+    """pdfplumber's ``intersections_to_cells`` (the smallest rectangle whose four corners are joined by
+    ruling lines, from each intersection) with the edges of each point and its neighbours looked up once:
+    the library's version rebuilds them for every pair of points, most of the reading time of a big table."""
+    points = sorted(intersections)
+    v_of = {p: {(e["x0"], e["top"], e["x1"], e["bottom"]) for e in d["v"]} for p, d in intersections.items()}
+    h_of = {p: {(e["x0"], e["top"], e["x1"], e["bottom"]) for e in d["h"]} for p, d in intersections.items()}
+    same_x: dict[float, list] = {}
+    same_y: dict[float, list] = {}
+    for p in points:
+        same_x.setdefault(p[0], []).append(p)
+        same_y.setdefault(p[1], []).append(p)
+    cells = []
+    for p in points:
+        below = [q for q in same_x[p[0]] if q[1] > p[1] and v_of[p] & v_of[q]]
+        right = [q for q in same_y[p[1]] if q[0] > p[0] and h_of[p] & h_of[q]]
+        cell = next(
+            (
+                (p[0], p[1], r[0], b[1])
+                for b in below
+                for r in right
+                if (r[0], b[1]) in intersections
+                and v_of[(r[0], b[1])] & v_of[r]
+                and h_of[(r[0], b[1])] & h_of[b]
+            ),
+            None,
+        )
+        if cell is not None:
+            cells.append(cell)
+    return cells
 
 
 def _fill_table(cells, chars: list[_Char]) -> tuple[_PageTable | None, list[_Char]]:
@@ -276,11 +324,16 @@ def _fill_table(cells, chars: list[_Char]) -> tuple[_PageTable | None, list[_Cha
     inside: dict[tuple[float, float, float, float], list[_Char]] = {}
     rest = []
     ordered = sorted(cells, key=lambda c: (c[1], c[0]))
+    bands: dict[int, list] = {}  # cells by 10 pt bands of height, to look a character's cell up quickly
+    for c in ordered:
+        for band in range(int(c[1] // 10), int(c[3] // 10) + 1):
+            bands.setdefault(band, []).append(c)
     for ch in chars:
         cx, cy = (ch.x0 + ch.x1) / 2, (ch.top + ch.bottom) / 2
         cell = None
         if left <= cx <= right and top <= cy <= bottom:
-            cell = next((c for c in ordered if c[0] <= cx <= c[2] and c[1] <= cy <= c[3]), None)
+            band = bands.get(int(cy // 10), ())
+            cell = next((c for c in band if c[0] <= cx <= c[2] and c[1] <= cy <= c[3]), None)
         if cell is None:
             rest.append(ch)
         else:
