@@ -26,6 +26,7 @@ Reason codes of UnreadableDocument: ``broken_pdf`` (not a PDF, or PDFium cannot 
 
 from __future__ import annotations
 
+import bisect
 import ctypes
 import itertools
 import re
@@ -201,18 +202,74 @@ def _chars(page, number: int, to_display) -> list[_Char]:
     width, height = page.get_size()
     chars = []
     space = False
+    clips = _Clips(page.raw)
     for i in range(count):
         code = pdfium_c.FPDFText_GetUnicode(raw, i)
         if code <= 32 or code == 0xFFFE or 0xD800 <= code <= 0xDFFF or pdfium_c.FPDFText_IsGenerated(raw, i):
             space = space or code == 32  # line breaks are rebuilt from positions; a space marks a word gap
             continue
-        x0, top, x1, bottom = _box(to_display, *textpage.get_charbox(i, loose=True))
+        left, bottom, right, top = textpage.get_charbox(i, loose=True)
+        if not _inside(
+            clips.box(pdfium_c.FPDFText_GetTextObject(raw, i)), (left + right) / 2, (bottom + top) / 2
+        ):
+            continue  # clipped away: never shown (the overflow of a text box, say)
+        x0, top, x1, bottom = _box(to_display, left, bottom, right, top)
         if x1 < 0 or top > height or x0 > width or bottom < 0:
             continue  # outside the page: never shown
         chars.append(_Char(chr(code), x0, x1, top, bottom, space))
         space = False
     textpage.close()
     return chars
+
+
+class _Clips:
+    """The bounding box of each text object's clipping path, looked up once per object.
+
+    Only for objects drawn on the page itself: the clipping path of an object inside a form XObject is in
+    the form's space, which PDFium does not map to the page's.
+    """
+
+    def __init__(self, page_raw):
+        get = pdfium_c.FPDFPage_GetObject
+        self.on_page = {
+            ctypes.cast(get(page_raw, i), ctypes.c_void_p).value
+            for i in range(pdfium_c.FPDFPage_CountObjects(page_raw))
+        }
+        self.boxes: dict[int | None, tuple[float, float, float, float] | None] = {}
+
+    def box(self, obj) -> tuple[float, float, float, float] | None:
+        key = ctypes.cast(obj, ctypes.c_void_p).value
+        if key not in self.boxes:
+            self.boxes[key] = _clip_box(obj) if key in self.on_page else None
+        return self.boxes[key]
+
+
+def _clip_box(obj) -> tuple[float, float, float, float] | None:
+    """The intersection of the boxes of the object's clipping paths (None: not clipped)."""
+    clip = pdfium_c.FPDFPageObj_GetClipPath(obj)
+    if not clip:
+        return None
+    box = None
+    x, y = ctypes.c_float(), ctypes.c_float()
+    for k in range(pdfium_c.FPDFClipPath_CountPaths(clip)):
+        xs, ys = [], []
+        for j in range(pdfium_c.FPDFClipPath_CountPathSegments(clip, k)):
+            segment = pdfium_c.FPDFClipPath_GetPathSegment(clip, k, j)
+            if pdfium_c.FPDFPathSegment_GetPoint(segment, ctypes.byref(x), ctypes.byref(y)):
+                xs.append(x.value)
+                ys.append(y.value)
+        if xs:
+            path = (min(xs), min(ys), max(xs), max(ys))
+            box = (
+                path
+                if box is None
+                else (max(box[0], path[0]), max(box[1], path[1]), min(box[2], path[2]), min(box[3], path[3]))
+            )
+    return box
+
+
+def _inside(box: tuple[float, float, float, float] | None, x: float, y: float) -> bool:
+    return box is None or (box[0] - 1 <= x <= box[2] + 1 and box[1] - 1 <= y <= box[3] + 1)
 
 
 def _edges(page, number: int, to_display) -> list[dict]:
@@ -390,7 +447,11 @@ def _snap_values(values: list[float]) -> list[float]:
 
 
 def _index(snapped: list[float], value: float) -> int:
-    return min(range(len(snapped)), key=lambda i: abs(snapped[i] - value))
+    """The index of the value of ``snapped`` (sorted) nearest to ``value``."""
+    i = bisect.bisect_left(snapped, value)
+    if i == len(snapped) or (i > 0 and value - snapped[i - 1] <= snapped[i] - value):
+        return i - 1
+    return i
 
 
 def _lines(chars: list[_Char]) -> list[_Line]:
