@@ -97,6 +97,62 @@ def test_page_numbers_are_dropped_and_text_keeps_its_words():
     assert [lines[b.line - 1] for b in doc.blocks] == ["Revenue 1,234.50", "Total 30.8", "Spent 12.00"]
 
 
+def test_table_without_ruling_lines_from_text_alignment():
+    data = make_pdf(
+        [
+            [
+                (20, 370, "Revenue and spending"),
+                (20, 340, "Item"),
+                (150, 340, "Budget"),
+                (230, 340, "Share"),
+                (20, 325, "1.General budget"),
+                (150, 325, "1,234.50"),
+                (230, 325, "38.2%"),
+                (20, 310, "2.Government fund"),
+                (150, 310, "2,000.00"),
+                (230, 310, "61.8%"),
+                (20, 298, "budget"),  # the label above wrapped: it filled its column
+                (20, 283, "3.Other"),  # a label row without amounts
+                (20, 268, "Total"),
+                (150, 268, "3,234.50"),
+                (230, 268, "10.0%"),
+                (20, 235, "A note below the table."),
+            ]
+        ]
+    )
+    doc = read_bytes(data, "unruled.pdf")
+    assert [type(b).__name__ for b in doc.blocks] == ["Paragraph", "Table", "Paragraph"]
+    assert doc.tables()[0].texts() == [
+        ["Item", "Budget", "Share"],
+        ["1.General budget", "1,234.50", "38.2%"],
+        ["2.Government fund budget", "2,000.00", "61.8%"],
+        ["3.Other", "", ""],
+        ["Total", "3,234.50", "10.0%"],
+    ]
+    assert {c.page for r in doc.tables()[0].rows for c in r} == {1}
+
+
+def test_prose_with_numbers_is_not_a_table():
+    """Justified prose stretches its gaps: numbers then stand apart, but they do not end in a column."""
+
+    def page(shift: float) -> list[tuple[float, float, str]]:
+        return [
+            piece
+            for k in range(6)
+            for piece in [
+                (20, 370 - 15 * k, f"Line {k} spends"),
+                (100 + shift * k, 370 - 15 * k, f"{k}.50"),
+                (160 + shift * k, 370 - 15 * k, "yuan on this"),
+            ]
+        ]
+
+    prose = read_bytes(make_pdf([page(shift=7)]), "prose.pdf")
+    assert not prose.tables()
+    assert "Line 3 spends 3.50 yuan on this" in prose.text
+    aligned = read_bytes(make_pdf([page(shift=0)]), "aligned.pdf")  # the same words in columns: a table
+    assert aligned.tables()[0].texts()[3] == ["Line 3 spends", "3.50", "yuan on this"]
+
+
 # --- the real disclosures ----------------------------------------------------------------------------------
 
 needs_shared = pytest.mark.skipif(not REAL.is_dir(), reason="../shared/real is not present")

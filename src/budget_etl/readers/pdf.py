@@ -55,6 +55,8 @@ _PAGE_NUMBER = re.compile(
 _ENUMERATED = re.compile(
     r"^(第[一二三四五六七八九十]+部分|[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|\d+[、.．](?!\d))"
 )
+_AMOUNT = re.compile(r"^[-+]?[\d,]*\.?\d+%?$")
+_COLUMN_GAP = 0.8  # a gap wider than this many line heights separates two columns of a table without rules
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 
 
@@ -122,6 +124,8 @@ def read_pdf_bytes(data: bytes) -> ReadDocument:
             f"None of the {len(pages)} pages has a text layer: a scanned PDF needs OCR before it can be read.",
         )
     _drop_headers_and_footers(pages)
+    for page in pages:
+        _aligned_tables(page)
     return _Renderer().render(pages)
 
 
@@ -503,6 +507,120 @@ def _join_lines(texts: list[str]) -> str:
     return out
 
 
+# --- tables without ruling lines ----------------------------------------------------------------------------
+
+
+def _segments(line: _Line) -> list[tuple[float, float, str]]:
+    """The line cut where a gap is wide enough to separate columns: (x0, x1, text) of each piece."""
+    pieces: list[list[_Char]] = [[line.chars[0]]]
+    for prev, ch in itertools.pairwise(line.chars):
+        if ch.x0 - prev.x1 > _COLUMN_GAP * line.size:
+            pieces.append([])
+        pieces[-1].append(ch)
+    return [(p[0].x0, max(c.x1 for c in p), _line_text(p, line.size)) for p in pieces]
+
+
+def _aligned_tables(page: _Page) -> None:
+    """Tables drawn without ruling lines, from text alignment: at least three lines in a row that hold an
+    amount in a column of their own. Their columns are the union of the pieces of those lines; the lines just
+    above that are cut in pieces too are the header; a line between them with one piece and no amount is a
+    label row, or the rest of the label above when that one filled its column (a wrapped label)."""
+    if not page.lines:
+        return
+    lines = page.lines
+    pieces = [_segments(line) for line in lines]
+    body = [len(p) >= 2 and any(_AMOUNT.match(t.replace(" ", "")) for _, _, t in p[1:]) for p in pieces]
+    used: set[int] = set()
+    i = 0
+    while i < len(lines):
+        if not body[i]:
+            i += 1
+            continue
+        end = i  # the run of body lines, with label lines between them
+        j = i + 1
+        while j < len(lines) and lines[j].top - lines[j - 1].bottom < 1.5 * lines[j].size:
+            if body[j]:
+                end = j
+            elif len(pieces[j]) > 1:
+                break
+            j += 1
+        start = i
+        while (
+            start > 0
+            and len(pieces[start - 1]) > 1
+            and not body[start - 1]
+            and (lines[start].top - lines[start - 1].bottom < 1.5 * lines[start].size)
+        ):
+            start -= 1  # header lines
+        if _aligned(pieces[i : end + 1], body[i : end + 1]):
+            page.tables.append(
+                _aligned_table(lines[start : end + 1], pieces[start : end + 1], body[start : end + 1])
+            )
+            used.update(range(start, end + 1))
+        i = end + 1
+    if used:
+        page.lines = [line for k, line in enumerate(lines) if k not in used]
+
+
+def _aligned(pieces: list, body: list[bool]) -> bool:
+    """At least three lines whose amounts end where an amount of another line ends (numbers are set flush
+    right in columns; the numbers of justified prose fall anywhere)."""
+    ends = [
+        [x1 for x0, x1, t in p[1:] if _AMOUNT.match(t.replace(" ", ""))]
+        for p, b in zip(pieces, body, strict=True)
+        if b
+    ]
+    aligned = sum(
+        any(abs(x - y) <= 2 for x in mine for k, other in enumerate(ends) if k != j for y in other)
+        for j, mine in enumerate(ends)
+    )
+    return aligned >= 3
+
+
+def _aligned_table(lines: list[_Line], pieces: list, body: list[bool]) -> _PageTable:
+    columns: list[list[float]] = []  # [x0, x1] of each column, from the body lines
+    for x0, x1, _ in sorted(piece for p, b in zip(pieces, body, strict=True) if b for piece in p):
+        if columns and x0 <= columns[-1][1]:
+            columns[-1][1] = max(columns[-1][1], x1)
+        else:
+            columns.append([x0, x1])
+
+    def column(x0: float, x1: float) -> int:
+        overlaps = [min(x1, c[1]) - max(x0, c[0]) for c in columns]
+        best = max(range(len(columns)), key=lambda k: overlaps[k])
+        return best if overlaps[best] > 0 else min(range(len(columns)), key=lambda k: abs(columns[k][0] - x0))
+
+    rows: list[list[str]] = []
+    previous: tuple[_Line, list] | None = None
+    for line, line_pieces in zip(lines, pieces, strict=True):
+        row = [""] * len(columns)
+        for x0, x1, text in line_pieces:
+            k = column(x0, x1)
+            row[k] = _join_lines([row[k], text])
+        wrapped = (
+            previous is not None
+            and len(line_pieces) == 1
+            and not _AMOUNT.match(line_pieces[0][2])
+            and not _ENUMERATED.match(line_pieces[0][2])
+            and previous[1]
+            and column(*previous[1][0][:2]) == column(*line_pieces[0][:2])
+            and columns[column(*line_pieces[0][:2])][1] - previous[1][0][1] < 1.5 * line.size
+        )
+        if wrapped:
+            k = column(*line_pieces[0][:2])
+            rows[-1][k] = _join_lines([rows[-1][k], line_pieces[0][2]])
+        else:
+            rows.append(row)
+        previous = (line, line_pieces)
+    return _PageTable(
+        top=lines[0].top,
+        bottom=lines[-1].bottom,
+        col_edges=[c[0] for c in columns],
+        right=columns[-1][1],
+        rows=rows,
+    )
+
+
 # --- headers and footers ----------------------------------------------------------------------------------
 
 
@@ -692,9 +810,6 @@ def _remap(row: list[str], columns: list[int], width: int) -> list[str]:
     for text, col in zip(row, columns, strict=True):
         out[col] = _join_lines([out[col], text])
     return out
-
-
-_AMOUNT = re.compile(r"^[-+]?[\d,]*\.?\d+%?$")
 
 
 def _split_row(last: list[Cell], first: list[str]) -> bool:
