@@ -696,7 +696,7 @@ class _Renderer:
     def _repeats_title(self, text: str) -> bool:
         """A line at the top of a page that repeats one of the few paragraphs before the open table."""
         recent = [b for b in self.blocks[-6:] if isinstance(b, Paragraph)]
-        return any(p.text == text for p in recent)
+        return any(text in p.text for p in recent)  # a title wrapped as one paragraph repeats line by line
 
     def _line(self, line: _Line, page: _Page, margins: tuple[float, float]) -> None:
         if self.open_paragraph is not None and _continues(self.open_paragraph, line, page, margins):
@@ -795,6 +795,8 @@ def _continues(open_paragraph: tuple[Paragraph, _Line, _Page], line: _Line, page
     """Whether a line goes on the paragraph before it: that one filled its line, this one is not indented."""
     _, prev, prev_page = open_paragraph
     size = max(line.size, prev.size, 1.0)
+    if prev_page is page and _wrapped_title(prev, line, margins):
+        return True
     room = _body_margins(prev_page)[1] - prev.x1
     if room > line.lead_width() + 1.5 * size:
         return False  # the previous line stopped short, not for want of room for this line's first word
@@ -803,6 +805,23 @@ def _continues(open_paragraph: tuple[Paragraph, _Line, _Page], line: _Line, page
     if abs(line.size - prev.size) > 0.15 * size:
         return False
     return not (prev_page is page and line.top - prev.bottom > 1.2 * size)
+
+
+def _wrapped_title(prev: _Line, line: _Line, margins: tuple[float, float]) -> bool:
+    """A long centred title wrapped on a second centred line of the same size, right below it."""
+    middle = (margins[0] + margins[1]) / 2
+    width = margins[1] - margins[0]
+    return (
+        abs((prev.x0 + prev.x1) / 2 - middle) < 0.05 * width
+        and abs((line.x0 + line.x1) / 2 - middle) < 0.05 * width
+        and min(prev.x0, line.x0) > margins[0] + 3 * line.size  # set in from the margin: not body text
+        and prev.x1 - prev.x0 > 0.5 * width
+        and line.x1 - line.x0 <= prev.x1 - prev.x0 + line.size
+        and abs(line.size - prev.size) <= 0.15 * line.size
+        and line.top - prev.bottom < 0.8 * line.size
+        and not prev.text.endswith(("。", "：", ":"))
+        and not _ENUMERATED.match(line.text)
+    )
 
 
 def _remap(row: list[str], columns: list[int], width: int) -> list[str]:
