@@ -54,11 +54,39 @@ ENCRYPTED = (  # the standard security handler with a user password: the empty p
 )
 
 
+def unmapped_font_pdf() -> bytes:
+    """A page of text in a Type 3 font without a map from glyphs to text (no ToUnicode, no glyph names that
+    mean anything): the text layer holds only character codes, as in PDFs whose fonts were subset badly."""
+    glyph = b"600 0 0 0 500 700 d1 0 0 500 700 re f"
+    content = b"BT /F1 12 Tf 20 100 Td <01020304010203040102> Tj ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Resources << /Font << /F1 5 0 R >> >> "
+        b"/Contents 4 0 R >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type3 /FontBBox [0 0 1000 1000] /FontMatrix [0.001 0 0 0.001 0 0] "
+        b"/CharProcs << /g1 6 0 R /g2 6 0 R /g3 6 0 R /g4 6 0 R >> "
+        b"/Encoding << /Type /Encoding /Differences [1 /g1 /g2 /g3 /g4] >> "
+        b"/FirstChar 1 /LastChar 4 /Widths [600 600 600 600] >>",
+        b"<< /Length %d >>\nstream\n" % len(glyph) + glyph + b"\nendstream",
+    ]
+    out, offsets = b"%PDF-1.4\n", []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    return out + b"trailer << /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+
+
 @pytest.mark.parametrize(
     ("data", "reason"),
     [
         (make_pdf([[], []]), "no_text_layer"),  # pages without any text: what a scan looks like
         (ENCRYPTED, "encrypted_pdf"),
+        (unmapped_font_pdf(), "garbled_text_layer"),
         (b"%PDF-1.4\nnot really a PDF\n%%EOF\n", "broken_pdf"),
         (b"PK\x03\x04 a zip named .pdf", "broken_pdf"),
     ],

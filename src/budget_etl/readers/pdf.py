@@ -21,7 +21,8 @@ line of it and every block carries its 1-based page.
 
 The file is untrusted: the size, the page count and the objects per page are bounded before any work.
 Reason codes of UnreadableDocument: ``broken_pdf`` (not a PDF, or PDFium cannot parse it),
-``encrypted_pdf`` (needs a password), ``no_text_layer`` (no page has text: a scan), ``pdf_too_large``.
+``encrypted_pdf`` (needs a password), ``no_text_layer`` (no page has text: a scan), ``garbled_text_layer``
+(fonts without a map from glyphs to text: most characters are private-use codes), ``pdf_too_large``.
 """
 
 from __future__ import annotations
@@ -57,6 +58,9 @@ _ENUMERATED = re.compile(
 )
 _AMOUNT = re.compile(r"^[-+]?[\d,]*\.?\d+%?$")
 _COLUMN_GAP = 0.8  # a gap wider than this many line heights separates two columns of a table without rules
+_READABLE = re.compile(
+    r"[\u0021-\u007e\u00a0-\u024f\u2000-\u206f\u2100-\u27bf\u3000-\u303f\u3400-\u9fff\uff00-\uffef]"
+)
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 
 
@@ -113,11 +117,26 @@ class _Page:
     height: float
     lines: list[_Line] = field(default_factory=list)  # outside tables, top to bottom
     tables: list[_PageTable] = field(default_factory=list)
+    characters: int = 0
+    readable: int = 0  # characters that are Chinese, Latin, digits or punctuation (not private-use codes)
 
 
 def read_pdf_bytes(data: bytes) -> ReadDocument:
     """A PDF file's bytes to blocks; raises UnreadableDocument with a specific reason."""
-    pages = [_read_page(page, number) for number, page in enumerate(_open(data), start=1)]
+    pages = []
+    for number, page in enumerate(_open(data), start=1):
+        try:
+            pages.append(_read_page(page, number))
+        except pdfium.PdfiumError as exc:
+            raise UnreadableDocument("broken_pdf", f"Page {number} cannot be read: {exc}") from exc
+    characters = sum(p.characters for p in pages)
+    readable = sum(p.readable for p in pages)
+    if readable < 0.5 * characters:
+        raise UnreadableDocument(
+            "garbled_text_layer",
+            f"Only {readable} of the {characters} characters of the text layer are letters, digits or "
+            "punctuation: its fonts do not map glyphs to text (render and OCR the pages to read it).",
+        )
     if not any(p.lines or p.tables for p in pages):
         raise UnreadableDocument(
             "no_text_layer",
@@ -162,9 +181,10 @@ def _open(data: bytes):
 def _read_page(page, number: int) -> _Page:
     width, height = page.get_size()
     to_display = _display_transform(page)
-    chars = _chars(page, number, to_display)
+    chars, unmapped = _chars(page, number, to_display)
     edges = _edges(page, number, to_display)
-    result = _Page(number=number, width=width, height=height)
+    result = _Page(number=number, width=width, height=height, characters=len(chars) + unmapped)
+    result.readable = sum(1 for ch in chars if _READABLE.match(ch.text))
     for cells in _ruled_tables(edges):
         table, chars = _fill_table(cells, chars)
         if table is not None:
@@ -195,7 +215,8 @@ def _box(
     return min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)
 
 
-def _chars(page, number: int, to_display) -> list[_Char]:
+def _chars(page, number: int, to_display) -> tuple[list[_Char], int]:
+    """The page's visible characters, and how many glyphs had no text."""
     textpage = page.get_textpage()
     count = textpage.count_chars()
     if count > MAX_CHARS_PER_PAGE:
@@ -206,11 +227,14 @@ def _chars(page, number: int, to_display) -> list[_Char]:
     width, height = page.get_size()
     chars = []
     space = False
+    unmapped = 0
     clips = _Clips(page.raw)
     for i in range(count):
         code = pdfium_c.FPDFText_GetUnicode(raw, i)
         if code <= 32 or code == 0xFFFE or 0xD800 <= code <= 0xDFFF or pdfium_c.FPDFText_IsGenerated(raw, i):
             space = space or code == 32  # line breaks are rebuilt from positions; a space marks a word gap
+            if code not in (9, 10, 13, 32) and pdfium_c.FPDFText_IsGenerated(raw, i) != 1:
+                unmapped += 1  # a glyph without text: its font has no map to Unicode
             continue
         left, bottom, right, top = textpage.get_charbox(i, loose=True)
         if not _inside(
@@ -223,7 +247,7 @@ def _chars(page, number: int, to_display) -> list[_Char]:
         chars.append(_Char(chr(code), x0, x1, top, bottom, space))
         space = False
     textpage.close()
-    return chars
+    return chars, unmapped
 
 
 class _Clips:
