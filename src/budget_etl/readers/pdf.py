@@ -48,6 +48,7 @@ MAX_OBJECTS_PER_PAGE = 60_000
 
 _EDGE_MAX_THICKNESS = 2.0  # a path thinner than this (pt) is a ruling line
 _EDGE_MIN_LENGTH = 3.0
+_MAX_FORM_DEPTH = 8  # form XObjects inside form XObjects: deeper ones are not looked into
 _SNAP = 3.0  # pt: ruling lines closer than this are one line
 _MARGIN_BAND = 0.09  # top and bottom fraction of a page where headers and footers live
 _PAGE_NUMBER = re.compile(
@@ -181,8 +182,9 @@ def _open(data: bytes):
 def _read_page(page, number: int) -> _Page:
     width, height = page.get_size()
     to_display = _display_transform(page)
-    chars, unmapped = _chars(page, number, to_display)
-    edges = _edges(page, number, to_display)
+    in_forms: set[int | None] = set()
+    edges = _edges(page, number, to_display, in_forms)
+    chars, unmapped = _chars(page, number, to_display, in_forms)
     result = _Page(number=number, width=width, height=height, characters=len(chars) + unmapped)
     result.readable = sum(1 for ch in chars if _READABLE.match(ch.text))
     for cells in _ruled_tables(edges):
@@ -215,7 +217,7 @@ def _box(
     return min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)
 
 
-def _chars(page, number: int, to_display) -> tuple[list[_Char], int]:
+def _chars(page, number: int, to_display, in_forms: set[int | None]) -> tuple[list[_Char], int]:
     """The page's visible characters, and how many glyphs had no text."""
     textpage = page.get_textpage()
     count = textpage.count_chars()
@@ -228,7 +230,7 @@ def _chars(page, number: int, to_display) -> tuple[list[_Char], int]:
     chars = []
     space = False
     unmapped = 0
-    clips = _Clips(page.raw)
+    clips = _Clips(in_forms)
     for i in range(count):
         code = pdfium_c.FPDFText_GetUnicode(raw, i)
         if code <= 32 or code == 0xFFFE or 0xD800 <= code <= 0xDFFF or pdfium_c.FPDFText_IsGenerated(raw, i):
@@ -264,16 +266,15 @@ class _Clips:
     the form's space, which PDFium does not map to the page's.
     """
 
-    def __init__(self, page_raw):
-        get = pdfium_c.FPDFPage_GetObject
-        self.on_page = {_address(get(page_raw, i)) for i in range(pdfium_c.FPDFPage_CountObjects(page_raw))}
+    def __init__(self, in_forms: set[int | None]):
+        self.in_forms = in_forms  # addresses of the text objects inside form XObjects
         self.of_object: dict[int | None, tuple[float, float, float, float] | None] = {}
         self.of_paths: dict[tuple, tuple[float, float, float, float] | None] = {}
 
     def box(self, obj) -> tuple[float, float, float, float] | None:
         key = _address(obj)
         if key not in self.of_object:
-            clip = pdfium_c.FPDFPageObj_GetClipPath(obj) if key in self.on_page else None
+            clip = pdfium_c.FPDFPageObj_GetClipPath(obj) if key not in self.in_forms else None
             if not clip:
                 self.of_object[key] = None
             else:
@@ -319,10 +320,11 @@ def _inside(box: tuple[float, float, float, float] | None, x: float, y: float) -
     return box is None or (box[0] - 1 <= x <= box[2] + 1 and box[1] - 1 <= y <= box[3] + 1)
 
 
-def _edges(page, number: int, to_display) -> list[dict]:
-    """Ruling lines as pdfplumber edges: thin paths are lines, other rectangles give their four sides."""
+def _edges(page, number: int, to_display, in_forms: set[int | None]) -> list[dict]:
+    """Ruling lines as pdfplumber edges: thin paths are lines, other rectangles give their four sides.
+    Notes in ``in_forms`` the text objects found inside form XObjects."""
     edges: list[dict] = []
-    for count, (obj, (x0, top, x1, bottom)) in enumerate(_paths(page.raw, to_display), start=1):
+    for count, (obj, (x0, top, x1, bottom)) in enumerate(_paths(page.raw, to_display, in_forms), start=1):
         if count > MAX_OBJECTS_PER_PAGE:
             raise UnreadableDocument(
                 "pdf_too_large", f"Page {number} has more than {MAX_OBJECTS_PER_PAGE} drawing objects."
@@ -342,9 +344,10 @@ def _edges(page, number: int, to_display) -> list[dict]:
     return edges
 
 
-def _paths(page_raw, to_display, depth: int = 0):
+def _paths(page_raw, to_display, in_forms: set[int | None], depth: int = 0):
     """Path objects of the page (and of its form XObjects) with their display boxes, through PDFium's C API
-    directly: the Python wrapper per object costs more than the work."""
+    directly: the Python wrapper per object costs more than the work. Adds the text objects inside forms
+    to ``in_forms``."""
     if depth == 0:
         count, get = pdfium_c.FPDFPage_CountObjects(page_raw), pdfium_c.FPDFPage_GetObject
     else:
@@ -353,8 +356,10 @@ def _paths(page_raw, to_display, depth: int = 0):
     for i in range(count):
         obj = get(page_raw, i)
         kind = pdfium_c.FPDFPageObj_GetType(obj)
-        if kind == pdfium_c.FPDF_PAGEOBJ_FORM and depth < 3:
-            yield from _paths(obj, to_display, depth + 1)
+        if kind == pdfium_c.FPDF_PAGEOBJ_FORM and depth < _MAX_FORM_DEPTH:
+            yield from _paths(obj, to_display, in_forms, depth + 1)
+        elif kind == pdfium_c.FPDF_PAGEOBJ_TEXT and depth > 0:
+            in_forms.add(_address(obj))
         elif kind == pdfium_c.FPDF_PAGEOBJ_PATH and pdfium_c.FPDFPageObj_GetBounds(
             obj, ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right), ctypes.byref(top)
         ):
