@@ -97,12 +97,17 @@ def test_unreadable_pdfs_get_their_reason(data, reason):
     assert caught.value.reason_code == reason
 
 
-def test_page_count_is_bounded(monkeypatch):
+@pytest.mark.parametrize(
+    ("limit", "value"), [("MAX_PAGES", 2), ("MAX_CHARS_PER_PAGE", 5), ("MAX_PDF_BYTES", 100)]
+)
+def test_work_is_bounded(monkeypatch, limit, value):
     from budget_etl.readers import pdf as pdf_reader
 
-    monkeypatch.setattr(pdf_reader, "MAX_PAGES", 2)
+    data = make_pdf([[(20, 350, "Revenue 1,234.50")]] * 3)
+    assert read_bytes(data, "fine.pdf").paragraphs()
+    monkeypatch.setattr(pdf_reader, limit, value)
     with pytest.raises(UnreadableDocument) as caught:
-        read_bytes(make_pdf([[(20, 350, "a")]] * 3), "long.pdf")
+        read_bytes(data, "long.pdf")
     assert caught.value.reason_code == "pdf_too_large"
 
 
@@ -328,6 +333,17 @@ def test_text_renders_the_blocks_in_the_txt_form():
     assert [b.text for b in rebuilt if isinstance(b, Paragraph)] == [p.text for p in doc.paragraphs()]
     three_public = _table_after(doc, "部门“三公”经费和机关运行经费预算表")  # gold p31
     assert ["47.91", "0", "1.35", "46.56", "25", "21.56", "443.18"] in three_public.texts()
+
+
+@pytest.mark.shared
+@needs_shared
+def test_ruling_lines_are_bounded(monkeypatch):
+    from budget_etl.readers import pdf as pdf_reader
+
+    monkeypatch.setattr(pdf_reader, "MAX_CROSSINGS_PER_PAGE", 100)
+    with pytest.raises(UnreadableDocument) as caught:
+        read_path(REAL / "jiangsu_sheng_npc-office_2019_ys-tables.pdf")
+    assert caught.value.reason_code == "pdf_too_large"
 
 
 @pytest.mark.shared

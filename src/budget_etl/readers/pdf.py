@@ -45,6 +45,7 @@ MAX_PDF_BYTES = 100 * 1024 * 1024
 MAX_PAGES = 1000
 MAX_CHARS_PER_PAGE = 60_000
 MAX_OBJECTS_PER_PAGE = 60_000
+MAX_CROSSINGS_PER_PAGE = 4_000_000  # vertical x horizontal ruling lines (a dense page has some 10,000)
 
 _EDGE_MAX_THICKNESS = 2.0  # a path thinner than this (pt) is a ruling line
 _EDGE_MIN_LENGTH = 3.0
@@ -77,7 +78,7 @@ class _Char:
     @property
     def size(self) -> float:
         """The height of the character's font box: the font size as printed, whatever the PDF's scaling."""
-        return self.bottom - self.top
+        return max(self.bottom - self.top, 1.0)
 
 
 @dataclass
@@ -386,6 +387,12 @@ def _ruled_tables(edges: list[dict]) -> list[list[tuple[float, float, float, flo
     merged = [
         e for e in merged if (e["width"] if e["orientation"] == "h" else e["height"]) >= _EDGE_MIN_LENGTH
     ]
+    vertical = sum(e["orientation"] == "v" for e in merged)
+    if vertical * (len(merged) - vertical) > MAX_CROSSINGS_PER_PAGE:  # every pair is tried for a crossing
+        raise UnreadableDocument(
+            "pdf_too_large",
+            f"A page has {len(merged)} ruling lines: too many to find its tables in bounded time.",
+        )
     cells = _cells(edges_to_intersections(merged, _SNAP / 3, _SNAP / 3))
     return [t for t in cells_to_tables(cells) if len(t) >= 2]
 
@@ -613,16 +620,18 @@ def _aligned_tables(page: _Page) -> None:
 def _aligned(pieces: list, body: list[bool]) -> bool:
     """At least three lines whose amounts end where an amount of another line ends (numbers are set flush
     right in columns; the numbers of justified prose fall anywhere)."""
-    ends = [
-        [x1 for x0, x1, t in p[1:] if _AMOUNT.match(t.replace(" ", ""))]
-        for p, b in zip(pieces, body, strict=True)
+    ends = sorted(
+        (x1, line)
+        for line, (p, b) in enumerate(zip(pieces, body, strict=True))
         if b
-    ]
-    aligned = sum(
-        any(abs(x - y) <= 2 for x in mine for k, other in enumerate(ends) if k != j for y in other)
-        for j, mine in enumerate(ends)
+        for x0, x1, t in p[1:]
+        if _AMOUNT.match(t.replace(" ", ""))
     )
-    return aligned >= 3
+    aligned: set[int] = set()
+    for (x, line), (y, other) in itertools.pairwise(ends):  # sorted by end: neighbours in x are next
+        if y - x <= 2 and line != other:
+            aligned.update((line, other))
+    return len(aligned) >= 3
 
 
 def _aligned_table(lines: list[_Line], pieces: list, body: list[bool]) -> _PageTable:
