@@ -578,7 +578,7 @@ def _segments(line: _Line) -> list[tuple[float, float, str]]:
 def _aligned_tables(page: _Page) -> None:
     """Tables drawn without ruling lines, from text alignment: at least three lines in a row that hold an
     amount in a column of their own. Their columns are the union of the pieces of those lines; the lines just
-    above that are cut in pieces too are the header; a line between them with one piece and no amount is a
+    above that are cut in pieces too, or stand over the amounts, are the header (one row); a line between them with one piece and no amount is a
     label row, or the rest of the label above when that one filled its column (a wrapped label)."""
     if not page.lines:
         return
@@ -599,17 +599,20 @@ def _aligned_tables(page: _Page) -> None:
             elif len(pieces[j]) > 1:
                 break
             j += 1
+        labels_end = max(pieces[k][0][1] for k in range(i, end + 1) if body[k])
         start = i
         while (
             start > 0
-            and len(pieces[start - 1]) > 1
             and not body[start - 1]
+            and (len(pieces[start - 1]) > 1 or pieces[start - 1][0][0] > labels_end)
             and (lines[start].top - lines[start - 1].bottom < 1.5 * lines[start].size)
         ):
-            start -= 1  # header lines
+            start -= 1  # header lines: in pieces, or one piece over the amounts (a wrapped header)
         if _aligned(pieces[i : end + 1], body[i : end + 1]):
             page.tables.append(
-                _aligned_table(lines[start : end + 1], pieces[start : end + 1], body[start : end + 1])
+                _aligned_table(
+                    lines[start : end + 1], pieces[start : end + 1], body[start : end + 1], i - start
+                )
             )
             used.update(range(start, end + 1))
         i = end + 1
@@ -634,7 +637,8 @@ def _aligned(pieces: list, body: list[bool]) -> bool:
     return len(aligned) >= 3
 
 
-def _aligned_table(lines: list[_Line], pieces: list, body: list[bool]) -> _PageTable:
+def _aligned_table(lines: list[_Line], pieces: list, body: list[bool], header: int) -> _PageTable:
+    """The table of these lines, the first ``header`` of them its header (one row: a wrapped header)."""
     columns: list[list[float]] = []  # [x0, x1] of each column, from the body lines
     for x0, x1, _ in sorted(piece for p, b in zip(pieces, body, strict=True) if b for piece in p):
         if columns and x0 <= columns[-1][1]:
@@ -669,6 +673,8 @@ def _aligned_table(lines: list[_Line], pieces: list, body: list[bool]) -> _PageT
         else:
             rows.append(row)
         previous = (line, line_pieces)
+    if header > 1:
+        rows[:header] = [[_join_lines(texts) for texts in zip(*rows[:header], strict=True)]]
     return _PageTable(
         top=lines[0].top,
         bottom=lines[-1].bottom,
