@@ -166,6 +166,28 @@ def test_table_without_ruling_lines_from_text_alignment():
     assert {c.page for r in doc.tables()[0].rows for c in r} == {1}
 
 
+def test_table_without_ruling_lines_continued_on_the_next_page():
+    def flush_right(text: str, right: float = 250) -> float:
+        """x where ``text`` starts to end at ``right``, in Helvetica 10 pt (digits 5.56 pt, , and . 2.78 pt)."""
+        return right - sum(2.78 if ch in ",." else 5.56 for ch in text)
+
+    def part(rows: list[tuple[str, str]]) -> list[tuple[float, float, str]]:
+        header = [(20, 352, "Item"), (flush_right("Budget", 246), 352, "Budget")]
+        body = [(20, 330 - 15 * k, label) for k, (label, _) in enumerate(rows)]
+        body += [(flush_right(amount), 330 - 15 * k, amount) for k, (_, amount) in enumerate(rows)]
+        return [*header, *body, (140, 15, "- 1 -")]
+
+    # the widest amount differs from page to page: columns are matched by the edge they are set flush to
+    first = part([("Salaries", "100,234.50"), ("Pensions", "88.00"), ("Rent", "1,000.00")])
+    second = part([("Travel", "12.00"), ("Training", "300.00"), ("Other", "1,634.50")])
+    doc = read_bytes(make_pdf([[(20, 370, "Spending by item"), *first], second]), "two-pages.pdf")
+    (table,) = doc.tables()
+    labels = [r[0] for r in table.texts()]
+    assert labels == ["Item", "Salaries", "Pensions", "Rent", "Travel", "Training", "Other"]
+    assert table.texts()[1] == ["Salaries", "100,234.50"] and table.texts()[-1] == ["Other", "1,634.50"]
+    assert [r[0].page for r in table.rows] == [1, 1, 1, 1, 2, 2, 2]
+
+
 def test_prose_with_numbers_is_not_a_table():
     """Justified prose stretches its gaps: numbers then stand apart, but they do not end in a column."""
 

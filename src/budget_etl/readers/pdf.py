@@ -105,7 +105,7 @@ class _Line:
 class _PageTable:
     top: float
     bottom: float
-    col_edges: list[float]  # x of every grid column's left edge
+    col_edges: list[float]  # x of every grid column's left edge (aligned tables: the edge it is set flush to)
     right: float
     rows: list[list[str]]  # grid rows of cell texts
     before: list[str] = field(default_factory=list)  # caption lines drawn inside the frame, above the grid
@@ -678,7 +678,8 @@ def _aligned_table(lines: list[_Line], pieces: list, body: list[bool], header: i
     return _PageTable(
         top=lines[0].top,
         bottom=lines[-1].bottom,
-        col_edges=[c[0] for c in columns],
+        # where each column is set flush: labels on the left, amounts on the right (the same on every page)
+        col_edges=[columns[0][0]] + [c[1] for c in columns[1:]],
         right=columns[-1][1],
         rows=rows,
     )
