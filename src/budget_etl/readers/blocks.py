@@ -49,7 +49,7 @@ class ReadDocument:
     blocks: list[Block]
     text: str  # the normalised text, stored in raw.documents for provenance look-ups
     encoding: str  # the encoding the bytes were decoded from (utf-8, gb18030, utf-16, docx, ...)
-    source_format: str  # txt | docx
+    source_format: str  # txt | docx | pdf
 
     def paragraphs(self) -> list[Paragraph]:
         return [b for b in self.blocks if isinstance(b, Paragraph)]
