@@ -52,6 +52,9 @@ class DocumentInfo:
     new_assets_budgeted: bool | None
     is_synthetic: bool
     src: Source
+    # department (部门预算: the department with its units, consolidated) | unit (单位预算: one unit) | None
+    # when the document does not say; two documents of different scope are never added together
+    scope: str | None = None
 
 
 @dataclass
@@ -68,6 +71,8 @@ class StatedTotal:
 class RevenueLine:
     # general_public_budget | government_fund | fiscal_special_account | other
     # | public_institution_income (事业收入) | higher_level_subsidy (上级补助收入) | prior_year_carryover (上年结转)
+    # | state_capital_operation (国有资本经营预算) | business_income (事业单位经营收入)
+    # | subsidiary_remittance (附属单位上缴收入)
     revenue_source: str
     label_zh: str
     amount_yuan: Decimal
@@ -76,8 +81,12 @@ class RevenueLine:
 
 @dataclass
 class ExpenditureLine:
-    expenditure_class: str  # basic | project
-    expenditure_type: str  # personnel | public_operating | project
+    # basic | project | other (the uses beside basic and project that the total includes)
+    expenditure_class: str
+    # personnel | public_operating | project; for class other: unit_reserve (单位预留机动经费)
+    # | business_operation (事业单位经营支出) | higher_level_remittance (上缴上级支出)
+    # | subsidiary_subsidy (对附属单位补助支出)
+    expenditure_type: str
     label_zh: str
     amount_yuan: Decimal
     src: Source
@@ -209,6 +218,34 @@ class GlossaryTerm:
 
 
 @dataclass
+class FunctionExpenditure:
+    """One row of a table by function class (支出功能分类科目): 类 201, 款 20103 or 项 2010301."""
+
+    function_code: str  # 3, 5 or 7 digits
+    level: str  # class (类) | section (款) | item (项)
+    name_zh: str
+    total_yuan: Decimal
+    basic_yuan: Decimal | None  # None: the table has no basic column or leaves it blank
+    project_yuan: Decimal | None
+    # the money the table covers: all_funds (支出总表) | fiscal_appropriation (财政拨款) |
+    # general_public_budget (一般公共预算) | government_fund (政府性基金)
+    fund_scope: str
+    src: Source
+
+
+@dataclass
+class EconomicExpenditure:
+    """One row of a table by economic class: 部门经济分类 (301, 30101 …) or 政府经济分类 (501, 50101 …)."""
+
+    economic_code: str  # 3 (类) or 5 (款) digits
+    scheme: str  # department (3xx) | government (5xx)
+    name_zh: str
+    amount_yuan: Decimal
+    fund_scope: str  # as FunctionExpenditure.fund_scope
+    src: Source
+
+
+@dataclass
 class Section:
     """Whether a section is in the document, so that a missing table is never read as zeros."""
 
@@ -237,6 +274,8 @@ class ExtractedDocument:
     procurement_items: list[ProcurementItem] = field(default_factory=list)
     assets: list[Asset] = field(default_factory=list)
     glossary: list[GlossaryTerm] = field(default_factory=list)
+    function_expenditure: list[FunctionExpenditure] = field(default_factory=list)
+    economic_expenditure: list[EconomicExpenditure] = field(default_factory=list)
 
     def total(self, metric: str) -> Decimal | None:
         return next((t.amount_yuan for t in self.stated_totals if t.metric == metric), None)
@@ -257,6 +296,8 @@ FACT_TABLES: dict[str, tuple[type, str]] = {
     "procurement_items": (ProcurementItem, "procurement_items"),
     "assets": (Asset, "assets"),
     "glossary": (GlossaryTerm, "glossary"),
+    "function_expenditure": (FunctionExpenditure, "function_expenditure"),
+    "economic_expenditure": (EconomicExpenditure, "economic_expenditure"),
 }
 
 

@@ -34,9 +34,9 @@ class Template(Protocol):
 
 
 def _templates() -> list[Template]:
-    from budget_etl.extract.templates import notes_budget
+    from budget_etl.extract.templates import national_tables, notes_budget
 
-    return [notes_budget.TEMPLATE]
+    return [notes_budget.TEMPLATE, national_tables.TEMPLATE]
 
 
 def detections(doc: ReadDocument) -> list[tuple[Template, Detection]]:

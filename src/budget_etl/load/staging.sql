@@ -26,6 +26,7 @@ create table if not exists raw.documents (
     overall_goal_zh      varchar,
     new_assets_budgeted  boolean,
     is_synthetic         boolean not null,
+    scope                varchar,               -- department | unit | NULL (not stated)
     src_line             integer,
     src_table            integer,
     src_row              integer,
@@ -120,6 +121,19 @@ create table if not exists raw.assets (
 create table if not exists raw.glossary (
     document_id varchar not null, term_no integer not null, term_zh varchar not null,
     definition_zh varchar not null,
+    src_line integer, src_table integer, src_row integer, src_col integer
+);
+
+create table if not exists raw.function_expenditure (
+    document_id varchar not null, function_code varchar not null, level varchar not null,
+    name_zh varchar not null, total_yuan decimal(18,2) not null, basic_yuan decimal(18,2),
+    project_yuan decimal(18,2), fund_scope varchar not null,
+    src_line integer, src_table integer, src_row integer, src_col integer
+);
+
+create table if not exists raw.economic_expenditure (
+    document_id varchar not null, economic_code varchar not null, scheme varchar not null,
+    name_zh varchar not null, amount_yuan decimal(18,2) not null, fund_scope varchar not null,
     src_line integer, src_table integer, src_row integer, src_col integer
 );
 

@@ -42,9 +42,16 @@ DOC_KINDS = ["budget", "final_accounts"]
 SOURCE_FORMATS = ["txt", "docx", "doc", "pdf"]
 CURRENCY_UNITS = ["元", "万元"]
 REVENUE_SOURCES = ["general_public_budget", "government_fund", "fiscal_special_account",
-                   "public_institution_income", "higher_level_subsidy", "prior_year_carryover", "other"]
-EXPENDITURE_CLASSES = ["basic", "project"]
-EXPENDITURE_TYPES = ["personnel", "public_operating", "project"]
+                   "public_institution_income", "higher_level_subsidy", "prior_year_carryover", "other",
+                   "state_capital_operation", "business_income", "subsidiary_remittance"]
+EXPENDITURE_CLASSES = ["basic", "project", "other"]
+# class other: the uses beside basic and project (单位预留机动经费, 事业单位经营支出, 上缴上级支出, 对附属单位补助支出)
+OTHER_EXPENDITURE_TYPES = ["unit_reserve", "business_operation", "higher_level_remittance", "subsidiary_subsidy"]
+EXPENDITURE_TYPES = ["personnel", "public_operating", "project", *OTHER_EXPENDITURE_TYPES]
+SCOPES = ["department", "unit"]
+FUND_SCOPES = ["all_funds", "fiscal_appropriation", "general_public_budget", "government_fund"]
+FUNCTION_LEVELS = ["class", "section", "item"]
+ECONOMIC_SCHEMES = ["department", "government"]
 # vehicle_purchase_and_operation: a document that states 公务用车购置及运行费 only as one combined item
 THREE_PUBLIC_CATEGORIES = ["overseas_travel", "vehicle_purchase", "vehicle_operation",
                            "vehicle_purchase_and_operation", "official_reception"]
@@ -171,6 +178,7 @@ class DocumentsSchema(_Staging):
     overall_goal_zh: Series[object] = _text(nullable=True)
     new_assets_budgeted: Series[object] = pa.Field(nullable=True, is_bool=())
     is_synthetic: Series[object] = pa.Field(is_bool=())
+    scope: Series[object] = _text(nullable=True, isin=SCOPES)
     parser_version: Series[object] = _text()
     normalized_text: Series[object] = _text()
 
@@ -203,6 +211,10 @@ class ExpenditureSchema(_Staging):
     @pa.dataframe_check
     def project_class_iff_project_type(cls, df: pd.DataFrame) -> pd.Series:
         return (df["expenditure_class"] == "project") == (df["expenditure_type"] == "project")
+
+    @pa.dataframe_check
+    def other_class_iff_other_type(cls, df: pd.DataFrame) -> pd.Series:
+        return (df["expenditure_class"] == "other") == df["expenditure_type"].isin(OTHER_EXPENDITURE_TYPES)
 
 
 class StatedChangesSchema(_Staging):
@@ -308,6 +320,24 @@ class GlossarySchema(_Staging):
     definition_zh: Series[object] = _text()
 
 
+class FunctionExpenditureSchema(_Staging):
+    function_code: Series[object] = _text(str_matches=r"^2[0-9]{2}(?:[0-9]{2}){0,2}\Z")
+    level: Series[object] = _text(isin=FUNCTION_LEVELS)
+    name_zh: Series[object] = _text()
+    total_yuan: Series[object] = _money()
+    basic_yuan: Series[object] = _money(nullable=True)
+    project_yuan: Series[object] = _money(nullable=True)
+    fund_scope: Series[object] = _text(isin=FUND_SCOPES)
+
+
+class EconomicExpenditureSchema(_Staging):
+    economic_code: Series[object] = _text(str_matches=r"^[35][0-9]{2}(?:[0-9]{2})?\Z")
+    scheme: Series[object] = _text(isin=ECONOMIC_SCHEMES)
+    name_zh: Series[object] = _text()
+    amount_yuan: Series[object] = _money()
+    fund_scope: Series[object] = _text(isin=FUND_SCOPES)
+
+
 # Staging table -> its schema; the keys are raw.documents plus facts.FACT_TABLES.
 SCHEMAS: dict[str, type[pa.DataFrameModel]] = {
     "documents": DocumentsSchema,
@@ -324,6 +354,8 @@ SCHEMAS: dict[str, type[pa.DataFrameModel]] = {
     "procurement_items": ProcurementItemsSchema,
     "assets": AssetsSchema,
     "glossary": GlossarySchema,
+    "function_expenditure": FunctionExpenditureSchema,
+    "economic_expenditure": EconomicExpenditureSchema,
 }
 
 # Checks whose failure means the row cannot be typed into its staging table.

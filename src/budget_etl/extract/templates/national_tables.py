@@ -1,0 +1,702 @@
+"""The national table set (全国统一的部门预算公开表): a department's or unit's budget as a set of standard
+tables (收支总表, 收入总表, 支出总表, 财政拨款收支总表, 一般公共预算支出表, 基本支出表, “三公”经费支出表, 政府性
+基金预算支出表, 机关运行经费, 政府采购 …) beside narrative parts (第X部分, 概况, 说明, 名词解释).
+
+Tables are recognised by their titles and read by their header labels and row labels, never by position: a
+table's kind comes from ``TABLE_KINDS`` (the title vocabulary), a column's meaning from ``COLUMN_LABELS``
+and a row's from ``ROW_LABELS``. Year-to-year and province-to-province variation lives in those lists.
+
+Amounts are in the unit the table states (单位：万元 / 金额单位：元); a table that states none is not read. A
+blank cell, ``-`` and a table that says it is empty (此表为空, 故本表无数据, 本部门无…) give no fact at all,
+never zeros. Whenever a table's own figures do not add up as its layout says they must (basic + project +
+other = total, the 三公 items = their subtotal), the table gives nothing: a misread column must never
+become a wrong number.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from budget_etl.extract.errors import ExtractionError
+from budget_etl.extract.numbers import yuan
+from budget_etl.extract.registry import Detection
+from budget_etl.facts import (
+    DocumentInfo,
+    EconomicExpenditure,
+    ExpenditureLine,
+    ExtractedDocument,
+    FunctionExpenditure,
+    RevenueLine,
+    Source,
+    StatedTotal,
+    ThreePublicCost,
+)
+from budget_etl.facts import Section as SectionRecord
+from budget_etl.readers.blocks import Cell, Paragraph, ReadDocument, Table
+
+# --- vocabulary (data) ----------------------------------------------------------------------------------
+
+# Table kind -> pattern its title matches (spaces removed). The first match wins, so the specific titles
+# come before the broad ones: "一般公共预算“三公”经费支出表" is the 三公 table, "财政拨款收支总表" is not the
+# 收支总表, "一般公共预算基本支出表" is the basic-expenditure table.
+TABLE_KINDS: list[tuple[str, str]] = [
+    (r"三公", "three_public"),
+    (r"机关运行经费", "operating_expense"),
+    (r"政府采购", "procurement"),
+    (r"政府购买服务", "purchase_of_services"),
+    (r"国有资产|资产占用", "assets"),
+    (r"绩效", "performance"),
+    (r"国有资本经营预算(?:拨款)?支出", "state_capital"),
+    (r"政府性基金(?:预算)?(?:财政拨款)?(?:拨款)?支出", "government_fund"),
+    (r"财政拨款收支(?:预算)?总表", "fiscal_summary"),
+    (r"收支(?:预算)?总表|收入支出(?:预算)?总表", "summary"),
+    (r"收入(?:预算)?总表", "revenue_summary"),
+    (r"支出(?:预算)?总表", "expenditure_summary"),
+    (r"基本支出", "basic_by_economic"),
+    (r"经济分类", "by_economic"),
+    (r"(?:一般公共预算|财政拨款)(?:拨款)?支出|功能分类", "by_function"),
+]
+
+# The fund scope of a by-function or by-economic table, from its title (first match wins).
+FUND_SCOPES: list[tuple[str, str]] = [
+    (r"政府性基金", "government_fund"),
+    (r"一般公共预算", "general_public_budget"),
+    (r"财政拨款", "fiscal_appropriation"),
+    (r"", "all_funds"),
+]
+
+# A table's number as printed before or after its title: 公开01表 / 公开表一 / 表一 / 表1 / 预算01表 / 附件1.
+TABLE_NUMBER = re.compile(
+    r"(?:公开|预算)?\s*(?:\d{1,2}|[一二三四五六七八九十]+)\s*表|表\s*(?:\d{1,2}|[一二三四五六七八九十]+)"
+    r"|公开表\s*[一二三四五六七八九十]+|附件\s*\d*|^[一二三四五六七八九十]+、|^\d{1,2}[.．、]"
+)
+
+# Row labels of the 收支总表 (ordinal prefixes and spaces removed) -> what the row's amount is.
+# Revenue sources are those of facts.RevenueLine; 一、财政拨款 (a group of the first two) is no source.
+ROW_LABELS: list[tuple[str, str]] = [
+    (r"收入总计", "total:revenue_total"),
+    (r"支出总计", "total:expenditure_total"),
+    (r"(?:本年|当年)收入(?:合计|小计)", "total:revenue_this_year"),
+    (r"(?:本年|当年)支出(?:合计|小计)", "total:expenditure_this_year"),
+    (r"收入合计", "total:revenue_total_if_no_grand_total"),
+    (r"支出合计", "total:expenditure_total_if_no_grand_total"),
+    (r"一般公共预算(?:拨款)?(?:收入|资金)?|一般公共预算财政拨款(?:收入)?", "revenue:general_public_budget"),
+    (r"政府性基金(?:预算)?(?:拨款)?(?:收入|资金)?", "revenue:government_fund"),
+    (r"国有资本经营预算(?:拨款)?(?:收入|资金)?", "revenue:state_capital_operation"),
+    (r"财政专户(?:管理)?(?:资金|核拨)?(?:收入)?", "revenue:fiscal_special_account"),
+    (r"事业收入", "revenue:public_institution_income"),
+    (r"事业单位经营收入", "revenue:business_income"),
+    (r"上级补助收入", "revenue:higher_level_subsidy"),
+    (r"附属单位上缴收入", "revenue:subsidiary_remittance"),
+    (r"其他(?:资金|收入)", "revenue:other"),
+    (r"上年结转(?:结余)?(?:资金|收入)?|上年结转和结余(?:资金)?", "revenue:prior_year_carryover"),
+    (r"基本支出", "use:basic"),
+    (r"项目支出", "use:project"),
+    (r"单位预留机动经费", "use:unit_reserve"),
+    (r"事业单位经营支出", "use:business_operation"),
+    (r"上缴上级支出", "use:higher_level_remittance"),
+    (r"对附属单位补助支出", "use:subsidiary_subsidy"),
+]
+
+# Column header labels (the header cells of one column joined, spaces removed) -> column key. First match
+# wins: 公务用车购置及运行费 is the combined vehicle column, not its purchase part.
+COLUMN_LABELS: list[tuple[str, str]] = [
+    (r"会议费", "meeting_fee"),
+    (r"培训费", "training_fee"),
+    (r"机关运行经费", "operating_expense"),
+    (r"因公出国", "overseas_travel"),
+    (r"购置及运行|购置和运行", "vehicle_purchase_and_operation"),
+    (r"公务用车购置", "vehicle_purchase"),
+    (r"公务用车运行", "vehicle_operation"),
+    (r"公务接待", "official_reception"),
+    (r"三公.*(?:小计|合计)|三公", "three_public_subtotal"),
+    (r"人员经费", "personnel"),
+    (r"公用经费", "public_operating"),
+    (r"单位预留机动经费", "unit_reserve"),
+    (r"事业单位经营支出", "business_operation"),
+    (r"上缴上级支出", "higher_level_remittance"),
+    (r"对附属单位补助支出", "subsidiary_subsidy"),
+    (r"结转下年", "carryover_out"),
+    (r"基本支出", "basic"),
+    (r"项目支出", "project"),
+    (r"^(?:合计|总计|小计)$|预算数合计|^金额$|^预算数$|机关运行经费支出", "total"),
+]
+
+# Expenditure uses beside basic and project: facts.ExpenditureLine types of class "other".
+OTHER_USES = ("unit_reserve", "business_operation", "higher_level_remittance", "subsidiary_subsidy")
+
+# Economic classes (部门支出经济分类, 30x/31x) whose basic expenditure is 人员经费 or 公用经费.
+PERSONNEL_CLASSES = {"301", "303"}  # 工资福利支出, 对个人和家庭的补助
+PUBLIC_OPERATING_CLASSES = {"302", "310"}  # 商品和服务支出, 资本性支出
+
+# A table (or the note under it) that says it has nothing: its blank cells are no zeros.
+DECLARED_EMPTY = re.compile(
+    r"此表为空|本表为空|空表|故本表无数据|本表无数据|本表本年无发生额|无相关收支|没有使用|不涉及"
+    r"|本(?:部门|单位)[^，,。；;]{0,20}?(?:无|没有|未安排)"
+)
+
+_TOTAL_ROW = re.compile(r"^(?:合计|总计)$")
+_AMOUNT_CELL = re.compile(r"^-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
+_BLANK_CELL = {"", "-", "—", "——", "－", "/", "--"}
+_UNIT_RE = re.compile(r"单位\s*[:：]\s*(?P<a>万元|元)|[（(](?P<b>万元|元)[）)]")
+_ORDINAL = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|\d{1,2}[、.．]|[（(][一二三四五六七八九十\d]+[）)])")
+_CODE_CELL = re.compile(r"^(?P<code>\d{3}(?:\d{2}){0,2})(?:\s*[-－—]?\s*(?P<name>\D.*))?$")
+_PART = re.compile(r"^\d{2}$")
+_YEAR_KIND = re.compile(r"(?P<year>(?:19|20)\d{2})\s*年度?(?P<between>.{0,30}?)(?P<kind>预算|(?<!预)决算)")
+_OFFICE_LABEL = re.compile(r"(?:预算主管部门|预算单位|部门名称|单位名称|部门)\s*[:：]\s*(?P<office>\S+)")
+_COVER_LINES = 6
+_MAX_TITLE_LINE = 40
+
+
+def _key(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def _label(text: str) -> str:
+    """A row label without spaces, ordinal prefix (一、 1. （一）) or trailing colon."""
+    return _ORDINAL.sub("", _key(text)).rstrip(":：")
+
+
+def _is_amount(text: str) -> bool:
+    return bool(_AMOUNT_CELL.match(_key(text)))
+
+
+def _is_blank(text: str) -> bool:
+    return _key(text) in _BLANK_CELL
+
+
+def _amount(text: str, unit: str) -> Decimal:
+    return yuan(_key(text).replace(",", ""), unit)
+
+
+def _first(patterns: list[tuple[str, str]], text: str) -> str | None:
+    return next((key for pattern, key in patterns if re.search(pattern, text)), None)
+
+
+def _src(cell: Cell, table: Table) -> Source:
+    return Source(line=cell.line, table=table.index, row=cell.row, col=cell.col, page=cell.page)
+
+
+# --- tables and their titles ------------------------------------------------------------------------------
+
+
+@dataclass
+class Titled:
+    """A table with the title, kind and unit it states (in its first rows or the lines above it)."""
+
+    table: Table
+    title: str
+    kind: str | None
+    unit: str | None
+    empty_note: str | None
+
+
+def titled_tables(doc: ReadDocument) -> list[Titled]:
+    out, above = [], []
+    for block in doc.blocks:
+        if isinstance(block, Paragraph):
+            above = [*above[-3:], block.text]
+            continue
+        head = [c.text for row in block.rows[:4] for c in row if c.text]
+        # the title: a short line right above the table or in its first rows that names a table kind
+        candidates = [t for t in [*above, *head] if len(_key(t)) <= 60]
+        title, kind = "", None
+        for text in reversed(candidates):
+            found = _first(TABLE_KINDS, _key(text))
+            if found and "表" in text:  # a row label (一、基本支出) is no title
+                title, kind = text, found
+                break
+        unit_match = next((m for t in [*head, *above] if (m := _UNIT_RE.search(_key(t)))), None)
+        unit = (unit_match["a"] or unit_match["b"]) if unit_match else None
+        all_cells = " ".join(c.text for row in block.rows for c in row)
+        note = DECLARED_EMPTY.search(_key(all_cells))
+        out.append(Titled(block, title, kind, unit, note[0] if note else None))
+        above = []
+    # A note under a table ("说明：本部门无相关收支项目。") belongs to the table above it.
+    blocks = doc.blocks
+    by_index = {t.table.index: t for t in out}
+    for i, block in enumerate(blocks):
+        if isinstance(block, Table):
+            for after in blocks[i + 1 : i + 3]:
+                if not isinstance(after, Paragraph):
+                    break
+                note = DECLARED_EMPTY.search(_key(after.text))
+                if note and by_index[block.index].empty_note is None and not _has_amounts(block):
+                    by_index[block.index].empty_note = note[0]
+    return out
+
+
+def _has_amounts(table: Table) -> bool:
+    return any(_is_amount(c.text) for row in table.rows for c in row)
+
+
+def _header_labels(table: Table) -> tuple[dict[int, str], int]:
+    """Column -> its header label (the header cells of the column joined), and the first data row's index.
+
+    Header rows are the rows before the first row holding an amount. A merged header cell is given by
+    readers in the first column it spans; its sub-labels sit below in their own columns."""
+    first_data = next((r for r, row in enumerate(table.rows) if any(_is_amount(c.text) for c in row)), None)
+    if first_data is None:
+        return {}, len(table.rows)
+    labels: dict[int, str] = {}
+    for row in table.rows[:first_data]:
+        for cell in row:
+            text = _key(cell.text)
+            if text and not _UNIT_RE.search(text) and not _first(TABLE_KINDS, text):
+                labels[cell.col] = labels.get(cell.col, "") + text
+    return labels, first_data
+
+
+def _columns(labels: dict[int, str]) -> dict[str, int]:
+    """Column key -> column number, the first column whose label matches each key."""
+    out: dict[str, int] = {}
+    for col in sorted(labels):
+        key = _first(COLUMN_LABELS, labels[col])
+        if key and key not in out:
+            out[key] = col
+    return out
+
+
+def _total_row(table: Table, first_data: int) -> list[Cell] | None:
+    """The row labelled 合计/总计; else the only row holding amounts."""
+    data = [row for row in table.rows[first_data:] if any(_is_amount(c.text) for c in row)]
+    labelled = [row for row in data if any(_TOTAL_ROW.match(_label(c.text)) for c in row)]
+    if labelled:
+        return labelled[0]
+    return data[0] if len(data) == 1 else None
+
+
+def _cell_at(row: list[Cell], col: int) -> Cell | None:
+    return next((c for c in row if c.col == col), None)
+
+
+def _read_columns(titled: Titled, keys: tuple[str, ...]) -> dict[str, tuple[Decimal, Cell]] | None:
+    """The total row's amounts under the header columns ``keys`` (blank cells left out); None when the
+    table has no total row."""
+    labels, first_data = _header_labels(titled.table)
+    columns = _columns(labels)
+    row = _total_row(titled.table, first_data)
+    if row is None or titled.unit is None:
+        return None
+    out = {}
+    for key in keys:
+        if key in columns:
+            cell = _cell_at(row, columns[key])
+            if cell is not None and _is_amount(cell.text):
+                out[key] = (_amount(cell.text, titled.unit), cell)
+    return out
+
+
+def _pairs(titled: Titled) -> list[tuple[str, Cell | None, Cell]]:
+    """(row key, amount cell or None for a blank, label cell) of a label | amount layout (收支总表): each
+    label cell takes the amount cell right after it in its row, blank or missing cells giving None."""
+    out = []
+    for row in titled.table.rows:
+        cells = [c for c in row if not _is_blank(c.text)]
+        for i, cell in enumerate(cells):
+            if _is_amount(cell.text):
+                continue
+            key = _row_key(cell.text)
+            if key is None:
+                continue
+            after = cells[i + 1] if i + 1 < len(cells) else None
+            out.append((key, after if after is not None and _is_amount(after.text) else None, cell))
+    return out
+
+
+def _row_key(text: str) -> str | None:
+    label = _label(text)
+    return next((key for pattern, key in ROW_LABELS if re.fullmatch(pattern, label)), None)
+
+
+# --- the template -------------------------------------------------------------------------------------------
+
+
+def extract_national(doc: ReadDocument, *, is_synthetic: bool = False) -> ExtractedDocument:
+    tables = titled_tables(doc)
+    out = ExtractedDocument(info=document_info(doc, tables, is_synthetic))
+    by_kind: dict[str, list[Titled]] = {}
+    for t in tables:
+        if t.kind:
+            by_kind.setdefault(t.kind, []).append(t)
+    for t in by_kind.get("summary", []):
+        _summary(t, out)
+        if out.total("revenue_total") is not None:
+            break
+    for t in by_kind.get("expenditure_summary", []):
+        if _expenditure_summary(t, out):
+            break
+    for t in by_kind.get("basic_by_economic", []):
+        if _basic_by_economic(t, out):
+            break
+    for t in by_kind.get("three_public", []):
+        if _three_public(t, out):
+            break
+    for t in by_kind.get("operating_expense", []):
+        if _operating_expense(t, out):
+            break
+    for kind in ("by_function", "government_fund", "expenditure_summary"):
+        for t in by_kind.get(kind, []):
+            _function_rows(t, out)
+    for t in by_kind.get("procurement", []):
+        got = _read_columns(t, ("total",))
+        if got and "total" in got and out.total("procurement_total") is None:
+            amount, cell = got["total"]
+            out.stated_totals.append(StatedTotal("procurement_total", "政府采购预算合计", amount, _src(cell, t.table)))
+    out.sections = _sections(by_kind, out)
+    units = {t.unit for t in tables if t.unit}
+    out.info.currency_unit = "万元" if "万元" in units else "元"
+    if out.total("revenue_total") is None and out.total("expenditure_total") is None:
+        raise ExtractionError(
+            "incomplete_document",
+            "No 收支总表 with a 收入总计 or 支出总计 was read: the tables are missing, in another file, or "
+            "not in the national table set.",
+        )
+    return out
+
+
+def _add_total(out: ExtractedDocument, metric: str, label: str, amount: Decimal, src: Source) -> None:
+    if out.total(metric) is None:
+        out.stated_totals.append(StatedTotal(metric, label, amount, src))
+
+
+def _summary(t: Titled, out: ExtractedDocument) -> None:
+    """收支总表: the totals, the revenue sources and the uses (basic, project, reserve …) by their labels."""
+    if t.unit is None:
+        return
+    pairs = _pairs(t)
+    keys = {k for k, cell, _ in pairs if cell is not None}
+    for key, cell, label in pairs:
+        if cell is None:
+            continue
+        kind, _, name = key.partition(":")
+        amount, src = _amount(cell.text, t.unit), _src(cell, t.table)
+        if kind == "total":
+            if name.endswith("_if_no_grand_total"):
+                name = name.removesuffix("_if_no_grand_total")
+                if f"total:{name}" in keys:
+                    continue
+            _add_total(out, name, _label(label.text), amount, src)
+        elif kind == "revenue" and name not in {r.revenue_source for r in out.revenue}:
+            out.revenue.append(RevenueLine(name, _label(label.text), amount, src))
+        elif kind == "use" and name == "basic":
+            _add_total(out, "basic_total", "基本支出", amount, src)
+        elif kind == "use" and name == "project":
+            if not any(e.expenditure_type == "project" for e in out.expenditure):
+                out.expenditure.append(ExpenditureLine("project", "project", "项目支出", amount, src))
+        elif kind == "use" and name in OTHER_USES:
+            if not any(e.expenditure_type == name for e in out.expenditure):
+                out.expenditure.append(ExpenditureLine("other", name, _label(label.text), amount, src))
+
+
+def _expenditure_summary(t: Titled, out: ExtractedDocument) -> bool:
+    """支出总表: total = basic + project (+ the other uses), read only when the columns add up."""
+    got = _read_columns(t, ("total", "basic", "project", *OTHER_USES))
+    if not got or not {"total", "basic", "project"} <= set(got):
+        return False
+    total, basic, project = (got[k][0] for k in ("total", "basic", "project"))
+    others = {k: got[k] for k in OTHER_USES if k in got and got[k][0] != 0}
+    if basic + project == total:
+        others = {}  # printed as 其中 of something else, or zero
+    elif basic + project + sum(v for v, _ in others.values()) != total:
+        return False
+    _add_total(out, "expenditure_total", "合计", total, _src(got["total"][1], t.table))
+    # the 支出总表 is the source of basic and project: it replaces what the 收支总表 said of them
+    out.stated_totals = [s for s in out.stated_totals if s.metric != "basic_total"]
+    out.expenditure = [e for e in out.expenditure if e.expenditure_class not in ("project", "other")]
+    out.stated_totals.append(StatedTotal("basic_total", "基本支出", basic, _src(got["basic"][1], t.table)))
+    out.expenditure.append(ExpenditureLine("project", "project", "项目支出", project, _src(got["project"][1], t.table)))
+    for key, (amount, cell) in others.items():
+        out.expenditure.append(ExpenditureLine("other", key, _key(cell.text) and key, amount, _src(cell, t.table)))
+    return True
+
+
+def _basic_by_economic(t: Titled, out: ExtractedDocument) -> bool:
+    """基本支出表 by economic class: 人员经费 and 公用经费 from their columns, else from the class rows
+    (301 + 303 and 302 + 310) when those classes make the whole total; and every class row as a fact."""
+    if t.unit is None or t.empty_note:
+        return False
+    scope = _first(FUND_SCOPES, _key(t.title)) or "all_funds"
+    got = _read_columns(t, ("total", "personnel", "public_operating"))
+    rows = _coded_rows(t)
+    for code, name, cells in rows:
+        if len(code) in (3, 5) and code[0] in "35" and cells:
+            amount, cell = cells[0]
+            out.economic_expenditure.append(
+                EconomicExpenditure(code, _econ_scheme(code), name, amount, scope, _src(cell, t.table))
+            )
+    if got is None or "total" not in got:
+        return False
+    total = got["total"][0]
+    if {"personnel", "public_operating"} <= set(got):
+        personnel, public = got["personnel"], got["public_operating"]
+        if personnel[0] + public[0] != total:
+            return False
+        parts = {"personnel": personnel, "public_operating": public}
+    else:
+        classes = {code: cells[0] for code, _, cells in rows if len(code) == 3 and code.startswith("3") and cells}
+        if not classes or sum(v for v, _ in classes.values()) != total:
+            return False
+        if not set(classes) <= PERSONNEL_CLASSES | PUBLIC_OPERATING_CLASSES:
+            return False
+        parts = {}
+        for kind, wanted in (("personnel", PERSONNEL_CLASSES), ("public_operating", PUBLIC_OPERATING_CLASSES)):
+            found = [classes[c] for c in sorted(wanted) if c in classes]
+            if found:
+                parts[kind] = (sum(v for v, _ in found), found[0][1])
+    for kind, (amount, cell) in parts.items():
+        label = "人员经费" if kind == "personnel" else "公用经费"
+        out.expenditure.append(ExpenditureLine("basic", kind, label, amount, _src(cell, t.table)))
+    return bool(parts)
+
+
+def _econ_scheme(code: str) -> str:
+    return "department" if code.startswith("3") else "government"
+
+
+def _coded_rows(t: Titled) -> list[tuple[str, str, list[tuple[Decimal, Cell]]]]:
+    """Rows that start with a classification code (201 / 20103 / 2010301, also split 201 | 03 | 01 or
+    written '2010301-行政运行'): (code, name, the row's amounts in column order)."""
+    out = []
+    if t.unit is None:
+        return out
+    for row in t.table.rows:
+        texts = [c for c in row if not _is_blank(c.text)]
+        if not texts:
+            continue
+        m = _CODE_CELL.match(_key(texts[0].text))
+        if not m or _is_amount(texts[0].text) and len(_key(texts[0].text)) not in (3, 5, 7):
+            continue
+        code, rest = m["code"], texts[1:]
+        while rest and _PART.match(_key(rest[0].text)) and len(code) < 7:  # 201 | 03 | 01
+            code += _key(rest[0].text)
+            rest = rest[1:]
+        name = m["name"] or ""
+        if not name and rest and not _is_amount(rest[0].text):
+            name, rest = _key(rest[0].text), rest[1:]
+        if not name or any(not _is_amount(c.text) for c in rest):
+            # a second code column (政府经济分类 beside 部门经济分类) is not this table's layout
+            continue
+        out.append((code, name, [(_amount(c.text, t.unit), c) for c in rest]))
+    return out
+
+
+def _function_rows(t: Titled, out: ExtractedDocument) -> None:
+    """By-function tables: every coded row with its total, basic and project when the header names them."""
+    if t.unit is None or t.empty_note:
+        return
+    labels, _ = _header_labels(t.table)
+    columns = _columns(labels)
+    scope = _first(FUND_SCOPES, _key(t.title)) if t.kind != "expenditure_summary" else "all_funds"
+    for row in t.table.rows:
+        cells = [c for c in row if not _is_blank(c.text)]
+        if not cells:
+            continue
+        m = _CODE_CELL.match(_key(cells[0].text))
+        if not m:
+            continue
+        code = m["code"]
+        rest = cells[1:]
+        while rest and _PART.match(_key(rest[0].text)) and len(code) < 7:
+            code += _key(rest[0].text)
+            rest = rest[1:]
+        name = m["name"] or (rest[0].text if rest and not _is_amount(rest[0].text) else "")
+        if not name or len(code) not in (3, 5, 7) or code[0] != "2":
+            continue
+
+        def at(key: str) -> Decimal | None:
+            cell = _cell_at(row, columns[key]) if key in columns else None
+            return _amount(cell.text, t.unit) if cell is not None and _is_amount(cell.text) else None
+
+        amounts = [c for c in rest if _is_amount(c.text)]
+        total = at("total")
+        if total is None and len(amounts) == 1 and not {"basic", "project"} & set(columns):
+            total = _amount(amounts[0].text, t.unit)
+        if total is None:
+            continue
+        out.function_expenditure.append(
+            FunctionExpenditure(
+                function_code=code,
+                level={3: "class", 5: "section", 7: "item"}[len(code)],
+                name_zh=_key(name),
+                total_yuan=total,
+                basic_yuan=at("basic"),
+                project_yuan=at("project"),
+                fund_scope=scope or "all_funds",
+                src=_src(cells[0], t.table),
+            )
+        )
+
+
+def _three_public(t: Titled, out: ExtractedDocument) -> bool:
+    """The 三公 table (alone or with 会议费, 培训费, 机关运行经费): the 三公 total is its 三公 subtotal, or the
+    table's total when no other fee shares the table; read only when the items add up to it."""
+    if t.unit is None:
+        return False
+    items = ("overseas_travel", "vehicle_purchase", "vehicle_operation", "official_reception")
+    got = _read_columns(
+        t, ("total", "three_public_subtotal", "vehicle_purchase_and_operation", *items,
+            "meeting_fee", "training_fee", "operating_expense")
+    )
+    if not got:
+        return False
+    shares = {"meeting_fee", "training_fee", "operating_expense"} & set(_columns(_header_labels(t.table)[0]))
+    subtotal = got.get("three_public_subtotal") or (got.get("total") if not shares else None)
+    if subtotal is None:
+        return False
+    known = [got[k][0] for k in items if k in got]
+    if "vehicle_purchase" not in got and "vehicle_operation" not in got and "vehicle_purchase_and_operation" in got:
+        known.append(got["vehicle_purchase_and_operation"][0])
+    if sum(known, Decimal(0)) != subtotal[0]:
+        return False
+    out.stated_totals.append(StatedTotal("three_public_total", "“三公”经费", subtotal[0], _src(subtotal[1], t.table)))
+    names = {"overseas_travel": "因公出国（境）费", "vehicle_purchase": "公务用车购置费",
+             "vehicle_operation": "公务用车运行维护费", "official_reception": "公务接待费",
+             "vehicle_purchase_and_operation": "公务用车购置及运行维护费"}
+    parts = [k for k in items if k in got]
+    if not {"vehicle_purchase", "vehicle_operation"} & set(got) and "vehicle_purchase_and_operation" in got:
+        parts.append("vehicle_purchase_and_operation")
+    for key in parts:
+        amount, cell = got[key]
+        out.three_public_costs.append(ThreePublicCost(key, names[key], amount, None, None, None, _src(cell, t.table)))
+    for key, label in (("meeting_fee", "会议费"), ("training_fee", "培训费")):
+        if key in got:
+            out.stated_totals.append(StatedTotal(key, label, got[key][0], _src(got[key][1], t.table)))
+    if "operating_expense" in got:
+        amount, cell = got["operating_expense"]
+        _add_total(out, "operating_expense_total", "机关运行经费", amount, _src(cell, t.table))
+    return True
+
+
+def _operating_expense(t: Titled, out: ExtractedDocument) -> bool:
+    got = _read_columns(t, ("total", "operating_expense"))
+    if not got:
+        return False
+    found = got.get("total") or got.get("operating_expense")
+    if found is None:
+        return False
+    _add_total(out, "operating_expense_total", "机关运行经费", found[0], _src(found[1], t.table))
+    return True
+
+
+# --- sections -------------------------------------------------------------------------------------------------
+
+# Section key (facts.Section) -> the table kinds that show it.
+SECTION_TABLES = {
+    "overview": ("summary",),
+    "operating_expense": ("operating_expense",),
+    "three_public": ("three_public",),
+    "procurement": ("procurement",),
+    "assets": ("assets",),
+    "performance": ("performance",),
+}
+
+
+def _sections(by_kind: dict[str, list[Titled]], out: ExtractedDocument) -> list[SectionRecord]:
+    records = []
+    for key, kinds in SECTION_TABLES.items():
+        found = [t for kind in kinds for t in by_kind.get(kind, [])]
+        if not found:
+            records.append(SectionRecord(key, None, "missing", None, Source()))
+            continue
+        t = found[0]
+        src = Source(line=t.table.line, table=t.table.index)
+        if t.empty_note and not _has_amounts(t.table):
+            records.append(SectionRecord(key, t.title or None, "declared_empty", t.empty_note, src))
+        else:
+            records.append(SectionRecord(key, t.title or None, "present", None, src))
+    return records
+
+
+# --- identity -----------------------------------------------------------------------------------------------
+
+
+def document_info(doc: ReadDocument, tables: list[Titled], is_synthetic: bool) -> DocumentInfo:
+    """Title, year, kind, office and scope from the cover lines (the first short lines of the document)."""
+    cover = []  # the first short lines, in paragraphs or in a table (a cover drawn as a frame)
+    for line, page, text in _first_lines(doc):
+        if len(_key(text)) > _MAX_TITLE_LINE or re.match(r"^(?:目\s*录|第[一二三四五六七八九十]+部分)", text):
+            break
+        cover.append((line, page, text))
+        if len(cover) == _COVER_LINES:
+            break
+    text = "".join(_key(t) for _, _, t in cover)
+    match = _YEAR_KIND.search(text) or re.search(
+        r"(?P<kind>预算|(?<!预)决算).{0,6}?(?P<year>(?:19|20)\d{2})(?P<between>)", text
+    )
+    titles = "".join(t.title for t in tables)
+    if (match and match["kind"] == "决算") or re.search(r"(?<!预)决算", _key(titles)):
+        raise ExtractionError(
+            "final_accounts_not_supported",
+            f"{text[:60]!r} is a final-accounts (决算) disclosure; only budgets (预算) are extracted so far, "
+            "and a 决算 must never be loaded as a budget.",
+        )
+    if not match:
+        raise ExtractionError(
+            "no_document_identity",
+            "No title naming the office, the year and 预算 in the first lines: this does not look like a "
+            "budget disclosure.",
+        )
+    labelled = _OFFICE_LABEL.search(text)
+    if labelled:
+        office = labelled["office"]
+    else:
+        office = text[: match.start()] or match["between"]
+        office = re.sub(r"(?:部门|单位)?(?:综合)?$", "", re.sub(r"^(?:\S*?区级|\S*?省级)", "", office))
+    office = re.sub(r"(?:部门|单位|区级|市级)+$", "", office).strip("：: ")
+    scope = "unit" if re.search(r"单位预算", text) else "department" if re.search(r"部门(?:综合)?预算", text) else None
+    return DocumentInfo(
+        title=text,
+        doc_kind="budget",
+        fiscal_year=int(match["year"]),
+        office_name=office or text[:20],
+        unit_code=None,
+        unit_full_name=None,
+        district=None,
+        city=None,
+        province=None,
+        currency_unit="元",
+        overall_goal_zh=None,
+        new_assets_budgeted=None,
+        is_synthetic=is_synthetic,
+        src=Source(line=cover[0][0], page=cover[0][1]) if cover else Source(),
+        scope=scope,
+    )
+
+
+def _first_lines(doc: ReadDocument):
+    """(line, page, text) of the document's non-empty texts in order, paragraphs and table cells alike."""
+    for block in doc.blocks:
+        if isinstance(block, Paragraph):
+            yield block.line, block.page, block.text
+        else:
+            for row in block.rows:
+                for cell in row:
+                    if cell.text.strip():
+                        yield cell.line, cell.page, cell.text
+
+
+# --- the plug-in ----------------------------------------------------------------------------------------------
+
+_CORE_KINDS = ("summary", "expenditure_summary", "basic_by_economic", "three_public", "by_function")
+
+
+class NationalTables:
+    """The national table set: 收支总表, 支出总表, 基本支出表, 三公 and the rest, read by titles and labels."""
+
+    name = "national_tables"
+    doc_kinds = ("budget",)
+
+    def detect(self, doc: ReadDocument) -> Detection:
+        kinds = sorted({t.kind for t in titled_tables(doc) if t.kind})
+        core = [k for k in _CORE_KINDS if k in kinds]
+        score = min(1.0, len(core) / 4) if "summary" in kinds else 0.1 * len(core)
+        return Detection(score, (f"standard tables: {', '.join(kinds)}" if kinds else "no standard table titles",))
+
+    def extract(self, doc: ReadDocument, *, is_synthetic: bool = False) -> ExtractedDocument:
+        return extract_national(doc, is_synthetic=is_synthetic)
+
+
+TEMPLATE = NationalTables()
