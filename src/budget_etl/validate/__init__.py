@@ -503,10 +503,19 @@ def identity_checks(facts: ExtractedDocument, document_id: str = "") -> list[dic
             absent=f"no stated {metric}" if total is None else missing_part, src=total.src if total else None,
         )
 
+    other = [e.amount_yuan for e in lines if e.expenditure_class == "other"]
+    revenue_total, expenditure_total = stated.get("revenue_total"), stated.get("expenditure_total")
     rows = [
         vs_total("revenue_total", [r.amount_yuan for r in facts.revenue], "sum of revenue lines",
                  None if facts.revenue else "no revenue lines"),
-        vs_total("expenditure_total", [basic, *project], "basic_total + project expenditure",
+        compare(
+            "identity.revenue_equals_expenditure", revenue_total.amount_yuan if revenue_total else None,
+            [expenditure_total.amount_yuan if expenditure_total else None],
+            what=f"收入总计 ({_where(revenue_total)}) vs 支出总计 ({_where(expenditure_total)})",
+            absent=None if revenue_total and expenditure_total else "no stated revenue or expenditure total",
+            src=revenue_total.src if revenue_total else None,
+        ),
+        vs_total("expenditure_total", [basic, *project, *other], "basic_total + project (+ other uses)",
                  "no basic expenditure" if basic is None
                  else None if project else "no project expenditure line"),
         vs_total("basic_total", personnel + operating, "personnel + public_operating expenditure",
@@ -544,6 +553,57 @@ def identity_checks(facts: ExtractedDocument, document_id: str = "") -> list[dic
                             absent="no projects"))
     rows.append(vs_total("asset_total", [a.value_yuan for a in facts.assets], "sum of asset values",
                          None if facts.assets else "no asset items"))
+    rows += _function_checks(facts, compare)
+    return rows
+
+
+def _where(record) -> str:
+    """A stated figure's place for a check's detail: its page (PDF) or line."""
+    if record is None:
+        return "not stated"
+    src = record.src
+    return f"p{src.page}" if src.page is not None else src.describe()
+
+
+def _function_checks(facts: ExtractedDocument, compare) -> list[dict]:
+    """Per fund scope of the by-function rows: the shallowest rows add up to the table's 合计, and every
+    class (类) or section (款) to its children, one row per scope naming each parent that fails."""
+    rows = []
+    scopes = sorted({f.fund_scope for f in facts.function_expenditure})
+    stated = {t.metric: t for t in facts.stated_totals}
+    for scope in scopes:
+        table = [f for f in facts.function_expenditure if f.fund_scope == scope]
+        top = min(len(f.function_code) for f in table)
+        total = stated.get(f"function_total_{scope}")
+        rows.append(compare(
+            f"identity.function_total.{scope}", total.amount_yuan if total else None,
+            [f.total_yuan for f in table if len(f.function_code) == top],
+            what=f"合计 ({_where(total)}) vs sum of the {len(table)} function rows' top level",
+            absent=None if total else "no stated 合计", src=total.src if total else None,
+        ))
+        failed, checked = [], 0
+        for parent in (f for f in table if len(f.function_code) < 7):
+            children = [f for f in table if len(f.function_code) == len(parent.function_code) + 2
+                        and f.function_code.startswith(parent.function_code)]
+            if not children:
+                continue
+            checked += 1
+            result = compare("", parent.total_yuan, [c.total_yuan for c in children], what="", src=parent.src)
+            if result["status"] == "fail":
+                failed.append((parent, result["actual"]))
+        if failed:
+            parent, actual = failed[0]
+            detail = "; ".join(f"{p.function_code} {p.name_zh} {p.total_yuan} ({_where(p)}) vs its rows {a}"
+                               for p, a in failed)
+            row = compare(f"identity.function_parents.{scope}", parent.total_yuan, [actual],
+                          what=f"{len(failed)} of {checked} parents differ from their rows: {detail}",
+                          src=parent.src)
+        else:
+            row = compare(f"identity.function_parents.{scope}", Decimal(0) if checked else None, [Decimal(0)],
+                          what=f"{checked} parents equal the sum of their rows",
+                          absent=None if checked else "no parent with rows under it")
+            row["expected"] = row["actual"] = row["difference"] = None
+        rows.append(row)
     return rows
 
 

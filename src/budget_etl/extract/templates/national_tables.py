@@ -121,11 +121,13 @@ COLUMN_LABELS: list[tuple[str, str]] = [
     (r"结转下年", "carryover_out"),
     (r"基本支出", "basic"),
     (r"项目支出", "project"),
-    (r"^(?:合计|总计|小计)$|预算数合计|^金额$|^预算数$|机关运行经费支出", "total"),
+    (r"(?:合计|总计)$|^小计$|^金额$|^预算数$", "total"),
 ]
 
 # Expenditure uses beside basic and project: facts.ExpenditureLine types of class "other".
 OTHER_USES = ("unit_reserve", "business_operation", "higher_level_remittance", "subsidiary_subsidy")
+
+FUNCTION_LEVELS = {3: "class", 5: "section", 7: "item"}  # 类 / 款 / 项 by the length of the code
 
 # Economic classes (部门支出经济分类, 30x/31x) whose basic expenditure is 人员经费 or 公用经费.
 PERSONNEL_CLASSES = {"301", "303"}  # 工资福利支出, 对个人和家庭的补助
@@ -244,8 +246,9 @@ def _header_labels(table: Table) -> tuple[dict[int, str], int]:
     for row in table.rows[:first_data]:
         for cell in row:
             text = _key(cell.text)
-            if text and not _UNIT_RE.search(text) and not _first(TABLE_KINDS, text):
-                labels[cell.col] = labels.get(cell.col, "") + text
+            if not text or re.search(r"[:：]", text) or ("表" in text and _first(TABLE_KINDS, text)):
+                continue  # the title, the unit or "部门：…" above the header
+            labels[cell.col] = labels.get(cell.col, "") + text
     return labels, first_data
 
 
@@ -337,9 +340,12 @@ def extract_national(doc: ReadDocument, *, is_synthetic: bool = False) -> Extrac
     for t in by_kind.get("operating_expense", []):
         if _operating_expense(t, out):
             break
+    seen_scopes = set()  # one table per fund scope (財政拨款 and 一般公共预算 tables often repeat)
     for kind in ("by_function", "government_fund", "expenditure_summary"):
         for t in by_kind.get(kind, []):
-            _function_rows(t, out)
+            scope = "all_funds" if kind == "expenditure_summary" else _first(FUND_SCOPES, _key(t.title))
+            if scope not in seen_scopes and _function_rows(t, scope, out):
+                seen_scopes.add(scope)
     for t in by_kind.get("procurement", []):
         got = _read_columns(t, ("total",))
         if got and "total" in got and out.total("procurement_total") is None:
@@ -420,13 +426,11 @@ def _basic_by_economic(t: Titled, out: ExtractedDocument) -> bool:
         return False
     scope = _first(FUND_SCOPES, _key(t.title)) or "all_funds"
     got = _read_columns(t, ("total", "personnel", "public_operating"))
-    rows = _coded_rows(t)
-    for code, name, cells in rows:
-        if len(code) in (3, 5) and code[0] in "35" and cells:
-            amount, cell = cells[0]
-            out.economic_expenditure.append(
-                EconomicExpenditure(code, _econ_scheme(code), name, amount, scope, _src(cell, t.table))
-            )
+    rows = [r for r in _coded_rows(t) if len(r.code) in (3, 5) and r.code[0] in "35" and r.amounts]
+    for r in rows:
+        out.economic_expenditure.append(EconomicExpenditure(
+            r.code, _econ_scheme(r.code), r.name, _amount(r.amounts[0].text, t.unit), scope, _src(r.first, t.table)
+        ))
     if got is None or "total" not in got:
         return False
     total = got["total"][0]
@@ -436,7 +440,8 @@ def _basic_by_economic(t: Titled, out: ExtractedDocument) -> bool:
             return False
         parts = {"personnel": personnel, "public_operating": public}
     else:
-        classes = {code: cells[0] for code, _, cells in rows if len(code) == 3 and code.startswith("3") and cells}
+        classes = {r.code: (_amount(r.amounts[0].text, t.unit), r.amounts[0]) for r in rows
+                   if len(r.code) == 3 and r.code.startswith("3")}
         if not classes or sum(v for v, _ in classes.values()) != total:
             return False
         if not set(classes) <= PERSONNEL_CLASSES | PUBLIC_OPERATING_CLASSES:
@@ -456,78 +461,78 @@ def _econ_scheme(code: str) -> str:
     return "department" if code.startswith("3") else "government"
 
 
-def _coded_rows(t: Titled) -> list[tuple[str, str, list[tuple[Decimal, Cell]]]]:
-    """Rows that start with a classification code (201 / 20103 / 2010301, also split 201 | 03 | 01 or
-    written '2010301-行政运行'): (code, name, the row's amounts in column order)."""
+@dataclass
+class CodedRow:
+    code: str  # 201 / 20103 / 2010301, or 301 / 30101
+    name: str
+    row: list[Cell]
+    first: Cell  # the cell holding the code
+    amounts: list[Cell]  # the row's amount cells, in column order
+
+
+def _coded_rows(t: Titled) -> list[CodedRow]:
+    """Rows that start with a classification code (201 / 20103 / 2010301, also split over 类 | 款 | 项
+    cells as 201 | 03 | 01, or written '2010301-行政运行'). A row with a second code (政府经济分类 beside
+    部门经济分类, or economic classes under a function code) is another layout and is left out."""
     out = []
-    if t.unit is None:
-        return out
     for row in t.table.rows:
-        texts = [c for c in row if not _is_blank(c.text)]
-        if not texts:
+        cells = [c for c in row if not _is_blank(c.text)]
+        m = _CODE_CELL.match(_key(cells[0].text)) if cells else None
+        if not m:
             continue
-        m = _CODE_CELL.match(_key(texts[0].text))
-        if not m or _is_amount(texts[0].text) and len(_key(texts[0].text)) not in (3, 5, 7):
-            continue
-        code, rest = m["code"], texts[1:]
+        code, rest = m["code"], cells[1:]
         while rest and _PART.match(_key(rest[0].text)) and len(code) < 7:  # 201 | 03 | 01
             code += _key(rest[0].text)
             rest = rest[1:]
         name = m["name"] or ""
         if not name and rest and not _is_amount(rest[0].text):
             name, rest = _key(rest[0].text), rest[1:]
-        if not name or any(not _is_amount(c.text) for c in rest):
-            # a second code column (政府经济分类 beside 部门经济分类) is not this table's layout
+        if not name or len(code) not in (3, 5, 7) or any(not _is_amount(c.text) for c in rest):
             continue
-        out.append((code, name, [(_amount(c.text, t.unit), c) for c in rest]))
+        out.append(CodedRow(code, _key(name), row, cells[0], rest))
     return out
 
 
-def _function_rows(t: Titled, out: ExtractedDocument) -> None:
-    """By-function tables: every coded row with its total, basic and project when the header names them."""
+def _function_rows(t: Titled, scope: str, out: ExtractedDocument) -> bool:
+    """A by-function table: every coded row with its total (and basic and project when the header names
+    them), and the table's 合计 as stated total ``function_total_<scope>`` for the cross-checks."""
     if t.unit is None or t.empty_note:
-        return
-    labels, _ = _header_labels(t.table)
-    columns = _columns(labels)
-    scope = _first(FUND_SCOPES, _key(t.title)) if t.kind != "expenditure_summary" else "all_funds"
-    for row in t.table.rows:
-        cells = [c for c in row if not _is_blank(c.text)]
-        if not cells:
-            continue
-        m = _CODE_CELL.match(_key(cells[0].text))
-        if not m:
-            continue
-        code = m["code"]
-        rest = cells[1:]
-        while rest and _PART.match(_key(rest[0].text)) and len(code) < 7:
-            code += _key(rest[0].text)
-            rest = rest[1:]
-        name = m["name"] or (rest[0].text if rest and not _is_amount(rest[0].text) else "")
-        if not name or len(code) not in (3, 5, 7) or code[0] != "2":
-            continue
+        return False
+    columns = _columns(_header_labels(t.table)[0])
+    rows = [r for r in _coded_rows(t) if r.code[0] == "2"]
 
-        def at(key: str) -> Decimal | None:
-            cell = _cell_at(row, columns[key]) if key in columns else None
-            return _amount(cell.text, t.unit) if cell is not None and _is_amount(cell.text) else None
+    def at(row: list[Cell], key: str) -> Decimal | None:
+        cell = _cell_at(row, columns[key]) if key in columns else None
+        return _amount(cell.text, t.unit) if cell is not None and _is_amount(cell.text) else None
 
-        amounts = [c for c in rest if _is_amount(c.text)]
-        total = at("total")
-        if total is None and len(amounts) == 1 and not {"basic", "project"} & set(columns):
-            total = _amount(amounts[0].text, t.unit)
+    for r in rows:
+        total = at(r.row, "total")
+        if total is None and len(r.amounts) == 1 and not {"basic", "project"} & set(columns):
+            total = _amount(r.amounts[0].text, t.unit)  # a one-amount table (金额)
         if total is None:
             continue
         out.function_expenditure.append(
             FunctionExpenditure(
-                function_code=code,
-                level={3: "class", 5: "section", 7: "item"}[len(code)],
-                name_zh=_key(name),
+                function_code=r.code,
+                level=FUNCTION_LEVELS[len(r.code)],
+                name_zh=r.name,
                 total_yuan=total,
-                basic_yuan=at("basic"),
-                project_yuan=at("project"),
-                fund_scope=scope or "all_funds",
-                src=_src(cells[0], t.table),
+                basic_yuan=at(r.row, "basic"),
+                project_yuan=at(r.row, "project"),
+                fund_scope=scope,
+                src=_src(r.first, t.table),
             )
         )
+    labels, first_data = _header_labels(t.table)
+    total_row = next((row for row in t.table.rows[first_data:]
+                      if any(_TOTAL_ROW.match(_label(c.text)) for c in row)), None)
+    if total_row is not None and rows:
+        amounts = [c for c in total_row if _is_amount(c.text)]
+        cell = _cell_at(total_row, columns["total"]) if "total" in columns else (amounts[0] if len(amounts) == 1 else None)
+        if cell is not None and _is_amount(cell.text):
+            out.stated_totals.append(StatedTotal(f"function_total_{scope}", _key(t.title) or "合计",
+                                                 _amount(cell.text, t.unit), _src(cell, t.table)))
+    return bool(rows)
 
 
 def _three_public(t: Titled, out: ExtractedDocument) -> bool:
