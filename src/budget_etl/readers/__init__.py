@@ -6,11 +6,12 @@ from pathlib import Path
 
 from budget_etl.readers.blocks import Cell, Paragraph, ReadDocument, Table, UnreadableDocument
 from budget_etl.readers.docx import read_doc_bytes, read_docx_bytes
+from budget_etl.readers.pdf import read_pdf_bytes
 from budget_etl.readers.text import read_text_bytes
 
 __all__ = ["Cell", "Paragraph", "ReadDocument", "Table", "UnreadableDocument", "read_bytes", "read_path"]
 
-SUPPORTED_SUFFIXES = (".txt", ".docx", ".doc")
+SUPPORTED_SUFFIXES = (".txt", ".docx", ".doc", ".pdf")
 
 
 def read_bytes(data: bytes, file_name: str) -> ReadDocument:
@@ -22,6 +23,8 @@ def read_bytes(data: bytes, file_name: str) -> ReadDocument:
         return read_docx_bytes(data)
     if suffix == ".doc":  # converted with LibreOffice when it is installed, else UnreadableDocument
         return read_doc_bytes(data)
+    if suffix == ".pdf":
+        return read_pdf_bytes(data)
     raise UnreadableDocument(
         "unsupported_format",
         f"{file_name}: {suffix or 'no suffix'} files are not supported "

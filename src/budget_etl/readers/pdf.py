@@ -1,0 +1,564 @@
+"""PDF disclosures: characters and ruling lines by position, rebuilt into paragraphs and tables.
+
+pypdfium2 (PDFium) gives every character with its box and every path object (ruling lines, cell borders)
+ten times faster than pdfminer; pdfplumber's table geometry turns the ruling lines into cells. Everything
+else works on positions, never on the text layer's order, so that:
+
+- a table is a grid of ruled cells; the characters inside a cell, over however many lines, are its text
+  (a header or a row label that wraps is one cell); a cell spanning several grid columns or rows holds its
+  text in its top-left position and ``""`` in the positions it covers, so every row of a table has the
+  same columns;
+- a table that continues on the next page (same columns, at most a repeat of its title and header between)
+  is one table, its repeated header rows dropped;
+- lines are grouped by vertical overlap, so numbers set in another font on a lower baseline stay in their
+  sentence; wrapped lines of a paragraph are joined, also across a page break;
+- page headers, footers and page numbers (lines in the top or bottom margin that are a page number, or that
+  repeat on many pages) are dropped before paragraphs are joined, so a page number never reaches the text.
+
+``ReadDocument.text`` renders the blocks in the txt form (see ``text.py``): a paragraph per line, a table
+cell per tab-indented line, a blank line after every paragraph and table row; every ``line`` is a 1-based
+line of it and every block carries its 1-based page.
+
+The file is untrusted: the size, the page count and the objects per page are bounded before any work.
+Reason codes of UnreadableDocument: ``broken_pdf`` (not a PDF, or PDFium cannot parse it),
+``encrypted_pdf`` (needs a password), ``no_text_layer`` (no page has text: a scan), ``pdf_too_large``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+from statistics import median
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+from pdfplumber.table import cells_to_tables, edges_to_intersections, intersections_to_cells, merge_edges
+
+from budget_etl.readers.blocks import Block, Cell, Paragraph, ReadDocument, Table, UnreadableDocument
+from budget_etl.readers.normalize import clean, normalize_text
+
+MAX_PDF_BYTES = 100 * 1024 * 1024
+MAX_PAGES = 1000
+MAX_CHARS_PER_PAGE = 60_000
+MAX_OBJECTS_PER_PAGE = 60_000
+
+_EDGE_MAX_THICKNESS = 2.0  # a path thinner than this (pt) is a ruling line
+_EDGE_MIN_LENGTH = 3.0
+_SNAP = 3.0  # pt: ruling lines closer than this are one line
+_MARGIN_BAND = 0.09  # top and bottom fraction of a page where headers and footers live
+_PAGE_NUMBER = re.compile(
+    r"^[-—–_\s]*(第\s*)?\d{1,4}(\s*页)?(\s*[/／]\s*\d{1,4})?(\s*共\s*\d+\s*页)?[-—–_\s]*$"
+)
+_ENUMERATED = re.compile(
+    r"^(第[一二三四五六七八九十]+部分|[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|\d+[、.．](?!\d))"
+)
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+
+
+@dataclass
+class _Char:
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+
+    @property
+    def size(self) -> float:
+        """The height of the character's font box: the font size as printed, whatever the PDF's scaling."""
+        return self.bottom - self.top
+
+
+@dataclass
+class _Line:
+    chars: list[_Char]
+    text: str = ""
+    x0: float = 0.0
+    x1: float = 0.0
+    top: float = 0.0
+    bottom: float = 0.0
+    size: float = 0.0
+
+    def lead_width(self) -> float:
+        """Width of the line's first word (a run of Latin letters and digits) or first character."""
+        end = self.chars[0]
+        for ch in self.chars[1:]:
+            if _CJK.match(ch.text) or _CJK.match(end.text) or ch.x0 - end.x1 > 0.25 * self.size:
+                break
+            end = ch
+        return end.x1 - self.chars[0].x0
+
+
+@dataclass
+class _PageTable:
+    top: float
+    bottom: float
+    col_edges: list[float]  # x of every grid column's left edge
+    right: float
+    rows: list[list[str]]  # grid rows of cell texts
+    before: list[str] = field(default_factory=list)  # caption lines drawn inside the frame, above the grid
+    after: list[str] = field(default_factory=list)  # and below it
+
+
+@dataclass
+class _Page:
+    number: int
+    width: float
+    height: float
+    lines: list[_Line] = field(default_factory=list)  # outside tables, top to bottom
+    tables: list[_PageTable] = field(default_factory=list)
+
+
+def read_pdf_bytes(data: bytes) -> ReadDocument:
+    """A PDF file's bytes to blocks; raises UnreadableDocument with a specific reason."""
+    pages = [_read_page(page, number) for number, page in enumerate(_open(data), start=1)]
+    if not any(p.lines or p.tables for p in pages):
+        raise UnreadableDocument(
+            "no_text_layer",
+            f"None of the {len(pages)} pages has a text layer: a scanned PDF needs OCR before it can be read.",
+        )
+    _drop_headers_and_footers(pages)
+    return _Renderer().render(pages)
+
+
+# --- opening ----------------------------------------------------------------------------------------------
+
+
+def _open(data: bytes):
+    if len(data) > MAX_PDF_BYTES:
+        raise UnreadableDocument("pdf_too_large", f"The PDF has {len(data)} bytes (limit {MAX_PDF_BYTES}).")
+    if b"%PDF-" not in data[:1024]:
+        raise UnreadableDocument("broken_pdf", "Not a PDF file (no %PDF- header).")
+    try:
+        doc = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        if exc.err_code == pdfium_c.FPDF_ERR_PASSWORD:
+            raise UnreadableDocument(
+                "encrypted_pdf", "The PDF is password-protected: remove the password and ingest again."
+            ) from exc
+        raise UnreadableDocument("broken_pdf", f"The PDF cannot be parsed: {exc}") from exc
+    if len(doc) > MAX_PAGES:
+        raise UnreadableDocument("pdf_too_large", f"The PDF has {len(doc)} pages (limit {MAX_PAGES}).")
+    if len(doc) == 0:
+        raise UnreadableDocument("broken_pdf", "The PDF has no pages.")
+    for index in range(len(doc)):
+        try:
+            yield doc[index]
+        except pdfium.PdfiumError as exc:
+            raise UnreadableDocument("broken_pdf", f"Page {index + 1} cannot be parsed: {exc}") from exc
+
+
+# --- one page ---------------------------------------------------------------------------------------------
+
+
+def _read_page(page, number: int) -> _Page:
+    width, height = page.get_size()
+    to_display = _display_transform(page)
+    chars = _chars(page, number, to_display)
+    edges = _edges(page, number, to_display)
+    result = _Page(number=number, width=width, height=height)
+    for cells in _ruled_tables(edges):
+        table, chars = _fill_table(cells, chars)
+        if table is not None:
+            result.tables.append(table)
+    result.lines = _lines(chars)
+    return result
+
+
+def _display_transform(page):
+    """Unrotated PDF user space (origin bottom left) to the page as displayed (origin top left)."""
+    left, bottom, right, top = page.get_mediabox()
+    w, h = right - left, top - bottom
+    rotation = page.get_rotation()
+    if rotation == 90:
+        return lambda x, y: (y - bottom, x - left)
+    if rotation == 180:
+        return lambda x, y: (w - (x - left), y - bottom)
+    if rotation == 270:
+        return lambda x, y: (h - (y - bottom), w - (x - left))
+    return lambda x, y: (x - left, h - (y - bottom))
+
+
+def _box(
+    to_display, left: float, bottom: float, right: float, top: float
+) -> tuple[float, float, float, float]:
+    ax, ay = to_display(left, bottom)
+    bx, by = to_display(right, top)
+    return min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)
+
+
+def _chars(page, number: int, to_display) -> list[_Char]:
+    textpage = page.get_textpage()
+    count = textpage.count_chars()
+    if count > MAX_CHARS_PER_PAGE:
+        raise UnreadableDocument(
+            "pdf_too_large", f"Page {number} has {count} characters (limit {MAX_CHARS_PER_PAGE})."
+        )
+    raw = textpage.raw
+    width, height = page.get_size()
+    chars = []
+    for i in range(count):
+        code = pdfium_c.FPDFText_GetUnicode(raw, i)
+        if code <= 32 or code == 0xFFFE or 0xD800 <= code <= 0xDFFF:
+            continue  # spaces and line breaks are rebuilt from positions
+        if pdfium_c.FPDFText_IsGenerated(raw, i) == 1:
+            continue
+        x0, top, x1, bottom = _box(to_display, *textpage.get_charbox(i, loose=True))
+        if x1 < 0 or top > height or x0 > width or bottom < 0:
+            continue  # outside the page: never shown
+        chars.append(_Char(chr(code), x0, x1, top, bottom))
+    textpage.close()
+    return chars
+
+
+def _edges(page, number: int, to_display) -> list[dict]:
+    """Ruling lines as pdfplumber edges: thin paths are lines, other rectangles give their four sides."""
+    edges: list[dict] = []
+    objects = page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=3)
+    for count, obj in enumerate(objects, start=1):
+        if count > MAX_OBJECTS_PER_PAGE:
+            raise UnreadableDocument(
+                "pdf_too_large", f"Page {number} has more than {MAX_OBJECTS_PER_PAGE} drawing objects."
+            )
+        x0, top, x1, bottom = _box(to_display, *obj.get_bounds())
+        w, h = x1 - x0, bottom - top
+        if w < _EDGE_MAX_THICKNESS and h >= _EDGE_MIN_LENGTH:
+            edges.append(_edge("v", (x0 + x1) / 2, top, (x0 + x1) / 2, bottom))
+        elif h < _EDGE_MAX_THICKNESS and w >= _EDGE_MIN_LENGTH:
+            edges.append(_edge("h", x0, (top + bottom) / 2, x1, (top + bottom) / 2))
+        elif (
+            w >= _EDGE_MIN_LENGTH and h >= _EDGE_MIN_LENGTH and pdfium_c.FPDFPath_CountSegments(obj.raw) <= 6
+        ):
+            edges += [
+                _edge("h", x0, top, x1, top),
+                _edge("h", x0, bottom, x1, bottom),
+                _edge("v", x0, top, x0, bottom),
+                _edge("v", x1, top, x1, bottom),
+            ]
+    return edges
+
+
+def _edge(orientation: str, x0: float, top: float, x1: float, bottom: float) -> dict:
+    return {
+        "x0": x0,
+        "x1": x1,
+        "top": top,
+        "bottom": bottom,
+        "width": x1 - x0,
+        "height": bottom - top,
+        "orientation": orientation,
+    }
+
+
+def _ruled_tables(edges: list[dict]) -> list[list[tuple[float, float, float, float]]]:
+    """Cells (x0, top, x1, bottom) of each ruled table on the page, by pdfplumber's geometry."""
+    if len(edges) < 4:
+        return []
+    merged = merge_edges(edges, _SNAP, _SNAP, _SNAP, _SNAP)
+    merged = [
+        e for e in merged if (e["width"] if e["orientation"] == "h" else e["height"]) >= _EDGE_MIN_LENGTH
+    ]
+    cells = intersections_to_cells(edges_to_intersections(merged, _SNAP / 3, _SNAP / 3))
+    return [t for t in cells_to_tables(cells) if len(t) >= 2]
+
+
+def _fill_table(cells, chars: list[_Char]) -> tuple[_PageTable | None, list[_Char]]:
+    """Put every character whose centre is in a cell into that cell; returns the rest of the characters.
+
+    Rows at the top or bottom of the grid made of one cell as wide as the table (a title or a note drawn
+    inside the table's frame) become captions: paragraphs before or after the table.
+    """
+    left, top = min(c[0] for c in cells), min(c[1] for c in cells)
+    right, bottom = max(c[2] for c in cells), max(c[3] for c in cells)
+    inside: dict[tuple[float, float, float, float], list[_Char]] = {}
+    rest = []
+    ordered = sorted(cells, key=lambda c: (c[1], c[0]))
+    for ch in chars:
+        cx, cy = (ch.x0 + ch.x1) / 2, (ch.top + ch.bottom) / 2
+        cell = None
+        if left <= cx <= right and top <= cy <= bottom:
+            cell = next((c for c in ordered if c[0] <= cx <= c[2] and c[1] <= cy <= c[3]), None)
+        if cell is None:
+            rest.append(ch)
+        else:
+            inside.setdefault(cell, []).append(ch)
+    if not inside:
+        return None, chars
+    texts = {cell: [line.text for line in _lines(found)] for cell, found in inside.items()}
+    rows_of: dict[float, list] = {}
+    for cell in ordered:
+        rows_of.setdefault(round(cell[1] / _SNAP), []).append(cell)
+    grid_rows = [rows_of[k] for k in sorted(rows_of)]
+
+    def caption(row) -> bool:
+        """One cell as wide as the table, or a single cell holding text (a spreadsheet's title row)."""
+        if len(row) == 1 and row[0][0] - left <= _SNAP and right - row[0][2] <= _SNAP:
+            return True
+        return sum(1 for cell in row if texts.get(cell)) <= 1
+
+    head = next((i for i, row in enumerate(grid_rows) if not caption(row)), len(grid_rows))
+    tail = len(grid_rows)
+    while tail > head and len(grid_rows[tail - 1]) == 1 and caption(grid_rows[tail - 1]):
+        tail -= 1
+    body = [cell for row in grid_rows[head:tail] for cell in row]
+    if not body:
+        return None, chars  # a frame around text, not a table
+    xs = _snap_values(sorted({c[0] for c in body}))
+    ys = _snap_values(sorted({c[1] for c in body}))
+    grid = [["" for _ in xs] for _ in ys]
+    for cell in body:
+        grid[_index(ys, cell[1])][_index(xs, cell[0])] = _join_lines(texts.get(cell, []))
+    table = _PageTable(
+        top=min(c[1] for c in body),
+        bottom=max(c[3] for c in body),
+        col_edges=xs,
+        right=right,
+        rows=grid,
+        before=[t for row in grid_rows[:head] for cell in row for t in texts.get(cell, [])],
+        after=[t for row in grid_rows[tail:] for t in texts.get(row[0], [])],
+    )
+    return table, rest
+
+
+def _snap_values(values: list[float]) -> list[float]:
+    snapped: list[float] = []
+    for v in values:
+        if not snapped or v - snapped[-1] > _SNAP:
+            snapped.append(v)
+    return snapped
+
+
+def _index(snapped: list[float], value: float) -> int:
+    return min(range(len(snapped)), key=lambda i: abs(snapped[i] - value))
+
+
+def _lines(chars: list[_Char]) -> list[_Line]:
+    """Characters to lines: a character joins the line its vertical centre falls in; left to right."""
+    lines: list[_Line] = []
+    for ch in sorted(chars, key=lambda c: (c.top + c.bottom) / 2):
+        centre = (ch.top + ch.bottom) / 2
+        for line in reversed(lines[-3:]):
+            if line.top - 0.5 <= centre <= line.bottom + 0.5:
+                line.chars.append(ch)
+                line.top, line.bottom = min(line.top, ch.top), max(line.bottom, ch.bottom)
+                break
+        else:
+            lines.append(_Line(chars=[ch], top=ch.top, bottom=ch.bottom))
+    for line in lines:
+        line.chars.sort(key=lambda c: c.x0)
+        line.x0, line.x1 = line.chars[0].x0, max(c.x1 for c in line.chars)
+        line.size = median(c.size for c in line.chars)
+        line.text = _line_text(line.chars, line.size)
+    lines.sort(key=lambda ln: ln.top)
+    return lines
+
+
+def _line_text(chars: list[_Char], size: float) -> str:
+    """Characters of one line with a space where a gap separates two words of Latin script or digits."""
+    parts = [chars[0].text]
+    for prev, ch in itertools.pairwise(chars):
+        gap = ch.x0 - prev.x1
+        if gap > 0.25 * size and not (_CJK.match(prev.text) or _CJK.match(ch.text)):
+            parts.append(" ")
+        elif gap > 2.5 * size:
+            parts.append(" ")  # a wide gap between columns stays visible
+        parts.append(ch.text)
+    return clean(normalize_text("".join(parts)))
+
+
+def _join_lines(texts: list[str]) -> str:
+    """Wrapped lines to one text: no space where Chinese wraps, one space between Latin words or digits."""
+    out = ""
+    for text in texts:
+        if not text:
+            continue
+        if out and not (_CJK.match(out[-1]) or _CJK.match(text[0])):
+            out += " "
+        out += text
+    return out
+
+
+# --- headers and footers ----------------------------------------------------------------------------------
+
+
+def _drop_headers_and_footers(pages: list[_Page]) -> None:
+    """Drop page numbers and lines repeated in the margins of many pages (digits aside)."""
+
+    def in_margin(page: _Page, line: _Line) -> bool:
+        band = _MARGIN_BAND * page.height
+        return line.bottom <= band or line.top >= page.height - band
+
+    def key(line: _Line) -> str:
+        return re.sub(r"\d+", "#", line.text.replace(" ", ""))
+
+    counts: dict[str, int] = {}
+    for page in pages:
+        for k in {key(line) for line in page.lines if in_margin(page, line)}:
+            counts[k] = counts.get(k, 0) + 1
+    repeated = {k for k, n in counts.items() if n >= max(3, len(pages) * 0.4)}
+    for page in pages:
+        page.lines = [
+            line
+            for line in page.lines
+            if not (in_margin(page, line) and (_PAGE_NUMBER.match(line.text) or key(line) in repeated))
+        ]
+
+
+# --- blocks and text --------------------------------------------------------------------------------------
+
+
+class _Renderer:
+    """Pages to blocks in reading order, and the txt-form text the blocks' lines point into."""
+
+    def __init__(self):
+        self.lines: list[str] = []
+        self.blocks: list[Block] = []
+        self.open_paragraph: tuple[Paragraph, _Line, _Page] | None = None  # the last one, if it may go on
+        self.last_table: tuple[Table, _PageTable] | None = None  # the last block, if a table
+
+    def render(self, pages: list[_Page]) -> ReadDocument:
+        for page in pages:
+            items = [(line.top, line) for line in page.lines] + [(t.top, t) for t in page.tables]
+            margins = _body_margins(page)
+            repeat_zone = True  # at the top of a page, before anything new: a repeated title may appear
+            for _, item in sorted(items, key=lambda pair: pair[0]):
+                if isinstance(item, _PageTable):
+                    self._table(item, page)
+                else:
+                    if repeat_zone and self.last_table is not None and self._repeats_title(item.text):
+                        continue
+                    repeat_zone = False
+                    self.last_table = None
+                    self._line(item, page, margins)
+        text = "\n".join(self.lines)
+        return ReadDocument(blocks=self.blocks, text=text, encoding="pdf", source_format="pdf")
+
+    def _repeats_title(self, text: str) -> bool:
+        """A line at the top of a page that repeats one of the few paragraphs before the open table."""
+        recent = [b for b in self.blocks[-6:] if isinstance(b, Paragraph)]
+        return any(p.text == text for p in recent)
+
+    def _line(self, line: _Line, page: _Page, margins: tuple[float, float]) -> None:
+        if self.open_paragraph is not None and _continues(self.open_paragraph, line, page, margins):
+            paragraph = self.open_paragraph[0]
+            paragraph.text = _join_lines([paragraph.text, line.text])
+            self.lines[paragraph.line - 1] = paragraph.text
+            self.open_paragraph = (paragraph, line, page)
+            return
+        self.open_paragraph = (self._paragraph(line.text, page), line, page)
+
+    def _paragraph(self, text: str, page: _Page) -> Paragraph:
+        self.lines.append(text)
+        paragraph = Paragraph(text=text, line=len(self.lines), page=page.number)
+        self.lines.append("")
+        self.blocks.append(paragraph)
+        return paragraph
+
+    def _table(self, found: _PageTable, page: _Page) -> None:
+        self.open_paragraph = None
+        columns = self._continued_columns(found)
+        if columns is None:
+            for text in found.before:
+                self._paragraph(text, page)
+            table = Table(index=sum(isinstance(b, Table) for b in self.blocks) + 1)
+            self._rows(table, found.rows, page)
+            self.blocks.append(table)
+            self.last_table = (table, found)
+        else:
+            table, first = self.last_table
+            rows = [_remap(row, columns, len(first.col_edges)) for row in found.rows]
+            header = 0
+            while header < min(len(rows), len(first.rows)) and rows[header] == first.rows[header]:
+                header += 1
+            rows = rows[header:]
+            if rows and table.rows and _split_row(table.rows[-1], rows[0]):
+                for cell, text in zip(table.rows[-1], rows.pop(0), strict=True):
+                    if text:
+                        cell.text = _join_lines([cell.text, text])
+                        self.lines[cell.line - 1] = "\t" + cell.text
+            self._rows(table, rows, page)
+        for text in found.after:
+            self._paragraph(text, page)
+        if found.after:
+            self.last_table = None
+
+    def _continued_columns(self, found: _PageTable) -> list[int] | None:
+        """For a table that continues the last one: the column of the last one each of its columns is in.
+
+        It continues when nothing but a repeat of the title came between, its right border is the same and
+        each of its column edges is one of the last table's.
+        """
+        if self.last_table is None or self.blocks[-1] is not self.last_table[0]:
+            return None
+        first = self.last_table[1]
+        if abs(first.right - found.right) > 2 * _SNAP or not all(map(self._repeats_title, found.before)):
+            return None
+        columns = []
+        for x in found.col_edges:
+            i = _index(first.col_edges, x)
+            if abs(first.col_edges[i] - x) > 2 * _SNAP:
+                return None
+            columns.append(i)
+        return columns
+
+    def _rows(self, table: Table, rows: list[list[str]], page: _Page) -> None:
+        for texts in rows:
+            if not any(texts):
+                continue
+            row: list[Cell] = []
+            for text in texts:
+                self.lines.append("\t" + text)
+                row.append(
+                    Cell(
+                        text=text,
+                        line=len(self.lines),
+                        row=len(table.rows) + 1,
+                        col=len(row) + 1,
+                        page=page.number,
+                    )
+                )
+            table.rows.append(row)
+            self.lines.append("")
+
+
+def _body_margins(page: _Page) -> tuple[float, float]:
+    """The left and right edges of the page's text body."""
+    if not page.lines:
+        return 0.0, page.width
+    return min(line.x0 for line in page.lines), max(line.x1 for line in page.lines)
+
+
+def _continues(open_paragraph: tuple[Paragraph, _Line, _Page], line: _Line, page: _Page, margins) -> bool:
+    """Whether a line goes on the paragraph before it: that one filled its line, this one is not indented."""
+    _, prev, prev_page = open_paragraph
+    size = max(line.size, prev.size, 1.0)
+    room = _body_margins(prev_page)[1] - prev.x1
+    if room > line.lead_width() + 1.5 * size:
+        return False  # the previous line stopped short, not for want of room for this line's first word
+    if line.x0 > margins[0] + 0.8 * size or _ENUMERATED.match(line.text):
+        return False  # indented or numbered: a new paragraph
+    if abs(line.size - prev.size) > 0.15 * size:
+        return False
+    return not (prev_page is page and line.top - prev.bottom > 1.2 * size)
+
+
+def _remap(row: list[str], columns: list[int], width: int) -> list[str]:
+    out = [""] * width
+    for text, col in zip(row, columns, strict=True):
+        out[col] = _join_lines([out[col], text])
+    return out
+
+
+_AMOUNT = re.compile(r"^[-+]?[\d,]*\.?\d+%?$")
+
+
+def _split_row(last: list[Cell], first: list[str]) -> bool:
+    """Whether a table's first row on a page is the end of its last row on the page before, cut by the
+    page break: text only (no amount), not numbered, and only in columns where that row has text."""
+    filled = [(cell.text, text) for cell, text in zip(last, first, strict=True) if text]
+    return bool(filled) and all(
+        before and not _AMOUNT.match(before) and not _AMOUNT.match(text) and not _ENUMERATED.match(text)
+        and not text[0].isdigit()
+        for before, text in filled
+    )
