@@ -193,6 +193,8 @@ class Titled:
     kind: str | None
     unit: str | None
     empty_note: str | None
+    header: Table | None = None  # for a table continued from the page before: the table with its header
+    continues: bool = False  # continues the table before it
 
 
 def titled_tables(doc: ReadDocument) -> list[Titled]:
@@ -216,6 +218,22 @@ def titled_tables(doc: ReadDocument) -> list[Titled]:
         note = DECLARED_EMPTY.search(_key(all_cells))
         out.append(Titled(block, title, kind, unit, note[0] if note else None))
         above = []
+    # A table without a title right after another one, on a later page, continues it (a reader that did not
+    # join them): it takes its title, kind and unit, and its header when it has as many columns.
+    previous, between = None, []
+    for block in doc.blocks:
+        if isinstance(block, Paragraph):
+            between.append(block.text)
+            continue
+        t = next(x for x in out if x.table is block)
+        if (t.kind is None and previous is not None and previous.kind and _page(block) > _page(previous.table, last=True)
+                and all(len(_key(text)) <= 12 for text in between)):
+            t.title, t.kind, t.unit = previous.title, previous.kind, t.unit or previous.unit
+            if len(block.rows[0]) == len((previous.header or previous.table).rows[0]):
+                t.header = previous.header or previous.table
+            t.empty_note = t.empty_note or previous.empty_note
+            t.continues = True
+        previous, between = t, []
     # A note under a table ("说明：本部门无相关收支项目。") belongs to the table above it.
     blocks = doc.blocks
     by_index = {t.table.index: t for t in out}
@@ -228,6 +246,11 @@ def titled_tables(doc: ReadDocument) -> list[Titled]:
                 if note and by_index[block.index].empty_note is None and not _has_amounts(block):
                     by_index[block.index].empty_note = note[0]
     return out
+
+
+def _page(table: Table, last: bool = False) -> int:
+    pages = [c.page for row in table.rows for c in row if c.page is not None] or [0]
+    return max(pages) if last else min(pages)
 
 
 def _has_amounts(table: Table) -> bool:
@@ -278,9 +301,8 @@ def _cell_at(row: list[Cell], col: int) -> Cell | None:
 def _read_columns(titled: Titled, keys: tuple[str, ...]) -> dict[str, tuple[Decimal, Cell]] | None:
     """The total row's amounts under the header columns ``keys`` (blank cells left out); None when the
     table has no total row."""
-    labels, first_data = _header_labels(titled.table)
-    columns = _columns(labels)
-    row = _total_row(titled.table, first_data)
+    columns = _columns(_header_labels(titled.header or titled.table)[0])
+    row = _total_row(titled.table, _header_labels(titled.table)[1])
     if row is None or titled.unit is None:
         return None
     out = {}
@@ -296,7 +318,18 @@ def _pairs(titled: Titled) -> list[tuple[str, Cell | None, Cell]]:
     """(row key, amount cell or None for a blank, label cell) of a label | amount layout (收支总表): each
     label cell takes the amount cell right after it in its row, blank or missing cells giving None."""
     out = []
-    for row in titled.table.rows:
+    _, first_data = _header_labels(titled.table)
+    data = titled.table.rows[first_data:]
+    # the amount columns, in runs of adjacent columns (a merged cell may sit in either): a label's amount
+    # lies in the first run right of it, so that the amount of a wrapped label further right (三、单位预留
+    # 机动 / 经费) is never taken for a blank label's
+    runs: list[list[int]] = []
+    for col in sorted({c.col for row in data for c in row if _is_amount(c.text)}):
+        if runs and col - runs[-1][-1] <= 1:
+            runs[-1].append(col)
+        else:
+            runs.append([col])
+    for row in data:
         cells = [c for c in row if not _is_blank(c.text)]
         for i, cell in enumerate(cells):
             if _is_amount(cell.text):
@@ -304,8 +337,12 @@ def _pairs(titled: Titled) -> list[tuple[str, Cell | None, Cell]]:
             key = _row_key(cell.text)
             if key is None:
                 continue
+            run = next((r for r in runs if r[0] > cell.col), [])
             after = cells[i + 1] if i + 1 < len(cells) else None
-            out.append((key, after if after is not None and _is_amount(after.text) else None, cell))
+            # totals stand in rows of their own at the foot, where a continued page may shift the columns
+            if after is not None and (not _is_amount(after.text) or (after.col not in run and not key.startswith("total:"))):
+                after = None
+            out.append((key, after, cell))
     return out
 
 
@@ -331,8 +368,10 @@ def extract_national(doc: ReadDocument, *, is_synthetic: bool = False) -> Extrac
     for t in by_kind.get("expenditure_summary", []):
         if _expenditure_summary(t, out):
             break
-    for t in by_kind.get("basic_by_economic", []):
-        if _basic_by_economic(t, out):
+    economic_done = False
+    for group in _groups(by_kind.get("basic_by_economic", [])):
+        economic_done = _basic_by_economic(group, out, economic_done) or economic_done
+        if any(e.expenditure_class == "basic" for e in out.expenditure):
             break
     for t in by_kind.get("three_public", []):
         if _three_public(t, out):
@@ -342,9 +381,9 @@ def extract_national(doc: ReadDocument, *, is_synthetic: bool = False) -> Extrac
             break
     seen_scopes = set()  # one table per fund scope (財政拨款 and 一般公共预算 tables often repeat)
     for kind in ("by_function", "government_fund", "expenditure_summary"):
-        for t in by_kind.get(kind, []):
-            scope = "all_funds" if kind == "expenditure_summary" else _first(FUND_SCOPES, _key(t.title))
-            if scope not in seen_scopes and _function_rows(t, scope, out):
+        for group in _groups(by_kind.get(kind, [])):
+            scope = "all_funds" if kind == "expenditure_summary" else _first(FUND_SCOPES, _key(group[0].title))
+            if scope not in seen_scopes and [_function_rows(t, scope, out) for t in group][0]:
                 seen_scopes.add(scope)
     for t in by_kind.get("procurement", []):
         got = _read_columns(t, ("total",))
@@ -419,42 +458,56 @@ def _expenditure_summary(t: Titled, out: ExtractedDocument) -> bool:
     return True
 
 
-def _basic_by_economic(t: Titled, out: ExtractedDocument) -> bool:
-    """基本支出表 by economic class: 人员经费 and 公用经费 from their columns, else from the class rows
-    (301 + 303 and 302 + 310) when those classes make the whole total; and every class row as a fact."""
+def _basic_by_economic(group: list[Titled], out: ExtractedDocument, economic_done: bool) -> bool:
+    """基本支出表 by economic class (with the pages it continues on): 人员经费 and 公用经费 from their
+    columns, else from the class rows (301 + 303 and 302 + 310) when those classes make the whole total;
+    and, once per document, every class row as a fact. True when it gave the economic rows."""
+    t = group[0]
     if t.unit is None or t.empty_note:
         return False
     scope = _first(FUND_SCOPES, _key(t.title)) or "all_funds"
-    got = _read_columns(t, ("total", "personnel", "public_operating"))
-    rows = [r for r in _coded_rows(t) if len(r.code) in (3, 5) and r.code[0] in "35" and r.amounts]
-    for r in rows:
-        out.economic_expenditure.append(EconomicExpenditure(
-            r.code, _econ_scheme(r.code), r.name, _amount(r.amounts[0].text, t.unit), scope, _src(r.first, t.table)
-        ))
-    if got is None or "total" not in got:
-        return False
+    rows = [(part, r) for part in group for r in _coded_rows(part)
+            if len(r.code) in (3, 5) and r.code[0] in "35" and r.amounts]
+    if not economic_done:
+        for part, r in rows:
+            amount = _amount(r.amounts[0].text, part.unit)
+            out.economic_expenditure.append(
+                EconomicExpenditure(r.code, _econ_scheme(r.code), r.name, amount, scope, _src(r.first, part.table))
+            )
+    got = next((g for part in group if (g := _read_columns(part, ("total", "personnel", "public_operating")))
+                and "total" in g), None)
+    if got is None:
+        return bool(rows)
     total = got["total"][0]
+    parts: dict[str, tuple[Decimal, Cell]] = {}
     if {"personnel", "public_operating"} <= set(got):
-        personnel, public = got["personnel"], got["public_operating"]
-        if personnel[0] + public[0] != total:
-            return False
-        parts = {"personnel": personnel, "public_operating": public}
+        if got["personnel"][0] + got["public_operating"][0] == total:
+            parts = {"personnel": got["personnel"], "public_operating": got["public_operating"]}
     else:
-        classes = {r.code: (_amount(r.amounts[0].text, t.unit), r.amounts[0]) for r in rows
+        classes = {r.code: (_amount(r.amounts[0].text, part.unit), r.amounts[0], part) for part, r in rows
                    if len(r.code) == 3 and r.code.startswith("3")}
-        if not classes or sum(v for v, _ in classes.values()) != total:
-            return False
-        if not set(classes) <= PERSONNEL_CLASSES | PUBLIC_OPERATING_CLASSES:
-            return False
-        parts = {}
-        for kind, wanted in (("personnel", PERSONNEL_CLASSES), ("public_operating", PUBLIC_OPERATING_CLASSES)):
-            found = [classes[c] for c in sorted(wanted) if c in classes]
-            if found:
-                parts[kind] = (sum(v for v, _ in found), found[0][1])
+        if (classes and sum(v for v, _, _ in classes.values()) == total
+                and set(classes) <= PERSONNEL_CLASSES | PUBLIC_OPERATING_CLASSES):
+            for kind, wanted in (("personnel", PERSONNEL_CLASSES), ("public_operating", PUBLIC_OPERATING_CLASSES)):
+                found = [classes[c] for c in sorted(wanted) if c in classes]
+                if found:
+                    parts[kind] = (sum(v for v, _, _ in found), found[0][1])
+    where = {id(c): part for part in group for row in part.table.rows for c in row}
     for kind, (amount, cell) in parts.items():
         label = "人员经费" if kind == "personnel" else "公用经费"
-        out.expenditure.append(ExpenditureLine("basic", kind, label, amount, _src(cell, t.table)))
-    return bool(parts)
+        out.expenditure.append(ExpenditureLine("basic", kind, label, amount, _src(cell, where[id(cell)].table)))
+    return bool(rows)
+
+
+def _groups(tables: list[Titled]) -> list[list[Titled]]:
+    """Tables of one kind with their continuations (a table continued on the next page) joined."""
+    groups: list[list[Titled]] = []
+    for t in tables:
+        if t.continues and groups:
+            groups[-1].append(t)
+        else:
+            groups.append([t])
+    return groups
 
 
 def _econ_scheme(code: str) -> str:
@@ -498,7 +551,7 @@ def _function_rows(t: Titled, scope: str, out: ExtractedDocument) -> bool:
     them), and the table's 合计 as stated total ``function_total_<scope>`` for the cross-checks."""
     if t.unit is None or t.empty_note:
         return False
-    columns = _columns(_header_labels(t.table)[0])
+    columns = _columns(_header_labels(t.header or t.table)[0])
     rows = [r for r in _coded_rows(t) if r.code[0] == "2"]
 
     def at(row: list[Cell], key: str) -> Decimal | None:
@@ -523,7 +576,7 @@ def _function_rows(t: Titled, scope: str, out: ExtractedDocument) -> bool:
                 src=_src(r.first, t.table),
             )
         )
-    labels, first_data = _header_labels(t.table)
+    first_data = _header_labels(t.table)[1]
     total_row = next((row for row in t.table.rows[first_data:]
                       if any(_TOTAL_ROW.match(_label(c.text)) for c in row)), None)
     if total_row is not None and rows:
