@@ -108,8 +108,8 @@ COLUMN_LABELS: list[tuple[str, str]] = [
     (r"机关运行经费", "operating_expense"),
     (r"因公出国", "overseas_travel"),
     (r"购置及运行|购置和运行", "vehicle_purchase_and_operation"),
-    (r"公务用车购置", "vehicle_purchase"),
-    (r"公务用车运行", "vehicle_operation"),
+    (r"公务用车购置|^购置费$", "vehicle_purchase"),
+    (r"公务用车运行|^运行(?:维护)?费$", "vehicle_operation"),
     (r"公务接待", "official_reception"),
     (r"三公.*(?:小计|合计)|三公", "three_public_subtotal"),
     (r"人员经费", "personnel"),
@@ -119,9 +119,10 @@ COLUMN_LABELS: list[tuple[str, str]] = [
     (r"上缴上级支出", "higher_level_remittance"),
     (r"对附属单位补助支出", "subsidiary_subsidy"),
     (r"结转下年", "carryover_out"),
+    (r"(?:合计|总计)$", "total"),  # 一般公共预算基本支出合计 is the total column of a basic table
     (r"基本支出", "basic"),
     (r"项目支出", "project"),
-    (r"(?:合计|总计)$|^小计$|^金额$|^预算数$", "total"),
+    (r"^小计$|^金额$|^预算数$", "total"),
 ]
 
 # Expenditure uses beside basic and project: facts.ExpenditureLine types of class "other".
