@@ -287,12 +287,18 @@ def _columns(labels: dict[int, str]) -> dict[str, int]:
 
 
 def _total_row(table: Table, first_data: int) -> list[Cell] | None:
-    """The row labelled 合计/总计; else the only row holding amounts."""
+    """The row labelled 合计/总计; else the only row holding amounts, or the only one not labelled by a
+    classification code (a one-unit table whose total row bears the unit's name)."""
     data = [row for row in table.rows[first_data:] if any(_is_amount(c.text) for c in row)]
     labelled = [row for row in data if any(_TOTAL_ROW.match(_label(c.text)) for c in row)]
     if labelled:
         return labelled[0]
-    return data[0] if len(data) == 1 else None
+    uncoded = [row for row in data if not _CODE_CELL.match(_key(_first_text(row)))]
+    return data[0] if len(data) == 1 else uncoded[0] if len(uncoded) == 1 and len(data) > 1 else None
+
+
+def _first_text(row: list[Cell]) -> str:
+    return next((c.text for c in row if not _is_blank(c.text)), "")
 
 
 def _cell_at(row: list[Cell], col: int) -> Cell | None:
