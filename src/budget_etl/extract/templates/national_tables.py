@@ -159,7 +159,7 @@ def _key(text: str) -> str:
 
 def _label(text: str) -> str:
     """A row label without spaces, ordinal prefix (一、 1. （一）) or trailing colon."""
-    return _ORDINAL.sub("", _key(text)).rstrip(":：")
+    return _ORDINAL.sub("", re.sub(r"^其中[:：]?", "", _key(text))).rstrip(":：")
 
 
 def _is_amount(text: str) -> bool:
@@ -318,6 +318,22 @@ def _read_columns(titled: Titled, keys: tuple[str, ...]) -> dict[str, tuple[Deci
             cell = _cell_at(row, columns[key])
             if cell is not None and _is_amount(cell.text):
                 out[key] = (_amount(cell.text, titled.unit), cell)
+    return out
+
+
+def _read_rows(t: Titled) -> dict[str, tuple[Decimal, Cell]]:
+    """A label | amount table read down its rows, each row's label classified as a column label would be
+    (合计, 因公出国（境）费用, 其中：（1）公务用车购置费 …); the first row of each key wins."""
+    out: dict[str, tuple[Decimal, Cell]] = {}
+    if t.unit is None:
+        return out
+    for row in t.table.rows:
+        cells = [c for c in row if not _is_blank(c.text)]
+        if len(cells) < 2 or _is_amount(cells[0].text) or not _is_amount(cells[1].text):
+            continue
+        key = _first(COLUMN_LABELS, _label(cells[0].text))
+        if key and key not in out:
+            out[key] = (_amount(cells[1].text, t.unit), cells[1])
     return out
 
 
@@ -605,9 +621,10 @@ def _three_public(t: Titled, out: ExtractedDocument) -> bool:
         t, ("total", "three_public_subtotal", "vehicle_purchase_and_operation", *items,
             "meeting_fee", "training_fee", "operating_expense")
     )
-    if not got:
-        return False
     shares = {"meeting_fee", "training_fee", "operating_expense"} & set(_columns(_header_labels(t.table)[0]))
+    if not got or not (set(items) | {"vehicle_purchase_and_operation"}) & set(got):
+        got = _read_rows(t)  # the items down the rows: 合计 | 1、因公出国（境）费用 | … with an amount each
+        shares = {"meeting_fee", "training_fee", "operating_expense"} & set(got)
     subtotal = got.get("three_public_subtotal") or (got.get("total") if not shares else None)
     if subtotal is None:
         return False
