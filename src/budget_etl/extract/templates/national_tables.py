@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from budget_etl.extract.errors import ExtractionError
-from budget_etl.extract.numbers import yuan
+from budget_etl.extract.numbers import AMOUNT, yuan
 from budget_etl.extract.registry import Detection
 from budget_etl.facts import (
     DocumentInfo,
@@ -133,6 +133,15 @@ FUNCTION_LEVELS = {3: "class", 5: "section", 7: "item"}  # 类 / 款 / 项 by th
 # Economic classes (部门支出经济分类, 30x/31x) whose basic expenditure is 人员经费 or 公用经费.
 PERSONNEL_CLASSES = {"301", "303"}  # 工资福利支出, 对个人和家庭的补助
 PUBLIC_OPERATING_CLASSES = {"302", "310"}  # 商品和服务支出, 资本性支出
+
+# Figures the narrative states in a sentence (label, a closed set of filler words, the amount with its unit).
+# The table's figure wins; the text's is kept beside it as <metric>_text for the text-vs-table check.
+TEXT_FIGURES: list[tuple[str, str]] = [
+    ("operating_expense_total", r"机关运行经费"),
+    ("procurement_total", r"政府采购(?:预算)?(?:项目)?"),
+    ("three_public_total", r"[“\"]?三公[”\"]?经费"),
+]
+_TEXT_FILLER = r"(?:预算|总额|总金额|总计|合计|为|是|共有|共计|安排|支出|财政拨款|拨款|数|[:：\s])*"
 
 # A table (or the note under it) that says it has nothing: its blank cells are no zeros.
 DECLARED_EMPTY = re.compile(
@@ -413,6 +422,7 @@ def extract_national(doc: ReadDocument, *, is_synthetic: bool = False) -> Extrac
         if got and "total" in got and out.total("procurement_total") is None:
             amount, cell = got["total"]
             out.stated_totals.append(StatedTotal("procurement_total", "政府采购预算合计", amount, _src(cell, t.table)))
+    _text_figures(doc, out)
     out.sections = _sections(by_kind, out)
     units = {t.unit for t in tables if t.unit}
     out.info.currency_unit = "万元" if "万元" in units else "元"
@@ -423,6 +433,29 @@ def extract_national(doc: ReadDocument, *, is_synthetic: bool = False) -> Extrac
             "not in the national table set.",
         )
     return out
+
+
+def _text_figures(doc: ReadDocument, out: ExtractedDocument) -> None:
+    """TEXT_FIGURES from the narrative: the first sentence stating each of this year's figure. A sentence
+    naming another year before the label (2025年机关运行经费…) or a part (政府采购货物预算) does not match."""
+    found: dict[str, StatedTotal] = {}
+    for p in doc.paragraphs():
+        for clause in re.split(r"[。；;]", _key(p.text)):
+            for metric, label in TEXT_FIGURES:
+                m = re.search(rf"(?:{label}){_TEXT_FILLER}{AMOUNT}", clause)
+                if not m or metric in found:
+                    continue
+                years = re.findall(r"((?:19|20)\d{2})年", clause[: m.start()])
+                if any(int(y) != out.info.fiscal_year for y in years):
+                    continue
+                found[metric] = StatedTotal(metric, _key(m[0]), yuan(m["number"], m["unit"]),
+                                            Source(line=p.line, page=p.page))
+    for metric, text in found.items():
+        if out.total(metric) is None:
+            out.stated_totals.append(text)
+        else:
+            text.metric = f"{metric}_text"
+            out.stated_totals.append(text)
 
 
 def _add_total(out: ExtractedDocument, metric: str, label: str, amount: Decimal, src: Source) -> None:
