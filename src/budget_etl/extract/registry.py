@@ -36,7 +36,8 @@ class Template(Protocol):
 def _templates() -> list[Template]:
     from budget_etl.extract.templates import national_tables, notes_budget
 
-    return [notes_budget.TEMPLATE, national_tables.TEMPLATE]
+    # the table set first: a national document also has the narrative headings the notes form scores
+    return [national_tables.TEMPLATE, notes_budget.TEMPLATE]
 
 
 def detections(doc: ReadDocument) -> list[tuple[Template, Detection]]:

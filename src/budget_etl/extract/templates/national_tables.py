@@ -386,9 +386,32 @@ def _row_key(text: str) -> str | None:
 # --- the template -------------------------------------------------------------------------------------------
 
 
+def listed_table_kinds(doc: ReadDocument) -> set[str]:
+    """Kinds of the standard tables a document names in short lines of its own (a contents list or the
+    narrative's list of its tables), whether or not the tables themselves are in this file."""
+    kinds = set()
+    for p in doc.paragraphs():
+        text = _ORDINAL.sub("", _key(p.text))
+        if len(text) <= 30 and re.search(r"表[.…\d]*$", text):
+            kinds.add(_first(TABLE_KINDS, text))
+    return kinds & set(_CORE_KINDS + ("revenue_summary", "fiscal_summary", "government_fund"))
+
+
+def _narrative_only(doc: ReadDocument, tables: list[Titled]) -> bool:
+    """The narrative half of a document published as two files: it lists the standard tables but holds none."""
+    return len(listed_table_kinds(doc)) >= 3 and not any(t.kind in _CORE_KINDS for t in tables)
+
+
 def extract_national(doc: ReadDocument, *, is_synthetic: bool = False) -> ExtractedDocument:
     tables = titled_tables(doc)
     out = ExtractedDocument(info=document_info(doc, tables, is_synthetic))
+    if _narrative_only(doc, tables):
+        # its rounded prose figures must not stand in for the tables' (item 4 pairs the two files)
+        raise ExtractionError(
+            "tables_in_another_file",
+            "The document lists the standard tables (收支总表, 支出总表 …) but holds none: it is the narrative "
+            "half of a disclosure whose tables were published as another file.",
+        )
     by_kind: dict[str, list[Titled]] = {}
     for t in tables:
         if t.kind:
@@ -805,8 +828,12 @@ class NationalTables:
     doc_kinds = ("budget",)
 
     def detect(self, doc: ReadDocument) -> Detection:
-        kinds = sorted({t.kind for t in titled_tables(doc) if t.kind})
+        tables = titled_tables(doc)
+        kinds = sorted({t.kind for t in tables if t.kind})
         core = [k for k in _CORE_KINDS if k in kinds]
+        if _narrative_only(doc, tables):
+            listed = ", ".join(sorted(listed_table_kinds(doc)))
+            return Detection(1.0, (f"standard tables listed but held in another file: {listed}",))
         score = min(1.0, len(core) / 4) if "summary" in kinds else 0.1 * len(core)
         return Detection(score, (f"standard tables: {', '.join(kinds)}" if kinds else "no standard table titles",))
 
