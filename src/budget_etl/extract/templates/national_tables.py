@@ -38,7 +38,9 @@ from budget_etl.readers.blocks import Cell, Paragraph, ReadDocument, Table
 
 # --- vocabulary (data) ----------------------------------------------------------------------------------
 
-# Table kind -> pattern its title matches (spaces removed). The first match wins, so the specific titles
+# Pattern a table's title matches (spaces removed) -> the table's kind. The title is the short line above the
+# table or in its first rows that names a kind and contains 表, whatever its numbering (公开01表：…, 公开表一,
+# 表一, 表1, 预算01表, 一、…表, 附件1 …). The first match wins, so the specific titles
 # come before the broad ones: "一般公共预算“三公”经费支出表" is the 三公 table, "财政拨款收支总表" is not the
 # 收支总表, "一般公共预算基本支出表" is the basic-expenditure table.
 TABLE_KINDS: list[tuple[str, str]] = [
@@ -66,12 +68,6 @@ FUND_SCOPES: list[tuple[str, str]] = [
     (r"财政拨款", "fiscal_appropriation"),
     (r"", "all_funds"),
 ]
-
-# A table's number as printed before or after its title: 公开01表 / 公开表一 / 表一 / 表1 / 预算01表 / 附件1.
-TABLE_NUMBER = re.compile(
-    r"(?:公开|预算)?\s*(?:\d{1,2}|[一二三四五六七八九十]+)\s*表|表\s*(?:\d{1,2}|[一二三四五六七八九十]+)"
-    r"|公开表\s*[一二三四五六七八九十]+|附件\s*\d*|^[一二三四五六七八九十]+、|^\d{1,2}[.．、]"
-)
 
 # Row labels of the 收支总表 (ordinal prefixes and spaces removed) -> what the row's amount is.
 # Revenue sources are those of facts.RevenueLine; 一、财政拨款 (a group of the first two) is no source.
@@ -394,7 +390,7 @@ def listed_table_kinds(doc: ReadDocument) -> set[str]:
         text = _ORDINAL.sub("", _key(p.text))
         if len(text) <= 30 and re.search(r"表[.…\d]*$", text):
             kinds.add(_first(TABLE_KINDS, text))
-    return kinds & set(_CORE_KINDS + ("revenue_summary", "fiscal_summary", "government_fund"))
+    return kinds & {*_CORE_KINDS, "revenue_summary", "fiscal_summary", "government_fund"}
 
 
 def _narrative_only(doc: ReadDocument, tables: list[Titled]) -> bool:
@@ -438,8 +434,10 @@ def extract_national(doc: ReadDocument, *, is_synthetic: bool = False) -> Extrac
     for kind in ("by_function", "government_fund", "expenditure_summary"):
         for group in _groups(by_kind.get(kind, [])):
             scope = "all_funds" if kind == "expenditure_summary" else _first(FUND_SCOPES, _key(group[0].title))
-            if scope not in seen_scopes and [_function_rows(t, scope, out) for t in group][0]:
-                seen_scopes.add(scope)
+            if scope not in seen_scopes:
+                read = [_function_rows(t, scope, out) for t in group]  # the table, then its continuations
+                if read[0]:
+                    seen_scopes.add(scope)
     for t in by_kind.get("procurement", []):
         got = _read_columns(t, ("total",))
         if got and "total" in got and out.total("procurement_total") is None:
@@ -507,11 +505,10 @@ def _summary(t: Titled, out: ExtractedDocument) -> None:
             out.revenue.append(RevenueLine(name, _label(label.text), amount, src))
         elif kind == "use" and name == "basic":
             _add_total(out, "basic_total", "基本支出", amount, src)
-        elif kind == "use" and name == "project":
-            if not any(e.expenditure_type == "project" for e in out.expenditure):
+        elif kind == "use" and not any(e.expenditure_type == name for e in out.expenditure):
+            if name == "project":
                 out.expenditure.append(ExpenditureLine("project", "project", "项目支出", amount, src))
-        elif kind == "use" and name in OTHER_USES:
-            if not any(e.expenditure_type == name for e in out.expenditure):
+            elif name in OTHER_USES:
                 out.expenditure.append(ExpenditureLine("other", name, _label(label.text), amount, src))
 
 
