@@ -137,7 +137,7 @@ TEXT_FIGURES: list[tuple[str, str]] = [
     ("procurement_total", r"政府采购(?:预算)?(?:项目)?"),
     ("three_public_total", r"[“\"]?三公[”\"]?经费"),
 ]
-_TEXT_FILLER = r"(?:预算|总额|总金额|总计|合计|为|是|共有|共计|安排|支出|财政拨款|拨款|数|[:：\s])*"
+_TEXT_FILLER = r"(?:预算|总额|总金额|总计|合计|为|是|共有|共计|共|安排|支出|财政拨款|拨款|数|[:：\s])*"
 
 # A table (or the note under it) that says it has nothing: its blank cells are no zeros.
 DECLARED_EMPTY = re.compile(
