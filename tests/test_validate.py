@@ -34,8 +34,8 @@ def test_gold_document_passes_every_check(gold_doc):
     assert result.blocking == []
     assert {r["status"] for r in result.rows} == {"pass"}
     assert {(r["check_kind"], r["severity"]) for r in result.rows} == {("schema", "error"), ("identity", "warning")}
-    # 14 frames + 7 identities + one funding row per project (9) + assets
-    assert len(result.rows) == 14 + 7 + 9 + 1
+    # 16 frames + 8 identities (收入总计 = 支出总计 among them) + one funding row per project (9) + assets
+    assert len(result.rows) == 16 + 8 + 9 + 1
     assert _only(result, "schema.operating_expenses")["detail"] == "18 rows"
     revenue = _only(result, "identity.revenue_total")
     assert (revenue["expected"], revenue["actual"], revenue["difference"]) == (

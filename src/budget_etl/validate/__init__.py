@@ -554,15 +554,14 @@ def identity_checks(facts: ExtractedDocument, document_id: str = "") -> list[dic
     rows.append(vs_total("asset_total", [a.value_yuan for a in facts.assets], "sum of asset values",
                          None if facts.assets else "no asset items"))
     rows += _function_checks(facts, compare)
-    for metric in ("operating_expense_total", "procurement_total", "three_public_total"):
-        table, text = stated.get(metric), stated.get(f"{metric}_text")
-        rows.append(compare(
-            f"identity.text_vs_table.{metric}", table.amount_yuan if table else None,
-            [text.amount_yuan if text else None],
-            what=f"table ({_where(table)}) vs text ({_where(text)})",
-            absent=None if table and text else "not stated in both a table and the text",
-            src=table.src if table else None,
-        ))
+    # a figure the text states beside the table's (national table set: <metric>_text): one row per pair
+    for text in (t for t in facts.stated_totals if t.metric.endswith("_text")):
+        table = stated.get(text.metric.removesuffix("_text"))
+        if table is not None:
+            rows.append(compare(
+                f"identity.text_vs_table.{table.metric}", table.amount_yuan, [text.amount_yuan],
+                what=f"table ({_where(table)}) vs text ({_where(text)})", src=table.src,
+            ))
     return rows
 
 
