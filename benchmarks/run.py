@@ -16,7 +16,12 @@ For each size N it generates a synthetic corpus of N txt documents (``budget-etl
   against the same rows inserted one by one through SQLAlchemy (duckdb-engine), as a ratio; and the
   time per document of each stage, in one process.
 
-Every step runs the real command line in a subprocess. Peak memory: ``largest process`` is the peak RSS of
+- with ``--pdf DIR`` (default ``../shared/real``, skipped when absent; ``--pdf-only`` for this part alone):
+  the PDF reader on every PDF of DIR, pages per second on one core (in this process, median of
+  ``--repeats``) and in a pool of one worker process per core (the whole set, wall time), against the
+  targets of a 30-page PDF in 1.5 s on one core and the whole shared set in 20 s on 2 cores.
+
+Every step runs the real command line in a subprocess (the PDF part times the reader in-process). Peak memory: ``largest process`` is the peak RSS of
 the largest single process of the step (exact, from wait4); ``all processes`` is the peak of the summed PSS
 of the step's process tree (the main process and its worker processes; pages they share are counted once),
 sampled every 0.1 s. Results replace the part of the --out file between the two ``results`` markers (the
@@ -45,6 +50,9 @@ ROOT = Path(__file__).resolve().parents[1]
 CLI = str(Path(sys.executable).with_name("budget-etl"))
 COOKBOOK = ROOT / "docs" / "cookbook.md"
 START, END = "<!-- results:start -->", "<!-- results:end -->"
+PDF_START, PDF_END = "<!-- pdf:start -->", "<!-- pdf:end -->"
+PDF_DIR = ROOT.parent / "shared" / "real"
+PDF_TARGETS = {"page30": 1.5, "set_pool": 20.0}  # s: a 30-page PDF on one core; the whole set on 2 cores
 YEARS = (2019, 2023)
 SEED = 7
 NAIVE_CORPUS = 1000  # the naive baseline and the stage times use documents of this corpus
@@ -464,17 +472,83 @@ def report(results: dict[int, Measured], naive: dict | None, stages: dict | None
     return "\n".join(out)
 
 
+def _read_pdf(path: Path) -> tuple[float, float]:
+    """Read one PDF (also in a worker): the wall and the CPU seconds the reader took."""
+    from budget_etl.readers import read_path
+
+    wall, cpu = time.perf_counter(), time.process_time()
+    read_path(path)
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def pdf_throughput(folder: Path, repeats: int) -> dict:
+    """The PDF reader on every PDF of ``folder``: per file on one core, and the whole set in a pool."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    import pypdfium2
+
+    files = sorted(folder.glob("*.pdf"))
+    per_file = []
+    for path in files:
+        pages = len(pypdfium2.PdfDocument(path))
+        runs = [_read_pdf(path) for _ in range(repeats)]
+        per_file.append((path.name, pages, statistics.median(w for w, _ in runs),
+                         statistics.median(c for _, c in runs)))
+    workers = os.cpu_count() or 1
+    pool_runs = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(_read_pdf, files))
+        pool_runs.append(time.perf_counter() - started)
+    return {"files": per_file, "workers": workers, "pool": statistics.median(pool_runs),
+            "load": os.getloadavg()[0]}
+
+
+def pdf_report(pdf: dict, folder: Path, command: str, started: datetime, repeats: int) -> str:
+    files = pdf["files"]
+    pages = sum(f[1] for f in files)
+    wall, cpu = sum(f[2] for f in files), sum(f[3] for f in files)
+    worst = max(files, key=lambda f: f[2] / f[1])
+    page30, page30_cpu = worst[2] / worst[1] * 30, worst[3] / worst[1] * 30
+
+    def met(value: float, limit: float) -> str:
+        return "yes" if value <= limit else "**no**"
+
+    out = [PDF_START, "", "## PDF reading", "",
+           f"Measured {started:%Y-%m-%d %H:%M} UTC with `{command}` on the {len(files)} PDFs of "
+           f"`{folder.name}/` ({pages} pages): the reader alone (`readers.read_path`: characters, ruling "
+           f"lines, tables, paragraphs), medians of {repeats} runs. One core: in one process, file after file "
+           "(wall time, and the CPU time of the process). Pool: one worker process per core "
+           f"({pdf['workers']}), the whole set, wall time including starting the workers. The machine's load "
+           f"average was {pdf['load']:.1f} on {os.cpu_count()} cores: on a busy machine wall times exceed the "
+           "CPU times by that much.", "",
+           "| target | limit | measured | met |", "|---|---|---|---|",
+           f"| a 30-page PDF on one core | ≤ {PDF_TARGETS['page30']} s | {page30:.2f} s wall, {page30_cpu:.2f} s "
+           f"CPU (the slowest per page, {worst[0]}: {worst[1]} pages in {worst[2]:.2f} s) "
+           f"| {met(page30, PDF_TARGETS['page30'])} |",
+           f"| the whole set on {pdf['workers']} cores | ≤ {PDF_TARGETS['set_pool']:.0f} s | {pdf['pool']:.1f} s "
+           f"| {met(pdf['pool'], PDF_TARGETS['set_pool'])} |", "",
+           "| | wall s | pages/s | CPU s | pages per CPU s |", "|---|---|---|---|---|",
+           f"| one core, file after file | {wall:.1f} | {pages / wall:.0f} | {cpu:.1f} | {pages / cpu:.0f} |",
+           f"| pool of {pdf['workers']} processes | {pdf['pool']:.1f} | {pages / pdf['pool']:.0f} | | |", "",
+           "| file | pages | wall s | CPU s | pages/s (wall) |", "|---|---|---|---|---|",
+           *[f"| {name} | {n} | {w:.2f} | {c:.2f} | {n / w:.0f} |" for name, n, w, c in files], "", PDF_END]
+    return "\n".join(out)
+
+
 def _dbt_seconds(step: Step) -> float:
     found = re.search(r"dbt build: .* in ([0-9.]+)s", step.output)
     return float(found[1]) if found else float("nan")
 
 
-def write(out: Path, results_md: str) -> None:
-    text = out.read_text(encoding="utf-8") if out.exists() else f"# Benchmarks\n\n{START}\n{END}\n"
-    if START not in text or END not in text:
-        raise SystemExit(f"{out} has no {START} ... {END} markers")
-    before, rest = text.split(START, 1)
-    out.write_text(before + results_md + rest.split(END, 1)[1], encoding="utf-8")
+def write(out: Path, results_md: str, start: str = START, end: str = END) -> None:
+    """Replace the part of ``out`` between the markers; a part without markers yet is appended."""
+    text = out.read_text(encoding="utf-8") if out.exists() else "# Benchmarks\n"
+    if start not in text or end not in text:
+        text = text.rstrip("\n") + f"\n\n{start}\n{end}\n"
+    before, rest = text.split(start, 1)
+    out.write_text(before + results_md + rest.split(end, 1)[1], encoding="utf-8")
 
 
 def main() -> None:
@@ -486,11 +560,22 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
     parser.add_argument("--naive-documents", type=int, default=200,
                         help="documents of the naive baseline (one load chunk)")
+    parser.add_argument("--pdf", type=Path, default=PDF_DIR,
+                        help="a folder of PDFs for the PDF reading part (skipped when it does not exist)")
+    parser.add_argument("--pdf-only", action="store_true", help="run the PDF reading part only")
     parser.add_argument("--skip-in-process", action="store_true",
                         help="skip the naive baseline and the stage times (they import budget_etl here)")
     args = parser.parse_args()
     logging.disable(logging.WARNING)  # failed identities of the planted slips, in the in-process parts
     started = datetime.now(UTC)
+    command = " ".join([".venv/bin/python", "benchmarks/run.py", *sys.argv[1:]])
+    if args.pdf.is_dir():
+        print("PDF reading", flush=True)
+        pdf = pdf_throughput(args.pdf, args.repeats)
+        write(args.out, pdf_report(pdf, args.pdf, command, started, args.repeats), PDF_START, PDF_END)
+    if args.pdf_only:
+        print(f"wrote {args.out}")
+        return
     facts = machine()
     args.workdir.mkdir(parents=True, exist_ok=True)
     results = {}
@@ -504,7 +589,6 @@ def main() -> None:
         stages = stage_times(docs, NAIVE_CORPUS, args.workdir)
         print("the naive load", flush=True)
         naive = naive_load(docs, args.naive_documents, args.repeats, args.workdir)
-    command = " ".join([".venv/bin/python", "benchmarks/run.py", *sys.argv[1:]])
     write(args.out, report(results, naive, stages, command, started, facts, args.repeats))
     print(f"wrote {args.out}")
 

@@ -26,6 +26,7 @@ Reason codes of UnreadableDocument: ``broken_pdf`` (not a PDF, or PDFium cannot 
 
 from __future__ import annotations
 
+import ctypes
 import itertools
 import re
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ from statistics import median
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
-from pdfplumber.table import cells_to_tables, edges_to_intersections, intersections_to_cells, merge_edges
+from pdfplumber.table import cells_to_tables, edges_to_intersections, merge_edges
 
 from budget_etl.readers.blocks import Block, Cell, Paragraph, ReadDocument, Table, UnreadableDocument
 from budget_etl.readers.normalize import clean, normalize_text
@@ -63,6 +64,7 @@ class _Char:
     x1: float
     top: float
     bottom: float
+    space_before: bool = False  # the text layer has a space before this character
 
     @property
     def size(self) -> float:
@@ -198,16 +200,17 @@ def _chars(page, number: int, to_display) -> list[_Char]:
     raw = textpage.raw
     width, height = page.get_size()
     chars = []
+    space = False
     for i in range(count):
         code = pdfium_c.FPDFText_GetUnicode(raw, i)
-        if code <= 32 or code == 0xFFFE or 0xD800 <= code <= 0xDFFF:
-            continue  # spaces and line breaks are rebuilt from positions
-        if pdfium_c.FPDFText_IsGenerated(raw, i) == 1:
+        if code <= 32 or code == 0xFFFE or 0xD800 <= code <= 0xDFFF or pdfium_c.FPDFText_IsGenerated(raw, i):
+            space = space or code == 32  # line breaks are rebuilt from positions; a space marks a word gap
             continue
         x0, top, x1, bottom = _box(to_display, *textpage.get_charbox(i, loose=True))
         if x1 < 0 or top > height or x0 > width or bottom < 0:
             continue  # outside the page: never shown
-        chars.append(_Char(chr(code), x0, x1, top, bottom))
+        chars.append(_Char(chr(code), x0, x1, top, bottom, space))
+        space = False
     textpage.close()
     return chars
 
@@ -215,21 +218,17 @@ def _chars(page, number: int, to_display) -> list[_Char]:
 def _edges(page, number: int, to_display) -> list[dict]:
     """Ruling lines as pdfplumber edges: thin paths are lines, other rectangles give their four sides."""
     edges: list[dict] = []
-    objects = page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=3)
-    for count, obj in enumerate(objects, start=1):
+    for count, (obj, (x0, top, x1, bottom)) in enumerate(_paths(page.raw, to_display), start=1):
         if count > MAX_OBJECTS_PER_PAGE:
             raise UnreadableDocument(
                 "pdf_too_large", f"Page {number} has more than {MAX_OBJECTS_PER_PAGE} drawing objects."
             )
-        x0, top, x1, bottom = _box(to_display, *obj.get_bounds())
         w, h = x1 - x0, bottom - top
         if w < _EDGE_MAX_THICKNESS and h >= _EDGE_MIN_LENGTH:
             edges.append(_edge("v", (x0 + x1) / 2, top, (x0 + x1) / 2, bottom))
         elif h < _EDGE_MAX_THICKNESS and w >= _EDGE_MIN_LENGTH:
             edges.append(_edge("h", x0, (top + bottom) / 2, x1, (top + bottom) / 2))
-        elif (
-            w >= _EDGE_MIN_LENGTH and h >= _EDGE_MIN_LENGTH and pdfium_c.FPDFPath_CountSegments(obj.raw) <= 6
-        ):
+        elif w >= _EDGE_MIN_LENGTH and h >= _EDGE_MIN_LENGTH and pdfium_c.FPDFPath_CountSegments(obj) <= 6:
             edges += [
                 _edge("h", x0, top, x1, top),
                 _edge("h", x0, bottom, x1, bottom),
@@ -237,6 +236,25 @@ def _edges(page, number: int, to_display) -> list[dict]:
                 _edge("v", x1, top, x1, bottom),
             ]
     return edges
+
+
+def _paths(page_raw, to_display, depth: int = 0):
+    """Path objects of the page (and of its form XObjects) with their display boxes, through PDFium's C API
+    directly: the Python wrapper per object costs more than the work."""
+    if depth == 0:
+        count, get = pdfium_c.FPDFPage_CountObjects(page_raw), pdfium_c.FPDFPage_GetObject
+    else:
+        count, get = pdfium_c.FPDFFormObj_CountObjects(page_raw), pdfium_c.FPDFFormObj_GetObject
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    for i in range(count):
+        obj = get(page_raw, i)
+        kind = pdfium_c.FPDFPageObj_GetType(obj)
+        if kind == pdfium_c.FPDF_PAGEOBJ_FORM and depth < 3:
+            yield from _paths(obj, to_display, depth + 1)
+        elif kind == pdfium_c.FPDF_PAGEOBJ_PATH and pdfium_c.FPDFPageObj_GetBounds(
+            obj, ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right), ctypes.byref(top)
+        ):
+            yield obj, _box(to_display, left.value, bottom.value, right.value, top.value)
 
 
 def _edge(orientation: str, x0: float, top: float, x1: float, bottom: float) -> dict:
@@ -259,8 +277,40 @@ def _ruled_tables(edges: list[dict]) -> list[list[tuple[float, float, float, flo
     merged = [
         e for e in merged if (e["width"] if e["orientation"] == "h" else e["height"]) >= _EDGE_MIN_LENGTH
     ]
-    cells = intersections_to_cells(edges_to_intersections(merged, _SNAP / 3, _SNAP / 3))
+    cells = _cells(edges_to_intersections(merged, _SNAP / 3, _SNAP / 3))
     return [t for t in cells_to_tables(cells) if len(t) >= 2]
+
+
+def _cells(intersections: dict) -> list[tuple[float, float, float, float]]:
+    """pdfplumber's ``intersections_to_cells`` (the smallest rectangle whose four corners are joined by
+    ruling lines, from each intersection) with the edges of each point and its neighbours looked up once:
+    the library's version rebuilds them for every pair of points, most of the reading time of a big table."""
+    points = sorted(intersections)
+    v_of = {p: {(e["x0"], e["top"], e["x1"], e["bottom"]) for e in d["v"]} for p, d in intersections.items()}
+    h_of = {p: {(e["x0"], e["top"], e["x1"], e["bottom"]) for e in d["h"]} for p, d in intersections.items()}
+    same_x: dict[float, list] = {}
+    same_y: dict[float, list] = {}
+    for p in points:
+        same_x.setdefault(p[0], []).append(p)
+        same_y.setdefault(p[1], []).append(p)
+    cells = []
+    for p in points:
+        below = [q for q in same_x[p[0]] if q[1] > p[1] and v_of[p] & v_of[q]]
+        right = [q for q in same_y[p[1]] if q[0] > p[0] and h_of[p] & h_of[q]]
+        cell = next(
+            (
+                (p[0], p[1], r[0], b[1])
+                for b in below
+                for r in right
+                if (r[0], b[1]) in intersections
+                and v_of[(r[0], b[1])] & v_of[r]
+                and h_of[(r[0], b[1])] & h_of[b]
+            ),
+            None,
+        )
+        if cell is not None:
+            cells.append(cell)
+    return cells
 
 
 def _fill_table(cells, chars: list[_Char]) -> tuple[_PageTable | None, list[_Char]]:
@@ -274,11 +324,16 @@ def _fill_table(cells, chars: list[_Char]) -> tuple[_PageTable | None, list[_Cha
     inside: dict[tuple[float, float, float, float], list[_Char]] = {}
     rest = []
     ordered = sorted(cells, key=lambda c: (c[1], c[0]))
+    bands: dict[int, list] = {}  # cells by 10 pt bands of height, to look a character's cell up quickly
+    for c in ordered:
+        for band in range(int(c[1] // 10), int(c[3] // 10) + 1):
+            bands.setdefault(band, []).append(c)
     for ch in chars:
         cx, cy = (ch.x0 + ch.x1) / 2, (ch.top + ch.bottom) / 2
         cell = None
         if left <= cx <= right and top <= cy <= bottom:
-            cell = next((c for c in ordered if c[0] <= cx <= c[2] and c[1] <= cy <= c[3]), None)
+            band = bands.get(int(cy // 10), ())
+            cell = next((c for c in band if c[0] <= cx <= c[2] and c[1] <= cy <= c[3]), None)
         if cell is None:
             rest.append(ch)
         else:
@@ -292,12 +347,17 @@ def _fill_table(cells, chars: list[_Char]) -> tuple[_PageTable | None, list[_Cha
     grid_rows = [rows_of[k] for k in sorted(rows_of)]
 
     def caption(row) -> bool:
-        """One cell as wide as the table, or a single cell holding text (a spreadsheet's title row)."""
+        """One cell as wide as the table, or one cell holding text (a spreadsheet's title, its unit)."""
         if len(row) == 1 and row[0][0] - left <= _SNAP and right - row[0][2] <= _SNAP:
             return True
         return sum(1 for cell in row if texts.get(cell)) <= 1
 
+    def wide(row) -> bool:
+        return any(texts.get(cell) and cell[2] - cell[0] >= 0.5 * (right - left) for cell in row)
+
     head = next((i for i, row in enumerate(grid_rows) if not caption(row)), len(grid_rows))
+    if not any(wide(row) for row in grid_rows[:head]):
+        head = 0  # rows of one label each, as a continued table's first rows can be: not a title
     tail = len(grid_rows)
     while tail > head and len(grid_rows[tail - 1]) == 1 and caption(grid_rows[tail - 1]):
         tail -= 1
@@ -348,7 +408,8 @@ def _lines(chars: list[_Char]) -> list[_Line]:
     for line in lines:
         line.chars.sort(key=lambda c: c.x0)
         line.x0, line.x1 = line.chars[0].x0, max(c.x1 for c in line.chars)
-        line.size = median(c.size for c in line.chars)
+        # the body font sets the size: digits in another font may have taller boxes
+        line.size = median([c.size for c in line.chars if _CJK.match(c.text)] or [c.size for c in line.chars])
         line.text = _line_text(line.chars, line.size)
     lines.sort(key=lambda ln: ln.top)
     return lines
@@ -359,7 +420,9 @@ def _line_text(chars: list[_Char], size: float) -> str:
     parts = [chars[0].text]
     for prev, ch in itertools.pairwise(chars):
         gap = ch.x0 - prev.x1
-        if gap > 0.25 * size and not (_CJK.match(prev.text) or _CJK.match(ch.text)):
+        if (gap > 0.25 * size or (ch.space_before and gap > 0)) and not (
+            _CJK.match(prev.text) or _CJK.match(ch.text)
+        ):
             parts.append(" ")
         elif gap > 2.5 * size:
             parts.append(" ")  # a wide gap between columns stays visible
@@ -387,7 +450,7 @@ def _drop_headers_and_footers(pages: list[_Page]) -> None:
 
     def in_margin(page: _Page, line: _Line) -> bool:
         band = _MARGIN_BAND * page.height
-        return line.bottom <= band or line.top >= page.height - band
+        return line.top <= band or line.bottom >= page.height - band
 
     def key(line: _Line) -> str:
         return re.sub(r"\d+", "#", line.text.replace(" ", ""))
@@ -397,11 +460,28 @@ def _drop_headers_and_footers(pages: list[_Page]) -> None:
         for k in {key(line) for line in page.lines if in_margin(page, line)}:
             counts[k] = counts.get(k, 0) + 1
     repeated = {k for k, n in counts.items() if n >= max(3, len(pages) * 0.4)}
+
+    def page_number(page: _Page, line: _Line) -> bool:
+        """A page number in a margin, or centred on its own below (above) everything else on the page."""
+        if not _PAGE_NUMBER.match(line.text):
+            return False
+        if in_margin(page, line):
+            return True
+        centred = abs((line.x0 + line.x1) / 2 - page.width / 2) < 0.05 * page.width
+        others = [other for other in page.lines if other is not line]
+        below = all(other.bottom + line.size < line.top for other in others) and all(
+            t.bottom < line.top for t in page.tables
+        )
+        above = all(other.top > line.bottom + line.size for other in others) and all(
+            t.top > line.bottom for t in page.tables
+        )
+        return centred and (below or above)
+
     for page in pages:
         page.lines = [
             line
             for line in page.lines
-            if not (in_margin(page, line) and (_PAGE_NUMBER.match(line.text) or key(line) in repeated))
+            if not (page_number(page, line) or (in_margin(page, line) and key(line) in repeated))
         ]
 
 
@@ -526,7 +606,10 @@ def _body_margins(page: _Page) -> tuple[float, float]:
     """The left and right edges of the page's text body."""
     if not page.lines:
         return 0.0, page.width
-    return min(line.x0 for line in page.lines), max(line.x1 for line in page.lines)
+    left = min(line.x0 for line in page.lines)
+    if len(page.lines) < 3:  # too few lines to show the right margin: take it as wide as the left one
+        return left, page.width - left
+    return left, max(line.x1 for line in page.lines)
 
 
 def _continues(open_paragraph: tuple[Paragraph, _Line, _Page], line: _Line, page: _Page, margins) -> bool:
@@ -558,7 +641,10 @@ def _split_row(last: list[Cell], first: list[str]) -> bool:
     page break: text only (no amount), not numbered, and only in columns where that row has text."""
     filled = [(cell.text, text) for cell, text in zip(last, first, strict=True) if text]
     return bool(filled) and all(
-        before and not _AMOUNT.match(before) and not _AMOUNT.match(text) and not _ENUMERATED.match(text)
+        before
+        and not _AMOUNT.match(before)
+        and not _AMOUNT.match(text)
+        and not _ENUMERATED.match(text)
         and not text[0].isdigit()
         for before, text in filled
     )

@@ -1,0 +1,257 @@
+"""The PDF reader: tiny PDFs made here for the refusals, the real disclosures in ../shared for the layouts.
+
+The real PDFs are read from ``../shared/real`` (never copied into the repo); those tests skip cleanly
+without it. Expected values come from the hand-read gold in ``../shared/gold/real`` and the notes there.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+import io
+import re
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+import pytest
+
+from budget_etl.readers import Paragraph, Table, UnreadableDocument, read_bytes, read_path
+from budget_etl.readers.text import parse_blocks
+
+from conftest import SHARED
+
+REAL = SHARED / "real"
+
+
+def make_pdf(pages: list[list[tuple[float, float, str]]]) -> bytes:
+    """A PDF with these (x, y, text) lines on 300x400 pt pages, in a standard font."""
+    pdf = pdfium.PdfDocument.new()
+    for lines in pages:
+        page = pdf.new_page(300, 400)
+        for x, y, text in lines:
+            obj = pdfium_c.FPDFPageObj_NewTextObj(pdf.raw, b"Helvetica", ctypes.c_float(10))
+            data = (text + "\0").encode("utf-16-le")
+            pdfium_c.FPDFText_SetText(obj, (ctypes.c_ushort * (len(data) // 2)).from_buffer_copy(data))
+            pdfium_c.FPDFPageObj_Transform(obj, 1, 0, 0, 1, x, y)
+            pdfium_c.FPDFPage_InsertObject(page.raw, obj)
+        pdfium_c.FPDFPage_GenerateContent(page.raw)
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
+
+
+ENCRYPTED = (  # the standard security handler with a user password: the empty password does not open it
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+    b"2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n"
+    b"3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >> endobj\n"
+    b"4 0 obj << /Filter /Standard /V 1 /R 2 /O <"
+    + b"11" * 32
+    + b"> /U <"
+    + b"22" * 32
+    + b"> /P -4 >> endobj\n"
+    b"trailer << /Size 5 /Root 1 0 R /Encrypt 4 0 R "
+    b"/ID [<00112233445566778899aabbccddeeff><00112233445566778899aabbccddeeff>] >>\n%%EOF\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (make_pdf([[], []]), "no_text_layer"),  # pages without any text: what a scan looks like
+        (ENCRYPTED, "encrypted_pdf"),
+        (b"%PDF-1.4\nnot really a PDF\n%%EOF\n", "broken_pdf"),
+        (b"PK\x03\x04 a zip named .pdf", "broken_pdf"),
+    ],
+)
+def test_unreadable_pdfs_get_their_reason(data, reason):
+    with pytest.raises(UnreadableDocument) as caught:
+        read_bytes(data, "upload.pdf")
+    assert caught.value.reason_code == reason
+
+
+def test_page_count_is_bounded(monkeypatch):
+    from budget_etl.readers import pdf as pdf_reader
+
+    monkeypatch.setattr(pdf_reader, "MAX_PAGES", 2)
+    with pytest.raises(UnreadableDocument) as caught:
+        read_bytes(make_pdf([[(20, 350, "a")]] * 3), "long.pdf")
+    assert caught.value.reason_code == "pdf_too_large"
+
+
+def test_page_numbers_are_dropped_and_text_keeps_its_words():
+    data = make_pdf(
+        [
+            [(20, 350, "Revenue 1,234.50"), (140, 15, "- 1 -")],
+            [(20, 350, "Total 30.8"), (140, 15, "- 2 -")],
+            [(20, 350, "Spent 12.00"), (140, 15, "3")],
+        ]
+    )
+    doc = read_bytes(data, "small.pdf")
+    assert doc.source_format == "pdf"
+    assert [(b.text, b.page) for b in doc.blocks] == [
+        ("Revenue 1,234.50", 1),
+        ("Total 30.8", 2),
+        ("Spent 12.00", 3),
+    ]
+    lines = doc.text.split("\n")
+    assert [lines[b.line - 1] for b in doc.blocks] == ["Revenue 1,234.50", "Total 30.8", "Spent 12.00"]
+
+
+# --- the real disclosures ----------------------------------------------------------------------------------
+
+needs_shared = pytest.mark.skipif(not REAL.is_dir(), reason="../shared/real is not present")
+
+
+@functools.cache
+def _read(name: str):
+    return read_path(REAL / name)
+
+
+def _table_after(doc, title: str) -> Table:
+    """The first table with this title among the three paragraphs before it (tables are found by title)."""
+    for i, block in enumerate(doc.blocks):
+        if isinstance(block, Table) and any(
+            isinstance(b, Paragraph) and title in b.text for b in doc.blocks[max(0, i - 3) : i]
+        ):
+            return block
+    raise AssertionError(f"no table titled {title!r}")
+
+
+def _row(table: Table, label: str) -> list[str]:
+    return next(r for r in table.texts() if label in r)
+
+
+def _page_of_row(table: Table, label: str) -> int:
+    return next(r[0].page for r in table.rows if label in [c.text for c in r])
+
+
+@pytest.fixture
+def shenzhen():
+    return _read("guangdong_shenzhen_guizi-baoan-guanliju_2026_ys.pdf")
+
+
+@pytest.mark.shared
+@needs_shared
+def test_table_continued_over_three_pages_is_one_table(shenzhen):
+    table = _table_after(shenzhen, "收支总表")  # 表1 spans pp14-16, title and header repeated on each page
+    assert table.texts()[1] == ["项目", "2026年预算数", "项目", "2026年预算数"]
+    assert sum(r == ["项目", "2026年预算数", "项目", "2026年预算数"] for r in table.texts()) == 1
+    assert _row(table, "一、财政拨款")[:2] == ["一、财政拨款", "8,047.81"]
+    assert _row(table, "住房公积金")[2:] == ["住房公积金", "309.00"]
+    assert _row(table, "收入总计") == ["收入总计", "11,113.21", "支出总计", "11,113.21"]
+    assert _page_of_row(table, "一、财政拨款") == 14
+    assert _page_of_row(table, "收入总计") == 16
+    assert {c.page for r in table.rows for c in r} == {14, 15, 16}
+    # the repeated title is not a paragraph again: one 收支总表 title in the document's blocks
+    assert sum(isinstance(b, Paragraph) and b.text == "收支总表" for b in shenzhen.blocks) == 1
+
+
+@pytest.mark.shared
+@needs_shared
+def test_wrapped_header_is_one_cell(shenzhen):
+    table = _table_after(shenzhen, "支出总表")
+    header = [c for r in table.texts()[:2] for c in r]
+    assert "其中：2026年政府采购项目中预留给中小企业的项目资金规模" in header
+    row = next(r for r in table.texts() if r[0] == "深圳市规划和自然资源局宝安管理局")
+    assert row[3:6] == ["11,113.21", "5,528.00", "5,585.21"]  # 支出总计 | 基本支出 | 项目支出 (gold p18)
+
+
+@pytest.mark.shared
+@needs_shared
+def test_row_cut_by_a_page_break_is_one_row_of_one_table():
+    doc = _read("jiangsu_sheng_npc-office_2017_ys.pdf")
+    table = _table_after(doc, "收支预算总表")
+    row = _row(table, "八、社会保障和就业支出")  # "八、社会保障和就" (p7) / "业支出" (p8)
+    assert "1,608.51" in row
+    assert _page_of_row(table, "八、社会保障和就业支出") == 7
+    assert _page_of_row(table, "十八、住房保障支出") == 8
+    assert "1,512.23" in _row(table, "十八、住房保障支出")
+
+
+@pytest.mark.shared
+@needs_shared
+def test_wrapped_row_label_is_one_label():
+    doc = _read("shanghai_putuo_qufuban-benji_2025_ys-unit.pdf")
+    table = _table_after(
+        doc, "预算单位收入预算总表"
+    )  # gold: "其他政府办公厅（室）及相关机构事 / 务支出" (p9)
+    row = _row(table, "其他政府办公厅（室）及相关机构事务支出")
+    assert row[:3] == ["201", "03", "99"] and "20,120,000.00" in row
+    assert _page_of_row(table, "其他政府办公厅（室）及相关机构事务支出") == 9
+
+
+@pytest.mark.shared
+@needs_shared
+def test_page_number_never_glued_into_an_amount():
+    doc = _read("jiangsu_sheng_procuratorate_2019_ys.pdf")
+    # the printed page number 30 sits between "比上年预算减少" and "30.8 万元" in the text layer
+    sentence = next(p for p in doc.paragraphs() if "公务用车运行维护费预算支出237万元" in p.text)
+    assert "比上年预算减少30.8万元，主要原因是部分执法执勤车辆转隶至省纪委等单位。" in sentence.text
+    assert sentence.page == 30
+    assert not re.search(r"3[01] ?30\.8", doc.text)
+    assert not any(re.fullmatch(r"[-—\s]*\d{1,3}[-—\s]*", p.text) for p in doc.paragraphs())
+
+
+@pytest.mark.shared
+@needs_shared
+def test_numbers_in_another_font_stay_in_their_sentence():
+    doc = _read("shanghai_putuo_caizhengju_2024_js.pdf")  # gold notes: DETACHED NUMBERS, narrative p21-p24
+    texts = {p.text: p.page for p in doc.paragraphs()}
+    expected = "本年支出合计2940.05万元，其中：基本支出2336.91万元，占79.49%；项目支出603.14万元，占20.51%；"
+    assert texts.get(expected) == 21
+    funds = next(p for p in doc.paragraphs() if p.text.startswith("上海市普陀区财政局2024年度预算绩效管理"))
+    assert "编报绩效目标的2024年度项目4个，涉及预算金额598.42万元；" in funds.text
+    assert funds.page == 23
+
+
+@pytest.mark.shared
+@needs_shared
+def test_titles_drawn_inside_the_grid_are_paragraphs_and_each_table_stays_apart():
+    doc = _read("beijing_shi_shenjiju_2026_ys-tables.pdf")
+    three_public = _table_after(doc, "预算09表财政拨款“三公”经费支出表")
+    assert ["244.848000", "173.520000", "6.000000", "65.328000", "37.380000", "27.948000"] in [
+        [c for c in r if c] for r in three_public.texts()
+    ]
+    fund = _table_after(doc, "预算07表政府性基金预算支出表")  # an empty table: only 合计, no amounts
+    assert fund.rows[0][0].page == 7
+    assert {c.page for r in fund.rows for c in r} == {7}  # 预算08表 on p8 is a table of its own
+    assert _table_after(doc, "预算08表").rows[0][0].page == 8
+
+
+@pytest.mark.shared
+@needs_shared
+def test_rotated_pages_and_framed_titles():
+    doc = _read("jiangsu_sheng_npc-office_2019_ys-tables.pdf")  # landscape pages (/Rotate 90)
+    table = _table_after(doc, "收支预算总表")
+    assert _row(table, "一、财政拨款")[:2] == ["一、财政拨款", "18,330.37"]
+    assert _row(table, "收入合计")[:2] == ["收入合计", "18,330.37"]
+
+
+@pytest.mark.shared
+@needs_shared
+def test_text_renders_the_blocks_in_the_txt_form():
+    doc = _read("shanghai_putuo_wanli-jiedao_2024_ys.pdf")
+    lines = doc.text.split("\n")
+    for block in doc.blocks:
+        if isinstance(block, Paragraph):
+            assert lines[block.line - 1] == block.text
+        else:
+            assert all(lines[c.line - 1] == "\t" + c.text for r in block.rows for c in r)
+    assert all(b.page for b in doc.paragraphs()) and all(
+        c.page for t in doc.tables() for r in t.rows for c in r
+    )
+    rebuilt = parse_blocks(doc.text)  # the txt reader reads the rendering back into the same paragraphs
+    assert [b.text for b in rebuilt if isinstance(b, Paragraph)] == [p.text for p in doc.paragraphs()]
+    three_public = _table_after(doc, "部门“三公”经费和机关运行经费预算表")  # gold p31
+    assert ["47.91", "0", "1.35", "46.56", "25", "21.56", "443.18"] in three_public.texts()
+
+
+@pytest.mark.shared
+@needs_shared
+def test_every_shared_pdf_is_read_with_pages():
+    for path in sorted(REAL.glob("*.pdf")):
+        doc = _read(path.name)
+        assert doc.paragraphs(), path.name
+        assert doc.tables() or "narrative" in path.name, path.name
+        assert all(b.page for b in doc.paragraphs()), path.name
+        assert not any(re.fullmatch(r"[-—\s]*\d{1,3}[-—\s]*", p.text) for p in doc.paragraphs()), path.name
