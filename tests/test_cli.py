@@ -32,7 +32,7 @@ def test_parse_json_keeps_exact_decimals():
     items = {o["item_name_zh"]: o["amount_yuan"] for o in doc["operating_expenses"]}
     assert items["党组织活动经费"] == "787.50" and items["福利费"] == "9014.10"
     assert doc["projects"][0]["other_funds_yuan"] is None
-    assert doc["projects"][0]["src"] == {"line": 300, "table": 1, "row": 2, "col": 2}
+    assert doc["projects"][0]["src"] == {"line": 300, "table": 1, "row": 2, "col": 2, "page": None}
 
 
 def test_parse_summary_says_what_it_found():
@@ -75,4 +75,5 @@ def test_run_ends_with_rows_per_table(tmp_path):
     rows = dict(item.rsplit(" ", 1) for item in result.stdout.splitlines()[0].removeprefix("rows: ").split(", "))
     assert {t: int(n) for t, n in rows.items() if t.startswith("fct_")} == {
         "fct_asset": 4, "fct_expenditure": 3, "fct_operating_expense": 18, "fct_project": 9,
-        "fct_project_indicator": 36, "fct_revenue": 4, "fct_three_public_cost": 4}
+        "fct_project_indicator": 36, "fct_revenue": 4, "fct_three_public_cost": 4,
+        "fct_section": 9, "fct_procurement": 0, "fct_duty": 12, "fct_glossary_term": 7}

@@ -44,6 +44,14 @@ CONTRACT = {
                               "target_unit", "basis_zh"],
     "fct_asset": ["document_id", "office_id", "as_of_date", "asset_class_zh", "unit_zh", "quantity",
                   "value_yuan"],
+    "fct_section": ["document_id", "office_id", "fiscal_year", "doc_kind", "section_key", "status", "title_zh",
+                    "note_zh"],
+    "fct_procurement": ["document_id", "office_id", "fiscal_year", "item_no", "project_name_zh", "item_name_zh",
+                        "catalog_no", "unit_zh", "quantity", "unit_price_yuan", "amount_yuan"],
+    "fct_duty": ["document_id", "office_id", "fiscal_year", "duty_no", "duty_name_zh", "responsibility_zh",
+                 "duty_targets_zh", "performance_goal_zh", "performance_indicators_zh", "performance_standard_zh",
+                 "grade_excellent_pct", "grade_good_pct", "grade_fair_pct", "grade_poor_pct"],
+    "fct_glossary_term": ["document_id", "office_id", "fiscal_year", "term_no", "term_zh", "definition_zh"],
     "mart_office_year": ["office_id", "fiscal_year", "doc_kind", "total_revenue_yuan",
                          "total_expenditure_yuan", "basic_yuan", "personnel_yuan", "public_operating_yuan",
                          "project_yuan", "operating_expense_yuan", "three_public_yuan", "project_count",
@@ -61,7 +69,7 @@ MONEY_COLUMNS = {
     "amount_yuan", "total_revenue_yuan", "total_expenditure_yuan", "basic_yuan", "personnel_yuan",
     "public_operating_yuan", "project_yuan", "operating_expense_yuan", "three_public_yuan",
     "fixed_assets_yuan", "budget_yuan", "fiscal_funds_yuan", "other_funds_yuan", "value_yuan",
-    "change_yuan", "prior_amount_yuan", "prior_year_amount_yuan", "peer_median_yuan",
+    "change_yuan", "prior_amount_yuan", "prior_year_amount_yuan", "peer_median_yuan", "unit_price_yuan",
 }
 
 

@@ -33,9 +33,11 @@ def test_gold_document_passes_every_check(gold_doc):
     result = _run(gold_doc)
     assert result.blocking == []
     assert {r["status"] for r in result.rows} == {"pass"}
-    assert {(r["check_kind"], r["severity"]) for r in result.rows} == {("schema", "error"), ("identity", "warning")}
+    assert {(r["check_kind"], r["severity"]) for r in result.rows} == {
+        ("schema", "error"), ("identity", "warning"), ("completeness", "warning")}
     # 16 frames + 8 identities (收入总计 = 支出总计 among them) + one funding row per project (9) + assets
-    assert len(result.rows) == 16 + 8 + 9 + 1
+    # + 5 core subjects (completeness)
+    assert len(result.rows) == 16 + 8 + 9 + 1 + 5
     assert _only(result, "schema.operating_expenses")["detail"] == "18 rows"
     revenue = _only(result, "identity.revenue_total")
     assert (revenue["expected"], revenue["actual"], revenue["difference"]) == (

@@ -26,16 +26,29 @@ def main() -> None:
 @main.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print every extracted fact as JSON (decimals as strings).")
-def parse(file: Path, as_json: bool) -> None:
-    """Extract one document and print what was found, without touching the warehouse."""
+@click.option("--explain", is_flag=True,
+              help="Print the document's identity, each template's score with its reasons, and which one reads it.")
+def parse(file: Path, as_json: bool, explain: bool) -> None:
+    """Extract one document and print what was found, without touching the warehouse.
+
+    Exit code 1 when the document cannot be extracted, or when a core subject (收支 totals, 项目支出,
+    机关运行经费, 三公) yields no facts without the document saying it has none.
+    """
     from budget_etl.extract import ExtractionError
+    from budget_etl.extract.registry import explain as explain_template
     from budget_etl.facts import FACT_TABLES, to_jsonable
-    from budget_etl.ops.pipeline import parse_file
-    from budget_etl.readers import UnreadableDocument
+    from budget_etl.readers import UnreadableDocument, read_bytes
     from budget_etl.validate import identity_checks
+    from budget_etl.validate.completeness import completeness_checks
 
     try:
-        _, doc = parse_file(file)
+        read_doc = read_bytes(file.read_bytes(), file.name)
+        if explain:
+            for line in explain_template(read_doc):
+                click.echo(line, err=as_json)  # with --json, stdout stays pure JSON
+        from budget_etl.extract import extract
+
+        doc = extract(read_doc)
     except (UnreadableDocument, ExtractionError) as exc:
         raise click.ClickException(f"{file}: cannot be extracted [{exc.reason_code}]: {exc}") from exc
     if as_json:
@@ -52,6 +65,14 @@ def parse(file: Path, as_json: bool) -> None:
         click.echo(f"  warning: {check['check_name']}: expected {check['expected']}, "
                    f"found {check['actual']} ({check['detail']})")
     click.echo(f"  identities: {'all hold' if not failed else f'{len(failed)} do not hold'}")
+    incomplete = [c for c in completeness_checks(doc, read_doc.text) if c["status"] == "fail"]
+    for check in incomplete:
+        click.echo(f"  warning: {check['check_name']}: {check['detail']}")
+    click.echo("  completeness: " + ("every core subject read or declared empty" if not incomplete else
+               f"{len(incomplete)} core subject(s) without facts: "
+               + ", ".join(c["check_name"].removeprefix("completeness.") for c in incomplete)))
+    if incomplete:
+        sys.exit(1)
 
 
 @main.command()
@@ -115,8 +136,22 @@ def run(paths: tuple[Path, ...], warehouse: Path, quiet: bool, log_json: bool) -
 
         counts = fact_row_counts(warehouse)
         click.echo("rows: " + ", ".join(f"{table} {n}" for table, n in counts.items()))
+        incomplete = _incomplete_documents(warehouse)
+        if incomplete:
+            click.echo(f"completeness: {incomplete} document(s) with a core subject (三公, 项目支出, 机关运行经费, "
+                       "收支 totals) without facts; see marts.dq_check_results where check_kind = 'completeness'")
         click.echo(f"warehouse: {warehouse} (open it read-only; e.g. select * from marts.mart_office_year)")
     sys.exit(code)
+
+
+def _incomplete_documents(warehouse: Path) -> int:
+    """Published documents (latest versions) with a failing completeness check."""
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(
+            "select count(distinct document_id) from marts.dq_check_results "
+            "where check_kind = 'completeness' and status = 'fail' and is_latest_version").fetchone()[0]
 
 
 @main.command(name="nightly")

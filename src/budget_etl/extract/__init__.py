@@ -1,8 +1,10 @@
-"""Extractors: blocks to an ExtractedDocument, one module per template family."""
+"""Extraction: blocks to an ExtractedDocument. The identity is read first, then the registry picks the
+template (one package or module per template family, in ``templates/``) that reads the facts."""
 
 from __future__ import annotations
 
 from budget_etl.extract.errors import ExtractionError
+from budget_etl.extract.identity import read_identity
 from budget_etl.extract.numbers import NumberFormatError
 from budget_etl.extract.registry import choose
 from budget_etl.facts import ExtractedDocument
@@ -15,7 +17,11 @@ def extract(doc: ReadDocument, *, is_synthetic: bool = False) -> ExtractedDocume
     """Facts of a read document; raises ExtractionError with a specific reason when it cannot."""
     if not doc.paragraphs():
         raise ExtractionError("no_text", "The document has no paragraphs of text to extract from.")
+    identity = read_identity(doc)  # first, whatever the template: a text that is no disclosure stops here
+    template = choose(doc, identity.kind)
+    if identity.fiscal_year is None:
+        raise ExtractionError("no_document_identity", f"The title {identity.title!r} names no year.")
     try:
-        return choose(doc).extract(doc, is_synthetic=is_synthetic)
+        return template.extract(doc, is_synthetic=is_synthetic)
     except NumberFormatError as exc:  # a cell the template says holds an amount does not
         raise ExtractionError("unreadable_amount", str(exc)) from exc

@@ -1,11 +1,20 @@
 """Finding a disclosure's sections by the keywords of their titles, whatever their order or numbering.
 
-A top-level heading is a short paragraph in one ordinal style (一、 / （一） / 1、 / 1. / （1） / 第一部分)
-whose title names a section. Documents reuse the same style for lists inside sections (duties numbered
-1、 2、 …, 第一部分 inside the performance section) and list items may contain a keyword (a duty named
-"政府采购管理"), so the top-level headings are chosen as a whole: the headings of one style whose ordinals
-rise through the document, naming as many different sections as possible. Every other paragraph, keyword
-or not, belongs to the section it stands in.
+A top-level heading is a short paragraph whose title names a section, usually after an ordinal (一、 /
+（一） / 1、 / 1. / （1） / 第一部分). Ordinals are no guide to where a section stands: offices reorder their
+sections and keep their old numbers, repeat an ordinal or drop one. They only help to tell a heading from a
+list item of the same style naming a keyword: documents reuse the heading style for lists inside sections
+(duties numbered 1、 2、 …, 第一部分 inside the performance section), and a list item may contain a keyword (a
+duty named "政府采购管理"). So:
+
+* the headings come from the ordinal style whose paragraphs name the most different sections;
+* where several paragraphs of that style name the same section, the one that disturbs the order of the
+  other headings' ordinals least is the heading (the later one on a tie): 第二部分 预算项目绩效目标 inside
+  第五部分 is out of place among 第四部分 … 第六部分, a duty 6、政府采购管理 listed before 二 … 五 is too;
+* a section that style does not name may still be headed in another style, or with no ordinal at all, when
+  its title reads as a section title (…情况, …信息, …说明, …事项, …解释).
+
+Every other paragraph, keyword or not, belongs to the section it stands in.
 """
 
 from __future__ import annotations
@@ -60,7 +69,7 @@ class Section:
 @dataclass
 class _Candidate:
     position: int  # index in the document's blocks
-    ordinal: int
+    ordinal: int | None  # None for a heading without ordinal, or one that is no numeral (一一、)
     key: str
     paragraph: Paragraph
 
@@ -75,56 +84,115 @@ def ordinal(text: str) -> int:
     return (_CN_VALUE[tens] if tens else 1) * 10 + (_CN_VALUE[units] if units else 0)
 
 
-def _candidate(position: int, paragraph: Paragraph, style: re.Pattern) -> _Candidate | None:
-    match = style.match(paragraph.text)
-    if not match or len(paragraph.text) > _MAX_TITLE:
-        return None
-    title = match["title"].rstrip("：: ")
+def section_key(title: str, titles: dict[str, re.Pattern] = SECTION_TITLES) -> str | None:
+    """The section a heading's title names, or None (a table's title, a glossary term, no keyword)."""
+    title = title.rstrip("：: ")
     if title.endswith("表"):  # a table's title (…绩效目标表), not a section heading
         return None
     if re.search(r"[:：].", title):  # a glossary term with its definition (6、“三公”经费：指…)
         return None
-    key = next((k for k, pattern in SECTION_TITLES.items() if pattern.search(title)), None)
+    return next((k for k, pattern in titles.items() if pattern.search(title)), None)
+
+
+def _candidate(position: int, paragraph: Paragraph, style: re.Pattern, titles) -> _Candidate | None:
+    match = style.match(paragraph.text)
+    if not match or len(paragraph.text) > _MAX_TITLE:
+        return None
+    key = section_key(match["title"], titles)
     if key is None:
         return None
     try:
-        return _Candidate(position, ordinal(match["n"]), key, paragraph)
-    except KeyError:  # 十十 and the like: not a numeral
+        number = ordinal(match["n"])
+    except KeyError:  # 一一 and the like: a heading whose ordinal is mistyped
+        number = None
+    return _Candidate(position, number, key, paragraph)
+
+
+# A title that reads as a section's, for a heading in another style than the others or with no ordinal.
+_SECTION_TITLE_END = re.compile(r"(?:情况|信息|说明|事项|解释)(?:及[^，。；]{1,12})?$")
+
+
+def _reads_as_section_title(text: str) -> bool:
+    return _SECTION_TITLE_END.search(_strip_ordinal(text).rstrip("：: ")) is not None
+
+
+def _stray_heading(position: int, paragraph: Paragraph, titles) -> _Candidate | None:
+    if len(paragraph.text) > _MAX_TITLE or not _reads_as_section_title(paragraph.text):
         return None
+    key = section_key(_strip_ordinal(paragraph.text), titles)
+    return _Candidate(position, None, key, paragraph) if key else None
 
 
-def _chain(candidates: list[_Candidate]) -> list[_Candidate]:
-    """The top-level headings: ordinals rising in document order, one heading per key, as many keys as
-    possible; then as few skipped ordinals as possible. On a tie the later heading wins: a list item that
-    repeats a section's number and keyword (duty 6、政府采购管理 before 6、政府采购预算情况) comes before the
-    section it would steal from, since the duties are listed ahead of the other sections."""
-    best: list[tuple[tuple[int, int], list[_Candidate]]] = []  # per candidate: (score, chain ending there)
-    for i, c in enumerate(candidates):
-        score, chain = (1, 1 - c.ordinal), [c]  # a chain that starts after 一 has skipped ordinals too
-        for j in range(i):
-            (count, gaps), before = best[j]
-            if before[-1].ordinal < c.ordinal and c.key not in {b.key for b in before}:
-                option = (count + 1, gaps - (c.ordinal - before[-1].ordinal - 1))
-                if option >= score:
-                    score, chain = option, [*before, c]
-        best.append((score, chain))
-    return max(reversed(best), key=lambda b: b[0], default=((0, 0), []))[1]
+def _strip_ordinal(text: str) -> str:
+    for style in ORDINAL_STYLES.values():
+        match = style.match(text)
+        if match:
+            return match["title"]
+    return text
 
 
-def split_sections(blocks: list[Block]) -> dict[str, Section]:
+def _inversions(chosen: _Candidate, others: list[_Candidate]) -> int:
+    """How many other headings ``chosen`` stands out of ordinal order with."""
+    if chosen.ordinal is None:
+        return 0
+    return sum(
+        1
+        for o in others
+        if o.ordinal is not None
+        and (o.position < chosen.position) != (o.ordinal < chosen.ordinal)
+        and o.ordinal != chosen.ordinal
+    )
+
+
+def _choose(candidates: list[_Candidate]) -> list[_Candidate]:
+    """One heading per key: the candidate least out of ordinal order with the others' headings (the later on
+    a tie), settled key by key until no choice changes."""
+    by_key: dict[str, list[_Candidate]] = {}
+    for c in candidates:
+        by_key.setdefault(c.key, []).append(c)
+    chosen = {key: options[-1] for key, options in by_key.items()}
+    for _ in range(len(candidates)):
+        changed = False
+        for key, options in by_key.items():
+            others = [c for k, c in chosen.items() if k != key]
+            best = min(reversed(options), key=lambda c: _inversions(c, others))
+            if best is not chosen[key]:
+                chosen[key], changed = best, True
+        if not changed:
+            break
+    return sorted(chosen.values(), key=lambda c: c.position)
+
+
+def split_sections(blocks: list[Block], titles: dict[str, re.Pattern] = SECTION_TITLES) -> dict[str, Section]:
     """Top-level sections by key. Blocks before the first heading are not in any section."""
     best: list[_Candidate] = []
     for style in ORDINAL_STYLES.values():
         candidates = [
             c
             for position, block in enumerate(blocks)
-            if isinstance(block, Paragraph) and (c := _candidate(position, block, style))
+            if isinstance(block, Paragraph) and (c := _candidate(position, block, style, titles))
         ]
-        chain = _chain(candidates)
-        if len(chain) > len(best):  # the style whose headings name the most sections
-            best = chain
+        if len({c.key for c in candidates}) > len({c.key for c in best}):  # the style naming most sections
+            best = candidates
+    headings = _choose(best)
+    # Sections headed in another style or with no ordinal: they fill a section the style does not name,
+    # or replace a heading of the style whose title does not read as a section's (（一）总体绩效目标 is a
+    # sub-item of 绩效预算信息, when that heading has lost its ordinal).
+    first = headings[0].position if headings else 0
+    taken = {c.position for c in headings}
+    strays: dict[str, _Candidate] = {}
+    for position, block in enumerate(blocks):
+        if position > first and position not in taken and isinstance(block, Paragraph):
+            stray = _stray_heading(position, block, titles)
+            if stray:
+                strays.setdefault(stray.key, stray)
+    chosen = {c.key: c for c in headings}
+    for key, stray in strays.items():
+        if key not in chosen or not _reads_as_section_title(chosen[key].paragraph.text):
+            chosen[key] = stray
+    headings = list(chosen.values())
     sections: dict[str, Section] = {}
-    starts = {c.position: c for c in best}
+    starts = {c.position: c for c in headings}
     current: Section | None = None
     for position, block in enumerate(blocks):
         if position in starts:

@@ -58,6 +58,7 @@ class IngestSummary:
     unchanged: int = 0
     quarantined: list[QuarantineEntry] = field(default_factory=list)
     warnings: int = 0  # failed validation checks of the loaded documents
+    incomplete: int = 0  # of them, completeness checks: a core subject (三公, 项目支出 …) without facts
     missing: list[str] = field(default_factory=list)  # listed in a manifest but not there
 
     @property
@@ -68,6 +69,7 @@ class IngestSummary:
         lines = [
             f"batch {self.batch_id}: {self.files_seen} files, {self.loaded} loaded, "
             f"{self.unchanged} unchanged, {len(self.quarantined)} quarantined, {self.warnings} failed checks"
+            + (f" ({self.incomplete} completeness: core subjects without facts)" if self.incomplete else "")
         ]
         lines += [f"  quarantined {q.source_path}: {q.reason_code}: {q.reason}" for q in self.quarantined]
         lines += [f"  missing {m}: listed in the manifest, no such file" for m in self.missing]
@@ -252,6 +254,14 @@ def _prepared(todo: list[tuple[Path, bool]], schemas: dict, workers: int) -> Ite
         pool.shutdown(cancel_futures=True)
 
 
+def _failed_completeness(checks: pa.Table | None) -> int:
+    if checks is None:
+        return 0
+    failed = [kind == "completeness" and status == "fail"
+              for kind, status in zip(checks["check_kind"].to_pylist(), checks["status"].to_pylist(), strict=True)]
+    return sum(failed)
+
+
 def _validated(parsed: list) -> tuple[list[StagedDocument], list[QuarantineEntry]]:
     """Validate a chunk of parsed documents at once; schema failures that block a typed load quarantine."""
     from budget_etl import validate  # pandas + pandera: imported when a file is parsed, not for a no-op run
@@ -293,7 +303,7 @@ def ingest(
     is_synthetic = {**inputs.synthetic, **{Path(p).resolve(): bool(v) for p, v in (synthetic or {}).items()}}
     pending: list[Prepared] = []  # prepared, not yet loaded
     quarantined: list[QuarantineEntry] = []
-    skipped = loaded = warnings = 0
+    skipped = loaded = warnings = incomplete = 0
     con = warehouse.connect(warehouse_path)
     try:
         con.execute(f"set memory_limit = '{INGEST_MEMORY_LIMIT}'")
@@ -301,7 +311,7 @@ def ingest(
         staged_ids: set[str] = set()
 
         def flush(final: bool = False) -> None:
-            nonlocal loaded, warnings
+            nonlocal loaded, warnings, incomplete
             parts = [p.tables for p in pending if p.tables]
             tables = {name: pa.concat_tables([p[name] for p in parts]) for name in parts[0]} if parts else {}
             result = warehouse.load_tables(
@@ -309,6 +319,7 @@ def ingest(
                 files_seen=len(inputs.files), skipped=skipped if final else 0)
             loaded += len(result.loaded)
             warnings += result.warnings
+            incomplete += _failed_completeness(tables.get("validation_results"))
             pending.clear()
 
         todo: list[tuple[Path, bool]] = []  # files to parse: new bytes, in input order
@@ -353,5 +364,5 @@ def ingest(
     return IngestSummary(
         batch_id=batch_id, files_seen=len(inputs.files), loaded=loaded,
         unchanged=len(inputs.files) - loaded - len(quarantined), quarantined=quarantined, warnings=warnings,
-        missing=inputs.missing,
+        incomplete=incomplete, missing=inputs.missing,
     )

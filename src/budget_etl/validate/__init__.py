@@ -27,6 +27,7 @@ from pandera.typing import Series
 
 from budget_etl.facts import ExtractedDocument, Source
 from budget_etl.load.warehouse import fact_rows
+from budget_etl.validate.completeness import completeness_checks
 
 log = logging.getLogger(__name__)
 
@@ -414,6 +415,7 @@ def validate_documents(batch: list[tuple[ExtractedDocument, dict]],
         document_id = document["document_id"]
         if not blocking[document_id]:  # identities need typed values
             rows[document_id] += identity_checks(facts, document_id)
+        rows[document_id] += completeness_checks(facts, document.get("normalized_text") or "", document_id)
     return [Validation(rows[i], blocking[i]) for i in ids]
 
 

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from budget_etl.extract.errors import ExtractionError
+from budget_etl.extract.identity import FINAL_ACCOUNTS, read_identity
+from budget_etl.extract.identity import document_info as shared_document_info
 from budget_etl.extract.numbers import AMOUNT, yuan
 from budget_etl.extract.registry import Detection
 from budget_etl.facts import (
@@ -152,10 +154,6 @@ _UNIT_RE = re.compile(r"单位\s*[:：]\s*(?P<a>万元|元)|[（(](?P<b>万元|�
 _ORDINAL = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|\d{1,2}[、.．]|[（(][一二三四五六七八九十\d]+[）)])")
 _CODE_CELL = re.compile(r"^(?P<code>\d{3}(?:\d{2}){0,2})(?:\s*[-－—]?\s*(?P<name>\D.*))?$")
 _PART = re.compile(r"^\d{2}$")
-_YEAR_KIND = re.compile(r"(?P<year>(?:19|20)\d{2})\s*年度?(?P<between>.{0,30}?)(?P<kind>预算|(?<!预)决算)")
-_OFFICE_LABEL = re.compile(r"(?:预算主管部门|预算单位|部门名称|单位名称|部门)\s*[:：]\s*(?P<office>\S+)")
-_COVER_LINES = 6
-_MAX_TITLE_LINE = 40
 
 
 def _key(text: str) -> str:
@@ -749,68 +747,19 @@ def _sections(by_kind: dict[str, list[Titled]], out: ExtractedDocument) -> list[
 
 
 def document_info(doc: ReadDocument, tables: list[Titled], is_synthetic: bool) -> DocumentInfo:
-    """Title, year, kind, office and scope from the cover lines (the first short lines of the document)."""
-    cover = []  # the first short lines, in paragraphs or in a table (a cover drawn as a frame)
-    for line, page, text in _first_lines(doc):
-        if len(_key(text)) > _MAX_TITLE_LINE or re.match(r"^(?:目\s*录|第[一二三四五六七八九十]+部分)", text):
-            break
-        cover.append((line, page, text))
-        if len(cover) == _COVER_LINES:
-            break
-    text = "".join(_key(t) for _, _, t in cover)
-    match = _YEAR_KIND.search(text) or re.search(
-        r"(?P<kind>预算|(?<!预)决算).{0,6}?(?P<year>(?:19|20)\d{2})(?P<between>)", text
-    )
-    titles = "".join(t.title for t in tables)
-    if (match and match["kind"] == "决算") or re.search(r"(?<!预)决算", _key(titles)):
+    """The shared identity (extract/identity.py) with its scope: 部门预算 (department) or 单位预算 (unit)."""
+    identity = read_identity(doc)
+    titles = "".join(_key(t.title) for t in tables)
+    if identity.kind == FINAL_ACCOUNTS or re.search(r"(?<!预)决算", titles):
         raise ExtractionError(
             "final_accounts_not_supported",
-            f"{text[:60]!r} is a final-accounts (决算) disclosure; only budgets (预算) are extracted so far, "
+            f"{identity.title!r} is a final-accounts (决算) disclosure; this template reads budgets (预算) only, "
             "and a 决算 must never be loaded as a budget.",
         )
-    if not match:
-        raise ExtractionError(
-            "no_document_identity",
-            "No title naming the office, the year and 预算 in the first lines: this does not look like a "
-            "budget disclosure.",
-        )
-    labelled = _OFFICE_LABEL.search(text)
-    if labelled:
-        office = labelled["office"]
-    else:
-        office = text[: match.start()] or match["between"]
-        office = re.sub(r"(?:部门|单位)?(?:综合)?$", "", re.sub(r"^(?:\S*?区级|\S*?省级)", "", office))
-    office = re.sub(r"(?:部门|单位|区级|市级)+$", "", office).strip("：: ")
-    scope = "unit" if re.search(r"单位预算", text) else "department" if re.search(r"部门(?:综合)?预算", text) else None
-    return DocumentInfo(
-        title=text,
-        doc_kind="budget",
-        fiscal_year=int(match["year"]),
-        office_name=office or text[:20],
-        unit_code=None,
-        unit_full_name=None,
-        district=None,
-        city=None,
-        province=None,
-        currency_unit="元",
-        overall_goal_zh=None,
-        new_assets_budgeted=None,
-        is_synthetic=is_synthetic,
-        src=Source(line=cover[0][0], page=cover[0][1]) if cover else Source(),
-        scope=scope,
-    )
-
-
-def _first_lines(doc: ReadDocument):
-    """(line, page, text) of the document's non-empty texts in order, paragraphs and table cells alike."""
-    for block in doc.blocks:
-        if isinstance(block, Paragraph):
-            yield block.line, block.page, block.text
-        else:
-            for row in block.rows:
-                for cell in row:
-                    if cell.text.strip():
-                        yield cell.line, cell.page, cell.text
+    info = shared_document_info(identity, doc, is_synthetic=is_synthetic)
+    # 部门综合预算 (Xi'an) is a department's budget too
+    info.scope = identity.scope or ("department" if re.search(r"部门综合预算", _key(identity.title)) else None)
+    return info
 
 
 # --- the plug-in ----------------------------------------------------------------------------------------------

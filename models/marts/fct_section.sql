@@ -1,0 +1,34 @@
+-- Every section of every (latest) document: present, declared empty (the document says it has nothing)
+-- or missing. A missing section is never read as zeros; this is where to see which figures a document lacks.
+
+with
+
+sections as (
+    select * from {{ ref('stg_budget__sections') }}
+),
+
+documents as (
+    -- facts of the latest version only; dim_document keeps the history
+    select * from {{ ref('int_documents__offices') }}
+    where is_latest_version
+),
+
+final as (
+    select
+        sections.document_id,
+        documents.office_id,
+        documents.fiscal_year,
+        documents.doc_kind,
+        sections.section_key,
+        sections.status,
+        sections.title_zh,
+        sections.note_zh,
+        sections.src_line,
+        sections.src_table,
+        sections.src_row,
+        sections.src_col
+    from sections
+    inner join documents on sections.document_id = documents.document_id
+)
+
+select * from final

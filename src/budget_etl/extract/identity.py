@@ -1,0 +1,146 @@
+"""The identity of a disclosure, read the same way for every template: title, year, kind, office, scope.
+
+Identity is read before any template is chosen, so that a text that is no disclosure at all is refused as
+``no_document_identity`` whichever templates exist, and the kind (预算 / 决算) picks the templates that may
+read it.
+
+A title names the year and the kind, the office before the year ("…办事处部门2020年部门预算…") or after it
+("2024年度…办事处部门决算"); it may be split over two lines (the office on the first), or have no year
+("…部门预算公开说明", the year then comes from the first sentence naming it). 决算 inside 预决算 (the
+《地方预决算公开操作规程》 every budget cites) is no kind word.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from budget_etl.extract.errors import ExtractionError
+from budget_etl.extract.sections import ORDINAL_STYLES
+from budget_etl.facts import DocumentInfo, Source
+from budget_etl.readers.blocks import Paragraph, ReadDocument
+
+BUDGET = "budget"
+FINAL_ACCOUNTS = "final_accounts"
+DEPARTMENT = "department"  # 部门预算/决算: the department with all its units
+UNIT = "unit"  # 单位预算/决算: one unit
+
+_TITLE = r"^(?P<before>.*?)(?P<year>(?:19|20)\d{2})\s*年度?(?P<after>[^，。；,;]*?)(?P<kind>%s)"
+_TITLE_RE = re.compile(_TITLE % r"预算|(?<!预)决算")
+_BUDGET_TITLE_RE = re.compile(_TITLE % "预算")
+_FINAL_ACCOUNTS_RE = re.compile(r"(?<!预)决算")
+_KIND_RE = re.compile(r"预算|(?<!预)决算")
+_SCOPE_RE = re.compile(r"(?P<scope>部门|单位)(?:收支)?(?:预算|(?<!预)决算)")
+_MAX_TITLE_LINE = 60
+_HEAD_PARAGRAPHS = 6
+_UNIT_ROW_RE = re.compile(r"^(?P<code>\d{6})\s*(?P<name>\S+)$")
+_DISTRICT_RE = re.compile(r"^(?P<district>\S{1,6}?(?:区|县|旗|市))")
+_CITY_RE = re.compile(r"^(?:\S{2,4}?省)?(?P<city>\S{1,6}?(?:市|州|盟|地区))")
+_PROVINCE_RE = re.compile(r"(?P<province>[^\s《》、，。省]{2,3}?(?:省|自治区))")
+_SYNTHETIC_MARK = "合成样例数据"
+
+
+@dataclass(frozen=True)
+class DocumentIdentity:
+    title: str
+    kind: str  # budget | final_accounts
+    fiscal_year: int | None  # None only for a 决算 titled without a year (refused either way)
+    office_name: str
+    scope: str | None  # department (部门) | unit (单位) | None when the title says neither
+    province: str | None
+    line: int | None  # where the title stands
+    page: int | None
+
+
+def read_identity(doc: ReadDocument) -> DocumentIdentity:
+    """The identity from the title block; ExtractionError ``no_document_identity`` when there is none."""
+    # The title block: the short lines before the first heading or running text. Only these decide the
+    # kind, so a budget that cites a 决算 in its text is still a budget.
+    head = doc.paragraphs()[:_HEAD_PARAGRAPHS]
+    block = []
+    for p in head:
+        if len(p.text) > _MAX_TITLE_LINE or any(style.match(p.text) for style in ORDINAL_STYLES.values()):
+            break
+        block.append(p)
+    title_at, match = _first_title(block, _TITLE_RE)
+    if title_at is None and block:
+        # a title wrapped over short lines of a cover ("2026 年度" / "福州市仓山生态环境局" / "单位预算",
+        # "…办公厅2018年度部门" / "预算公开"): the lines read as one
+        joined = _TITLE_RE.search("".join(p.text for p in block))
+        if joined:
+            block = [Paragraph("".join(p.text for p in block), block[0].line, block[0].page)]
+            title_at, match, head = 0, joined, block
+    above = [p.text for p in block[:title_at]]  # the lines above the title, or the whole block without one
+    kind_text = "".join(above) + (block[title_at].text if title_at is not None else "")
+    yearless = None
+    if title_at is None:  # no title line: the first sentence naming the year (现将…2020年部门预算公开如下)
+        # a yearless title line ("…部门预算公开说明") makes it a budget: that sentence's 预算
+        yearless = next((p for p in block if _KIND_RE.search(p.text)), None)
+        title_at, match = _first_title(head, _BUDGET_TITLE_RE if yearless else _TITLE_RE)
+        if match and not yearless:
+            kind_text = match["kind"]  # its kind word, not any 决算 the sentence also cites
+    kind = FINAL_ACCOUNTS if _FINAL_ACCOUNTS_RE.search(kind_text) else BUDGET
+    province = next((m["province"] for p in head for m in [_PROVINCE_RE.search(p.text)] if m), None)
+    if title_at is None:
+        if kind == FINAL_ACCOUNTS and yearless:  # a 决算 without a year: its kind is enough to refuse it
+            return DocumentIdentity(yearless.text, kind, None, _office(_KIND_RE.split(yearless.text)[0]),
+                                    _scope(yearless.text), province, yearless.line, yearless.page)
+        raise ExtractionError(
+            "no_document_identity",
+            "No title naming the office, the year and 预算/决算 in the first paragraphs: "
+            "this does not look like a budget disclosure.",
+        )
+    title = yearless or head[title_at]
+    title_text = title.text
+    # The office: before the kind word of a yearless title line, else next to the year in the title, else
+    # alone on the line above it (a title on two lines).
+    if yearless:
+        office = _office(_KIND_RE.split(title.text)[0])
+    else:
+        office = _office(match["before"]) or _office(match["after"])
+        if not office and above:
+            office, title_text = _office(above[-1]), above[-1] + title.text
+    return DocumentIdentity(title_text, kind, int(match["year"]), office, _scope(kind_text or title_text),
+                            province, title.line, title.page)
+
+
+def document_info(identity: DocumentIdentity, doc: ReadDocument, *, is_synthetic: bool = False) -> DocumentInfo:
+    """The DocumentInfo record of an identity; the template fills in what it reads later (currency unit,
+    overall goal, new assets)."""
+    unit_code = unit_full_name = None
+    for table in doc.tables():  # the unit row that opens a table: "611002 秦皇岛市山海关区西关街道办事处"
+        unit = _UNIT_ROW_RE.match(table.rows[0][0].text) if table.rows and table.rows[0] else None
+        if unit:
+            unit_code, unit_full_name = unit["code"], unit["name"]
+            break
+    district = _DISTRICT_RE.match(identity.office_name)
+    city = _CITY_RE.match(unit_full_name or "")
+    return DocumentInfo(
+        title=identity.title,
+        doc_kind=identity.kind,
+        fiscal_year=identity.fiscal_year,
+        office_name=identity.office_name,
+        unit_code=unit_code,
+        unit_full_name=unit_full_name,
+        district=district["district"] if district else None,
+        city=city["city"] if city else None,
+        province=identity.province,
+        currency_unit="元",  # the template sets it once the amounts are read
+        overall_goal_zh=None,
+        new_assets_budgeted=None,
+        is_synthetic=is_synthetic or _SYNTHETIC_MARK in doc.text[:2000],
+        src=Source(line=identity.line, page=identity.page),
+    )
+
+
+def _first_title(paragraphs: list[Paragraph], pattern: re.Pattern) -> tuple[int | None, re.Match | None]:
+    return next(((i, m) for i, p in enumerate(paragraphs) if (m := pattern.search(p.text))), (None, None))
+
+
+def _office(text: str) -> str:
+    return re.sub(r"^(?:部门|单位)+|(?:部门|单位)+$", "", text.strip(" ：:（(")).strip()
+
+
+def _scope(text: str) -> str | None:
+    m = _SCOPE_RE.search(text)
+    return None if m is None else DEPARTMENT if m["scope"] == "部门" else UNIT
