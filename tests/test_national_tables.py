@@ -198,6 +198,28 @@ def test_unit_scope():
     assert TEMPLATE.extract(doc).info.scope == "unit"
 
 
+def test_text_figures_fill_in_and_are_checked_against_the_table():
+    doc = _national()
+    doc.blocks += [Paragraph("2018年机关运行经费预算为 120.00 万元，比上年增加 3.00 万元。", 90, 9),
+                   Paragraph("2017年政府采购预算 80 万元；2018年政府采购预算总额为 60.00 万元。", 91, 9),
+                   Paragraph("政府采购货物预算 20 万元。", 92, 9),
+                   Paragraph("“三公”经费预算 30.01 万元。", 93, 9)]
+    out = TEMPLATE.extract(doc)
+    assert out.total("operating_expense_total") == 120 * W  # no 机关运行经费 table: the text's figure
+    assert out.total("procurement_total") == 60 * W  # not last year's 80, not the goods' 20
+    assert out.total("three_public_total") == 30 * W  # the table's figure wins
+    row = next(r for r in identity_checks(out, "d" * 64) if r["check_name"] == "identity.text_vs_table.three_public_total")
+    assert (row["status"], row["expected"], row["actual"]) == ("pass", 30 * W, Decimal("300100.00"))  # 0.01 万元
+
+
+def test_narrative_half_of_a_two_file_document_is_refused():
+    doc = _doc(*COVER, "第二部分 2018 年度部门预算表", "一、收支预算总表", "二、收入预算总表", "三、支出预算总表",
+               "四、财政拨款收支预算总表", "2018年收入预算 1000.00 万元。")
+    with pytest.raises(ExtractionError) as err:
+        extract(doc)
+    assert err.value.reason_code == "tables_in_another_file"
+
+
 def test_registry_prefers_the_national_template():
     assert choose(_national(), "budget").name == "national_tables"
 
@@ -227,6 +249,23 @@ def test_failed_cross_check_is_a_warning_with_both_values():
 
 GOLD = gold_by_file() if PDF_DIR.is_dir() else {}
 
+# Gold facts each document gives right today (measured): a floor, so that reading less is noticed too.
+RIGHT_AT_LEAST = {
+    "fujian_fuzhou_cangshan-shengtai-huanjingju_2026_ys-unit.pdf": 16,
+    "guangdong_shenzhen_guizi-baoan-guanliju_2026_ys.pdf": 11,
+    "jiangsu_sheng_npc-office_2017_ys.pdf": 8,
+    "jiangsu_sheng_npc-office_2018_ys.pdf": 15,
+    "jiangsu_sheng_procuratorate_2017_ys.pdf": 16,
+    "jiangsu_sheng_procuratorate_2018_ys.pdf": 8,
+    "jiangsu_sheng_procuratorate_2019_ys.pdf": 14,
+    "shaanxi_xian_jiaotongju_2022_ys.pdf": 9,
+    "shanghai_putuo_caizhengju_2025_ys.pdf": 11,
+    "shanghai_putuo_qufuban-benji_2025_ys-unit.pdf": 12,
+    "shanghai_putuo_qufuban_2025_ys.pdf": 12,
+    "shanghai_putuo_wanli-jiedao_2023_ys.pdf": 14,
+    "shanghai_putuo_wanli-jiedao_2024_ys.pdf": 14,
+}
+
 
 def _read(name: str) -> ReadDocument:
     try:
@@ -254,3 +293,5 @@ def test_real_document_never_wrong(name):
         return
     result = compare(gold, extracted_facts(out))
     assert result["wrong"] == [], result
+    assert len(result["right"]) >= RIGHT_AT_LEAST.get(name, 0), result
+    assert out.info.scope == gold.get("scope", out.info.scope)  # 部门预算 vs 单位预算 as the gold reads it
