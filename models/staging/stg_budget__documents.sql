@@ -26,6 +26,7 @@ renamed as (
         overall_goal_zh,
         new_assets_budgeted,
         is_synthetic,
+        scope,
         parser_version,
         batch_id,
         cast(loaded_at as timestamp) as loaded_at,
