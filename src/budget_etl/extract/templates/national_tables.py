@@ -19,11 +19,13 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from budget_etl.extract.empty import DECLARED_EMPTY  # a table (or the note under it) that says it is empty
 from budget_etl.extract.errors import ExtractionError
 from budget_etl.extract.identity import FINAL_ACCOUNTS, read_identity
 from budget_etl.extract.identity import document_info as shared_document_info
 from budget_etl.extract.numbers import AMOUNT, yuan
 from budget_etl.extract.registry import Detection
+from budget_etl.extract.units import TABLE_UNIT_RE
 from budget_etl.facts import (
     DocumentInfo,
     EconomicExpenditure,
@@ -141,16 +143,10 @@ TEXT_FIGURES: list[tuple[str, str]] = [
 ]
 _TEXT_FILLER = r"(?:预算|总额|总金额|总计|合计|为|是|共有|共计|共|安排|支出|财政拨款|拨款|数|[:：\s])*"
 
-# A table (or the note under it) that says it has nothing: its blank cells are no zeros.
-DECLARED_EMPTY = re.compile(
-    r"此表为空|本表为空|空表|故本表无数据|本表无数据|本表本年无发生额|无相关收支|没有使用|不涉及"
-    r"|本(?:部门|单位)[^，,。；;]{0,20}?(?:无|没有|未安排)"
-)
-
 _TOTAL_ROW = re.compile(r"^(?:合计|总计)$")
 _AMOUNT_CELL = re.compile(r"^-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
 _BLANK_CELL = {"", "-", "—", "——", "－", "/", "--"}
-_UNIT_RE = re.compile(r"单位\s*[:：]\s*(?P<a>万元|元)|[（(](?P<b>万元|元)[）)]")
+_UNIT_RE = TABLE_UNIT_RE  # 单位：万元 / 金额单位：元 / （万元）
 _ORDINAL = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|\d{1,2}[、.．]|[（(][一二三四五六七八九十\d]+[）)])")
 _CODE_CELL = re.compile(r"^(?P<code>\d{3}(?:\d{2}){0,2})(?:\s*[-－—]?\s*(?P<name>\D.*))?$")
 _PART = re.compile(r"^\d{2}$")
