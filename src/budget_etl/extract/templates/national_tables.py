@@ -307,17 +307,27 @@ def _cell_at(row: list[Cell], col: int) -> Cell | None:
 def _read_columns(titled: Titled, keys: tuple[str, ...]) -> dict[str, tuple[Decimal, Cell]] | None:
     """The total row's amounts under the header columns ``keys`` (blank cells left out); None when the
     table has no total row."""
-    columns = _columns(_header_labels(titled.header or titled.table)[0])
+    labels = _header_labels(titled.header or titled.table)[0]
+    columns = _columns(labels)
     row = _total_row(titled.table, _header_labels(titled.table)[1])
     if row is None or titled.unit is None:
         return None
-    out = {}
-    for key in keys:
-        if key in columns:
-            cell = _cell_at(row, columns[key])
-            if cell is not None and _is_amount(cell.text):
-                out[key] = (_amount(cell.text, titled.unit), cell)
-    return out
+    found: dict[str, Cell] = {}
+    for key in (k for k in keys if k in columns):
+        cell = _cell_at(row, columns[key])
+        if cell is not None and _is_amount(cell.text):
+            found[key] = cell
+    for key in (k for k in keys if k in columns and k not in found):
+        # a header centred over a merged cell may stand one column off its amounts: take the amount next
+        # to it when that column has no header of its own and no other key took it (the sums checked by
+        # the callers decide)
+        taken = {c.col for c in found.values()}
+        found_cell = next((c for col in (columns[key] + 1, columns[key] - 1)
+                           if col not in labels and col not in taken
+                           and (c := _cell_at(row, col)) is not None and _is_amount(c.text)), None)
+        if found_cell is not None:
+            found[key] = found_cell
+    return {key: (_amount(cell.text, titled.unit), cell) for key, cell in found.items()}
 
 
 def _read_rows(t: Titled) -> dict[str, tuple[Decimal, Cell]]:
