@@ -13,7 +13,7 @@ from budget_etl.extract.templates.national_tables import TEMPLATE, titled_tables
 from budget_etl.readers import UnreadableDocument, read_path
 from budget_etl.readers.blocks import Cell, Paragraph, ReadDocument, Table
 from budget_etl.validate import identity_checks
-from national_gold import PDF_DIR, compare, extracted_facts, gold_by_file
+from national_gold import PDF_DIR, compare, extracted_facts, gold_by_file, gold_yuan
 
 # --- hand-made documents ------------------------------------------------------------------------------------
 
@@ -295,3 +295,56 @@ def test_real_document_never_wrong(name):
     assert result["wrong"] == [], result
     assert len(result["right"]) >= RIGHT_AT_LEAST.get(name, 0), result
     assert out.info.scope == gold.get("scope", out.info.scope)  # 部门预算 vs 单位预算 as the gold reads it
+
+
+# --- the same documents through ingest and dbt: mart_office_year never contradicts the gold ---------------
+
+MART_COLUMNS = {  # mart_office_year column -> gold fact (same meaning as for the notes form)
+    "total_revenue_yuan": "revenue_total",
+    "total_expenditure_yuan": "expenditure_total",
+    "basic_yuan": "basic_expenditure",
+    "project_yuan": "project_expenditure",
+    "personnel_yuan": "personnel",
+    "public_operating_yuan": "public_operating",
+    "operating_expense_yuan": "agency_operating_expense",
+    "three_public_yuan": "three_public_total",
+}
+
+
+@pytest.fixture(scope="module")
+def real_warehouse(tmp_path_factory):
+    from budget_etl.ops.pipeline import ingest
+    from budget_etl.transform import build
+
+    warehouse = tmp_path_factory.mktemp("national") / "budget.duckdb"
+    ingest([PDF_DIR], warehouse, progress=False)
+    result = build(warehouse)
+    assert result.errored == 0, result.describe()
+    return warehouse
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not GOLD, reason="../shared/gold/real not present")
+def test_mart_office_year_never_contradicts_the_gold(real_warehouse):
+    import duckdb
+
+    with duckdb.connect(str(real_warehouse), read_only=True) as con:
+        names = ["file_name", "scope", *MART_COLUMNS]
+        found = con.execute(
+            "select d.file_name, d.scope, " + ", ".join(f"m.{c}" for c in MART_COLUMNS)
+            + " from marts.mart_office_year m join marts.dim_document d using (document_id)"
+        ).fetchall()
+        refused = {r[0] for r in con.execute("select reason_code from raw.quarantine").fetchall()}
+    assert found, "no budget reached mart_office_year"
+    right = 0
+    for row in found:
+        record = dict(zip(names, row, strict=True))
+        gold = GOLD[record["file_name"]]
+        assert gold["doc_kind"] == "budget"  # a 决算 never loads as a budget
+        accepted = gold_yuan(gold)
+        for column, fact in MART_COLUMNS.items():
+            if record[column] is not None and fact in accepted:
+                assert record[column] in accepted[fact], (record["file_name"], column, record[column])
+                right += 1
+    assert right >= 80
+    assert "final_accounts_not_supported" in refused
