@@ -506,17 +506,9 @@ def identity_checks(facts: ExtractedDocument, document_id: str = "") -> list[dic
         )
 
     other = [e.amount_yuan for e in lines if e.expenditure_class == "other"]
-    revenue_total, expenditure_total = stated.get("revenue_total"), stated.get("expenditure_total")
     rows = [
         vs_total("revenue_total", [r.amount_yuan for r in facts.revenue], "sum of revenue lines",
                  None if facts.revenue else "no revenue lines"),
-        compare(
-            "identity.revenue_equals_expenditure", revenue_total.amount_yuan if revenue_total else None,
-            [expenditure_total.amount_yuan if expenditure_total else None],
-            what=f"收入总计 ({_where(revenue_total)}) vs 支出总计 ({_where(expenditure_total)})",
-            absent=None if revenue_total and expenditure_total else "no stated revenue or expenditure total",
-            src=revenue_total.src if revenue_total else None,
-        ),
         vs_total("expenditure_total", [basic, *project, *other], "basic_total + project (+ other uses)",
                  "no basic expenditure" if basic is None
                  else None if project else "no project expenditure line"),
@@ -555,6 +547,14 @@ def identity_checks(facts: ExtractedDocument, document_id: str = "") -> list[dic
                             absent="no projects"))
     rows.append(vs_total("asset_total", [a.value_yuan for a in facts.assets], "sum of asset values",
                          None if facts.assets else "no asset items"))
+    revenue_total, expenditure_total = stated.get("revenue_total"), stated.get("expenditure_total")
+    if revenue_total and expenditure_total and revenue_total.src.table and expenditure_total.src.table:
+        # 收入总计 = 支出总计 of a 收支总表 (national table set; the notes form states them apart in prose)
+        rows.append(compare(
+            "identity.revenue_equals_expenditure", revenue_total.amount_yuan, [expenditure_total.amount_yuan],
+            what=f"收入总计 ({_where(revenue_total)}) vs 支出总计 ({_where(expenditure_total)})",
+            src=revenue_total.src,
+        ))
     rows += _function_checks(facts, compare)
     # a figure the text states beside the table's (national table set: <metric>_text): one row per pair
     for text in (t for t in facts.stated_totals if t.metric.endswith("_text")):
