@@ -129,6 +129,16 @@ def test_a_misread_expenditure_table_gives_nothing():
     assert [e.amount_yuan for e in out.expenditure if e.expenditure_type == "project"] == [250 * W]
 
 
+def test_summary_uses_that_do_not_add_up_give_nothing():
+    # no 支出总表, and the 收支总表's reserve lost to a wrapped label: basic + project falls short
+    rows = [row[:] for row in SUMMARY]
+    rows[5][4:] = ["三、单位预留机动", ""]
+    out = TEMPLATE.extract(_national(summary=("公开01表：收支预算总表", rows), expenditure=("", None)))
+    assert out.total("basic_total") is None
+    assert not [e for e in out.expenditure if e.expenditure_class in ("project", "other")]
+    assert out.total("expenditure_total") == 1000 * W  # the totals stay
+
+
 def test_three_public_is_the_subtotal_not_the_grand_total():
     out = TEMPLATE.extract(_national())
     assert out.total("three_public_total") == 30 * W  # not 80: 会议费 and 培训费 share the table
@@ -256,9 +266,9 @@ RIGHT_AT_LEAST = {
     "jiangsu_sheng_npc-office_2017_ys.pdf": 8,
     "jiangsu_sheng_npc-office_2018_ys.pdf": 15,
     "jiangsu_sheng_procuratorate_2017_ys.pdf": 16,
-    "jiangsu_sheng_procuratorate_2018_ys.pdf": 8,
+    "jiangsu_sheng_procuratorate_2018_ys.pdf": 14,
     "jiangsu_sheng_procuratorate_2019_ys.pdf": 14,
-    "shaanxi_xian_jiaotongju_2022_ys.pdf": 9,
+    "shaanxi_xian_jiaotongju_2022_ys.pdf": 11,
     "shanghai_putuo_caizhengju_2025_ys.pdf": 11,
     "shanghai_putuo_qufuban-benji_2025_ys-unit.pdf": 12,
     "shanghai_putuo_qufuban_2025_ys.pdf": 12,

@@ -92,8 +92,8 @@ ROW_LABELS: list[tuple[str, str]] = [
     (r"附属单位上缴收入", "revenue:subsidiary_remittance"),
     (r"其他(?:资金|收入)", "revenue:other"),
     (r"上年结转(?:结余)?(?:资金|收入)?|上年结转和结余(?:资金)?", "revenue:prior_year_carryover"),
-    (r"基本支出", "use:basic"),
-    (r"项目支出", "use:project"),
+    (r"基本支出|人员经费和公用经费支出", "use:basic"),  # the second: Xi'an's 部门综合预算
+    (r"项目支出|专项业务经费支出", "use:project"),
     (r"单位预留机动经费", "use:unit_reserve"),
     (r"事业单位经营支出", "use:business_operation"),
     (r"上缴上级支出", "use:higher_level_remittance"),
@@ -127,6 +127,8 @@ COLUMN_LABELS: list[tuple[str, str]] = [
 
 # Expenditure uses beside basic and project: facts.ExpenditureLine types of class "other".
 OTHER_USES = ("unit_reserve", "business_operation", "higher_level_remittance", "subsidiary_subsidy")
+
+WAN_YUAN_HALF_CENT = Decimal(50)  # half of the 0.01 万元 a 万元 table prints, in yuan
 
 FUNCTION_LEVELS = {3: "class", 5: "section", 7: "item"}  # 类 / 款 / 项 by the length of the code
 
@@ -420,6 +422,7 @@ def extract_national(doc: ReadDocument, *, is_synthetic: bool = False) -> Extrac
         _summary(t, out)
         if out.total("revenue_total") is not None:
             break
+    _uses_add_up(out, by_kind.get("summary", [None])[0])
     for t in by_kind.get("expenditure_summary", []):
         if _expenditure_summary(t, out):
             break
@@ -514,6 +517,20 @@ def _summary(t: Titled, out: ExtractedDocument) -> None:
                 out.expenditure.append(ExpenditureLine("project", "project", "项目支出", amount, src))
             elif name in OTHER_USES:
                 out.expenditure.append(ExpenditureLine("other", name, _label(label.text), amount, src))
+
+
+def _uses_add_up(out: ExtractedDocument, t: Titled | None) -> None:
+    """The uses the 收支总表 gave (basic, project, the others) are kept only if they add up to its
+    expenditure (本年支出合计, else 支出总计), allowing for the rounding of a 万元 table to 0.01 万元."""
+    basic = out.total("basic_total")
+    uses = [e.amount_yuan for e in out.expenditure if e.expenditure_class in ("project", "other")]
+    spent = out.total("expenditure_this_year") or out.total("expenditure_total")
+    if t is None or basic is None or not uses or spent is None:
+        return
+    tolerance = WAN_YUAN_HALF_CENT * (len(uses) + 2) if t.unit == "万元" else Decimal(0)
+    if abs(basic + sum(uses) - spent) > tolerance:
+        out.stated_totals = [s for s in out.stated_totals if s.metric != "basic_total"]
+        out.expenditure = [e for e in out.expenditure if e.expenditure_class not in ("project", "other")]
 
 
 def _expenditure_summary(t: Titled, out: ExtractedDocument) -> bool:
