@@ -51,18 +51,23 @@ SPARSE = {"fct_procurement"}
 def test_parquet_read_back_equals_every_mart(con, tmp_path):
     written = export(con, tmp_path, "parquet")
     tables = mart_tables(con)
-    assert len(tables) == 17 and len(written) == len(tables)
+    assert len(tables) == 19 and len(written) == len(tables)
     years = sorted(y for (y,) in con.sql("select distinct fiscal_year from marts.mart_office_year").fetchall())
     for table in tables:
         names = ", ".join(f'"{c}"' for c, _, _ in columns(con, table))
         if (tmp_path / table).is_dir():  # partitioned by fiscal year, Hive style
-            partitions = sorted(int(p.name.split("=")[1]) for p in (tmp_path / table).iterdir())
-            in_table = {y for (y,) in con.sql(f"select distinct fiscal_year from marts.{table}").fetchall()}
-            assert set(partitions) == in_table, table  # one partition per year with rows
-            if table.startswith(("mart_", "fct_")) and table not in SPARSE:
-                assert set(years) <= set(partitions), table
-            readback = (f"select {names} from read_parquet('{tmp_path / table}/**/*.parquet', "
-                        "hive_partitioning = true, hive_types = {'fiscal_year': INTEGER})")
+            partitions = sorted(int(p.name.split("=")[1]) for p in (tmp_path / table).iterdir() if "=" in p.name)
+            if con.sql(f'select count(*) from marts."{table}"').fetchall()[0][0] == 0:
+                # empty (the bundled sample has no national tables): one file without partitions
+                assert partitions == [], table
+                readback = f"select {names} from read_parquet('{tmp_path / table}/*.parquet')"
+            else:
+                in_table = {y for (y,) in con.sql(f'select distinct fiscal_year from marts."{table}"').fetchall()}
+                assert set(partitions) == in_table, table  # one partition per year with rows
+                if table.startswith(("mart_", "fct_")) and table not in SPARSE:
+                    assert set(years) <= set(partitions), table
+                readback = (f"select {names} from read_parquet('{tmp_path / table}/**/*.parquet', "
+                            "hive_partitioning = true, hive_types = {'fiscal_year': INTEGER})")
         else:
             assert table == "dim_office"  # the one mart without fiscal_year
             readback = f"select {names} from read_parquet('{tmp_path / table}.parquet')"

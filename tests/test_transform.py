@@ -28,10 +28,14 @@ D = Decimal
 CONTRACT = {
     "dim_office": ["office_id", "office_name", "unit_code", "district", "city", "province"],
     "dim_document": ["document_id", "office_id", "fiscal_year", "doc_kind", "source_path", "sha256",
-                     "loaded_at", "is_synthetic"],
+                     "loaded_at", "is_synthetic", "scope"],
     "fct_revenue": ["document_id", "office_id", "fiscal_year", "revenue_source", "amount_yuan"],
     "fct_expenditure": ["document_id", "office_id", "fiscal_year", "expenditure_class", "expenditure_type",
                         "amount_yuan"],
+    "fct_expenditure_by_function": ["document_id", "office_id", "fiscal_year", "fund_scope", "function_code",
+                                    "level", "name_zh", "total_yuan", "basic_yuan", "project_yuan"],
+    "fct_expenditure_by_economic": ["document_id", "office_id", "fiscal_year", "fund_scope", "scheme",
+                                    "economic_code", "name_zh", "amount_yuan"],
     "fct_operating_expense": ["document_id", "office_id", "fiscal_year", "item_name_zh", "item_code",
                               "amount_yuan"],
     "fct_three_public_cost": ["document_id", "office_id", "fiscal_year", "category", "amount_yuan",
@@ -70,6 +74,7 @@ MONEY_COLUMNS = {
     "public_operating_yuan", "project_yuan", "operating_expense_yuan", "three_public_yuan",
     "fixed_assets_yuan", "budget_yuan", "fiscal_funds_yuan", "other_funds_yuan", "value_yuan",
     "change_yuan", "prior_amount_yuan", "prior_year_amount_yuan", "peer_median_yuan", "unit_price_yuan",
+    "total_yuan",
 }
 
 

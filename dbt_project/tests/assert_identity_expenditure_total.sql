@@ -1,5 +1,5 @@
 -- Generated from the catalog (src/budget_etl/catalog) by `budget-etl catalog --write`: do not edit.
--- 支出合计 = 基本支出 + 项目支出 / Expenditure total = basic (the stated basic total, else its lines) + project expenditure.
+-- 支出合计 = 基本支出 + 项目支出（+ 其他用途） / Expenditure total = basic (the stated basic total, else its lines) + project expenditure (+ the other uses a national-table document states beside them).
 {{ config(severity='warn') }}
 
 with
@@ -34,15 +34,23 @@ part_2 as (
     where expenditure_type in ('project')
 ),
 
+part_3 as (
+    select document_id, 3 as part, amount_yuan as value
+    from {{ ref('stg_budget__expenditure_lines') }}
+    where expenditure_type in ('unit_reserve', 'business_operation', 'higher_level_remittance', 'subsidiary_subsidy')
+),
+
 parts as (
     select document_id, sum(value) as actual, count(*) as n_parts, count(*) - count(value) as n_empty
     from (
         select * from part_1
         union all
         select * from part_2
+        union all
+        select * from part_3
     ) as all_parts
     group by document_id
-    having count(distinct part) = 2
+    having count(distinct part) filter (where part in (1, 2)) = 2
 )
 
 {{ identity_failures('stated', 'parts', keys=['document_id'], rounding={'元': 0, '千元': 5, '万元': 50, '百万元': 5000, '亿元': 500000}, signed_parts=false) }}

@@ -22,7 +22,7 @@ parts as (
         select * from part_1
     ) as all_parts
     group by document_id
-    having count(distinct part) = 1
+    having count(distinct part) filter (where part in (1)) = 1
 )
 
 {{ identity_failures('stated', 'parts', keys=['document_id'], rounding={'元': 0, '千元': 5, '万元': 50, '百万元': 5000, '亿元': 500000}, signed_parts=false) }}

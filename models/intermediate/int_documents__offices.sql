@@ -3,7 +3,9 @@
 -- is raw.document_versions' (src/budget_etl/catalog/views/document_versions.sql; the ingest reads it too): the
 -- document's own edition words (更正, 修订, 修正) first, then its arrival (a file put back arrives again),
 -- never its hash. The latest version is the one the facts and marts use; the earlier ones stay here with the
--- document that superseded them and why (version_reason).
+-- document that superseded them and why (version_reason). A 部门预算 (scope department) and a 单位预算 (scope
+-- unit) of the same body and year are different documents, never versions of each other; the office-year
+-- marts take one of them (the department's, where both are loaded), so that no comparison adds the two.
 
 with
 
@@ -15,7 +17,7 @@ versions as (
     select * from {{ source('budget', 'document_versions') }}
 ),
 
-final as (
+versioned as (
     select
         {{ office_key('documents.office_name') }} as office_id,
         documents.*,
@@ -25,6 +27,16 @@ final as (
         versions.version_reason
     from documents
     inner join versions on documents.document_id = versions.document_id
+),
+
+final as (
+    select
+        *,
+        is_latest_version and row_number() over (
+            partition by office_id, fiscal_year, doc_kind, is_latest_version
+            order by case scope when 'department' then 0 when 'unit' then 2 else 1 end, loaded_at, document_id
+        ) = 1 as is_office_year_document
+    from versioned
 )
 
 select * from final

@@ -17,6 +17,7 @@ final as (
         sha256,
         loaded_at,
         is_synthetic,
+        scope,
         title,
         file_name,
         source_format,

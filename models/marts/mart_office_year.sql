@@ -5,7 +5,7 @@ with
 
 documents as (
     select * from {{ ref('int_documents__offices') }}
-    where is_latest_version
+    where is_office_year_document  -- one document per office, year and kind (部门 before 单位)
 ),
 
 metrics as (

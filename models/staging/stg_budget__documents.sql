@@ -34,6 +34,7 @@ renamed as (
         src_col,
         src_page,
         src_file,
+        scope,
         parser_version,
         batch_id,
         loaded_at

@@ -87,6 +87,10 @@ class DocumentInfo:
     new_assets_budgeted: bool | None = col("是否安排新增资产", "Whether new assets are budgeted")
     is_synthetic: bool = col("是否为合成（测试）文件", "Whether the document is synthetic (generated for tests)")
     src: Source = embed(SRC)
+    # department (部门预算: the department with its units, consolidated) | unit (单位预算: one unit) | None
+    # when the document does not say; two documents of different scope are never added together
+    scope: str | None = col("文件范围：部门（汇总）或单位", "Scope: the department (consolidated) or one unit",
+                            vocab=vocab.SCOPES, default=None)
 
 
 @table(zh="文件自述的合计数", en="Totals and subtotals as the document states them",
@@ -266,6 +270,39 @@ class GlossaryTerm:
     src: Source = embed(SRC)
 
 
+@table(zh="支出功能分类（类/款/项）", en="Expenditure by function class (类 201, 款 20103, 项 2010301)",
+       grain="one row per document, fund scope and function code", key=("document_id", "fund_scope", "function_code"))
+@dataclass
+class FunctionExpenditure:
+    """One row of a table by function class (支出功能分类科目): 类 201, 款 20103 or 项 2010301."""
+
+    function_code: str = col("功能分类科目编码（3/5/7 位）", "Function class code (3, 5 or 7 digits)",
+                             str_matches=r"^2[0-9]{2}(?:[0-9]{2}){0,2}\Z")
+    level: str = col("科目级次", "Level of the code", vocab=vocab.FUNCTION_LEVELS)
+    name_zh: str = col("科目名称", "Name of the class as printed")
+    total_yuan: Decimal = money("合计（元）", "Total, in yuan")
+    basic_yuan: Decimal | None = money("基本支出（元）；表无此列或空白为空", "Basic expenditure, in yuan (null: no column or blank)")
+    project_yuan: Decimal | None = money("项目支出（元）；表无此列或空白为空", "Project expenditure, in yuan (null: no column or blank)")
+    fund_scope: str = col("资金范围", "Money the table covers", vocab=vocab.FUND_SCOPES)
+    src: Source = embed(SRC)
+
+
+@table(zh="支出经济分类", en="Expenditure by economic class (部门经济分类 301…, 政府经济分类 501…)",
+       grain="one row per document, fund scope, scheme and economic code",
+       key=("document_id", "fund_scope", "scheme", "economic_code"))
+@dataclass
+class EconomicExpenditure:
+    """One row of a table by economic class: 部门经济分类 (301, 30101 …) or 政府经济分类 (501, 50101 …)."""
+
+    economic_code: str = col("经济分类科目编码（类 3 位 / 款 5 位）", "Economic class code (3 or 5 digits)",
+                             str_matches=r"^[35][0-9]{2}(?:[0-9]{2})?\Z")
+    scheme: str = col("经济分类体系", "Classification scheme", vocab=vocab.ECONOMIC_SCHEMES)
+    name_zh: str = col("科目名称", "Name of the class as printed")
+    amount_yuan: Decimal = money("金额（元）", "Amount, in yuan")
+    fund_scope: str = col("资金范围", "Money the table covers", vocab=vocab.FUND_SCOPES)
+    src: Source = embed(SRC)
+
+
 @table(zh="章节覆盖", en="Sections: present, declared empty or missing, so that a missing table is never zeros",
        grain="one row per document and section", key=("document_id", "section_key"))
 @dataclass
@@ -298,6 +335,8 @@ class ExtractedDocument:
     procurement_items: list[ProcurementItem] = field(default_factory=list)
     assets: list[Asset] = field(default_factory=list)
     glossary: list[GlossaryTerm] = field(default_factory=list)
+    function_expenditure: list[FunctionExpenditure] = field(default_factory=list)
+    economic_expenditure: list[EconomicExpenditure] = field(default_factory=list)
 
     def total(self, metric: str) -> Decimal | None:
         return next((t.amount_yuan for t in self.stated_totals if t.metric == metric), None)

@@ -2,7 +2,8 @@
 
 * ``parquet``: ``OUT/<table>/fiscal_year=<year>/data_0.parquet`` (Hive partitioning; read back with
   ``read_parquet('OUT/<table>/**/*.parquet', hive_partitioning = true)``), or ``OUT/<table>.parquet`` for a
-  table without ``fiscal_year``. Types are kept exactly (decimals stay decimals).
+  table without ``fiscal_year`` (an empty table: ``OUT/<table>/data_0.parquet``, no partitions). Types are
+  kept exactly (decimals stay decimals).
 * ``csv``: ``OUT/<table>.csv``, UTF-8, header row, ``.`` decimal point, empty for NULL. A text cell that
   begins with ``= + - @``, a tab or a carriage return gets a leading ``'`` (OWASP's guard against CSV
   injection: a spreadsheet would run it as a formula); numbers, negative ones included, stay numbers.
@@ -121,6 +122,11 @@ def _parquet(con, table: str, names: dict[str, str], out: Path) -> Path:
         con.execute(f"copy ({_select(con, table, names)}) to {_quote_path(path)} (format parquet)")
         return path
     path = out / table
+    if not con.execute(f'select count(*) from marts."{table}"').fetchall()[0][0]:
+        # an empty table has no partition to write: one empty file keeps its columns readable the same way
+        path.mkdir(parents=True, exist_ok=True)
+        con.execute(f"copy ({_select(con, table, names)}) to {_quote_path(path / 'data_0.parquet')} (format parquet)")
+        return path
     con.execute(f"copy ({_select(con, table, names)}) to {_quote_path(path)} "
                 f"(format parquet, partition_by ({PARTITION_COLUMN}), overwrite true)")
     return path

@@ -170,8 +170,11 @@ def identity_sql(identity: Identity) -> str:
     ctes = [("stated", stated)]
     ctes += [(f"part_{n}", _part_rows(p, n, keys)) for n, p in enumerate(identity.parts, start=1)]
     union = "\n        union all\n        ".join(f"select * from part_{n}" for n in range(1, len(identity.parts) + 1))
-    # every part must be there (a document without project lines is not tested), as in validation
-    having = "" if identity.per_row else f"\n    having count(distinct part) = {len(identity.parts)}"
+    # every part must be there (a document without project lines is not tested), as in validation; an
+    # optional part (rows only some documents have) is added where it is there
+    required = [n for n, p in enumerate(identity.parts, start=1) if not getattr(p, "optional", False)]
+    having = "" if identity.per_row else (
+        f"\n    having count(distinct part) filter (where part in ({', '.join(map(str, required))})) = {len(required)}")
     ctes.append(("parts", f"select {select}, sum(value) as actual, count(*) as n_parts, "
                           f"count(*) - count(value) as n_empty\n    from (\n        {union}\n    ) as all_parts\n"
                           f"    group by {select}{having}"))

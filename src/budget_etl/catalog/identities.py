@@ -33,6 +33,7 @@ class Figure:
     label: str  # what the rows are, for "no <label>" when there are none
     where: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # column -> accepted codes
     empty_is_zero: bool = False  # an empty cell counts as 0 here (the stored value stays NULL)
+    optional: bool = False  # as a part: rows only some documents have; none is no reason to skip the check
 
 
 @dataclass(frozen=True)
@@ -58,21 +59,23 @@ def stated(metric: str) -> Figure:
     return Figure("stated_totals", "amount_yuan", f"stated {vocab.TOTAL_METRICS[metric]}", {"metric": (metric,)})
 
 
-def expenditure(*types: str, label: str) -> Figure:
+def expenditure(*types: str, label: str, optional: bool = False) -> Figure:
     return Figure("expenditure", "amount_yuan", label,
-                  {"expenditure_type": tuple(vocab.EXPENDITURE_TYPES[t] for t in types)})
+                  {"expenditure_type": tuple(vocab.EXPENDITURE_TYPES[t] for t in types)}, optional=optional)
 
 
 IDENTITIES: tuple[Identity, ...] = (
     Identity("revenue_total", "收入合计 = 各收入来源之和", "Revenue total = sum of the revenue sources",
              "sum of revenue lines", stated("revenue_total"),
              (Figure("revenue", "amount_yuan", "revenue lines"),)),
-    Identity("expenditure_total", "支出合计 = 基本支出 + 项目支出",
-             "Expenditure total = basic (the stated basic total, else its lines) + project expenditure",
-             "basic_total + project expenditure", stated("expenditure_total"),
+    Identity("expenditure_total", "支出合计 = 基本支出 + 项目支出（+ 其他用途）",
+             "Expenditure total = basic (the stated basic total, else its lines) + project expenditure (+ the "
+             "other uses a national-table document states beside them)",
+             "basic_total + project (+ other uses)", stated("expenditure_total"),
              (FirstOf((stated("basic_total"), expenditure("personnel", "public_operating", label="basic lines")),
                       "basic expenditure"),
-              expenditure("project", label="project expenditure line"))),
+              expenditure("project", label="project expenditure line"),
+              expenditure(*vocab.OTHER_EXPENDITURE_TYPES, label="other uses", optional=True))),
     Identity("basic_total", "基本支出 = 人员经费 + 日常公用经费", "Basic expenditure = personnel + public operating",
              "personnel + public_operating expenditure", stated("basic_total"),
              (expenditure("personnel", label="personnel line"),

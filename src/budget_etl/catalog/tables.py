@@ -110,6 +110,8 @@ class DocumentVersion:
     office_key: str = col("部门名称（去空白），版本分组之用", "Office name without spaces, grouping the versions")
     fiscal_year: int = col("预算（决算）年度", "Fiscal year")
     doc_kind: str = col("文件类型", "Kind of disclosure", vocab=vocab.DOC_KINDS)
+    scope: str | None = col("文件范围：部门（汇总）或单位", "Scope: the department (consolidated) or one unit",
+                            vocab=vocab.SCOPES)
     edition: str | None = col("版次用语（更正、修订、修正），无则为空", "Edition word (更正, 修订, 修正), if any")
     published_at: datetime = col("最近一次发布时间（UTC）", "Latest publication (UTC)")
     version_number: int = col("版本序号（1 为最早）", "Version number (1 is the earliest)")

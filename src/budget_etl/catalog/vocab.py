@@ -56,17 +56,53 @@ REVENUE_SOURCES = Vocabulary("revenue_source", "收入来源", "Source of revenu
     "higher_level_subsidy": "上级补助收入",
     "prior_year_carryover": "上年结转",
     "other": "其他收入",
+    "state_capital_operation": "国有资本经营预算拨款收入",
+    "business_income": "事业单位经营收入",
+    "subsidiary_remittance": "附属单位上缴收入",
 })
 
 EXPENDITURE_CLASSES = Vocabulary("expenditure_class", "支出类别", "Class of expenditure", {
     "basic": "基本支出",
     "project": "项目支出",
+    "other": "基本支出、项目支出以外的其他用途",  # national table set: the total includes them
 })
 
 EXPENDITURE_TYPES = Vocabulary("expenditure_type", "支出类型", "Type of expenditure", {
     "personnel": "人员经费",
     "public_operating": "日常公用经费",
     "project": "项目支出",
+    # class other
+    "unit_reserve": "单位预留机动经费",
+    "business_operation": "事业单位经营支出",
+    "higher_level_remittance": "上缴上级支出",
+    "subsidiary_subsidy": "对附属单位补助支出",
+})
+
+# The expenditure types of class other (a row rule holds class other to exactly these types)
+OTHER_EXPENDITURE_TYPES = ("unit_reserve", "business_operation", "higher_level_remittance", "subsidiary_subsidy")
+
+SCOPES = Vocabulary("scope", "文件范围", "What a document covers", {
+    "department": "部门（含所属单位，汇总）",
+    "unit": "单位（一个预算单位）",
+})
+
+# The money a table by function or economic class covers
+FUND_SCOPES = Vocabulary("fund_scope", "资金范围", "Money a table covers", {
+    "all_funds": "全部资金（支出总表）",
+    "fiscal_appropriation": "财政拨款",
+    "general_public_budget": "一般公共预算",
+    "government_fund": "政府性基金预算",
+})
+
+FUNCTION_LEVELS = Vocabulary("function_level", "功能分类科目级次", "Level of a function class code", {
+    "class": "类（3 位）",
+    "section": "款（5 位）",
+    "item": "项（7 位）",
+})
+
+ECONOMIC_SCHEMES = Vocabulary("economic_scheme", "经济分类体系", "Economic classification scheme", {
+    "department": "部门预算支出经济分类（301、302…）",
+    "government": "政府预算支出经济分类（501、502…）",
 })
 
 THREE_PUBLIC_CATEGORIES = Vocabulary("three_public_category", "“三公”经费类别", "Category of the 三公 costs", {
@@ -86,6 +122,20 @@ TOTAL_METRICS = Vocabulary("total_metric", "合计数指标", "Total or subtotal
     "three_public_total": "“三公”经费合计",
     "asset_total": "固定资产总额",
     "project_example": "举例说明的项目支出",
+    # national table set
+    "revenue_this_year": "本年收入合计",
+    "expenditure_this_year": "本年支出合计",
+    "meeting_fee": "会议费",
+    "training_fee": "培训费",
+    "procurement_total": "政府采购预算合计",
+    "function_total_all_funds": "支出功能分类合计（全部资金）",
+    "function_total_fiscal_appropriation": "支出功能分类合计（财政拨款）",
+    "function_total_general_public_budget": "支出功能分类合计（一般公共预算）",
+    "function_total_government_fund": "支出功能分类合计（政府性基金）",
+    # the same figure as the text states it, beside the table's (checked: identity.text_vs_table.<metric>)
+    "operating_expense_total_text": "机关运行经费（正文）",
+    "procurement_total_text": "政府采购预算合计（正文）",
+    "three_public_total_text": "“三公”经费合计（正文）",
 })
 
 CHANGE_METRICS = Vocabulary("change_metric", "增减指标", "Figure whose change on last year is stated", {
@@ -145,7 +195,8 @@ CHECK_STATUSES = Vocabulary("check_status", "校验结果", "Outcome of a check"
 ALL: tuple[Vocabulary, ...] = (
     DOC_KINDS, SOURCE_FORMATS, CURRENCY_UNITS, REVENUE_SOURCES, EXPENDITURE_CLASSES, EXPENDITURE_TYPES,
     THREE_PUBLIC_CATEGORIES, TOTAL_METRICS, CHANGE_METRICS, SECTION_KEYS, SECTION_STATUSES, TARGET_OPERATORS,
-    CHECK_KINDS, SEVERITIES, CHECK_STATUSES, PUBLICATION_EVENTS, VERSION_REASONS,
+    CHECK_KINDS, SEVERITIES, CHECK_STATUSES, PUBLICATION_EVENTS, VERSION_REASONS, SCOPES, FUND_SCOPES,
+    FUNCTION_LEVELS, ECONOMIC_SCHEMES,
 )
 
 # Formats of codes that are open sets (a regex each); \Z: no trailing newline.

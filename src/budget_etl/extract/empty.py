@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from budget_etl.readers.blocks import Paragraph, Table
 
 DECLARED_EMPTY = re.compile(
-    r"无此项内容|空表列示|此表为空|本表为空|本表无数据|不涉及"
+    r"无此项内容|空表列示|此表为空|本表为空|本表无数据|本表本年无发生额|不涉及"
     r"|本(?:部门|单位)[^，,。；;]{0,8}?(?:无|没有|未安排)(?!新增)"
     r"|无(?:政府采购|[“\"]?三公|项目支出|预算项目)"
 )

@@ -32,6 +32,7 @@ _FINAL_ACCOUNTS_RE = re.compile(r"(?<!预)决算")
 _KIND_RE = re.compile(r"预算|(?<!预)决算")
 _SCOPE_RE = re.compile(r"(?P<scope>部门|单位)(?:收支)?(?:预算|(?<!预)决算)")
 _MAX_TITLE_LINE = 60
+_OFFICE_LINE_RE = re.compile(r"^\s*(?:预算主管部门|预算单位|部门名称|单位名称)\s*[:：]\s*(?P<office>\S{2,40})\s*$")
 _HEAD_PARAGRAPHS = 6
 _UNIT_ROW_RE = re.compile(r"^(?P<code>\d{6})\s*(?P<name>\S+)$")
 _DISTRICT_RE = re.compile(r"^(?P<district>\S{1,6}?(?:区|县|旗|市))")
@@ -63,6 +64,13 @@ def read_identity(doc: ReadDocument) -> DocumentIdentity:
             break
         block.append(p)
     title_at, match = _first_title(block, _TITLE_RE)
+    if title_at is None and block:
+        # a title wrapped over short lines of a cover ("2026 年度" / "福州市仓山生态环境局" / "单位预算",
+        # "…办公厅2018年度部门" / "预算公开"): the lines read as one
+        joined = _TITLE_RE.search("".join(p.text for p in block))
+        if joined:
+            block = [Paragraph("".join(p.text for p in block), block[0].line, block[0].page)]
+            title_at, match, head = 0, joined, block
     above = [p.text for p in block[:title_at]]  # the lines above the title, or the whole block without one
     kind_text = "".join(above) + (block[title_at].text if title_at is not None else "")
     yearless = None
@@ -93,6 +101,11 @@ def read_identity(doc: ReadDocument) -> DocumentIdentity:
         office = _office(match["before"]) or _office(match["after"])
         if not office and above:
             office, title_text = _office(above[-1]), above[-1] + title.text
+    # a title naming only the district ("上海市普陀区2025年区级部门预算") with the office on a labelled line
+    # under it ("预算主管部门：上海市普陀区财政局", "预算单位：…")
+    labelled = next((m for p in head for m in [_OFFICE_LINE_RE.match(p.text)] if m), None)
+    if labelled:
+        office = labelled["office"]
     return DocumentIdentity(title_text, kind, int(match["year"]), office, _scope(kind_text or title_text),
                             province, title.line, title.page)
 

@@ -14,7 +14,7 @@ from budget_etl.readers.blocks import Block, Paragraph, Table
 
 YUAN = "元"
 WAN_YUAN = "万元"
-_TABLE_UNIT_RE = re.compile(rf"单位[:：]\s*(?P<a>{UNITS})|[（(](?P<b>{UNITS})[）)]")
+TABLE_UNIT_RE = re.compile(rf"单位[:：]\s*(?P<a>{UNITS})|[（(](?P<b>{UNITS})[）)]")
 
 
 def captions(blocks: list[Block]) -> dict[int, Paragraph]:
@@ -33,7 +33,7 @@ def declared_unit(table: Table, table_captions: dict[int, Paragraph]) -> str | N
     if table.index in table_captions:
         texts.append(table_captions[table.index].text)
     for text in texts:
-        m = _TABLE_UNIT_RE.search(text)
+        m = TABLE_UNIT_RE.search(text)
         if m:
             return m["a"] or m["b"]
     return None

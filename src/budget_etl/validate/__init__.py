@@ -169,7 +169,84 @@ def identity_checks(facts: ExtractedDocument, document_id: str = "") -> list[dic
     of the parts; the tolerance is the rounding of the figures a document in 万元 (or another unit above 元)
     prints."""
     compare = partial(_compare, document_id, unit=facts.info.currency_unit)
-    return [row for identity in IDENTITIES for row in _identity_rows(identity, facts, compare)]
+    rows = [row for identity in IDENTITIES for row in _identity_rows(identity, facts, compare)]
+    return rows + _cross_checks(facts, compare)
+
+
+def _cross_checks(facts: ExtractedDocument, compare) -> list[dict]:
+    """The national table set's cross-checks, whose parts depend on what each document's tables hold: 收入总计
+    = 支出总计 of a 收支总表, the function-class rows against their 合计 and their parents, and each figure
+    the text states beside its table's."""
+    rows = []
+    stated = {t.metric: t for t in facts.stated_totals}
+    revenue_total, expenditure_total = stated.get("revenue_total"), stated.get("expenditure_total")
+    if revenue_total and expenditure_total and revenue_total.src.table and expenditure_total.src.table:
+        # 收入总计 = 支出总计 of a 收支总表 (the notes form states them apart in prose)
+        rows.append(compare(
+            "identity.revenue_equals_expenditure", revenue_total.amount_yuan, [expenditure_total.amount_yuan],
+            what=f"收入总计 ({_where(revenue_total)}) vs 支出总计 ({_where(expenditure_total)})",
+            src=revenue_total.src,
+        ))
+    rows += _function_checks(facts, compare)
+    # a figure the text states beside the table's (<metric>_text): one row per pair
+    for text in (t for t in facts.stated_totals if t.metric.endswith("_text")):
+        table = stated.get(text.metric.removesuffix("_text"))
+        if table is not None:
+            rows.append(compare(
+                f"identity.text_vs_table.{table.metric}", table.amount_yuan, [text.amount_yuan],
+                what=f"table ({_where(table)}) vs text ({_where(text)})", src=table.src,
+            ))
+    return rows
+
+
+def _where(record) -> str:
+    """A stated figure's place for a check's detail: its page (PDF) or line."""
+    if record is None:
+        return "not stated"
+    src = record.src
+    return f"p{src.page}" if src.page is not None else src.describe()
+
+
+def _function_checks(facts: ExtractedDocument, compare) -> list[dict]:
+    """Per fund scope of the by-function rows: the shallowest rows add up to the table's 合计, and every
+    class (类) or section (款) to its children, one row per scope naming each parent that fails."""
+    rows = []
+    scopes = sorted({f.fund_scope for f in facts.function_expenditure})
+    stated = {t.metric: t for t in facts.stated_totals}
+    for scope in scopes:
+        table = [f for f in facts.function_expenditure if f.fund_scope == scope]
+        top = min(len(f.function_code) for f in table)
+        total = stated.get(f"function_total_{scope}")
+        rows.append(compare(
+            f"identity.function_total.{scope}", total.amount_yuan if total else None,
+            [f.total_yuan for f in table if len(f.function_code) == top],
+            what=f"合计 ({_where(total)}) vs sum of the {len(table)} function rows' top level",
+            absent=None if total else "no stated 合计", src=total.src if total else None,
+        ))
+        failed, checked = [], 0
+        for parent in (f for f in table if len(f.function_code) < 7):
+            children = [f for f in table if len(f.function_code) == len(parent.function_code) + 2
+                        and f.function_code.startswith(parent.function_code)]
+            if not children:
+                continue
+            checked += 1
+            result = compare("", parent.total_yuan, [c.total_yuan for c in children], what="", src=parent.src)
+            if result["status"] == "fail":
+                failed.append((parent, result["actual"]))
+        if failed:
+            parent, actual = failed[0]
+            detail = "; ".join(f"{p.function_code} {p.name_zh} {p.total_yuan} ({_where(p)}) vs its rows {a}"
+                               for p, a in failed)
+            row = compare(f"identity.function_parents.{scope}", parent.total_yuan, [actual],
+                          what=f"{len(failed)} of {checked} parents differ from their rows: {detail}",
+                          src=parent.src)
+        else:
+            row = compare(f"identity.function_parents.{scope}", Decimal(0) if checked else None, [Decimal(0)],
+                          what=f"{checked} parents equal the sum of their rows",
+                          absent=None if checked else "no parent with rows under it")
+            row["expected"] = row["actual"] = row["difference"] = None
+        rows.append(row)
+    return rows
 
 
 def _matching(facts: ExtractedDocument, figure: Figure) -> list:
@@ -205,7 +282,7 @@ def _identity_rows(identity: Identity, facts: ExtractedDocument, compare) -> lis
             parts.append(value)
         else:  # each row one part
             rows = _matching(facts, part)
-            absent = absent or (None if rows else f"no {part.label}")
+            absent = absent or (None if rows or part.optional else f"no {part.label}")
             parts += [_value(r, part) for r in rows]
     expected = _sum_or_none([_value(r, identity.total) for r in totals])
     return [compare(name, expected, parts, what=identity.what, absent=absent,

@@ -18,6 +18,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera import extensions
 
+from budget_etl.catalog import vocab
 from budget_etl.catalog.declare import Column
 from budget_etl.catalog.tables import TABLES, VALIDATED
 
@@ -119,6 +120,11 @@ def project_class_iff_project_type(df: pd.DataFrame) -> pd.Series:
     return (df["expenditure_class"] == "project") == (df["expenditure_type"] == "project")
 
 
+def other_class_iff_other_type(df: pd.DataFrame) -> pd.Series:
+    """Class other (the uses beside basic and project) holds exactly the other types (单位预留机动经费 …)."""
+    return (df["expenditure_class"] == "other") == df["expenditure_type"].isin(vocab.OTHER_EXPENDITURE_TYPES)
+
+
 def spend_plan_cumulative_to_100(df: pd.DataFrame) -> pd.Series:
     """m03 <= m06 <= m10 <= m12 and m12 == 100, over the values that are there."""
 
@@ -132,7 +138,7 @@ def spend_plan_cumulative_to_100(df: pd.DataFrame) -> pd.Series:
 
 
 ROW_RULES = {  # table -> rules that see whole rows
-    "expenditure": [project_class_iff_project_type],
+    "expenditure": [project_class_iff_project_type, other_class_iff_other_type],
     "projects": [spend_plan_cumulative_to_100],
 }
 

@@ -3,7 +3,9 @@
 -- document's own edition words (更正, 修订, 修正 in its title or file name: a corrected edition outranks one
 -- that says nothing), then its arrival (the latest publication; documents loaded before raw.publications
 -- existed arrive at loaded_at), never its hash. The last is served: the marts use only it
--- (marts.dim_document shows all, with version_reason), and the ingest logs every supersession from here.
+-- (marts.dim_document shows all, with version_reason), and the ingest logs every supersession from here. A
+-- 部门预算 (scope department) and a 单位预算 (scope unit) of the same body and year are different documents,
+-- never versions of each other.
 with
 
 arrivals as (
@@ -20,6 +22,7 @@ documents as (
         regexp_replace(d.office_name, '\s+', '', 'g') as office_key,
         d.fiscal_year,
         d.doc_kind,
+        d.scope,
         nullif(regexp_extract(d.title || ' ' || d.file_name, '更正|修订|修正'), '') as edition,
         coalesce(a.published_at, d.loaded_at) as published_at,
         a.arrival,
@@ -32,14 +35,14 @@ ordered as (
     select
         *,
         cast(row_number() over versions as integer) as version_number,
-        count(*) over (partition by office_key, fiscal_year, doc_kind) as versions,
+        count(*) over (partition by office_key, fiscal_year, doc_kind, scope) as versions,
         lag(edition) over versions as previous_edition,
         lead(document_id) over versions as superseded_by,
         lead(edition) over versions as next_edition,
         lead(last_event) over versions as next_last_event
     from documents
     -- source_path and document_id only make the order total: one path holds one file at a time
-    window versions as (partition by office_key, fiscal_year, doc_kind
+    window versions as (partition by office_key, fiscal_year, doc_kind, scope
                         order by edition is not null, published_at, arrival nulls first, source_path, document_id)
 )
 
@@ -49,6 +52,7 @@ select
     office_key,
     fiscal_year,
     doc_kind,
+    scope,
     edition,
     published_at,
     version_number,

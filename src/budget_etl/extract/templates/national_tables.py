@@ -1,0 +1,813 @@
+"""The national table set (全国统一的部门预算公开表): a department's or unit's budget as a set of standard
+tables (收支总表, 收入总表, 支出总表, 财政拨款收支总表, 一般公共预算支出表, 基本支出表, “三公”经费支出表, 政府性
+基金预算支出表, 机关运行经费, 政府采购 …) beside narrative parts (第X部分, 概况, 说明, 名词解释).
+
+Tables are recognised by their titles and read by their header labels and row labels, never by position: a
+table's kind comes from ``TABLE_KINDS`` (the title vocabulary), a column's meaning from ``COLUMN_LABELS``
+and a row's from ``ROW_LABELS``. Year-to-year and province-to-province variation lives in those lists.
+
+Amounts are in the unit the table states (单位：万元 / 金额单位：元); a table that states none is not read. A
+blank cell, ``-`` and a table that says it is empty (此表为空, 故本表无数据, 本部门无…) give no fact at all,
+never zeros. Whenever a table's own figures do not add up as its layout says they must (basic + project +
+other = total, the 三公 items = their subtotal), the table gives nothing: a misread column must never
+become a wrong number.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from budget_etl.extract.empty import DECLARED_EMPTY  # a table (or the note under it) that says it is empty
+from budget_etl.extract.errors import ExtractionError
+from budget_etl.extract.identity import FINAL_ACCOUNTS, read_identity
+from budget_etl.extract.identity import document_info as shared_document_info
+from budget_etl.extract.numbers import AMOUNT, yuan
+from budget_etl.extract.registry import Detection
+from budget_etl.extract.units import TABLE_UNIT_RE
+from budget_etl.facts import (
+    DocumentInfo,
+    EconomicExpenditure,
+    ExpenditureLine,
+    ExtractedDocument,
+    FunctionExpenditure,
+    RevenueLine,
+    Source,
+    StatedTotal,
+    ThreePublicCost,
+)
+from budget_etl.facts import Section as SectionRecord
+from budget_etl.readers.blocks import Cell, Paragraph, ReadDocument, Table
+
+# --- vocabulary (data) ----------------------------------------------------------------------------------
+
+# Pattern a table's title matches (spaces removed) -> the table's kind. The title is the short line above the
+# table or in its first rows that names a kind and contains 表, whatever its numbering (公开01表：…, 公开表一,
+# 表一, 表1, 预算01表, 一、…表, 附件1 …). The first match wins, so the specific titles
+# come before the broad ones: "一般公共预算“三公”经费支出表" is the 三公 table, "财政拨款收支总表" is not the
+# 收支总表, "一般公共预算基本支出表" is the basic-expenditure table.
+TABLE_KINDS: list[tuple[str, str]] = [
+    (r"三公", "three_public"),
+    (r"机关运行经费", "operating_expense"),
+    (r"政府采购", "procurement"),
+    (r"政府购买服务", "purchase_of_services"),
+    (r"国有资产|资产占用", "assets"),
+    (r"绩效", "performance"),
+    (r"国有资本经营预算(?:拨款)?支出", "state_capital"),
+    (r"政府性基金(?:预算)?(?:财政拨款)?(?:拨款)?支出", "government_fund"),
+    (r"财政拨款收支(?:预算)?总表", "fiscal_summary"),
+    (r"收支(?:预算)?总表|收入支出(?:预算)?总表", "summary"),
+    (r"收入(?:预算)?总表", "revenue_summary"),
+    (r"支出(?:预算)?总表", "expenditure_summary"),
+    (r"基本支出", "basic_by_economic"),
+    (r"经济分类", "by_economic"),
+    (r"(?:一般公共预算|财政拨款)(?:拨款)?支出|功能分类", "by_function"),
+]
+
+# The fund scope of a by-function or by-economic table, from its title (first match wins).
+FUND_SCOPES: list[tuple[str, str]] = [
+    (r"政府性基金", "government_fund"),
+    (r"一般公共预算", "general_public_budget"),
+    (r"财政拨款", "fiscal_appropriation"),
+    (r"", "all_funds"),
+]
+
+# Row labels of the 收支总表 (ordinal prefixes and spaces removed) -> what the row's amount is.
+# Revenue sources are those of facts.RevenueLine; 一、财政拨款 (a group of the first two) is no source.
+ROW_LABELS: list[tuple[str, str]] = [
+    (r"收入总计", "total:revenue_total"),
+    (r"支出总计", "total:expenditure_total"),
+    (r"(?:本年|当年)收入(?:合计|小计)", "total:revenue_this_year"),
+    (r"(?:本年|当年)支出(?:合计|小计)", "total:expenditure_this_year"),
+    (r"收入合计", "total:revenue_total_if_no_grand_total"),
+    (r"支出合计", "total:expenditure_total_if_no_grand_total"),
+    (r"一般公共预算(?:拨款)?(?:收入|资金)?|一般公共预算财政拨款(?:收入)?", "revenue:general_public_budget"),
+    (r"政府性基金(?:预算)?(?:拨款)?(?:收入|资金)?", "revenue:government_fund"),
+    (r"国有资本经营预算(?:拨款)?(?:收入|资金)?", "revenue:state_capital_operation"),
+    (r"财政专户(?:管理)?(?:资金|核拨)?(?:收入)?", "revenue:fiscal_special_account"),
+    (r"事业收入", "revenue:public_institution_income"),
+    (r"事业单位经营收入", "revenue:business_income"),
+    (r"上级补助收入", "revenue:higher_level_subsidy"),
+    (r"附属单位上缴收入", "revenue:subsidiary_remittance"),
+    (r"其他(?:资金|收入)", "revenue:other"),
+    (r"上年结转(?:结余)?(?:资金|收入)?|上年结转和结余(?:资金)?", "revenue:prior_year_carryover"),
+    (r"基本支出|人员经费和公用经费支出", "use:basic"),  # the second: Xi'an's 部门综合预算
+    (r"项目支出|专项业务经费支出", "use:project"),
+    (r"单位预留机动经费", "use:unit_reserve"),
+    (r"事业单位经营支出", "use:business_operation"),
+    (r"上缴上级支出", "use:higher_level_remittance"),
+    (r"对附属单位补助支出", "use:subsidiary_subsidy"),
+]
+
+# Column header labels (the header cells of one column joined, spaces removed) -> column key. First match
+# wins: 公务用车购置及运行费 is the combined vehicle column, not its purchase part.
+COLUMN_LABELS: list[tuple[str, str]] = [
+    (r"会议费", "meeting_fee"),
+    (r"培训费", "training_fee"),
+    (r"机关运行经费", "operating_expense"),
+    (r"因公出国", "overseas_travel"),
+    (r"购置及运行|购置和运行", "vehicle_purchase_and_operation"),
+    (r"公务用车购置|^购置费$", "vehicle_purchase"),
+    (r"公务用车运行|^运行(?:维护)?费$", "vehicle_operation"),
+    (r"公务接待", "official_reception"),
+    (r"三公.*(?:小计|合计)|三公", "three_public_subtotal"),
+    (r"人员经费", "personnel"),
+    (r"公用经费", "public_operating"),
+    (r"单位预留机动经费", "unit_reserve"),
+    (r"事业单位经营支出", "business_operation"),
+    (r"上缴上级支出", "higher_level_remittance"),
+    (r"对附属单位补助支出", "subsidiary_subsidy"),
+    (r"结转下年", "carryover_out"),
+    (r"(?:合计|总计)$", "total"),  # 一般公共预算基本支出合计 is the total column of a basic table
+    (r"基本支出", "basic"),
+    (r"项目支出", "project"),
+    (r"^小计$|^金额$|^预算数$", "total"),
+]
+
+# Expenditure uses beside basic and project: facts.ExpenditureLine types of class "other".
+OTHER_USES = ("unit_reserve", "business_operation", "higher_level_remittance", "subsidiary_subsidy")
+
+WAN_YUAN_HALF_CENT = Decimal(50)  # half of the 0.01 万元 a 万元 table prints, in yuan
+
+FUNCTION_LEVELS = {3: "class", 5: "section", 7: "item"}  # 类 / 款 / 项 by the length of the code
+
+# Economic classes (部门支出经济分类, 30x/31x) whose basic expenditure is 人员经费 or 公用经费.
+PERSONNEL_CLASSES = {"301", "303"}  # 工资福利支出, 对个人和家庭的补助
+PUBLIC_OPERATING_CLASSES = {"302", "310"}  # 商品和服务支出, 资本性支出
+
+# Figures the narrative states in a sentence (label, a closed set of filler words, the amount with its unit).
+# The table's figure wins; the text's is kept beside it as <metric>_text for the text-vs-table check.
+TEXT_FIGURES: list[tuple[str, str]] = [
+    ("operating_expense_total", r"机关运行经费"),
+    ("procurement_total", r"政府采购(?:预算)?(?:项目)?"),
+    ("three_public_total", r"[“\"]?三公[”\"]?经费"),
+]
+_TEXT_FILLER = r"(?:预算|总额|总金额|总计|合计|为|是|共有|共计|共|安排|支出|财政拨款|拨款|数|[:：\s])*"
+
+_TOTAL_ROW = re.compile(r"^(?:合计|总计)$")
+_AMOUNT_CELL = re.compile(r"^-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
+_BLANK_CELL = {"", "-", "—", "——", "－", "/", "--"}
+_UNIT_RE = TABLE_UNIT_RE  # 单位：万元 / 金额单位：元 / （万元）
+_ORDINAL = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|\d{1,2}[、.．]|[（(][一二三四五六七八九十\d]+[）)])")
+_CODE_CELL = re.compile(r"^(?P<code>\d{3}(?:\d{2}){0,2})(?:\s*[-－—]?\s*(?P<name>\D.*))?$")
+_PART = re.compile(r"^\d{2}$")
+
+
+def _key(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def _label(text: str) -> str:
+    """A row label without spaces, ordinal prefix (一、 1. （一）) or trailing colon."""
+    return _ORDINAL.sub("", re.sub(r"^其中[:：]?", "", _key(text))).rstrip(":：")
+
+
+def _is_amount(text: str) -> bool:
+    return bool(_AMOUNT_CELL.match(_key(text)))
+
+
+def _is_blank(text: str) -> bool:
+    return _key(text) in _BLANK_CELL
+
+
+def _amount(text: str, unit: str) -> Decimal:
+    return yuan(_key(text).replace(",", ""), unit)
+
+
+def _first(patterns: list[tuple[str, str]], text: str) -> str | None:
+    return next((key for pattern, key in patterns if re.search(pattern, text)), None)
+
+
+def _src(cell: Cell, table: Table) -> Source:
+    return Source(line=cell.line, table=table.index, row=cell.row, col=cell.col, page=cell.page)
+
+
+# --- tables and their titles ------------------------------------------------------------------------------
+
+
+@dataclass
+class Titled:
+    """A table with the title, kind and unit it states (in its first rows or the lines above it)."""
+
+    table: Table
+    title: str
+    kind: str | None
+    unit: str | None
+    empty_note: str | None
+    header: Table | None = None  # for a table continued from the page before: the table with its header
+    continues: bool = False  # continues the table before it
+
+
+def titled_tables(doc: ReadDocument) -> list[Titled]:
+    out, above = [], []
+    for block in doc.blocks:
+        if isinstance(block, Paragraph):
+            above = [*above[-3:], block.text]
+            continue
+        head = [c.text for row in block.rows[:4] for c in row if c.text]
+        # the title: a short line right above the table or in its first rows that names a table kind
+        candidates = [t for t in [*above, *head] if len(_key(t)) <= 60]
+        title, kind = "", None
+        for text in reversed(candidates):
+            found = _first(TABLE_KINDS, _key(text))
+            if found and "表" in text:  # a row label (一、基本支出) is no title
+                title, kind = text, found
+                break
+        unit_match = next((m for t in [*head, *above] if (m := _UNIT_RE.search(_key(t)))), None)
+        unit = (unit_match["a"] or unit_match["b"]) if unit_match else None
+        all_cells = " ".join(c.text for row in block.rows for c in row)
+        note = DECLARED_EMPTY.search(_key(all_cells))
+        out.append(Titled(block, title, kind, unit, note[0] if note else None))
+        above = []
+    # A table without a title right after another one, on a later page, continues it (a reader that did not
+    # join them): it takes its title, kind and unit, and its header when it has as many columns.
+    previous, between = None, []
+    for block in doc.blocks:
+        if isinstance(block, Paragraph):
+            between.append(block.text)
+            continue
+        t = next(x for x in out if x.table is block)
+        if (t.kind is None and previous is not None and previous.kind and _page(block) > _page(previous.table, last=True)
+                and all(len(_key(text)) <= 12 for text in between)):
+            t.title, t.kind, t.unit = previous.title, previous.kind, t.unit or previous.unit
+            if len(block.rows[0]) == len((previous.header or previous.table).rows[0]):
+                t.header = previous.header or previous.table
+            t.empty_note = t.empty_note or previous.empty_note
+            t.continues = True
+        previous, between = t, []
+    # A note under a table ("说明：本部门无相关收支项目。") belongs to the table above it.
+    blocks = doc.blocks
+    by_index = {t.table.index: t for t in out}
+    for i, block in enumerate(blocks):
+        if isinstance(block, Table):
+            for after in blocks[i + 1 : i + 3]:
+                if not isinstance(after, Paragraph):
+                    break
+                note = DECLARED_EMPTY.search(_key(after.text))
+                if note and by_index[block.index].empty_note is None and not _has_amounts(block):
+                    by_index[block.index].empty_note = note[0]
+    return out
+
+
+def _page(table: Table, last: bool = False) -> int:
+    pages = [c.page for row in table.rows for c in row if c.page is not None] or [0]
+    return max(pages) if last else min(pages)
+
+
+def _has_amounts(table: Table) -> bool:
+    return any(_is_amount(c.text) for row in table.rows for c in row)
+
+
+def _header_labels(table: Table) -> tuple[dict[int, str], int]:
+    """Column -> its header label (the header cells of the column joined), and the first data row's index.
+
+    Header rows are the rows before the first row holding an amount. A merged header cell is given by
+    readers in the first column it spans; its sub-labels sit below in their own columns."""
+    first_data = next((r for r, row in enumerate(table.rows) if any(_is_amount(c.text) for c in row)), None)
+    if first_data is None:
+        return {}, len(table.rows)
+    labels: dict[int, str] = {}
+    for row in table.rows[:first_data]:
+        for cell in row:
+            text = _key(cell.text)
+            if not text or re.search(r"[:：]", text) or ("表" in text and _first(TABLE_KINDS, text)):
+                continue  # the title, the unit or "部门：…" above the header
+            labels[cell.col] = labels.get(cell.col, "") + text
+    return labels, first_data
+
+
+def _columns(labels: dict[int, str]) -> dict[str, int]:
+    """Column key -> column number, the first column whose label matches each key."""
+    out: dict[str, int] = {}
+    for col in sorted(labels):
+        key = _first(COLUMN_LABELS, labels[col])
+        if key and key not in out:
+            out[key] = col
+    return out
+
+
+def _total_row(table: Table, first_data: int) -> list[Cell] | None:
+    """The row labelled 合计/总计; else the only row holding amounts, or the only one not labelled by a
+    classification code (a one-unit table whose total row bears the unit's name)."""
+    data = [row for row in table.rows[first_data:] if any(_is_amount(c.text) for c in row)]
+    labelled = [row for row in data if any(_TOTAL_ROW.match(_label(c.text)) for c in row)]
+    if labelled:
+        return labelled[0]
+    uncoded = [row for row in data if not _CODE_CELL.match(_key(_first_text(row)))]
+    return data[0] if len(data) == 1 else uncoded[0] if len(uncoded) == 1 and len(data) > 1 else None
+
+
+def _first_text(row: list[Cell]) -> str:
+    return next((c.text for c in row if not _is_blank(c.text)), "")
+
+
+def _cell_at(row: list[Cell], col: int) -> Cell | None:
+    return next((c for c in row if c.col == col), None)
+
+
+def _read_columns(titled: Titled, keys: tuple[str, ...]) -> dict[str, tuple[Decimal, Cell]] | None:
+    """The total row's amounts under the header columns ``keys`` (blank cells left out); None when the
+    table has no total row."""
+    labels = _header_labels(titled.header or titled.table)[0]
+    columns = _columns(labels)
+    row = _total_row(titled.table, _header_labels(titled.table)[1])
+    if row is None or titled.unit is None:
+        return None
+    found: dict[str, Cell] = {}
+    for key in (k for k in keys if k in columns):
+        cell = _cell_at(row, columns[key])
+        if cell is not None and _is_amount(cell.text):
+            found[key] = cell
+    for key in (k for k in keys if k in columns and k not in found):
+        # a header centred over a merged cell may stand one column off its amounts: take the amount next
+        # to it when that column has no header of its own and no other key took it (the sums checked by
+        # the callers decide)
+        taken = {c.col for c in found.values()}
+        found_cell = next((c for col in (columns[key] + 1, columns[key] - 1)
+                           if col not in labels and col not in taken
+                           and (c := _cell_at(row, col)) is not None and _is_amount(c.text)), None)
+        if found_cell is not None:
+            found[key] = found_cell
+    return {key: (_amount(cell.text, titled.unit), cell) for key, cell in found.items()}
+
+
+def _read_rows(t: Titled) -> dict[str, tuple[Decimal, Cell]]:
+    """A label | amount table read down its rows, each row's label classified as a column label would be
+    (合计, 因公出国（境）费用, 其中：（1）公务用车购置费 …); the first row of each key wins."""
+    out: dict[str, tuple[Decimal, Cell]] = {}
+    if t.unit is None:
+        return out
+    for row in t.table.rows:
+        cells = [c for c in row if not _is_blank(c.text)]
+        if len(cells) < 2 or _is_amount(cells[0].text) or not _is_amount(cells[1].text):
+            continue
+        key = _first(COLUMN_LABELS, _label(cells[0].text))
+        if key and key not in out:
+            out[key] = (_amount(cells[1].text, t.unit), cells[1])
+    return out
+
+
+def _pairs(titled: Titled) -> list[tuple[str, Cell | None, Cell]]:
+    """(row key, amount cell or None for a blank, label cell) of a label | amount layout (收支总表): each
+    label cell takes the amount cell right after it in its row, blank or missing cells giving None."""
+    out = []
+    _, first_data = _header_labels(titled.table)
+    data = titled.table.rows[first_data:]
+    # the amount columns, in runs of adjacent columns (a merged cell may sit in either): a label's amount
+    # lies in the first run right of it, so that the amount of a wrapped label further right (三、单位预留
+    # 机动 / 经费) is never taken for a blank label's
+    runs: list[list[int]] = []
+    for col in sorted({c.col for row in data for c in row if _is_amount(c.text)}):
+        if runs and col - runs[-1][-1] <= 1:
+            runs[-1].append(col)
+        else:
+            runs.append([col])
+    for row in data:
+        cells = [c for c in row if not _is_blank(c.text)]
+        for i, cell in enumerate(cells):
+            if _is_amount(cell.text):
+                continue
+            key = _row_key(cell.text)
+            if key is None:
+                continue
+            run = next((r for r in runs if r[0] > cell.col), [])
+            after = cells[i + 1] if i + 1 < len(cells) else None
+            # totals stand in rows of their own at the foot, where a continued page may shift the columns
+            if after is not None and (not _is_amount(after.text) or (after.col not in run and not key.startswith("total:"))):
+                after = None
+            out.append((key, after, cell))
+    return out
+
+
+def _row_key(text: str) -> str | None:
+    label = _label(text)
+    return next((key for pattern, key in ROW_LABELS if re.fullmatch(pattern, label)), None)
+
+
+# --- the template -------------------------------------------------------------------------------------------
+
+
+def listed_table_kinds(doc: ReadDocument) -> set[str]:
+    """Kinds of the standard tables a document names in short lines of its own (a contents list or the
+    narrative's list of its tables), whether or not the tables themselves are in this file."""
+    kinds = set()
+    for p in doc.paragraphs():
+        text = _ORDINAL.sub("", _key(p.text))
+        if len(text) <= 30 and re.search(r"表[.…\d]*$", text):
+            kinds.add(_first(TABLE_KINDS, text))
+    return kinds & {*_CORE_KINDS, "revenue_summary", "fiscal_summary", "government_fund"}
+
+
+def _narrative_only(doc: ReadDocument, tables: list[Titled]) -> bool:
+    """The narrative half of a document published as two files: it lists the standard tables but holds none."""
+    return len(listed_table_kinds(doc)) >= 3 and not any(t.kind in _CORE_KINDS for t in tables)
+
+
+def extract_national(doc: ReadDocument, *, is_synthetic: bool = False) -> ExtractedDocument:
+    tables = titled_tables(doc)
+    out = ExtractedDocument(info=document_info(doc, tables, is_synthetic))
+    if _narrative_only(doc, tables):
+        # its rounded prose figures must not stand in for the tables' (item 4 pairs the two files)
+        raise ExtractionError(
+            "tables_in_another_file",
+            "The document lists the standard tables (收支总表, 支出总表 …) but holds none: it is the narrative "
+            "half of a disclosure whose tables were published as another file.",
+        )
+    by_kind: dict[str, list[Titled]] = {}
+    for t in tables:
+        if t.kind:
+            by_kind.setdefault(t.kind, []).append(t)
+    for t in by_kind.get("summary", []):
+        _summary(t, out)
+        if out.total("revenue_total") is not None:
+            break
+    _uses_add_up(out, by_kind.get("summary", [None])[0])
+    for t in by_kind.get("expenditure_summary", []):
+        if _expenditure_summary(t, out):
+            break
+    economic_done = False
+    for group in _groups(by_kind.get("basic_by_economic", [])):
+        economic_done = _basic_by_economic(group, out, economic_done) or economic_done
+        if any(e.expenditure_class == "basic" for e in out.expenditure):
+            break
+    for t in by_kind.get("three_public", []):
+        if _three_public(t, out):
+            break
+    for t in by_kind.get("operating_expense", []):
+        if _operating_expense(t, out):
+            break
+    seen_scopes = set()  # one table per fund scope (財政拨款 and 一般公共预算 tables often repeat)
+    for kind in ("by_function", "government_fund", "expenditure_summary"):
+        for group in _groups(by_kind.get(kind, [])):
+            scope = "all_funds" if kind == "expenditure_summary" else _first(FUND_SCOPES, _key(group[0].title))
+            if scope not in seen_scopes:
+                read = [_function_rows(t, scope, out) for t in group]  # the table, then its continuations
+                if read[0]:
+                    seen_scopes.add(scope)
+    for t in by_kind.get("procurement", []):
+        got = _read_columns(t, ("total",))
+        if got and "total" in got and out.total("procurement_total") is None:
+            amount, cell = got["total"]
+            out.stated_totals.append(StatedTotal("procurement_total", "政府采购预算合计", amount, _src(cell, t.table)))
+    _text_figures(doc, out)
+    out.sections = _sections(by_kind, out)
+    units = {t.unit for t in tables if t.unit}
+    out.info.currency_unit = "万元" if "万元" in units else "元"
+    if out.total("revenue_total") is None and out.total("expenditure_total") is None:
+        raise ExtractionError(
+            "incomplete_document",
+            "No 收支总表 with a 收入总计 or 支出总计 was read: the tables are missing, in another file, or "
+            "not in the national table set.",
+        )
+    return out
+
+
+def _text_figures(doc: ReadDocument, out: ExtractedDocument) -> None:
+    """TEXT_FIGURES from the narrative: the first sentence stating each of this year's figure. A sentence
+    naming another year before the label (2025年机关运行经费…) or a part (政府采购货物预算) does not match."""
+    found: dict[str, StatedTotal] = {}
+    for p in doc.paragraphs():
+        for clause in re.split(r"[。；;]", _key(p.text)):
+            for metric, label in TEXT_FIGURES:
+                m = re.search(rf"(?:{label}){_TEXT_FILLER}{AMOUNT}", clause)
+                if not m or metric in found:
+                    continue
+                years = re.findall(r"((?:19|20)\d{2})年", clause[: m.start()])
+                if any(int(y) != out.info.fiscal_year for y in years):
+                    continue
+                found[metric] = StatedTotal(metric, _key(m[0]), yuan(m["number"], m["unit"]),
+                                            Source(line=p.line, page=p.page))
+    for metric, text in found.items():
+        if out.total(metric) is None:
+            out.stated_totals.append(text)
+        else:
+            text.metric = f"{metric}_text"
+            out.stated_totals.append(text)
+
+
+def _add_total(out: ExtractedDocument, metric: str, label: str, amount: Decimal, src: Source) -> None:
+    if out.total(metric) is None:
+        out.stated_totals.append(StatedTotal(metric, label, amount, src))
+
+
+def _summary(t: Titled, out: ExtractedDocument) -> None:
+    """收支总表: the totals, the revenue sources and the uses (basic, project, reserve …) by their labels."""
+    if t.unit is None:
+        return
+    pairs = _pairs(t)
+    keys = {k for k, cell, _ in pairs if cell is not None}
+    for key, cell, label in pairs:
+        if cell is None:
+            continue
+        kind, _, name = key.partition(":")
+        amount, src = _amount(cell.text, t.unit), _src(cell, t.table)
+        if kind == "total":
+            if name.endswith("_if_no_grand_total"):
+                name = name.removesuffix("_if_no_grand_total")
+                if f"total:{name}" in keys:
+                    continue
+            _add_total(out, name, _label(label.text), amount, src)
+        elif kind == "revenue" and name not in {r.revenue_source for r in out.revenue}:
+            out.revenue.append(RevenueLine(name, _label(label.text), amount, src))
+        elif kind == "use" and name == "basic":
+            _add_total(out, "basic_total", "基本支出", amount, src)
+        elif kind == "use" and not any(e.expenditure_type == name for e in out.expenditure):
+            if name == "project":
+                out.expenditure.append(ExpenditureLine("project", "project", "项目支出", amount, src))
+            elif name in OTHER_USES:
+                out.expenditure.append(ExpenditureLine("other", name, _label(label.text), amount, src))
+
+
+def _uses_add_up(out: ExtractedDocument, t: Titled | None) -> None:
+    """The uses the 收支总表 gave (basic, project, the others) are kept only if they add up to its
+    expenditure (本年支出合计, else 支出总计), allowing for the rounding of a 万元 table to 0.01 万元."""
+    basic = out.total("basic_total")
+    uses = [e.amount_yuan for e in out.expenditure if e.expenditure_class in ("project", "other")]
+    spent = out.total("expenditure_this_year") or out.total("expenditure_total")
+    if t is None or basic is None or not uses or spent is None:
+        return
+    tolerance = WAN_YUAN_HALF_CENT * (len(uses) + 2) if t.unit == "万元" else Decimal(0)
+    if abs(basic + sum(uses) - spent) > tolerance:
+        out.stated_totals = [s for s in out.stated_totals if s.metric != "basic_total"]
+        out.expenditure = [e for e in out.expenditure if e.expenditure_class not in ("project", "other")]
+
+
+def _expenditure_summary(t: Titled, out: ExtractedDocument) -> bool:
+    """支出总表: total = basic + project (+ the other uses), read only when the columns add up."""
+    got = _read_columns(t, ("total", "basic", "project", *OTHER_USES))
+    if not got or not {"total", "basic", "project"} <= set(got):
+        return False
+    total, basic, project = (got[k][0] for k in ("total", "basic", "project"))
+    others = {k: got[k] for k in OTHER_USES if k in got and got[k][0] != 0}
+    if basic + project == total:
+        others = {}  # printed as 其中 of something else, or zero
+    elif basic + project + sum(v for v, _ in others.values()) != total:
+        return False
+    _add_total(out, "expenditure_total", "合计", total, _src(got["total"][1], t.table))
+    # the 支出总表 is the source of basic and project: it replaces what the 收支总表 said of them
+    out.stated_totals = [s for s in out.stated_totals if s.metric != "basic_total"]
+    out.expenditure = [e for e in out.expenditure if e.expenditure_class not in ("project", "other")]
+    out.stated_totals.append(StatedTotal("basic_total", "基本支出", basic, _src(got["basic"][1], t.table)))
+    out.expenditure.append(ExpenditureLine("project", "project", "项目支出", project, _src(got["project"][1], t.table)))
+    for key, (amount, cell) in others.items():
+        out.expenditure.append(ExpenditureLine("other", key, _key(cell.text) and key, amount, _src(cell, t.table)))
+    return True
+
+
+def _basic_by_economic(group: list[Titled], out: ExtractedDocument, economic_done: bool) -> bool:
+    """基本支出表 by economic class (with the pages it continues on): 人员经费 and 公用经费 from their
+    columns, else from the class rows (301 + 303 and 302 + 310) when those classes make the whole total;
+    and, once per document, every class row as a fact. True when it gave the economic rows."""
+    t = group[0]
+    if t.unit is None or t.empty_note:
+        return False
+    scope = _first(FUND_SCOPES, _key(t.title)) or "all_funds"
+    rows = [(part, r) for part in group for r in _coded_rows(part)
+            if len(r.code) in (3, 5) and r.code[0] in "35" and r.amounts]
+    if not economic_done:
+        for part, r in rows:
+            amount = _amount(r.amounts[0].text, part.unit)
+            out.economic_expenditure.append(
+                EconomicExpenditure(r.code, _econ_scheme(r.code), r.name, amount, scope, _src(r.first, part.table))
+            )
+    got = next((g for part in group if (g := _read_columns(part, ("total", "personnel", "public_operating")))
+                and "total" in g), None)
+    if got is None:
+        return bool(rows)
+    total = got["total"][0]
+    parts: dict[str, tuple[Decimal, Cell]] = {}
+    if {"personnel", "public_operating"} <= set(got):
+        if got["personnel"][0] + got["public_operating"][0] == total:
+            parts = {"personnel": got["personnel"], "public_operating": got["public_operating"]}
+    else:
+        classes = {r.code: (_amount(r.amounts[0].text, part.unit), r.amounts[0], part) for part, r in rows
+                   if len(r.code) == 3 and r.code.startswith("3")}
+        if (classes and sum(v for v, _, _ in classes.values()) == total
+                and set(classes) <= PERSONNEL_CLASSES | PUBLIC_OPERATING_CLASSES):
+            for kind, wanted in (("personnel", PERSONNEL_CLASSES), ("public_operating", PUBLIC_OPERATING_CLASSES)):
+                found = [classes[c] for c in sorted(wanted) if c in classes]
+                if found:
+                    parts[kind] = (sum(v for v, _, _ in found), found[0][1])
+    where = {id(c): part for part in group for row in part.table.rows for c in row}
+    for kind, (amount, cell) in parts.items():
+        label = "人员经费" if kind == "personnel" else "公用经费"
+        out.expenditure.append(ExpenditureLine("basic", kind, label, amount, _src(cell, where[id(cell)].table)))
+    return bool(rows)
+
+
+def _groups(tables: list[Titled]) -> list[list[Titled]]:
+    """Tables of one kind with their continuations (a table continued on the next page) joined."""
+    groups: list[list[Titled]] = []
+    for t in tables:
+        if t.continues and groups:
+            groups[-1].append(t)
+        else:
+            groups.append([t])
+    return groups
+
+
+def _econ_scheme(code: str) -> str:
+    return "department" if code.startswith("3") else "government"
+
+
+@dataclass
+class CodedRow:
+    code: str  # 201 / 20103 / 2010301, or 301 / 30101
+    name: str
+    row: list[Cell]
+    first: Cell  # the cell holding the code
+    amounts: list[Cell]  # the row's amount cells, in column order
+
+
+def _coded_rows(t: Titled) -> list[CodedRow]:
+    """Rows that start with a classification code (201 / 20103 / 2010301, also split over 类 | 款 | 项
+    cells as 201 | 03 | 01, or written '2010301-行政运行'). A row with a second code (政府经济分类 beside
+    部门经济分类, or economic classes under a function code) is another layout and is left out."""
+    out = []
+    for row in t.table.rows:
+        cells = [c for c in row if not _is_blank(c.text)]
+        m = _CODE_CELL.match(_key(cells[0].text)) if cells else None
+        if not m:
+            continue
+        code, rest = m["code"], cells[1:]
+        while rest and _PART.match(_key(rest[0].text)) and len(code) < 7:  # 201 | 03 | 01
+            code += _key(rest[0].text)
+            rest = rest[1:]
+        name = m["name"] or ""
+        if not name and rest and not _is_amount(rest[0].text):
+            name, rest = _key(rest[0].text), rest[1:]
+        if not name or len(code) not in (3, 5, 7) or any(not _is_amount(c.text) for c in rest):
+            continue
+        out.append(CodedRow(code, _key(name), row, cells[0], rest))
+    return out
+
+
+def _function_rows(t: Titled, scope: str, out: ExtractedDocument) -> bool:
+    """A by-function table: every coded row with its total (and basic and project when the header names
+    them), and the table's 合计 as stated total ``function_total_<scope>`` for the cross-checks."""
+    if t.unit is None or t.empty_note:
+        return False
+    columns = _columns(_header_labels(t.header or t.table)[0])
+    rows = [r for r in _coded_rows(t) if r.code[0] == "2"]
+
+    def at(row: list[Cell], key: str) -> Decimal | None:
+        cell = _cell_at(row, columns[key]) if key in columns else None
+        return _amount(cell.text, t.unit) if cell is not None and _is_amount(cell.text) else None
+
+    for r in rows:
+        total = at(r.row, "total")
+        if total is None and len(r.amounts) == 1 and not {"basic", "project"} & set(columns):
+            total = _amount(r.amounts[0].text, t.unit)  # a one-amount table (金额)
+        if total is None:
+            continue
+        out.function_expenditure.append(
+            FunctionExpenditure(
+                function_code=r.code,
+                level=FUNCTION_LEVELS[len(r.code)],
+                name_zh=r.name,
+                total_yuan=total,
+                basic_yuan=at(r.row, "basic"),
+                project_yuan=at(r.row, "project"),
+                fund_scope=scope,
+                src=_src(r.first, t.table),
+            )
+        )
+    first_data = _header_labels(t.table)[1]
+    total_row = next((row for row in t.table.rows[first_data:]
+                      if any(_TOTAL_ROW.match(_label(c.text)) for c in row)), None)
+    if total_row is not None and rows:
+        amounts = [c for c in total_row if _is_amount(c.text)]
+        cell = _cell_at(total_row, columns["total"]) if "total" in columns else (amounts[0] if len(amounts) == 1 else None)
+        if cell is not None and _is_amount(cell.text):
+            out.stated_totals.append(StatedTotal(f"function_total_{scope}", _key(t.title) or "合计",
+                                                 _amount(cell.text, t.unit), _src(cell, t.table)))
+    return bool(rows)
+
+
+def _three_public(t: Titled, out: ExtractedDocument) -> bool:
+    """The 三公 table (alone or with 会议费, 培训费, 机关运行经费): the 三公 total is its 三公 subtotal, or the
+    table's total when no other fee shares the table; read only when the items add up to it."""
+    if t.unit is None:
+        return False
+    items = ("overseas_travel", "vehicle_purchase", "vehicle_operation", "official_reception")
+    got = _read_columns(
+        t, ("total", "three_public_subtotal", "vehicle_purchase_and_operation", *items,
+            "meeting_fee", "training_fee", "operating_expense")
+    )
+    shares = {"meeting_fee", "training_fee", "operating_expense"} & set(_columns(_header_labels(t.table)[0]))
+    if not got or not (set(items) | {"vehicle_purchase_and_operation"}) & set(got):
+        got = _read_rows(t)  # the items down the rows: 合计 | 1、因公出国（境）费用 | … with an amount each
+        shares = {"meeting_fee", "training_fee", "operating_expense"} & set(got)
+    subtotal = got.get("three_public_subtotal") or (got.get("total") if not shares else None)
+    if subtotal is None:
+        return False
+    known = [got[k][0] for k in items if k in got]
+    if "vehicle_purchase" not in got and "vehicle_operation" not in got and "vehicle_purchase_and_operation" in got:
+        known.append(got["vehicle_purchase_and_operation"][0])
+    if sum(known, Decimal(0)) != subtotal[0]:
+        return False
+    out.stated_totals.append(StatedTotal("three_public_total", "“三公”经费", subtotal[0], _src(subtotal[1], t.table)))
+    names = {"overseas_travel": "因公出国（境）费", "vehicle_purchase": "公务用车购置费",
+             "vehicle_operation": "公务用车运行维护费", "official_reception": "公务接待费",
+             "vehicle_purchase_and_operation": "公务用车购置及运行维护费"}
+    parts = [k for k in items if k in got]
+    if not {"vehicle_purchase", "vehicle_operation"} & set(got) and "vehicle_purchase_and_operation" in got:
+        parts.append("vehicle_purchase_and_operation")
+    for key in parts:
+        amount, cell = got[key]
+        out.three_public_costs.append(ThreePublicCost(key, names[key], amount, None, None, None, _src(cell, t.table)))
+    for key, label in (("meeting_fee", "会议费"), ("training_fee", "培训费")):
+        if key in got:
+            out.stated_totals.append(StatedTotal(key, label, got[key][0], _src(got[key][1], t.table)))
+    if "operating_expense" in got:
+        amount, cell = got["operating_expense"]
+        _add_total(out, "operating_expense_total", "机关运行经费", amount, _src(cell, t.table))
+    return True
+
+
+def _operating_expense(t: Titled, out: ExtractedDocument) -> bool:
+    got = _read_columns(t, ("total", "operating_expense"))
+    if not got:
+        return False
+    found = got.get("total") or got.get("operating_expense")
+    if found is None:
+        return False
+    _add_total(out, "operating_expense_total", "机关运行经费", found[0], _src(found[1], t.table))
+    return True
+
+
+# --- sections -------------------------------------------------------------------------------------------------
+
+# Section key (facts.Section) -> the table kinds that show it.
+SECTION_TABLES = {
+    "overview": ("summary",),
+    "operating_expense": ("operating_expense",),
+    "three_public": ("three_public",),
+    "procurement": ("procurement",),
+    "assets": ("assets",),
+    "performance": ("performance",),
+}
+
+
+def _sections(by_kind: dict[str, list[Titled]], out: ExtractedDocument) -> list[SectionRecord]:
+    records = []
+    for key, kinds in SECTION_TABLES.items():
+        found = [t for kind in kinds for t in by_kind.get(kind, [])]
+        if not found:
+            records.append(SectionRecord(key, None, "missing", None, Source()))
+            continue
+        t = found[0]
+        src = Source(line=t.table.line, table=t.table.index)
+        if t.empty_note and not _has_amounts(t.table):
+            records.append(SectionRecord(key, t.title or None, "declared_empty", t.empty_note, src))
+        else:
+            records.append(SectionRecord(key, t.title or None, "present", None, src))
+    return records
+
+
+# --- identity -----------------------------------------------------------------------------------------------
+
+
+def document_info(doc: ReadDocument, tables: list[Titled], is_synthetic: bool) -> DocumentInfo:
+    """The shared identity (extract/identity.py) with its scope: 部门预算 (department) or 单位预算 (unit)."""
+    identity = read_identity(doc)
+    titles = "".join(_key(t.title) for t in tables)
+    if identity.kind == FINAL_ACCOUNTS or re.search(r"(?<!预)决算", titles):
+        raise ExtractionError(
+            "final_accounts_not_supported",
+            f"{identity.title!r} is a final-accounts (决算) disclosure; this template reads budgets (预算) only, "
+            "and a 决算 must never be loaded as a budget.",
+        )
+    info = shared_document_info(identity, doc, is_synthetic=is_synthetic)
+    # 部门综合预算 (Xi'an) is a department's budget too
+    info.scope = identity.scope or ("department" if re.search(r"部门综合预算", _key(identity.title)) else None)
+    return info
+
+
+# --- the plug-in ----------------------------------------------------------------------------------------------
+
+_CORE_KINDS = ("summary", "expenditure_summary", "basic_by_economic", "three_public", "by_function")
+
+
+class NationalTables:
+    """The national table set: 收支总表, 支出总表, 基本支出表, 三公 and the rest, read by titles and labels."""
+
+    name = "national_tables"
+    doc_kinds = ("budget",)
+
+    def detect(self, doc: ReadDocument) -> Detection:
+        tables = titled_tables(doc)
+        kinds = sorted({t.kind for t in tables if t.kind})
+        core = [k for k in _CORE_KINDS if k in kinds]
+        if _narrative_only(doc, tables):
+            listed = ", ".join(sorted(listed_table_kinds(doc)))
+            return Detection(1.0, (f"standard tables listed but held in another file: {listed}",))
+        score = min(1.0, len(core) / 4) if "summary" in kinds else 0.1 * len(core)
+        return Detection(score, (f"standard tables: {', '.join(kinds)}" if kinds else "no standard table titles",))
+
+    def extract(self, doc: ReadDocument, *, is_synthetic: bool = False) -> ExtractedDocument:
+        return extract_national(doc, is_synthetic=is_synthetic)
+
+
+TEMPLATE = NationalTables()
