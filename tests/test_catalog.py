@@ -163,7 +163,12 @@ def test_extractors_name_codes_through_the_catalog():
     from budget_etl.extract.templates.notes_budget import coverage, overview, three_public
 
     assert {c for _p, c in three_public.THREE_PUBLIC_CATEGORIES} == set(vocab.THREE_PUBLIC_CATEGORIES.values)
-    assert {c for _p, c in overview.REVENUE_SOURCES} == set(vocab.REVENUE_SOURCES.values)
+    from budget_etl.extract.templates import national_tables
+
+    notes_sources = {c for _p, c in overview.REVENUE_SOURCES}
+    national_sources = {k.removeprefix("revenue:") for _p, k in national_tables.ROW_LABELS if k.startswith("revenue:")}
+    assert notes_sources | national_sources == set(vocab.REVENUE_SOURCES.values)
+    assert notes_sources <= set(vocab.REVENUE_SOURCES.values) and national_sources <= set(vocab.REVENUE_SOURCES.values)
     assert set(coverage.SECTION_KEYS) <= set(vocab.SECTION_KEYS.values)
     with pytest.raises(KeyError, match="'vehicle_rental' is not in vocabulary three_public_category"):
         vocab.THREE_PUBLIC_CATEGORIES["vehicle_rental"]

@@ -154,6 +154,27 @@ def test_three_public_items_that_do_not_add_up_give_nothing():
     assert out.total("three_public_total") is None and not out.three_public_costs
 
 
+# The same three years side by side, as Xi'an prints them: last year, this year, and the change.
+def _by_year(first: str, second: str) -> list[list[str]]:
+    group, head, sub, subsub = THREE_PUBLIC
+    last = ["70.00", "20.00", "5.00", "10.00", "", "10.00", "5.00", "40.00", "10.00"]
+    change = ["10.00", "10.00", "5.00", "5.00", "", "5.00", "0.00", "0.00", "0.00"]
+    return [[first, *[""] * 8, second, *[""] * 8, "增减变化情况", *[""] * 8],
+            group * 3, head * 3, sub * 3, last + subsub + change]
+
+
+def test_columns_grouped_by_year_are_read_for_the_documents_year_only():
+    out = TEMPLATE.extract(_national(three_public=("“三公”经费支出预算表", _by_year("2017年", "2018年"))))
+    assert out.info.fiscal_year == 2018
+    assert out.total("three_public_total") == 30 * W  # 2018's subtotal, not 2017's 20 or the change's 10
+    assert {c.category: c.amount_yuan for c in out.three_public_costs}["overseas_travel"] == 10 * W
+
+
+def test_columns_grouped_by_other_years_only_are_not_read():
+    out = TEMPLATE.extract(_national(three_public=("“三公”经费支出预算表", _by_year("2016年", "2017年"))))
+    assert out.total("three_public_total") is None and not out.three_public_costs
+
+
 def test_function_rows_and_their_levels():
     out = TEMPLATE.extract(_national())
     rows = {(f.function_code, f.fund_scope): f for f in out.function_expenditure}

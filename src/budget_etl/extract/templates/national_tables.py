@@ -197,6 +197,7 @@ class Titled:
     empty_note: str | None
     header: Table | None = None  # for a table continued from the page before: the table with its header
     continues: bool = False  # continues the table before it
+    year: int | None = None  # the document's fiscal year: of columns grouped by year, only its own are read
 
 
 def titled_tables(doc: ReadDocument) -> list[Titled]:
@@ -259,22 +260,37 @@ def _has_amounts(table: Table) -> bool:
     return any(_is_amount(c.text) for row in table.rows for c in row)
 
 
-def _header_labels(table: Table) -> tuple[dict[int, str], int]:
+# A header cell over a group of columns that belong to one year (2021年 | 2022年) or that compare years
+# (增减变化情况): the columns of the group are those from it to the next such cell of its row.
+_YEAR_GROUP = re.compile(r"^(?P<year>(?:19|20)\d{2})年(?:度)?(?:预算数?|决算数?)?$|^(?:增减|变化|比较|增减变化)")
+
+
+def _header_labels(table: Table, year: int | None = None) -> tuple[dict[int, str], int]:
     """Column -> its header label (the header cells of the column joined), and the first data row's index.
 
     Header rows are the rows before the first row holding an amount. A merged header cell is given by
-    readers in the first column it spans; its sub-labels sit below in their own columns."""
+    readers in the first column it spans; its sub-labels sit below in their own columns. Where a header
+    row groups the columns by year (2021年 | 2022年 | 增减变化情况), only the columns of the group of ``year``
+    keep their labels: another year's figures, or the changes between them, are never read as this year's
+    (no group of ``year``: none of the grouped columns is read)."""
     first_data = next((r for r, row in enumerate(table.rows) if any(_is_amount(c.text) for c in row)), None)
     if first_data is None:
         return {}, len(table.rows)
     labels: dict[int, str] = {}
+    other_groups: set[int] = set()
     for row in table.rows[:first_data]:
+        groups = [(c.col, _YEAR_GROUP.match(_key(c.text))) for c in row if _YEAR_GROUP.match(_key(c.text))]
+        if len(groups) >= 2:
+            bounds = [col for col, _ in groups] + [max(c.col for c in row) + 1]
+            for (start, match), end in zip(groups, bounds[1:], strict=True):
+                if match["year"] is None or year is None or int(match["year"]) != year:
+                    other_groups.update(range(start, end))
         for cell in row:
             text = _key(cell.text)
             if not text or re.search(r"[:：]", text) or ("表" in text and _first(TABLE_KINDS, text)):
                 continue  # the title, the unit or "部门：…" above the header
             labels[cell.col] = labels.get(cell.col, "") + text
-    return labels, first_data
+    return {col: label for col, label in labels.items() if col not in other_groups}, first_data
 
 
 def _columns(labels: dict[int, str]) -> dict[str, int]:
@@ -309,7 +325,7 @@ def _cell_at(row: list[Cell], col: int) -> Cell | None:
 def _read_columns(titled: Titled, keys: tuple[str, ...]) -> dict[str, tuple[Decimal, Cell]] | None:
     """The total row's amounts under the header columns ``keys`` (blank cells left out); None when the
     table has no total row."""
-    labels = _header_labels(titled.header or titled.table)[0]
+    labels = _header_labels(titled.header or titled.table, titled.year)[0]
     columns = _columns(labels)
     row = _total_row(titled.table, _header_labels(titled.table)[1])
     if row is None or titled.unit is None:
@@ -407,6 +423,8 @@ def _narrative_only(doc: ReadDocument, tables: list[Titled]) -> bool:
 def extract_national(doc: ReadDocument, *, is_synthetic: bool = False) -> ExtractedDocument:
     tables = titled_tables(doc)
     out = ExtractedDocument(info=document_info(doc, tables, is_synthetic))
+    for t in tables:
+        t.year = out.info.fiscal_year
     if _narrative_only(doc, tables):
         # its rounded prose figures must not stand in for the tables' (item 4 pairs the two files)
         raise ExtractionError(
@@ -648,7 +666,7 @@ def _function_rows(t: Titled, scope: str, out: ExtractedDocument) -> bool:
     them), and the table's 合计 as stated total ``function_total_<scope>`` for the cross-checks."""
     if t.unit is None or t.empty_note:
         return False
-    columns = _columns(_header_labels(t.header or t.table)[0])
+    columns = _columns(_header_labels(t.header or t.table, t.year)[0])
     rows = [r for r in _coded_rows(t) if r.code[0] == "2"]
 
     def at(row: list[Cell], key: str) -> Decimal | None:
@@ -695,7 +713,7 @@ def _three_public(t: Titled, out: ExtractedDocument) -> bool:
         t, ("total", "three_public_subtotal", "vehicle_purchase_and_operation", *items,
             "meeting_fee", "training_fee", "operating_expense")
     )
-    shares = {"meeting_fee", "training_fee", "operating_expense"} & set(_columns(_header_labels(t.table)[0]))
+    shares = {"meeting_fee", "training_fee", "operating_expense"} & set(_columns(_header_labels(t.table, t.year)[0]))
     if not got or not (set(items) | {"vehicle_purchase_and_operation"}) & set(got):
         got = _read_rows(t)  # the items down the rows: 合计 | 1、因公出国（境）费用 | … with an amount each
         shares = {"meeting_fee", "training_fee", "operating_expense"} & set(got)
