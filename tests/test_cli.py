@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 
 import duckdb
+import pytest
 from click.testing import CliRunner
 
 from budget_etl.cli import main
 
-from conftest import SEED
+from conftest import SEED, SHARED
 
 
 def invoke(*args: str):
@@ -40,6 +41,15 @@ def test_parse_summary_says_what_it_found():
     assert result.exit_code == 0
     assert "山海关区西关街道办事处" in result.output and "2020" in result.output
     assert "identities: all hold" in result.output
+    assert "template notes_budget, amounts stated in 元 (largest unit), txt, 117 facts" in result.output
+
+
+@pytest.mark.shared
+@pytest.mark.skipif(not (SHARED / "real").is_dir(), reason="../shared/real not present")
+def test_parse_summary_of_a_pdf_names_its_template_unit_and_pages():
+    pdf = SHARED / "real" / "shanghai_putuo_wanli-jiedao_2024_ys.pdf"
+    result = invoke("parse", str(pdf))
+    assert "template national_tables, amounts stated in 万元 (largest unit), pdf, 33 pages read" in result.output
 
 
 def test_parse_refuses_garbage_with_its_reason(tmp_path):

@@ -18,6 +18,7 @@ final as (
         loaded_at,
         is_synthetic,
         scope,
+        template,
         title,
         file_name,
         source_format,

@@ -35,6 +35,7 @@ renamed as (
         src_page,
         src_file,
         scope,
+        template,
         parser_version,
         batch_id,
         loaded_at

@@ -91,6 +91,8 @@ class DocumentInfo:
     # when the document does not say; two documents of different scope are never added together
     scope: str | None = col("文件范围：部门（汇总）或单位", "Scope: the department (consolidated) or one unit",
                             vocab=vocab.SCOPES, default=None)
+    template: str | None = col("读取本文件的模板（如 notes_budget、national_tables）",
+                               "Template that read the document (e.g. notes_budget, national_tables)", default=None)
 
 
 @table(zh="文件自述的合计数", en="Totals and subtotals as the document states them",

@@ -60,6 +60,11 @@ def parse(file: Path, as_json: bool, explain: bool) -> None:
     click.echo(f"{info.title}\n  office {info.office_name} ({info.unit_code or 'no unit code'}), "
                f"{info.fiscal_year}, {info.doc_kind}, {info.district or '?'} / {info.city or '?'} / "
                f"{info.province or '?'}")
+    pages = {b.page for b in read_doc.blocks if getattr(b, "page", None)} | {
+        c.page for t in read_doc.tables() for row in t.rows for c in row if c.page}
+    facts = sum(len(getattr(doc, attribute)) for _, attribute in FACT_TABLES.values())
+    click.echo(f"  template {info.template}, amounts stated in {info.currency_unit} (largest unit), "
+               f"{read_doc.source_format}" + (f", {len(pages)} pages read" if pages else "") + f", {facts} facts")
     for table, (_, attribute) in FACT_TABLES.items():
         click.echo(f"  {table:<20} {len(getattr(doc, attribute)):>4} rows")
     failed = [c for c in identity_checks(doc) if c["status"] == "fail"]
