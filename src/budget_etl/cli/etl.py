@@ -94,12 +94,14 @@ def _in_place(warehouse: Path, what: str) -> Iterator[None]:
     a full disk, a read-only folder) is one line of error and exit code 2, not a traceback."""
     import duckdb
 
-    from budget_etl.ops.nightly import lock
+    from budget_etl.ops.nightly import LockHeld, lock
     from budget_etl.transform import TransformError
 
     try:
         with lock(warehouse, what):
             yield
+    except LockHeld as exc:
+        raise CannotWrite(str(exc)) from exc
     except (OSError, duckdb.Error, TransformError) as exc:
         reason = " ".join(str(exc).split())
         hint = (" (another process has it open: `ingest` and `build` write in place and need the file to "

@@ -41,7 +41,6 @@ from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
 
-import click
 import duckdb
 import pyarrow as pa
 
@@ -59,10 +58,8 @@ AFTER_PUBLISH = "after_publish"  # swapped in, the run log's end not yet written
 _RUN_ID: contextvars.ContextVar[str] = contextvars.ContextVar("run_id", default="-")
 
 
-class LockHeld(click.ClickException):
+class LockHeld(RuntimeError):
     """Another run holds the warehouse's lock (exit code 2 on the command line: nothing was done)."""
-
-    exit_code = 2
 
 
 class LockLost(RuntimeError):
