@@ -181,3 +181,13 @@ def test_a_long_run_of_text_in_a_listing_is_read_in_linear_time(seed):
     with hang_guard(120):
         doc = parse(text)
     assert len(doc.operating_expenses) == 18 and operating(doc)["不可预见费"] == D(450)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGALRM")
+def test_a_first_paragraph_naming_the_year_again_and_again_is_read_in_linear_time():
+    """The title is looked for in the opening of the first paragraphs: a long one naming a year thousands of
+    times (and no 预算) was gone over once per year it names."""
+    text = "2020年" * 80_000 + "\n正文。\n"
+    with hang_guard(120), pytest.raises(ExtractionError) as caught:
+        parse(text)
+    assert caught.value.reason_code == "no_document_identity"

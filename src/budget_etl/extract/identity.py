@@ -34,6 +34,7 @@ _SCOPE_RE = re.compile(r"(?P<scope>部门|单位)(?:收支)?(?:预算|(?<!预)�
 _MAX_TITLE_LINE = 60
 _OFFICE_LINE_RE = re.compile(r"^\s*(?:预算主管部门|预算单位|部门名称|单位名称)\s*[:：]\s*(?P<office>\S{2,40})\s*$")
 _HEAD_PARAGRAPHS = 6
+_TITLE_REACH = 300
 _UNIT_ROW_RE = re.compile(r"^(?P<code>\d{6})\s*(?P<name>\S+)$")
 _DISTRICT_RE = re.compile(r"^(?P<district>\S{1,6}?(?:区|县|旗|市))")
 _CITY_RE = re.compile(r"^(?:\S{2,4}?省)?(?P<city>\S{1,6}?(?:市|州|盟|地区))")
@@ -140,7 +141,11 @@ def document_info(identity: DocumentIdentity, doc: ReadDocument, *, is_synthetic
 
 
 def _first_title(paragraphs: list[Paragraph], pattern: re.Pattern) -> tuple[int | None, re.Match | None]:
-    return next(((i, m) for i, p in enumerate(paragraphs) if (m := pattern.search(p.text))), (None, None))
+    """The first paragraph whose opening names the year and the kind. Only its first _TITLE_REACH characters
+    are searched: a title or the sentence standing for it states them early, and the pattern would go over
+    a long paragraph once for each year it names (quadratic)."""
+    return next(((i, m) for i, p in enumerate(paragraphs) if (m := pattern.search(p.text[:_TITLE_REACH]))),
+                (None, None))
 
 
 def _office(text: str) -> str:
