@@ -63,6 +63,12 @@ def _d(text: str | None) -> Decimal | None:
 
 
 def gold_facts() -> ExtractedDocument:
+    facts = _gold_facts()
+    facts.fill_main_measure()  # as extract() does: the budget's own figures
+    return facts
+
+
+def _gold_facts() -> ExtractedDocument:
     """The gold file's facts as the extractor should produce them (sources are the seed's real lines)."""
     g = json.loads(GOLD.read_text(encoding="utf-8"))
     d = g["document"]

@@ -22,6 +22,8 @@ def extract(doc: ReadDocument, *, is_synthetic: bool = False) -> ExtractedDocume
     if identity.fiscal_year is None:
         raise ExtractionError("no_document_identity", f"The title {identity.title!r} names no year.")
     try:
-        return template.extract(doc, is_synthetic=is_synthetic)
+        facts = template.extract(doc, is_synthetic=is_synthetic)
     except NumberFormatError as exc:  # a cell the template says holds an amount does not
         raise ExtractionError("unreadable_amount", str(exc)) from exc
+    facts.fill_main_measure()
+    return facts
