@@ -258,7 +258,9 @@ def docs(warehouse: Path, out: Path) -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True)
 @click.option("--format", "fmt", type=click.Choice(["txt", "docx"]), default="txt", show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
-def synth(offices: int, years: str, out: Path, fmt: str, seed: int) -> None:
+@click.option("--finals", is_flag=True, help="Also write each office's final accounts (决算) of every year, "
+              "consistent with its budget of that year.")
+def synth(offices: int, years: str, out: Path, fmt: str, seed: int, finals: bool) -> None:
     """Write a synthetic corpus (fictional offices, marked as synthetic) with a gold JSON per document."""
     from budget_etl.synth import generate_corpus
 
@@ -266,7 +268,8 @@ def synth(offices: int, years: str, out: Path, fmt: str, seed: int) -> None:
         first, last = (int(y) for y in years.split("-"))
     except ValueError as exc:
         raise click.BadParameter("expected a range like 2019-2023", param_hint="--years") from exc
-    manifest = generate_corpus(out, offices=offices, years=range(first, last + 1), fmt=fmt, seed=seed)
+    manifest = generate_corpus(out, offices=offices, years=range(first, last + 1), fmt=fmt, seed=seed,
+                               finals=finals)
     click.echo(f"wrote {offices} offices x {last - first + 1} years as {fmt} to {out} (manifest {manifest})")
 
 

@@ -36,9 +36,9 @@ class Template(Protocol):
 
 
 def _templates() -> list[Template]:
-    from budget_etl.extract.templates import notes_budget
+    from budget_etl.extract.templates import notes_budget, notes_final
 
-    return [notes_budget.TEMPLATE]
+    return [notes_budget.TEMPLATE, notes_final.TEMPLATE]
 
 
 def detections(doc: ReadDocument, kind: str | None = None) -> list[tuple[Template, Detection]]:
