@@ -18,7 +18,14 @@ from budget_etl.extract.sections import Section
 from budget_etl.extract.templates.notes_budget.operating_expense import listed_items
 from budget_etl.extract.templates.notes_budget.overview import REVENUE_SOURCES
 from budget_etl.extract.templates.notes_budget.three_public import _REASON, THREE_PUBLIC_CATEGORIES
-from budget_etl.facts import ExpenditureLine, ExtractedDocument, RevenueLine, Source, StatedTotal, ThreePublicCost
+from budget_etl.facts import (
+    ExpenditureLine,
+    ExtractedDocument,
+    RevenueLine,
+    Source,
+    StatedTotal,
+    ThreePublicCost,
+)
 
 # Figure words -> measure; 年初预算数 before 预算数 so that the longer word wins.
 _MEASURES = {
