@@ -5,7 +5,6 @@ the marts measure budget execution (slow: dbt)."""
 from __future__ import annotations
 
 import json
-import re
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 

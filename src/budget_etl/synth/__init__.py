@@ -2,7 +2,7 @@
 
 ``generate_corpus(out_dir, offices=8, years=range(2019, 2024), fmt="txt", seed=0)`` writes, per office and
 year, ``<office>/<office>_<year>_budget.<fmt>`` and beside it ``<office>_<year>_budget.gold.json`` (with
-``finals=True`` also the final accounts ``<office>_<year>_final.<fmt>`` and its gold, consistent with the
+``finals`` also the final accounts ``<office>_<year>_final.<fmt>`` and its gold, consistent with the
 budget of the same year: ``final_accounts.py``), and the
 manifest ``sources.yml`` (path, office, fiscal_year, doc_kind, format, sha256, is_synthetic, gold,
 planted_slips) in ``out_dir``. The same arguments always write the same bytes, whatever ``workers``.
@@ -105,7 +105,7 @@ def _write_office(job: tuple) -> list[dict]:
     for doc, items in office_documents(office, years, seed, slip_rate, quirk_rates):
         write(f"{office.key}_{doc.year}_budget", _render(items, fmt, doc.title), doc.gold(), "budget", doc.year,
               len(doc.slips))
-        if finals:
+        if doc.year in finals:
             rng = random.Random(f"{seed}:{office.key}:{doc.year}:final")
             final = build_final(doc, rng)
             write(f"{office.key}_{doc.year}_final", _render(lay_out_final(final, rng), fmt, final.title),
@@ -115,8 +115,9 @@ def _write_office(job: tuple) -> list[dict]:
 
 def generate_corpus(out_dir: Path, *, offices: int, years: range | list[int], fmt: str = "txt", seed: int = 0,
                     slip_rate: float = DEFAULT_SLIP_RATE, quirk_rates: dict[str, float] | None = None,
-                    workers: int | None = None, finals: bool = False) -> Path:
-    """Write the corpus and return the path of its manifest ``sources.yml``."""
+                    workers: int | None = None, finals: bool | Iterable[int] = False) -> Path:
+    """Write the corpus and return the path of its manifest ``sources.yml``. ``finals``: also the final
+    accounts of every year (True) or of the years listed."""
     if fmt not in ("txt", "docx"):
         raise ValueError(f"fmt must be 'txt' or 'docx', not {fmt!r}")
     years = sorted(set(years))
@@ -124,7 +125,8 @@ def generate_corpus(out_dir: Path, *, offices: int, years: range | list[int], fm
         raise ValueError("need at least one office and one year")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    jobs = [(out_dir, office, years, fmt, seed, slip_rate, quirk_rates, finals)
+    final_years = set(years) if finals is True else set(finals or ())
+    jobs = [(out_dir, office, years, fmt, seed, slip_rate, quirk_rates, final_years)
             for office in make_offices(offices, seed)]
     workers = workers or min(os.cpu_count() or 1, 8)
     if workers > 1 and len(jobs) * len(years) >= 200:
