@@ -102,7 +102,8 @@ class StatedTotal:
     src: Source = embed(SRC)
     measure: str = col("数字口径：预算数、调整预算数或决算数（文件主数字：预算为 budget，决算为 final）",
                        "Which figure: budget, adjusted_budget or final (a document's main figure: budget for a "
-                       "budget, final for final accounts)", vocab=vocab.MEASURES, default=None)
+                       "budget, final for final accounts)", vocab=vocab.MEASURES, default=None,
+                       backfill="budget")  # before measures, every loaded document was a budget
 
 
 @table(zh="收入来源", en="Revenue by source", grain="one row per document and revenue line",
@@ -115,7 +116,8 @@ class RevenueLine:
     src: Source = embed(SRC)
     measure: str = col("数字口径：预算数、调整预算数或决算数（文件主数字：预算为 budget，决算为 final）",
                        "Which figure: budget, adjusted_budget or final (a document's main figure: budget for a "
-                       "budget, final for final accounts)", vocab=vocab.MEASURES, default=None)
+                       "budget, final for final accounts)", vocab=vocab.MEASURES, default=None,
+                       backfill="budget")  # before measures, every loaded document was a budget
 
 
 @table(zh="支出构成", en="Expenditure by class and type", grain="one row per document and expenditure line",
@@ -130,7 +132,8 @@ class ExpenditureLine:
     src: Source = embed(SRC)
     measure: str = col("数字口径：预算数、调整预算数或决算数（文件主数字：预算为 budget，决算为 final）",
                        "Which figure: budget, adjusted_budget or final (a document's main figure: budget for a "
-                       "budget, final for final accounts)", vocab=vocab.MEASURES, default=None)
+                       "budget, final for final accounts)", vocab=vocab.MEASURES, default=None,
+                       backfill="budget")  # before measures, every loaded document was a budget
 
 
 @table(zh="文件自述的比上年增减", en="Changes on last year as the document states them",
@@ -160,7 +163,8 @@ class OperatingExpense:
     src: Source = embed(SRC)
     measure: str = col("数字口径：预算数、调整预算数或决算数（文件主数字：预算为 budget，决算为 final）",
                        "Which figure: budget, adjusted_budget or final (a document's main figure: budget for a "
-                       "budget, final for final accounts)", vocab=vocab.MEASURES, default=None)
+                       "budget, final for final accounts)", vocab=vocab.MEASURES, default=None,
+                       backfill="budget")  # before measures, every loaded document was a budget
 
 
 @table(zh="“三公”经费", en="The 三公 costs: amount, stated change on last year and its reason",
@@ -178,7 +182,8 @@ class ThreePublicCost:
     src: Source = embed(SRC)
     measure: str = col("数字口径：预算数、调整预算数或决算数（文件主数字：预算为 budget，决算为 final）",
                        "Which figure: budget, adjusted_budget or final (a document's main figure: budget for a "
-                       "budget, final for final accounts)", vocab=vocab.MEASURES, default=None)
+                       "budget, final for final accounts)", vocab=vocab.MEASURES, default=None,
+                       backfill="budget")  # before measures, every loaded document was a budget
 
 
 @table(zh="部门职责及绩效评价标准", en="Duties with their targets and performance grading thresholds",
