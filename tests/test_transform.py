@@ -29,12 +29,12 @@ CONTRACT = {
     "dim_office": ["office_id", "office_name", "unit_code", "district", "city", "province"],
     "dim_document": ["document_id", "office_id", "fiscal_year", "doc_kind", "source_path", "sha256",
                      "loaded_at", "is_synthetic"],
-    "fct_revenue": ["document_id", "office_id", "fiscal_year", "revenue_source", "amount_yuan"],
-    "fct_expenditure": ["document_id", "office_id", "fiscal_year", "expenditure_class", "expenditure_type",
+    "fct_revenue": ["document_id", "office_id", "fiscal_year", "doc_kind", "revenue_source", "amount_yuan"],
+    "fct_expenditure": ["document_id", "office_id", "fiscal_year", "doc_kind", "expenditure_class", "expenditure_type",
                         "amount_yuan"],
-    "fct_operating_expense": ["document_id", "office_id", "fiscal_year", "item_name_zh", "item_code",
+    "fct_operating_expense": ["document_id", "office_id", "fiscal_year", "doc_kind", "item_name_zh", "item_code",
                               "amount_yuan"],
-    "fct_three_public_cost": ["document_id", "office_id", "fiscal_year", "category", "amount_yuan",
+    "fct_three_public_cost": ["document_id", "office_id", "fiscal_year", "doc_kind", "category", "amount_yuan",
                               "change_yuan", "prior_year_amount_yuan", "change_reason_zh"],
     "fct_project": ["document_id", "office_id", "fiscal_year", "project_code", "project_name_zh",
                     "budget_yuan", "fiscal_funds_yuan", "other_funds_yuan", "spend_plan_pct_m03",
@@ -62,6 +62,8 @@ CONTRACT = {
     "mart_office_comparison": ["office_id", "fiscal_year", "metric", "amount_yuan", "peer_group_type",
                                "peer_group", "peer_count", "rank_in_peer", "share_of_peer_total",
                                "peer_median_yuan", "ratio_to_peer_median"],
+    "mart_budget_execution": ["office_id", "fiscal_year", "metric", "budget_yuan", "final_yuan", "difference_yuan",
+                              "execution_rate", "budget_source", "budget_sources_differ", "final_document_id"],
     "dq_check_results": ["document_id", "check_name", "severity", "expected", "actual", "difference",
                          "status"],
 }
@@ -70,6 +72,7 @@ MONEY_COLUMNS = {
     "public_operating_yuan", "project_yuan", "operating_expense_yuan", "three_public_yuan",
     "fixed_assets_yuan", "budget_yuan", "fiscal_funds_yuan", "other_funds_yuan", "value_yuan",
     "change_yuan", "prior_amount_yuan", "prior_year_amount_yuan", "peer_median_yuan", "unit_price_yuan",
+    "final_yuan", "difference_yuan", "budget_document_yuan", "printed_budget_yuan", "adjusted_budget_yuan",
 }
 
 
