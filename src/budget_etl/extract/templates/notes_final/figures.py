@@ -17,7 +17,7 @@ from budget_etl.extract.numbers import AMOUNT, amount
 from budget_etl.extract.sections import Section
 from budget_etl.extract.templates.notes_budget.operating_expense import listed_items
 from budget_etl.extract.templates.notes_budget.overview import REVENUE_SOURCES
-from budget_etl.extract.templates.notes_budget.three_public import _REASON, THREE_PUBLIC_CATEGORIES
+from budget_etl.extract.templates.notes_budget.three_public import REASON, THREE_PUBLIC_CATEGORIES
 from budget_etl.facts import (
     ExpenditureLine,
     ExtractedDocument,
@@ -113,7 +113,7 @@ def read_three_public(section: Section, out: ExtractedDocument) -> None:
             category = next((c for pattern, c in THREE_PUBLIC_CATEGORIES if re.fullmatch(pattern, item)), None)
             if category is None:
                 continue
-            reason = _REASON.search(rest)  # why the 决算数 differs from the budget: on the final row
+            reason = REASON.search(rest)  # why the 决算数 differs from the budget: on the final row
             for measure, yuan in figures.items():
                 if (category, measure) not in seen:
                     seen.add((category, measure))
