@@ -185,6 +185,7 @@ MART_VOCABULARIES = {
     ("dq_check_results", "severity"): vocab.SEVERITIES,
     ("dq_check_results", "status"): vocab.CHECK_STATUSES,
     ("dq_check_results", "check_kind"): vocab.CHECK_KINDS,
+    ("mart_budget_execution", "budget_source"): vocab.BUDGET_SOURCES,
 }
 
 

@@ -3,11 +3,13 @@ Xiguan 2020 budget are checked exactly, and the others against the marts they su
 
 from __future__ import annotations
 
+import json
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import duckdb
 import pytest
+import yaml
 
 from budget_etl.paths import project_root
 
@@ -147,3 +149,75 @@ def test_data_quality_and_provenance(results, warehouse):
     assert line["src_line"] == 105 and line["amount_yuan"] == D("10000.00")
     assert "公务用车运行维护费10000元" in line["source_line"]
     assert all(r["category_zh"] in r["source_line"] for r in results[16])
+
+
+# --- budget execution (17-19): the demo's 决算 of 2023 against its budgets, worked out from the gold files --
+
+
+def demo_finals() -> dict[tuple[str, int], dict]:
+    """(office name, year) -> gold of every demo final account."""
+    demo = project_root() / "ingest" / "demo"
+    entries = yaml.safe_load((demo / "sources.yml").read_text(encoding="utf-8"))["documents"]
+    return {(e["office"], e["fiscal_year"]): json.loads((demo / e["gold"]).read_text(encoding="utf-8"))
+            for e in entries if e["doc_kind"] == "final_accounts"}
+
+
+def pct(final: Decimal, budget: Decimal) -> Decimal | None:
+    """The execution rate in % to 2 places, as the queries round it (half away from zero, twice)."""
+    if budget == 0:
+        return None
+    rate = (final / budget).quantize(D("0.0001"), rounding=ROUND_HALF_UP)
+    return (rate * 100).quantize(D("0.01"), rounding=ROUND_HALF_UP)
+
+
+_THREE_PUBLIC_METRICS = {"overseas_travel", "vehicle_purchase", "vehicle_operation", "official_reception"}
+
+
+def test_execution_rate_by_office_and_year(results):
+    finals = demo_finals()
+    assert len(finals) == 8
+    got = {(r["office_name"], r["fiscal_year"]): r for r in results[17]}
+    assert set(got) == set(finals)
+    for key, gold in finals.items():
+        total = gold["expenditure"]["total"]
+        final, budget = D(total["final"]), D(total["budget"])
+        row = got[key]
+        assert (row["budget_yuan"], row["adjusted_budget_yuan"], row["final_yuan"], row["difference_yuan"]) == (
+            budget, D(total["adjusted_budget"]), final, final - budget), key
+        assert row["execution_pct"] == pct(final, budget), key
+        # the budget of the demo's budget document and the one its 决算 prints agree
+        assert (row["budget_source"], row["budget_sources_differ"]) == ("both", False)
+
+
+def test_offices_furthest_over_budget_on_three_public(results):
+    expected = []
+    for (office, year), gold in demo_finals().items():
+        tp = gold["three_public"]
+        items = [("three_public", tp["total"])] + [(i["category_key"], i) for i in tp["items"]]
+        for metric, fig in items:
+            final, budget = D(fig["final"]), D(fig["budget"])
+            if final > budget:
+                expected.append((office, year, metric, budget, final, final - budget, pct(final, budget)))
+    expected.sort(key=lambda r: (-r[5], r[0], r[1], r[2]))
+    got = [(r["office_name"], r["fiscal_year"], r["metric"], r["budget_yuan"], r["final_yuan"],
+            r["difference_yuan"], r["execution_pct"]) for r in results[18]]
+    assert got == expected
+    # a car bought without a budget: an overrun with no rate, never an infinite one
+    assert any(r[3] == 0 and r[6] is None for r in got)
+    assert {r[2] for r in got} <= _THREE_PUBLIC_METRICS | {"three_public"}
+
+
+def test_budget_against_final_item_by_item(results):
+    finals = demo_finals()
+    got = {(r["office_name"], r["fiscal_year"], r["metric"]): r for r in results[19]}
+    assert len(got) == 7 * len(finals)
+    for (office, year), gold in finals.items():
+        figs = {"total_expenditure": gold["expenditure"]["total"], "basic": gold["expenditure"]["basic"],
+                "personnel": gold["expenditure"]["personnel"],
+                "public_operating": gold["expenditure"]["public_operating"],
+                "project": gold["expenditure"]["project"], "operating_expense": gold["operating_expense_total"],
+                "three_public": gold["three_public"]["total"]}
+        for metric, fig in figs.items():
+            row = got[office, year, metric]
+            assert (row["budget_yuan"], row["final_yuan"], row["execution_pct"]) == (
+                D(fig["budget"]), D(fig["final"]), pct(D(fig["final"]), D(fig["budget"]))), (office, metric)

@@ -262,11 +262,13 @@ def test_explain_names_the_scores_and_the_template(seed, tmp_path):
     assert "completeness: every core subject read or declared empty" in result.output
 
 
-def test_explain_of_a_final_account_says_no_template_reads_it(seed):
+def test_explain_of_a_budget_titled_as_a_final_account_says_no_template_reads_it(seed):
+    """notes_final reads a 决算 by its 决算数; a budget's body under a 决算 title has none."""
     text = edit(seed, "山海关区西关街道办事处部门2020年部门预算公开说明\n", "山海关区西关街道办事处2020年度单位决算\n")
     lines = explain(read(text))
     assert "final_accounts" in lines[0] and "scope unit" in lines[0]
-    assert lines[-1] == "read by: none [final_accounts_not_supported]"
+    assert "candidate notes_final: score 0.00" in "\n".join(lines)
+    assert lines[-1] == "read by: none [unknown_template]"
 
 
 # --- the shared pieces ---------------------------------------------------------------------------------------

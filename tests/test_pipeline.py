@@ -217,6 +217,6 @@ def test_the_bundled_manifest_lists_xiguan_and_includes_the_demo_corpus():
     from budget_etl.paths import bundled_sample
 
     inputs = collect(manifest=bundled_sample() / "sources.yml")
-    assert len(inputs.files) == 25 and inputs.missing == []
+    assert len(inputs.files) == 33 and inputs.missing == []
     real = [p.name for p, _ in inputs.files if not inputs.synthetic[p.resolve()]]
     assert real == ["xiguan_2020_budget.txt"]

@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
@@ -117,12 +118,12 @@ def test_report_of_an_office_with_peers(warehouse, tmp_path):
     assert_self_contained(html)
     dom = render_and_check(out, "report_with_peers")
     text = re.sub(r"<[^>]+>", " ", dom)
-    [figures] = rows(warehouse, "select * from marts.mart_office_year where office_id = ? and fiscal_year = ?",
-                     [pick["office_id"], pick["fiscal_year"]])
+    [figures] = rows(warehouse, "select * from marts.mart_office_year where office_id = ? and fiscal_year = ? "
+                                "and doc_kind = 'budget'", [pick["office_id"], pick["fiscal_year"]])
     peers = rows(warehouse, """select o.office_name from marts.mart_office_comparison c
                                join marts.dim_office o using (office_id)
                                where c.peer_group_type = ? and c.peer_group = ? and c.fiscal_year = ?
-                                 and c.metric = 'three_public'""",
+                                 and c.metric = 'three_public' and c.doc_kind = 'budget'""",
                  [pick["peer_group_type"], pick["peer_group"], pick["fiscal_year"]])
     assert len(peers) == pick["peer_count"]
     peer_word = {"district": "同区", "city": "同市"}[pick["peer_group_type"]]
@@ -139,7 +140,8 @@ def test_report_of_an_office_with_peers(warehouse, tmp_path):
         assert f"{float(gold['expenditure']['total']):,.2f}" in text
         assert f"{float(gold['three_public']['total']):,.2f}" in text
     [rank] = [r for r in rows(warehouse, """select rank_in_peer, peer_count from marts.mart_office_comparison
-        where office_id = ? and fiscal_year = ? and metric = 'three_public' and peer_group_type = ?""",
+        where office_id = ? and fiscal_year = ? and metric = 'three_public' and peer_group_type = ?
+          and doc_kind = 'budget'""",
         [pick["office_id"], pick["fiscal_year"], pick["peer_group_type"]])]
     assert re.search(rf"“三公”经费</td><td class=\"num\">[\d,.]+</td><td class=\"num\">"
                      rf"{rank['rank_in_peer']}/{rank['peer_count']}</td>", dom)
@@ -173,3 +175,31 @@ def test_report_shows_a_failed_check(warehouse, tmp_path):
     assert cells == [yuan(slip["expected"]), yuan(slip["actual"]), yuan(slip["difference"])]
     if slip["src_line"]:
         assert f'href="#L{slip["src_line"]}"' in row[1]
+
+
+def test_report_shows_budget_against_final_when_both_exist(warehouse, tmp_path):
+    """A demo office has its budget and its 决算 of 2023: both pages hold the execution table, figures from
+    the 决算's gold; a year with a budget only has none."""
+    [final] = rows(warehouse, """select d.office_id, d.source_path from marts.dim_document d
+                                 where d.doc_kind = 'final_accounts' order by d.office_id limit 1""")
+    gold = gold_for(final["source_path"])
+    total, tp = gold["expenditure"]["total"], gold["three_public"]["total"]
+    for kind in ("budget", "final_accounts"):
+        out = tmp_path / f"{kind}.html"
+        result = CliRunner().invoke(main, ["report", "--warehouse", str(warehouse), "--office", final["office_id"],
+                                           "--year", "2023", "--kind", kind, "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        html = out.read_text(encoding="utf-8")
+        assert "预算执行" in html
+        row = re.search(r'<tr data-metric="total_expenditure">(.*?)</tr>', html, re.S)
+        assert row, kind
+        cells = re.findall(r'<td class="num">([^<]*)</td>', row[1])
+        spent, budget = Decimal(total["final"]), Decimal(total["budget"])
+        rate = (spent / budget).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP) * 100
+        assert cells == [yuan(budget), yuan(spent), ("+" if spent > budget else "") + yuan(spent - budget),
+                         f"{rate:.2f}%"]
+        assert "两者一致" in row[1]
+        tp_row = re.search(r'<tr data-metric="three_public">(.*?)</tr>', html, re.S)
+        assert tp_row and yuan(tp["final"]) in tp_row[1] and yuan(tp["budget"]) in tp_row[1]
+    earlier = write(warehouse, final["office_id"], 2022, tmp_path / "2022.html")
+    assert "预算执行" not in earlier

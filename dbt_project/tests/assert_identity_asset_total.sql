@@ -7,7 +7,7 @@ with
 stated as (
     select document_id, sum(amount_yuan) as expected
     from {{ ref('stg_budget__stated_totals') }}
-    where metric in ('asset_total')
+    where metric in ('asset_total') and {{ is_main_measure('measure', 'document_id') }}
     group by document_id
 ),
 

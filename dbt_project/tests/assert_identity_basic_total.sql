@@ -7,20 +7,20 @@ with
 stated as (
     select document_id, sum(amount_yuan) as expected
     from {{ ref('stg_budget__stated_totals') }}
-    where metric in ('basic_total')
+    where metric in ('basic_total') and {{ is_main_measure('measure', 'document_id') }}
     group by document_id
 ),
 
 part_1 as (
     select document_id, 1 as part, amount_yuan as value
     from {{ ref('stg_budget__expenditure_lines') }}
-    where expenditure_type in ('personnel')
+    where expenditure_type in ('personnel') and {{ is_main_measure('measure', 'document_id') }}
 ),
 
 part_2 as (
     select document_id, 2 as part, amount_yuan as value
     from {{ ref('stg_budget__expenditure_lines') }}
-    where expenditure_type in ('public_operating')
+    where expenditure_type in ('public_operating') and {{ is_main_measure('measure', 'document_id') }}
 ),
 
 parts as (

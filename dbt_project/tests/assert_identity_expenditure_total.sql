@@ -7,7 +7,7 @@ with
 stated as (
     select document_id, sum(amount_yuan) as expected
     from {{ ref('stg_budget__stated_totals') }}
-    where metric in ('expenditure_total')
+    where metric in ('expenditure_total') and {{ is_main_measure('measure', 'document_id') }}
     group by document_id
 ),
 
@@ -16,12 +16,12 @@ part_1 as (
     from (
         select document_id, 1 as priority, sum(amount_yuan) as value
         from {{ ref('stg_budget__stated_totals') }}
-        where metric in ('basic_total')
+        where metric in ('basic_total') and {{ is_main_measure('measure', 'document_id') }}
         group by document_id
         union all
         select document_id, 2 as priority, sum(amount_yuan) as value
         from {{ ref('stg_budget__expenditure_lines') }}
-        where expenditure_type in ('personnel', 'public_operating')
+        where expenditure_type in ('personnel', 'public_operating') and {{ is_main_measure('measure', 'document_id') }}
         group by document_id
     ) as candidates
     where value is not null
@@ -31,13 +31,13 @@ part_1 as (
 part_2 as (
     select document_id, 2 as part, amount_yuan as value
     from {{ ref('stg_budget__expenditure_lines') }}
-    where expenditure_type in ('project')
+    where expenditure_type in ('project') and {{ is_main_measure('measure', 'document_id') }}
 ),
 
 part_3 as (
     select document_id, 3 as part, amount_yuan as value
     from {{ ref('stg_budget__expenditure_lines') }}
-    where expenditure_type in ('unit_reserve', 'business_operation', 'higher_level_remittance', 'subsidiary_subsidy')
+    where expenditure_type in ('unit_reserve', 'business_operation', 'higher_level_remittance', 'subsidiary_subsidy') and {{ is_main_measure('measure', 'document_id') }}
 ),
 
 parts as (

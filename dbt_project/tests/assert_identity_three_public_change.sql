@@ -14,6 +14,7 @@ stated as (
 part_1 as (
     select document_id, 1 as part, change_yuan as value
     from {{ ref('stg_budget__three_public_costs') }}
+    where {{ is_main_measure('measure', 'document_id') }}
 ),
 
 parts as (

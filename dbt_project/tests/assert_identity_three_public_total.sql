@@ -7,13 +7,14 @@ with
 stated as (
     select document_id, sum(amount_yuan) as expected
     from {{ ref('stg_budget__stated_totals') }}
-    where metric in ('three_public_total')
+    where metric in ('three_public_total') and {{ is_main_measure('measure', 'document_id') }}
     group by document_id
 ),
 
 part_1 as (
     select document_id, 1 as part, amount_yuan as value
     from {{ ref('stg_budget__three_public_costs') }}
+    where {{ is_main_measure('measure', 'document_id') }}
 ),
 
 parts as (

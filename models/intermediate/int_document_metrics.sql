@@ -1,6 +1,8 @@
--- The headline figures of each document in long form, one row per document and metric.
--- amount_yuan is the total the document states where it states one, else the sum of its parts.
--- A metric the document gives no figure for has no row (never a zero).
+-- The headline figures of each document in long form, one row per document, metric and measure (a 决算
+-- prints its 决算数 and often the 预算数 beside it: measure final, budget, adjusted_budget).
+-- is_main_measure: the figure the document is about (a budget's own, a 决算's 决算数); the marts' amount
+-- columns mean that one. amount_yuan is the total the document states where it states one, else the sum of
+-- its parts. A metric the document gives no figure for has no row (never a zero).
 
 with
 
@@ -24,13 +26,21 @@ three_public as (
     select * from {{ ref('stg_budget__three_public_costs') }}
 ),
 
+documents as (
+    select * from {{ ref('stg_budget__documents') }}
+),
+
 assets as (
-    select * from {{ ref('stg_budget__assets') }}
+    -- holdings: one figure per document, its main one
+    select assets.*, {{ main_measure('documents.doc_kind') }} as measure
+    from {{ ref('stg_budget__assets') }} as assets
+    inner join documents on assets.document_id = documents.document_id
 ),
 
 stated as (
     select
         document_id,
+        measure,
         case metric
             when 'revenue_total' then 'total_revenue'
             when 'expenditure_total' then 'total_expenditure'
@@ -46,50 +56,51 @@ stated as (
         'revenue_total', 'expenditure_total', 'basic_total',
         'operating_expense_total', 'three_public_total', 'asset_total'
     )
-    group by 1, 2
+    group by 1, 2, 3
 ),
 
 parts as (
-    select document_id, 'total_revenue' as metric, sum(amount_yuan) as sum_of_parts_yuan
-    from revenue group by 1
+    select document_id, measure, 'total_revenue' as metric, sum(amount_yuan) as sum_of_parts_yuan
+    from revenue group by 1, 2
 
     union all
-    select document_id, 'total_expenditure', sum(amount_yuan)
-    from expenditure group by 1
+    select document_id, measure, 'total_expenditure', sum(amount_yuan)
+    from expenditure group by 1, 2
 
     union all
-    select document_id, 'basic', sum(amount_yuan)
-    from expenditure where expenditure_class = 'basic' group by 1
+    select document_id, measure, 'basic', sum(amount_yuan)
+    from expenditure where expenditure_class = 'basic' group by 1, 2
 
     union all
-    select document_id, expenditure_type, sum(amount_yuan)
-    from expenditure where expenditure_type in ('personnel', 'public_operating') group by 1, 2
+    select document_id, measure, expenditure_type, sum(amount_yuan)
+    from expenditure where expenditure_type in ('personnel', 'public_operating') group by 1, 2, 3
 
     union all
-    select document_id, 'project', sum(amount_yuan)
-    from expenditure where expenditure_class = 'project' group by 1
+    select document_id, measure, 'project', sum(amount_yuan)
+    from expenditure where expenditure_class = 'project' group by 1, 2
 
     union all
-    select document_id, 'operating_expense', sum(amount_yuan)
-    from operating_expenses group by 1
+    select document_id, measure, 'operating_expense', sum(amount_yuan)
+    from operating_expenses group by 1, 2
 
     union all
-    select document_id, 'three_public', sum(amount_yuan)
-    from three_public group by 1
-
-    union all
-    select document_id, category, sum(amount_yuan)
+    select document_id, measure, 'three_public', sum(amount_yuan)
     from three_public group by 1, 2
 
     union all
-    select document_id, 'fixed_assets', sum(value_yuan)
-    from assets group by 1
+    select document_id, measure, category, sum(amount_yuan)
+    from three_public group by 1, 2, 3
+
+    union all
+    select document_id, measure, 'fixed_assets', sum(value_yuan)
+    from assets group by 1, 2
 ),
 
 final as (
     select
         coalesce(stated.document_id, parts.document_id) as document_id,
         coalesce(stated.metric, parts.metric) as metric,
+        coalesce(stated.measure, parts.measure) as measure,
         cast(coalesce(stated.stated_yuan, parts.sum_of_parts_yuan) as decimal(18, 2)) as amount_yuan,
         case when stated.stated_yuan is not null then 'stated' else 'sum_of_parts' end as amount_source,
         cast(stated.stated_yuan as decimal(18, 2)) as stated_yuan,
@@ -98,7 +109,12 @@ final as (
     full outer join parts
         on stated.document_id = parts.document_id
         and stated.metric = parts.metric
+        and stated.measure = parts.measure
 )
 
-select * from final
-where amount_yuan is not null
+select
+    final.*,
+    final.measure = {{ main_measure('documents.doc_kind') }} as is_main_measure
+from final
+inner join documents on final.document_id = documents.document_id
+where final.amount_yuan is not null

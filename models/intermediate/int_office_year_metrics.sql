@@ -1,5 +1,6 @@
--- Headline figures per office, fiscal year and kind of disclosure (the latest version of each), with the
--- office's district and city for peer comparisons. Input of mart_yoy and mart_office_comparison.
+-- Headline figures per office, fiscal year and kind of disclosure (the latest version of each; its main
+-- figure: a budget's own, a 决算's 决算数), with the office's district and city for peer comparisons. Input of
+-- mart_yoy and mart_office_comparison, which compare a kind of disclosure only with the same kind.
 
 with
 
@@ -10,6 +11,7 @@ documents as (
 
 metrics as (
     select * from {{ ref('int_document_metrics') }}
+    where is_main_measure
 ),
 
 final as (

@@ -37,7 +37,8 @@ three_public_changes as (
         coalesce(prior_year_yuan, amount_yuan - change_yuan) as stated_prior_yuan,
         src_line
     from three_public
-    where change_yuan is not null or prior_year_yuan is not null
+    where (change_yuan is not null or prior_year_yuan is not null)
+        and {{ is_main_measure('measure', 'document_id') }}
 ),
 
 unioned as (

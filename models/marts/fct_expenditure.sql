@@ -15,6 +15,7 @@ final as (
         expenditure.document_id,
         documents.office_id,
         documents.fiscal_year,
+        documents.doc_kind,
         expenditure.expenditure_class,
         expenditure.expenditure_type,
         expenditure.amount_yuan,
@@ -24,7 +25,10 @@ final as (
         expenditure.src_row,
         expenditure.src_col
     from expenditure
-    inner join documents on expenditure.document_id = documents.document_id
+    inner join documents
+        on expenditure.document_id = documents.document_id
+        -- the document's main figure (a 决算's 决算数): the budget figures it prints are in mart_budget_execution
+        and expenditure.measure = {{ main_measure('documents.doc_kind') }}
 )
 
 select * from final

@@ -15,6 +15,7 @@ final as (
         items.document_id,
         documents.office_id,
         documents.fiscal_year,
+        documents.doc_kind,
         items.item_name_zh,
         items.item_code,
         items.amount_yuan,
@@ -24,7 +25,10 @@ final as (
         items.src_row,
         items.src_col
     from items
-    inner join documents on items.document_id = documents.document_id
+    inner join documents
+        on items.document_id = documents.document_id
+        -- the document's main figure (a 决算's 决算数): the budget figures it prints are in mart_budget_execution
+        and items.measure = {{ main_measure('documents.doc_kind') }}
 )
 
 select * from final

@@ -15,6 +15,7 @@ final as (
         revenue.document_id,
         documents.office_id,
         documents.fiscal_year,
+        documents.doc_kind,
         revenue.revenue_source,
         revenue.amount_yuan,
         revenue.label_zh,
@@ -23,7 +24,10 @@ final as (
         revenue.src_row,
         revenue.src_col
     from revenue
-    inner join documents on revenue.document_id = documents.document_id
+    inner join documents
+        on revenue.document_id = documents.document_id
+        -- the document's main figure (a 决算's 决算数): the budget figures it prints are in mart_budget_execution
+        and revenue.measure = {{ main_measure('documents.doc_kind') }}
 )
 
 select * from final

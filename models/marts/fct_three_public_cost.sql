@@ -15,6 +15,7 @@ final as (
         costs.document_id,
         documents.office_id,
         documents.fiscal_year,
+        documents.doc_kind,
         costs.category,
         costs.amount_yuan,
         costs.change_yuan,
@@ -27,7 +28,10 @@ final as (
         costs.src_row,
         costs.src_col
     from costs
-    inner join documents on costs.document_id = documents.document_id
+    inner join documents
+        on costs.document_id = documents.document_id
+        -- the document's main figure (a 决算's 决算数): the budget figures it prints are in mart_budget_execution
+        and costs.measure = {{ main_measure('documents.doc_kind') }}
 )
 
 select * from final

@@ -10,6 +10,7 @@ documents as (
 
 metrics as (
     select * from {{ ref('int_document_metrics') }}
+    where is_main_measure  -- a 决算's 决算数; the budget figures it prints are in mart_budget_execution
 ),
 
 projects as (

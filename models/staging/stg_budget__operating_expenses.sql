@@ -1,5 +1,5 @@
 -- Generated from the catalog (src/budget_etl/catalog) by `budget-etl catalog --write`: do not edit.
--- 机关运行经费明细 / Items of the operating expenses (机关运行经费): one row per document and item.
+-- 机关运行经费明细 / Items of the operating expenses (机关运行经费): one row per document, item and measure.
 with
 
 source as (
@@ -17,7 +17,8 @@ renamed as (
         src_row,
         src_col,
         src_page,
-        src_file
+        src_file,
+        measure
     from source
 )
 

@@ -17,7 +17,8 @@ renamed as (
         src_row,
         src_col,
         src_page,
-        src_file
+        src_file,
+        measure
     from source
 )
 

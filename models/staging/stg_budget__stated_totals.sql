@@ -1,5 +1,5 @@
 -- Generated from the catalog (src/budget_etl/catalog) by `budget-etl catalog --write`: do not edit.
--- 文件自述的合计数 / Totals and subtotals as the document states them: one row per document and stated total.
+-- 文件自述的合计数 / Totals and subtotals as the document states them: one row per document, stated total and measure.
 with
 
 source as (
@@ -17,7 +17,8 @@ renamed as (
         src_row,
         src_col,
         src_page,
-        src_file
+        src_file,
+        measure
     from source
 )
 

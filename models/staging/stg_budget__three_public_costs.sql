@@ -1,5 +1,5 @@
 -- Generated from the catalog (src/budget_etl/catalog) by `budget-etl catalog --write`: do not edit.
--- “三公”经费 / The 三公 costs: amount, stated change on last year and its reason: one row per document and category.
+-- “三公”经费 / The 三公 costs: amount, stated change on last year and its reason: one row per document, category and measure.
 with
 
 source as (
@@ -20,7 +20,8 @@ renamed as (
         src_row,
         src_col,
         src_page,
-        src_file
+        src_file,
+        measure
     from source
 )
 

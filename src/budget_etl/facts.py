@@ -96,7 +96,7 @@ class DocumentInfo:
 
 
 @table(zh="文件自述的合计数", en="Totals and subtotals as the document states them",
-       grain="one row per document and stated total", key=("document_id", "metric"),
+       grain="one row per document, stated total and measure", key=("document_id", "metric", "measure"),
        staging_model="stg_budget__stated_totals")
 @dataclass
 class StatedTotal:
@@ -106,20 +106,28 @@ class StatedTotal:
     label_zh: str = col("文件中的名称", "Label in the document")
     amount_yuan: Decimal = money("金额（元）", "Amount in yuan")
     src: Source = embed(SRC)
+    measure: str = col("数字口径：预算数、调整预算数或决算数（文件主数字：预算为 budget，决算为 final）",
+                       "Which figure: budget, adjusted_budget or final (a document's main figure: budget for a "
+                       "budget, final for final accounts)", vocab=vocab.MEASURES, default=None,
+                       backfill="budget")  # before measures, every loaded document was a budget
 
 
 @table(zh="收入来源", en="Revenue by source", grain="one row per document and revenue line",
-       key=("document_id", "revenue_source", "label_zh"), staging_model="stg_budget__revenue_lines")
+       key=("document_id", "revenue_source", "label_zh", "measure"), staging_model="stg_budget__revenue_lines")
 @dataclass
 class RevenueLine:
     revenue_source: str = col("收入来源", "Source of revenue", vocab=vocab.REVENUE_SOURCES)
     label_zh: str = col("文件中的名称", "Label in the document")
     amount_yuan: Decimal = money("金额（元）", "Amount in yuan")
     src: Source = embed(SRC)
+    measure: str = col("数字口径：预算数、调整预算数或决算数（文件主数字：预算为 budget，决算为 final）",
+                       "Which figure: budget, adjusted_budget or final (a document's main figure: budget for a "
+                       "budget, final for final accounts)", vocab=vocab.MEASURES, default=None,
+                       backfill="budget")  # before measures, every loaded document was a budget
 
 
 @table(zh="支出构成", en="Expenditure by class and type", grain="one row per document and expenditure line",
-       key=("document_id", "expenditure_class", "expenditure_type", "label_zh"),
+       key=("document_id", "expenditure_class", "expenditure_type", "label_zh", "measure"),
        staging_model="stg_budget__expenditure_lines")
 @dataclass
 class ExpenditureLine:
@@ -128,6 +136,10 @@ class ExpenditureLine:
     label_zh: str = col("文件中的名称", "Label in the document")
     amount_yuan: Decimal = money("金额（元）", "Amount in yuan")
     src: Source = embed(SRC)
+    measure: str = col("数字口径：预算数、调整预算数或决算数（文件主数字：预算为 budget，决算为 final）",
+                       "Which figure: budget, adjusted_budget or final (a document's main figure: budget for a "
+                       "budget, final for final accounts)", vocab=vocab.MEASURES, default=None,
+                       backfill="budget")  # before measures, every loaded document was a budget
 
 
 @table(zh="文件自述的比上年增减", en="Changes on last year as the document states them",
@@ -146,7 +158,7 @@ class StatedChange:
 
 
 @table(zh="机关运行经费明细", en="Items of the operating expenses (机关运行经费)",
-       grain="one row per document and item", key=("document_id", "item_no"))
+       grain="one row per document, item and measure", key=("document_id", "item_no", "measure"))
 @dataclass
 class OperatingExpense:
     """One item of 机关运行经费."""
@@ -155,10 +167,14 @@ class OperatingExpense:
     item_name_zh: str = col("明细名称", "Name of the item")
     amount_yuan: Decimal = money("金额（元）", "Amount in yuan")
     src: Source = embed(SRC)
+    measure: str = col("数字口径：预算数、调整预算数或决算数（文件主数字：预算为 budget，决算为 final）",
+                       "Which figure: budget, adjusted_budget or final (a document's main figure: budget for a "
+                       "budget, final for final accounts)", vocab=vocab.MEASURES, default=None,
+                       backfill="budget")  # before measures, every loaded document was a budget
 
 
 @table(zh="“三公”经费", en="The 三公 costs: amount, stated change on last year and its reason",
-       grain="one row per document and category", key=("document_id", "category"))
+       grain="one row per document, category and measure", key=("document_id", "category", "measure"))
 @dataclass
 class ThreePublicCost:
     """One of the "三公" items: amount, stated change on last year and its reason."""
@@ -170,6 +186,10 @@ class ThreePublicCost:
     prior_year_yuan: Decimal | None = money("上年数（元，推得）", "Last year's amount in yuan, derived")
     change_reason_zh: str | None = col("增减原因", "Reason the document gives for the change")
     src: Source = embed(SRC)
+    measure: str = col("数字口径：预算数、调整预算数或决算数（文件主数字：预算为 budget，决算为 final）",
+                       "Which figure: budget, adjusted_budget or final (a document's main figure: budget for a "
+                       "budget, final for final accounts)", vocab=vocab.MEASURES, default=None,
+                       backfill="budget")  # before measures, every loaded document was a budget
 
 
 @table(zh="部门职责及绩效评价标准", en="Duties with their targets and performance grading thresholds",
@@ -340,8 +360,20 @@ class ExtractedDocument:
     function_expenditure: list[FunctionExpenditure] = field(default_factory=list)
     economic_expenditure: list[EconomicExpenditure] = field(default_factory=list)
 
-    def total(self, metric: str) -> Decimal | None:
-        return next((t.amount_yuan for t in self.stated_totals if t.metric == metric), None)
+    def total(self, metric: str, measure: str | None = None) -> Decimal | None:
+        """The stated total of ``metric`` (of ``measure`` when given, else its first statement)."""
+        return next((t.amount_yuan for t in self.stated_totals
+                     if t.metric == metric and (measure is None or t.measure in (measure, None))), None)
+
+    def fill_main_measure(self) -> None:
+        """Facts a template left without a measure are the document's main figure: ``budget`` in a budget,
+        ``final`` (决算数) in final accounts (``vocab.MAIN_MEASURES``)."""
+        main = vocab.MAIN_MEASURES[self.info.doc_kind]
+        for _table, (cls, attr) in FACT_TABLES.items():
+            if any(f.name == "measure" for f in dataclasses.fields(cls)):
+                for record in getattr(self, attr):
+                    if record.measure is None:
+                        record.measure = main
 
 
 # Staging table name -> (record class, attribute of ExtractedDocument holding its rows): every list field.

@@ -1,6 +1,7 @@
 """The office report: one self-contained HTML page for one office and fiscal year.
 
-Key figures (with the change on last year), charts as inline SVG (spending make-up over the years, 三公
+Key figures (with the change on last year), budget against final accounts (决算) when the office has both for the
+year, charts as inline SVG (spending make-up over the years, 三公
 against last year and against the district's peers, the projects), the data-quality status of the document,
 and the document's own text as an appendix, so that every figure links to the line it was read from
 (``#L91``) without leaving the file.
@@ -36,6 +37,7 @@ THREE_PUBLIC = {
     "vehicle_purchase_and_operation": "公务用车购置及运行费",  # documents that give only the sum
     "official_reception": "公务接待费",
 }
+BUDGET_SOURCE_ZH = {"budget_document": "部门预算文件", "final_accounts": "决算所列预算数", "both": "两者一致"}
 STATUS_ZH = {"pass": "通过", "fail": "不符", "not_applicable": "不适用", "insufficient_data": "数据不足"}
 DOC_KIND_ZH = {"budget": "部门预算", "final_accounts": "部门决算"}
 PEER_TYPE_ZH = {"district": "同区", "city": "同市"}
@@ -71,6 +73,9 @@ class ReportData:
     checks: list[dict]
     text_lines: list[str]
     cited: set[int] = field(default_factory=set)
+    # mart_budget_execution rows of the office and year that have a budget figure: budget against final,
+    # shown when the office has final accounts (决算) of the year and a budget to hold them against
+    execution: list[dict] = field(default_factory=list)
 
     @property
     def failed_checks(self) -> list[dict]:
@@ -149,6 +154,11 @@ def gather(con: duckdb.DuckDBPyConnection, office: str, year: int, doc_kind: str
                             [document_id]).fetchall()
     data = ReportData(office_row, document, figures, history, yoy, lines, three_public, peer_type, peers,
                       comparison, projects, checks, (text or "").split("\n"))
+    execution = _rows(con, "select * from marts.mart_budget_execution where office_id = ? and fiscal_year = ? "
+                           "and budget_yuan is not null", [office_id, year])
+    execution_order = [*(m for m, _, _ in METRICS), *THREE_PUBLIC]
+    data.execution = sorted(execution, key=lambda r: execution_order.index(r["metric"])
+                            if r["metric"] in execution_order else len(execution_order))
     data.cited = {n for n in [*lines.values(), *(r["src_line"] for r in three_public),
                               *(p["src_line"] for p in projects), *(c["src_line"] for c in checks)] if n}
     return data
@@ -308,7 +318,8 @@ def render(data: ReportData, *, generated_at: datetime | None = None) -> str:
     return _env().get_template("report.html.j2").render(
         d=data, figures=figures, svg=svg, status_counts=status_counts, STATUS_ZH=STATUS_ZH,
         THREE_PUBLIC=THREE_PUBLIC, DOC_KIND_ZH=DOC_KIND_ZH, PEER_TYPE_ZH=PEER_TYPE_ZH,
-        METRIC_ZH={m: label for m, label, _ in METRICS}, version=__version__,
+        METRIC_ZH={m: label for m, label, _ in METRICS} | THREE_PUBLIC, BUDGET_SOURCE_ZH=BUDGET_SOURCE_ZH,
+        version=__version__,
         generated_at=(generated_at or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC"),
     )
 

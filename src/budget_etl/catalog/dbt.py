@@ -128,6 +128,8 @@ def _quote(code: str) -> str:
 
 def _where(figure: Figure) -> str:
     tests = [f"{column} in ({', '.join(_quote(c) for c in codes)})" for column, codes in figure.where.items()]
+    if any(c.name == "measure" for c in TABLES[figure.table].columns):
+        tests.append("{{ is_main_measure('measure', 'document_id') }}")  # a 决算's 决算数, not its 预算数
     return f"\n    where {' and '.join(tests)}" if tests else ""
 
 

@@ -53,9 +53,16 @@ def ddl() -> str:
 
 def missing_columns(existing: dict[str, set[str]]) -> list[str]:
     """``ALTER TABLE`` statements adding the catalog's columns a warehouse made by an older version lacks
-    (``existing``: table -> its columns). Added columns are nullable: the rows already there have no value."""
-    return [
-        f"ALTER TABLE {SCHEMA}.{t.name} ADD COLUMN {c.name} {c.sql_type};"
-        for t in TABLES.values() if t.name in existing and not t.meta.view
-        for c in t.columns if c.name not in existing[t.name]
-    ]
+    (``existing``: table -> its columns). Added columns are nullable: the rows already there have no value,
+    or the column's ``backfill`` (the measure of a fact loaded before measures existed: all were budgets)."""
+    statements = []
+    for t in TABLES.values():
+        if t.name not in existing or t.meta.view:
+            continue
+        for c in t.columns:
+            if c.name not in existing[t.name]:
+                statements.append(f"ALTER TABLE {SCHEMA}.{t.name} ADD COLUMN {c.name} {c.sql_type};")
+                if c.backfill is not None:
+                    value = "'" + str(c.backfill).replace("'", "''") + "'"
+                    statements.append(f"UPDATE {SCHEMA}.{t.name} SET {c.name} = {value};")
+    return statements

@@ -63,6 +63,8 @@ class ColumnMeta:
     checks: Mapping[str, Any] = dataclasses.field(default_factory=dict)  # pandera built-in checks
     staged: bool = True  # passed through by the dbt staging model (the document's full text is not)
     set_on_load: bool = False  # set by the warehouse when it loads the row, not by the extractor
+    # the value of the rows a warehouse made before the column existed holds (None: they stay NULL)
+    backfill: Any = None
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,7 @@ class Column:
     checks: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     staged: bool = True
     set_on_load: bool = False
+    backfill: Any = None
 
     @property
     def description(self) -> str:
@@ -96,10 +99,11 @@ class TableMeta:
 
 
 def col(zh: str, en: str, *, vocab: Vocabulary | None = None, sql_type: str | None = None, staged: bool = True,
-        set_on_load: bool = False, default: Any = dataclasses.MISSING, **checks: Any) -> Any:
+        set_on_load: bool = False, default: Any = dataclasses.MISSING, backfill: Any = None, **checks: Any) -> Any:
     """A dataclass field that is a column. ``checks`` are pandera built-in checks (ge, in_range,
-    str_matches, str_length ...); the type check and the vocabulary's isin come with the type and vocab."""
-    meta = ColumnMeta(zh, en, vocab, sql_type, checks, staged, set_on_load)
+    str_matches, str_length ...); the type check and the vocabulary's isin come with the type and vocab.
+    ``backfill``: what the rows of an older warehouse, loaded before the column existed, hold."""
+    meta = ColumnMeta(zh, en, vocab, sql_type, checks, staged, set_on_load, backfill)
     return dataclasses.field(default=default, metadata={COLUMN: meta})
 
 
@@ -160,7 +164,7 @@ def columns_of(cls, prefix: str = "") -> list[Column]:
             raise TypeError(f"{cls.__name__}.{f.name} has no column metadata (declare it with col())")
         sql_type = meta.sql_type or _SQL_TYPES[kind]
         out.append(Column(prefix + f.name, sql_type, nullable, meta.zh, meta.en, meta.vocab, meta.checks,
-                          meta.staged, meta.set_on_load))
+                          meta.staged, meta.set_on_load, meta.backfill))
     return out
 
 

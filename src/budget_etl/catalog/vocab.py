@@ -16,6 +16,16 @@ DOC_KINDS = Vocabulary("doc_kind", "文件类型", "Kind of disclosure", {
     "final_accounts": "部门决算",
 })
 
+# Which figure of an item a fact is. A budget states its own figures (budget); a 决算 prints its 决算数 (final,
+# the document's main figure) and often the budget beside it: 年初预算数 or 预算数 (budget) and 调整预算数
+# (adjusted_budget). MAIN_MEASURES: the figure the marts' amount columns mean for each kind of disclosure.
+MEASURES = Vocabulary("measure", "数字口径", "Which figure of an item a fact is", {
+    "budget": "预算数（年初预算数）",
+    "adjusted_budget": "调整预算数",
+    "final": "决算数",
+})
+MAIN_MEASURES = {"budget": "budget", "final_accounts": "final"}
+
 SOURCE_FORMATS = Vocabulary("source_format", "文件格式", "File format", {
     "txt": "纯文本",
     "docx": "Word 文档（docx）",
@@ -147,6 +157,13 @@ CHANGE_METRICS = Vocabulary("change_metric", "增减指标", "Figure whose chang
     "vehicle_purchase_and_operation": "公务用车购置及运行费",
 })
 
+# Where mart_budget_execution's budget figure comes from.
+BUDGET_SOURCES = Vocabulary("budget_source", "预算数来源", "Where the budget figure of an execution row comes from", {
+    "budget_document": "本部门同年度的部门预算文件",
+    "final_accounts": "决算文件中列示的预算数",
+    "both": "两者皆有（以部门预算文件为准，不一致时另有标记）",
+})
+
 SECTION_KEYS = Vocabulary("section_key", "章节", "Section of a disclosure", {
     "duties": "部门职责",
     "overview": "收支预算总体情况",
@@ -193,7 +210,8 @@ CHECK_STATUSES = Vocabulary("check_status", "校验结果", "Outcome of a check"
 })
 
 ALL: tuple[Vocabulary, ...] = (
-    DOC_KINDS, SOURCE_FORMATS, CURRENCY_UNITS, REVENUE_SOURCES, EXPENDITURE_CLASSES, EXPENDITURE_TYPES,
+    DOC_KINDS, MEASURES, BUDGET_SOURCES, SOURCE_FORMATS, CURRENCY_UNITS, REVENUE_SOURCES, EXPENDITURE_CLASSES,
+    EXPENDITURE_TYPES,
     THREE_PUBLIC_CATEGORIES, TOTAL_METRICS, CHANGE_METRICS, SECTION_KEYS, SECTION_STATUSES, TARGET_OPERATORS,
     CHECK_KINDS, SEVERITIES, CHECK_STATUSES, PUBLICATION_EVENTS, VERSION_REASONS, SCOPES, FUND_SCOPES,
     FUNCTION_LEVELS, ECONOMIC_SCHEMES,

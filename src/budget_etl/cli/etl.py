@@ -259,21 +259,35 @@ def docs(warehouse: Path, out: Path) -> None:
     click.echo(f"docs written: {index}")
 
 
+def _year_range(text: str, option: str) -> tuple[int, int]:
+    """2019-2023 -> (2019, 2023); 2023 -> (2023, 2023)."""
+    try:
+        first, _, last = text.partition("-")
+        return int(first), int(last or first)
+    except ValueError as exc:
+        raise click.BadParameter("expected a year or a range like 2019-2023", param_hint=option) from exc
+
+
 @main.command()
 @click.option("--offices", type=click.IntRange(1, 100000), default=8, show_default=True)
 @click.option("--years", default="2019-2023", show_default=True, help="A range like 2019-2023.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True)
 @click.option("--format", "fmt", type=click.Choice(["txt", "docx"]), default="txt", show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
-def synth(offices: int, years: str, out: Path, fmt: str, seed: int) -> None:
+@click.option("--finals", "final_years", default=None, metavar="YEARS",
+              help="Also write each office's final accounts (决算) of these years (2023, or a range like "
+                   "2022-2023), consistent with its budget of the same year.")
+def synth(offices: int, years: str, out: Path, fmt: str, seed: int, final_years: str | None) -> None:
     """Write a synthetic corpus (fictional offices, marked as synthetic) with a gold JSON per document."""
     from budget_etl.synth import generate_corpus
 
-    try:
-        first, last = (int(y) for y in years.split("-"))
-    except ValueError as exc:
-        raise click.BadParameter("expected a range like 2019-2023", param_hint="--years") from exc
-    manifest = generate_corpus(out, offices=offices, years=range(first, last + 1), fmt=fmt, seed=seed)
+    first, last = _year_range(years, "--years")
+    finals = range(0)
+    if final_years:
+        final_first, final_last = _year_range(final_years, "--finals")
+        finals = range(final_first, final_last + 1)
+    manifest = generate_corpus(out, offices=offices, years=range(first, last + 1), fmt=fmt, seed=seed,
+                               finals=finals)
     click.echo(f"wrote {offices} offices x {last - first + 1} years as {fmt} to {out} (manifest {manifest})")
 
 

@@ -36,10 +36,10 @@ class Template(Protocol):
 
 
 def _templates() -> list[Template]:
-    from budget_etl.extract.templates import national_tables, notes_budget
+    from budget_etl.extract.templates import national_tables, notes_budget, notes_final
 
     # the table set first: a national document also has the narrative headings the notes form scores
-    return [national_tables.TEMPLATE, notes_budget.TEMPLATE]
+    return [national_tables.TEMPLATE, notes_budget.TEMPLATE, notes_final.TEMPLATE]
 
 
 def detections(doc: ReadDocument, kind: str | None = None) -> list[tuple[Template, Detection]]:

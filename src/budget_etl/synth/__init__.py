@@ -1,7 +1,9 @@
 """Synthetic corpus: fictional street offices' budget disclosures in the real template, with gold facts.
 
 ``generate_corpus(out_dir, offices=8, years=range(2019, 2024), fmt="txt", seed=0)`` writes, per office and
-year, ``<office>/<office>_<year>_budget.<fmt>`` and beside it ``<office>_<year>_budget.gold.json``, and the
+year, ``<office>/<office>_<year>_budget.<fmt>`` and beside it ``<office>_<year>_budget.gold.json`` (with
+``finals`` also the final accounts ``<office>_<year>_final.<fmt>`` and its gold, consistent with the
+budget of the same year: ``final_accounts.py``), and the
 manifest ``sources.yml`` (path, office, fiscal_year, doc_kind, format, sha256, is_synthetic, gold,
 planted_slips) in ``out_dir``. The same arguments always write the same bytes, whatever ``workers``.
 
@@ -32,6 +34,7 @@ from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from budget_etl.synth.final_accounts import build_final, lay_out_final
 from budget_etl.synth.generate import OfficeHistory, build_doc, plant_slip
 from budget_etl.synth.model import MARKER, Doc
 from budget_etl.synth.names import FORBIDDEN_NAMES, Office, make_offices
@@ -76,33 +79,45 @@ def dump_gold(gold: dict) -> str:
     return "{\n" + ",\n".join(lines) + "\n}\n"
 
 
+def _render(items: list[tuple], fmt: str, title: str) -> bytes:
+    if fmt == "txt":
+        return render_txt(items)
+    from budget_etl.synth.render_docx import render_docx
+
+    return render_docx(items, title=title)
+
+
 def _write_office(job: tuple) -> list[dict]:
-    out_dir, office, years, fmt, seed, slip_rate, quirk_rates = job
+    out_dir, office, years, fmt, seed, slip_rate, quirk_rates, finals = job
     folder = out_dir / office.key
     folder.mkdir(parents=True, exist_ok=True)
     entries = []
-    for doc, items in office_documents(office, years, seed, slip_rate, quirk_rates):
-        if fmt == "txt":
-            data = render_txt(items)
-        else:
-            from budget_etl.synth.render_docx import render_docx
 
-            data = render_docx(items, title=doc.title)
-        stem = f"{office.key}_{doc.year}_budget"
+    def write(stem: str, data: bytes, gold: dict, kind: str, year: int, slips: int) -> None:
         (folder / f"{stem}.{fmt}").write_bytes(data)
-        (folder / f"{stem}.gold.json").write_text(dump_gold(doc.gold()), encoding="utf-8")
+        (folder / f"{stem}.gold.json").write_text(dump_gold(gold), encoding="utf-8")
         entries.append({
-            "path": f"{office.key}/{stem}.{fmt}", "office": office.name, "fiscal_year": doc.year,
-            "doc_kind": "budget", "format": fmt, "sha256": hashlib.sha256(data).hexdigest(),
-            "is_synthetic": True, "gold": f"{office.key}/{stem}.gold.json", "planted_slips": len(doc.slips),
+            "path": f"{office.key}/{stem}.{fmt}", "office": office.name, "fiscal_year": year,
+            "doc_kind": kind, "format": fmt, "sha256": hashlib.sha256(data).hexdigest(),
+            "is_synthetic": True, "gold": f"{office.key}/{stem}.gold.json", "planted_slips": slips,
         })
+
+    for doc, items in office_documents(office, years, seed, slip_rate, quirk_rates):
+        write(f"{office.key}_{doc.year}_budget", _render(items, fmt, doc.title), doc.gold(), "budget", doc.year,
+              len(doc.slips))
+        if doc.year in finals:
+            rng = random.Random(f"{seed}:{office.key}:{doc.year}:final")
+            final = build_final(doc, rng)
+            write(f"{office.key}_{doc.year}_final", _render(lay_out_final(final, rng), fmt, final.title),
+                  final.gold(), "final_accounts", doc.year, 0)
     return entries
 
 
 def generate_corpus(out_dir: Path, *, offices: int, years: range | list[int], fmt: str = "txt", seed: int = 0,
                     slip_rate: float = DEFAULT_SLIP_RATE, quirk_rates: dict[str, float] | None = None,
-                    workers: int | None = None) -> Path:
-    """Write the corpus and return the path of its manifest ``sources.yml``."""
+                    workers: int | None = None, finals: bool | Iterable[int] = False) -> Path:
+    """Write the corpus and return the path of its manifest ``sources.yml``. ``finals``: also the final
+    accounts of every year (True) or of the years listed."""
     if fmt not in ("txt", "docx"):
         raise ValueError(f"fmt must be 'txt' or 'docx', not {fmt!r}")
     years = sorted(set(years))
@@ -110,7 +125,8 @@ def generate_corpus(out_dir: Path, *, offices: int, years: range | list[int], fm
         raise ValueError("need at least one office and one year")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    jobs = [(out_dir, office, years, fmt, seed, slip_rate, quirk_rates)
+    final_years = set(years) if finals is True else set(finals or ())
+    jobs = [(out_dir, office, years, fmt, seed, slip_rate, quirk_rates, final_years)
             for office in make_offices(offices, seed)]
     workers = workers or min(os.cpu_count() or 1, 8)
     if workers > 1 and len(jobs) * len(years) >= 200:

@@ -21,6 +21,7 @@ from functools import partial
 import pandas as pd
 import pandera.pandas as pa
 
+from budget_etl.catalog import vocab
 from budget_etl.catalog.identities import IDENTITIES, ROUNDING_YUAN, Figure, FirstOf, Identity
 from budget_etl.catalog.tables import CheckResult
 from budget_etl.catalog.vocab import PROJECT_CODE  # noqa: F401 (re-exported for callers)
@@ -250,8 +251,12 @@ def _function_checks(facts: ExtractedDocument, compare) -> list[dict]:
 
 
 def _matching(facts: ExtractedDocument, figure: Figure) -> list:
+    """The rows of a figure: those its filter accepts, of the document's main measure (a 决算's 决算数: the
+    budget figures it prints beside them are not parts of its totals)."""
+    main = vocab.MAIN_MEASURES[facts.info.doc_kind]
     return [r for r in getattr(facts, figure.table)
-            if all(getattr(r, column) in codes for column, codes in figure.where.items())]
+            if all(getattr(r, column) in codes for column, codes in figure.where.items())
+            and getattr(r, "measure", main) in (main, None)]
 
 
 def _value(record, figure: Figure) -> Decimal | None:

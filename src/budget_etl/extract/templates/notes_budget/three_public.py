@@ -35,7 +35,7 @@ _TP_ITEM = re.compile(
     rf"(?P<name>{'|'.join(p for p, _ in THREE_PUBLIC_CATEGORIES)})\s*(?:预算)?数?(?:为|安排)?\s*[:：]?\s*{AMOUNT}"
 )
 _TP_PARTS = re.compile(r"[（(]其中[^）)]*[）)]")  # "（其中：公务用车购置费0元，公务用车运行费10000元）"
-_REASON = re.compile(r"(?:主要原因是|主要原因为|原因是|原因为|主要是|主要为|主要由于)\s*(?P<reason>.+)$")
+REASON = re.compile(r"(?:主要原因是|主要原因为|原因是|原因为|主要是|主要为|主要由于)\s*(?P<reason>.+)$")
 
 
 def read_three_public(section: Section, out: ExtractedDocument) -> None:
@@ -95,7 +95,7 @@ def read_three_public(section: Section, out: ExtractedDocument) -> None:
 def _three_public_item(m: re.Match, rest: str, src: Source) -> ThreePublicCost:
     category = next(c for pattern, c in THREE_PUBLIC_CATEGORIES if re.fullmatch(pattern, m["name"]))
     change = change_after(PRIOR, rest)
-    reason = _REASON.search(rest)
+    reason = REASON.search(rest)
     amount = yuan_of(m)
     return ThreePublicCost(
         category=category,
