@@ -142,7 +142,7 @@ def test_a_blank_final_template_is_refused_and_the_rest_of_the_batch_loads(tmp_p
         ("blank_2022_final.txt", "template_without_amounts")]
     with duckdb.connect(str(tmp_path / "wh.duckdb"), read_only=True) as con:
         assert con.execute("select count(*) from raw.stated_totals where document_id not in "
-                           "(select document_id from raw.documents)").fetchone()[0] == 0
+                           "(select document_id from raw.documents)").fetchall()[0][0] == 0
         assert sorted(con.execute("select doc_kind from raw.documents").fetchall()) == [
             ("budget",), ("final_accounts",)]
 
@@ -151,6 +151,15 @@ def test_a_blank_budget_table_is_refused_too():
     """Generic: labels and classification codes in a table, no amount anywhere."""
     text = ("某某街道办事处2024年度部门决算\n\n一、收入支出决算总体情况\n\n二、“三公”经费支出决算情况\n\n"
             "\t项目\t决算数\n\t205 教育支出\t\n\t20502 普通教育\t\n\t合计\tXXX万元\n")
+    with pytest.raises(ExtractionError) as caught:
+        extract(read_bytes(text.encode("utf-8"), "blank.txt"))
+    assert caught.value.reason_code == "template_without_amounts"
+
+
+def test_a_threshold_in_a_blank_template_is_no_amount():
+    """单价100万元（含）以上的设备 is a rule's threshold (the Shanghai blank 决算 template prints it), not a figure."""
+    text = ("某某街道办事处2024年度部门决算\n\n一、收入支出决算总体情况\n\n二、国有资产占用情况\n\n"
+            "共有车辆XX辆；单价100万元（含）以上设备XX台（套），单价50万元以上通用设备XX台。\n")
     with pytest.raises(ExtractionError) as caught:
         extract(read_bytes(text.encode("utf-8"), "blank.txt"))
     assert caught.value.reason_code == "template_without_amounts"

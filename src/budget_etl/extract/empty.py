@@ -38,12 +38,21 @@ def empty_note(paragraphs: Iterable[Paragraph], tables: Iterable[Table] = ()) ->
 _PRINTED_AMOUNT = re.compile(r"(?<![\d.,])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\d.,])")
 
 
+# An amount that is a threshold of a rule, not a figure of the document: 单价100万元（含）以上的设备.
+_THRESHOLD_AFTER = re.compile(r"\s*(?:[（(]含[）)])?\s*(?:以上|以下)")
+
+
+def _states_amount(text: str) -> bool:
+    return any(not _THRESHOLD_AFTER.match(text, m.end()) for m in AMOUNT_RE.finditer(text))
+
+
 def carries_amounts(doc: ReadDocument) -> bool:
-    """Whether the document states any amount: a figure with a unit of money (3566894.19元, 12.5万元), or a
-    number printed as an amount (with decimals or thousands separators) in its text or a table cell. A template left blank (labels, codes, placeholders such as
+    """Whether the document states any amount: a figure with a unit of money (3566894.19元, 12.5万元; not a
+    threshold such as 单价100万元以上), or a number printed as an amount (with decimals or thousands
+    separators) in its text or a table cell. A template left blank (labels, codes, placeholders such as
     "XXX 万元") has none."""
     texts = [p.text for p in doc.paragraphs()] + [c.text for t in doc.tables() for row in t.rows for c in row]
-    return any(AMOUNT_RE.search(text) or any(_is_amount(m[0]) for m in _PRINTED_AMOUNT.finditer(text))
+    return any(_states_amount(text) or any(_is_amount(m[0]) for m in _PRINTED_AMOUNT.finditer(text))
                for text in texts)
 
 
