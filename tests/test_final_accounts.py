@@ -158,7 +158,7 @@ def test_a_blank_budget_table_is_refused_too():
 
 def test_a_threshold_in_a_blank_template_is_no_amount():
     """单价100万元（含）以上的设备 is a rule's threshold (the Shanghai blank 决算 template prints it), not a figure."""
-    text = ("某某街道办事处2024年度部门决算\n\n一、收入支出决算总体情况\n\n二、国有资产占用情况\n\n"
+    text = ("某某街道办事处2024年度部门决算\n\n一、收支总体情况\n\n二、国有资产占用情况\n\n"
             "共有车辆XX辆；单价100万元（含）以上设备XX台（套），单价50万元以上通用设备XX台。\n")
     with pytest.raises(ExtractionError) as caught:
         extract(read_bytes(text.encode("utf-8"), "blank.txt"))
