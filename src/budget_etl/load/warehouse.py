@@ -32,6 +32,7 @@ class StagedDocument:
     facts: ExtractedDocument
     validation: list[dict] = field(default_factory=list)
     rows: dict[str, list[dict]] | None = None  # fact_rows(facts, document_id), when already made
+    files: list[dict] = field(default_factory=list)  # raw.document_files rows; none: the one file of document
 
     @property
     def document_id(self) -> str:
@@ -118,21 +119,38 @@ def fact_row_counts(path: str | Path, schema: str = "marts") -> dict[str, int]:
         return {t: con.execute(f'select count(*) from "{schema}"."{t}"').fetchall()[0][0] for t in tables}
 
 
-def document_row(facts: ExtractedDocument, read_doc: ReadDocument, *, data: bytes, source_path: str) -> dict:
-    """The raw.documents row of a document, without batch_id and loaded_at."""
-    sha = sha256_hex(data)
+def document_id_of(shas: Sequence[str]) -> str:
+    """A document's key: the sha256 of its file's bytes; for a document published as several files, the
+    sha256 of their sha256s joined in order (stable, and new whenever any of its files changes)."""
+    return shas[0] if len(shas) == 1 else sha256_hex("".join(shas).encode("ascii"))
+
+
+def document_row(facts: ExtractedDocument, read_doc: ReadDocument, *, data: bytes = b"", source_path: str = "",
+                 files: Sequence[tuple[str, bytes]] = ()) -> dict:
+    """The raw.documents row of a document, without batch_id and loaded_at: of the one file ``data`` read at
+    ``source_path``, or of ``files`` (source_path, bytes) in order, for a document in several files (named by
+    the first; the size is their sum)."""
+    files = list(files) or [(str(source_path), data)]
+    document_id = document_id_of([sha256_hex(d) for _, d in files])
     return {
-        "document_id": sha,
-        "sha256": sha,
-        "source_path": str(source_path),
-        "file_name": Path(source_path).name,
-        "size_bytes": len(data),
+        "document_id": document_id,
+        "sha256": document_id,
+        "source_path": str(files[0][0]),
+        "file_name": Path(files[0][0]).name,
+        "size_bytes": sum(len(d) for _, d in files),
         "encoding": read_doc.encoding,
         "source_format": read_doc.source_format,
         **flat_record(facts.info),
         "parser_version": PARSER_VERSION,
         "normalized_text": read_doc.text,
     }
+
+
+def file_rows(document_id: str, files: Sequence[tuple[str, str, int]]) -> list[dict]:
+    """raw.document_files rows of a document from its files' (source_path, sha256, size_bytes) in order."""
+    return [{"document_id": document_id, "file_order": order, "source_path": str(path),
+             "file_name": Path(path).name, "sha256": sha, "size_bytes": size}
+            for order, (path, sha, size) in enumerate(files, start=1)]
 
 
 def loaded_ids(con: duckdb.DuckDBPyConnection, ids: list[str]) -> set[str]:
@@ -240,7 +258,7 @@ def _insert(con, schemas: dict[str, pa.Schema], table: str, rows: list[dict], wh
 
 def staging_tables(schemas: dict[str, pa.Schema], documents: Sequence[StagedDocument]) -> dict[str, pa.Table]:
     """A batch of documents as Arrow tables: raw.documents (without batch_id and loaded_at, which the load
-    sets), every fact table and raw.validation_results. Built apart from the load, so that worker processes
+    sets), every fact table, raw.validation_results and raw.document_files. Built apart from the load, so that worker processes
     can build them (``schemas``: ``raw_schemas``); raises ValueError on a column the table does not have."""
     fixed = {c.name for c in TABLES["documents"].columns if c.set_on_load}
     document_schema = pa.schema([f for f in schemas["documents"] if f.name not in fixed])
@@ -250,6 +268,9 @@ def staging_tables(schemas: dict[str, pa.Schema], documents: Sequence[StagedDocu
         tables[table] = _table(schemas[table], table, [row for doc_rows in rows for row in doc_rows[table]])
     tables["validation_results"] = _table(schemas["validation_results"], "validation_results",
                                           [row for d in documents for row in d.validation])
+    tables["document_files"] = _table(schemas["document_files"], "document_files", [
+        row for d in documents for row in d.files or file_rows(
+            d.document_id, [(d.document["source_path"], d.document["sha256"], d.document["size_bytes"])])])
     return tables
 
 
