@@ -140,6 +140,51 @@ def test_reloading_the_pair_changes_nothing_and_a_changed_tables_file_is_a_new_v
     assert versions[1][0] == hashlib.sha256((_sha(narrative) + _sha(tables)).encode()).hexdigest()
 
 
+def test_halves_named_otherwise_are_paired_by_their_refusals(tmp_path):
+    # no part word in the names: the narrative refused as tables_in_another_file and the tables refused as
+    # no_document_identity, in one folder, sharing the start of their names
+    narrative, tables = _pair(tmp_path / "docs", "某厅2018年部门预算.txt", "某厅2018年部门预算附件.txt")
+    lone = NARRATIVE.replace("某某厅", "另一厅")
+    (tmp_path / "docs" / "other.txt").write_text(lone, encoding="utf-8")  # a lone narrative stays refused
+    warehouse = tmp_path / "w.duckdb"
+    summary = pipeline.ingest([tmp_path / "docs"], warehouse, progress=False)
+    assert (summary.loaded, summary.unchanged) == (1, 0)
+    assert [(q.source_path, q.reason_code) for q in summary.quarantined] == [
+        ((tmp_path / "docs" / "other.txt").as_posix(), "tables_in_another_file")]
+    document_id = hashlib.sha256((_sha(narrative) + _sha(tables)).encode()).hexdigest()
+    assert _rows(warehouse, "select document_id, file_name from raw.documents") == [(document_id, narrative.name)]
+    assert _rows(warehouse, "select file_name from raw.document_files order by file_order") == [
+        (narrative.name,), (tables.name,)]
+    assert _rows(warehouse, "select source_path from raw.quarantine") == [((tmp_path / "docs" / "other.txt").as_posix(),)]
+
+    # known again without reading it: the nightly finds nothing new, ingest nothing to load
+    with duckdb.connect(str(warehouse)) as con:
+        from budget_etl.load.warehouse import known_files
+
+        known = known_files(con)
+    assert pipeline.pending_files(pipeline.collect([tmp_path / "docs"]), known) == []
+    again = pipeline.ingest([tmp_path / "docs"], warehouse, progress=False, skip_quarantined=True)
+    assert (again.loaded, again.unchanged, again.quarantined) == (0, 2, [])
+
+    tables.write_text(_tables_text() + "注：本表数据为预算数。\n", encoding="utf-8")
+    changed = pipeline.ingest([tmp_path / "docs"], warehouse, progress=False, skip_quarantined=True)
+    assert (changed.loaded, changed.quarantined) == (1, [])
+    assert _rows(warehouse, "select count(*), count(distinct (office_key, fiscal_year, doc_kind)) "
+                 "from raw.document_versions") == [(2, 1)]
+
+
+def test_unrelated_halves_are_not_paired():
+    def refused(path, reason):
+        return pipeline.QuarantineEntry(path, reason, "", "0" * 64, 1)
+
+    n, t = refused("d/2018预算.pdf", "tables_in_another_file"), refused("d/2018预算表.pdf", "no_document_identity")
+    assert pipeline.pair_refused([n, t]) == [(n, t)]
+    assert pipeline.pair_refused([n, refused("d/annex.pdf", "no_document_identity")]) == []  # no name in common
+    assert pipeline.pair_refused([n, refused("e/2018预算表.pdf", "no_document_identity")]) == []  # another folder
+    # two tables files as like the narrative: which one cannot be told
+    assert pipeline.pair_refused([n, t, refused("d/2018预算附.pdf", "no_document_identity")]) == []
+
+
 def test_the_manifest_pairs_files_whatever_their_names(tmp_path):
     narrative, tables = _pair(tmp_path, "text.txt", "annex.txt")
     (tmp_path / "sources.yml").write_text(

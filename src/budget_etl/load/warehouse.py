@@ -58,6 +58,8 @@ class KnownFiles:
     quarantined: set[str] = field(default_factory=set)  # sha256 of quarantined files
     unread: set[tuple[str, str]] = field(default_factory=set)  # (source_path, reason_code) without sha256
     at_path: dict[str, str] = field(default_factory=dict)  # source_path -> sha256 last published there
+    # documents loaded from several files: document_id -> ((source_path, sha256), ...) in order
+    several: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
 
     def refused(self, entry: QuarantineEntry) -> bool:
         """Whether the same refusal is already in raw.quarantine."""
@@ -164,8 +166,8 @@ def loaded_ids(con: duckdb.DuckDBPyConnection, ids: list[str]) -> set[str]:
 
 
 def known_files(con: duckdb.DuckDBPyConnection) -> KnownFiles:
-    """The sha256 of every loaded and every quarantined file, and of the file last published at each path
-    (one query each, however many files)."""
+    """The sha256 of every loaded and every quarantined file, of the file last published at each path, and
+    the files of each document loaded from several (one query each, however many files)."""
     known = KnownFiles({r[0] for r in con.execute("select document_id from raw.documents").fetchall()})
     for path, sha, reason in con.execute("select source_path, sha256, reason_code from raw.quarantine").fetchall():
         if sha:
@@ -177,6 +179,9 @@ def known_files(con: duckdb.DuckDBPyConnection) -> KnownFiles:
                                    "and table_name = 'publications'").fetchall()[0][0]
     publications = ("union all select source_path, document_id, published_at, arrival from raw.publications"
                     if has_publications else "")
+    known.several = {document_id: tuple(zip(paths, shas, strict=True)) for document_id, paths, shas in con.execute(
+        "select document_id, list(source_path order by file_order), list(sha256 order by file_order) "
+        "from raw.document_files group by document_id having count(*) > 1").fetchall()}
     known.at_path = dict(con.execute(f"""
         select source_path, document_id from (
             select source_path, document_id, loaded_at as published_at, -1 as arrival from raw.documents

@@ -262,10 +262,55 @@ def identify(files: tuple[Path, ...], root: Path | None) -> tuple[str | None, Qu
     return warehouse.document_id_of(shas), None
 
 
+# The refusals of the two halves of a document published as two files, read apart (see ``pair_refused``).
+HALVES = {"narrative": "tables_in_another_file", "tables": "no_document_identity"}
+MIN_STEM = 2  # characters the two halves' names share at least, from their start
+
+
+def pair_refused(entries: Iterable[QuarantineEntry]) -> list[tuple[QuarantineEntry, QuarantineEntry]]:
+    """(narrative, tables) among a run's refusals: a file refused as ``tables_in_another_file`` (it lists the
+    national tables and holds none) and one refused as ``no_document_identity`` (tables without a title), in
+    the same folder, each the other's only best match by the start their names share (at least MIN_STEM
+    characters; a tie pairs nothing). Whether the two make a document is for the extraction to say."""
+    entries = [e for e in entries if e.sha256]
+    narratives = [e for e in entries if e.reason_code == HALVES["narrative"]]
+    tables = [e for e in entries if e.reason_code == HALVES["tables"]]
+
+    def shared(a: QuarantineEntry, b: QuarantineEntry) -> int:
+        """Characters the two names share from their start (the stems: a string's, not a path's prefix)."""
+        first, second = Path(a.source_path), Path(b.source_path)
+        if first.parent != second.parent:
+            return 0
+        pairs = zip(first.stem, second.stem, strict=False)  # up to the shorter name
+        return next((i for i, (x, y) in enumerate(pairs) if x != y), min(len(first.stem), len(second.stem)))
+
+    def best(entry: QuarantineEntry, others: list[QuarantineEntry]) -> QuarantineEntry | None:
+        scores = sorted(((shared(entry, o), i) for i, o in enumerate(others)), reverse=True)
+        if not scores or scores[0][0] < MIN_STEM or (len(scores) > 1 and scores[1][0] == scores[0][0]):
+            return None
+        return others[scores[0][1]]
+
+    return [(n, t) for n in narratives if (t := best(n, tables)) is not None and best(t, narratives) is n]
+
+
+def regroup(inputs: Inputs, known: KnownFiles) -> None:
+    """Files loaded before as one document (paired by ``pair_refused``) that are all inputs again with the
+    same bytes become that document again, so that it is unchanged without being read."""
+    single = {f.as_posix(): f for f, _ in inputs.files if inputs.files_of(f) == (f,)}
+    for files in known.several.values():
+        if not all(path in single for path, _ in files):
+            continue
+        with contextlib.suppress(OSError):  # unreadable now: each file is refused on its own
+            if all(hash_file(single[path]) == sha for path, sha in files):
+                paths = tuple(single.pop(path) for path, _ in files)
+                inputs.parts[paths[0].resolve()] = paths
+
+
 def pending_files(inputs: Inputs, known: KnownFiles, present: set[str] | None = None) -> list[Path]:
     """The files ``ingest(..., skip_quarantined=True)`` would read or publish again: neither loaded nor
     quarantined before (by sha256; by path and reason for a file refused unread), or loaded bytes put back
     at a path that held others. Reads and hashes each file, keeps none; adds each sha256 to ``present``."""
+    regroup(inputs, known)
     pending = []
     for path, root in inputs.files:
         if (files := inputs.files_of(path)) is None:
@@ -509,7 +554,10 @@ def ingest(
     try:
         con.execute(f"set memory_limit = '{INGEST_MEMORY_LIMIT}'")
         known = warehouse.known_files(con)
+        regroup(inputs, known)
+        schemas = warehouse.raw_schemas(con)
         staged_ids: set[str] = set()
+        merged = 0  # documents made of two files paired by their refusals (counted as two until paired)
 
         def flush(final: bool = False) -> None:
             nonlocal loaded, warnings, incomplete
@@ -550,14 +598,39 @@ def ingest(
         workers = min(os.cpu_count() or 1, MAX_WORKERS) if len(todo) >= PARALLEL_FROM else 1
         bar = tqdm(total=len(todo), desc="ingest", unit="doc", file=sys.stderr,
                    disable=not progress or len(todo) < 2)
-        for prepared in _prepared(todo, warehouse.raw_schemas(con), workers, time_limit):
+        for prepared in _prepared(todo, schemas, workers, time_limit):
             bar.update(prepared.files)
             for entry in prepared.refused:
-                log.warning("quarantined %s: %s: %s", entry.source_path, entry.reason_code, entry.reason)
+                if entry.reason_code not in HALVES.values():  # a half is told after pairing
+                    log.warning("quarantined %s: %s: %s", entry.source_path, entry.reason_code, entry.reason)
             quarantined.extend(prepared.refused)
             pending.append(prepared)
             if sum(p.files for p in pending) >= LOAD_CHUNK:
                 flush()
+        # the halves of documents published as two files and not paired by name or manifest
+        for narrative, tables in pair_refused(q for q in quarantined if inputs.files_of(Path(q.source_path))
+                                              == (Path(q.source_path),)):
+            files = (Path(narrative.source_path), Path(tables.source_path))
+            document_id = warehouse.document_id_of([narrative.sha256, tables.sha256])
+            present.add(document_id)
+            if known.put_back(files[0].as_posix(), document_id):
+                put_back.append((document_id, files[0].as_posix()))
+            elif document_id in staged_ids or document_id in known.documents:
+                skipped += 1
+            else:
+                prepared = _prepare([(files, is_synthetic.get(files[0].resolve(), False))], schemas, time_limit)
+                if prepared.refused:  # not one document after all: each half keeps its own refusal
+                    log.info("%s and %s are no document together: %s", *files, prepared.refused[0].reason)
+                    continue
+                log.info("%s and %s: one document published as two files", *files)
+                staged_ids.add(document_id)
+                pending.append(prepared)
+            quarantined.remove(narrative)
+            quarantined.remove(tables)
+            merged += 1
+        for entry in quarantined:
+            if entry.reason_code in HALVES.values():
+                log.warning("quarantined %s: %s: %s", entry.source_path, entry.reason_code, entry.reason)
         bar.close()
         flush(final=True)
         versions = warehouse.batch_versions(con, batch_id)
@@ -584,7 +657,8 @@ def ingest(
         log.warning("deleted %s: loaded before, gone now; its figures stay served", path)
     return IngestSummary(
         batch_id=batch_id, files_seen=len(inputs.files), loaded=loaded,
-        unchanged=inputs.documents_seen - loaded - len(quarantined) - len(put_back), quarantined=quarantined,
+        unchanged=inputs.documents_seen - merged - loaded - len(quarantined) - len(put_back),
+        quarantined=quarantined,
         warnings=warnings, incomplete=incomplete, missing=inputs.missing, put_back=[path for _, path in put_back],
         versions=described, deleted=deleted, skipped=dict(skipped_files),
     )
