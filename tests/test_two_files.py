@@ -250,3 +250,18 @@ def test_real_pair_is_one_document_never_wrong(files):
     assert {s.file for s in placed} <= set(files)
     revenue = next(t for t in out.stated_totals if t.metric == "revenue_total")
     assert revenue.src.file == files[1] and revenue.src.page is not None  # the table's page, in its file
+
+
+# The PDF reader drops the cover title (北京市审计局 2026 年度部门预算信息公开) as a running header, and the
+# identity then takes the part ordinal of the next line (第一部分2026年度部门预算情况说明) for the office.
+OFFICE_UNREAD = pytest.mark.xfail(strict=True, reason="the cover title is removed as a running page header")
+
+
+@pytest.mark.skipif(not GOLD, reason="../shared/gold/real not present")
+@pytest.mark.parametrize("files", [pytest.param(f, marks=OFFICE_UNREAD) if f[0].startswith("beijing") else f
+                                   for f in sorted(REAL_PAIRS)])
+def test_real_pair_office_is_the_gold_department(files):
+    gold = GOLD[files[0]]
+    paths = tuple(PDF_DIR / name for name in files)
+    doc = pipeline.read_files(paths, [p.read_bytes() for p in paths])
+    assert extract(doc).info.office_name in [gold["department"], *gold.get("department_as_printed", [])]
