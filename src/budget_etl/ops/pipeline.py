@@ -107,16 +107,20 @@ class Inputs:
     # a document published as several files: its first file (resolved) -> all its files in order, from the
     # manifest (files:) or paired by their names (``pair_by_name``)
     parts: dict[Path, tuple[Path, ...]] = field(default_factory=dict)
+    later_parts: set[Path] = field(default_factory=set)  # the files after the first of those (resolved)
+
+    def join(self, files: tuple[Path, ...]) -> None:
+        """Make ``files`` (in order) one document."""
+        self.parts[files[0].resolve()] = files
+        self.later_parts.update(f.resolve() for f in files[1:])
 
     def files_of(self, path: Path) -> tuple[Path, ...] | None:
         """The files of the document that ``path`` starts; None when ``path`` is a later file of one."""
+        if not self.parts:
+            return (path,)
         if path.resolve() in self.parts:
             return self.parts[path.resolve()]
         return None if path.resolve() in self.later_parts else (path,)
-
-    @property
-    def later_parts(self) -> set[Path]:
-        return {f.resolve() for files in self.parts.values() for f in files[1:]}
 
     @property
     def documents_seen(self) -> int:
@@ -215,11 +219,15 @@ def collect(paths: Iterable[str | Path] = (), manifest: str | Path | None = None
                 inputs.synthetic[entry.path.resolve()] = entry.is_synthetic
     in_listed = {f.resolve() for files in listed.values() for f in files}
     named = pair_by_name(f for f, _ in inputs.files if f.resolve() not in in_listed)
-    inputs.parts = {first.resolve(): files for first, files in {**named, **listed}.items()}
-    # the files of a document next to each other, in its order, where its first file was
-    later, root_of = inputs.later_parts, {f.resolve(): root for f, root in inputs.files}
-    inputs.files = [(part, root_of[part.resolve()]) for f, _ in inputs.files if f.resolve() not in later
-                    for part in inputs.parts.get(f.resolve(), (f,))]
+    for files in {**named, **listed}.values():
+        inputs.join(files)
+    if inputs.parts:  # the files of a document next to each other, in its order, where its first file was
+        root_of = {f.resolve(): root for f, root in inputs.files}
+        ordered = []
+        for f, root in inputs.files:
+            if (files := inputs.files_of(f)) is not None:
+                ordered += [(f, root)] if len(files) == 1 else [(part, root_of[part.resolve()]) for part in files]
+        inputs.files = ordered
     return inputs
 
 
@@ -302,8 +310,7 @@ def regroup(inputs: Inputs, known: KnownFiles) -> None:
             continue
         with contextlib.suppress(OSError):  # unreadable now: each file is refused on its own
             if all(hash_file(single[path]) == sha for path, sha in files):
-                paths = tuple(single.pop(path) for path, _ in files)
-                inputs.parts[paths[0].resolve()] = paths
+                inputs.join(tuple(single.pop(path) for path, _ in files))
 
 
 def pending_files(inputs: Inputs, known: KnownFiles, present: set[str] | None = None) -> list[Path]:
