@@ -24,12 +24,17 @@ DOCUMENT_ID = Column("document_id", "VARCHAR", False, "文件键（raw.documents
        key=("document_id",), primary_key=True, loaded_at_field="loaded_at")
 @dataclass
 class DocumentRow:
-    document_id: str = col("文件键：文件字节的 sha256", "Document key: sha256 of the file's bytes",
-                           str_matches=vocab.SHA256)
-    sha256: str = col("文件字节的 sha256", "sha256 of the file's bytes", str_matches=vocab.SHA256)
-    source_path: str = col("入库时的文件路径", "Path of the file when it was loaded")
-    file_name: str = col("文件名", "File name")
-    size_bytes: int = col("文件大小（字节）", "Size of the file in bytes", sql_type="BIGINT", ge=0)
+    document_id: str = col("文件键：文件字节的 sha256（多文件公开时：各文件 sha256 依次相接后的 sha256）",
+                           "Document key: sha256 of the file's bytes (a document in several files: sha256 of "
+                           "its files' sha256s joined in order)", str_matches=vocab.SHA256)
+    sha256: str = col("文件字节的 sha256（多文件公开时同文件键；各文件见 raw.document_files）",
+                      "sha256 of the file's bytes (several files: the document key; each file's in "
+                      "raw.document_files)", str_matches=vocab.SHA256)
+    source_path: str = col("入库时的文件路径（多文件公开时为第一个文件）",
+                           "Path of the file when it was loaded (several files: the first)")
+    file_name: str = col("文件名（多文件公开时为第一个文件）", "File name (several files: the first)")
+    size_bytes: int = col("文件大小（字节；多文件公开时为各文件之和）", "Size of the file in bytes (several files: "
+                          "their sum)", sql_type="BIGINT", ge=0)
     encoding: str = col("文本编码", "Text encoding the file was read with")
     source_format: str = col("文件格式", "File format", vocab=vocab.SOURCE_FORMATS)
     info: DocumentInfo = embed()
@@ -37,6 +42,19 @@ class DocumentRow:
     batch_id: str = col("入库批次", "Ingest batch", set_on_load=True)
     loaded_at: datetime = col("入库时间（UTC）", "When the document was loaded (UTC)", set_on_load=True)
     normalized_text: str = col("规范化全文", "The document's normalised text", staged=False)
+
+
+@table(zh="文件的组成文件（正文与附表分开发布时为多个）", en="The files a document was read from, in order: one, "
+       "or several for a document published as several files (narrative + tables)",
+       grain="one row per document and file", key=("document_id", "file_order"), staged=False)
+@dataclass
+class DocumentFile:
+    document_id: str = col("文件键（raw.documents）", "Document key (raw.documents)", str_matches=vocab.SHA256)
+    file_order: int = col("文件顺序（1 为第一个：正文在前）", "Order of the file (1 is the first: the narrative)", ge=1)
+    source_path: str = col("入库时的文件路径", "Path of the file when it was loaded")
+    file_name: str = col("文件名", "File name")
+    sha256: str = col("文件字节的 sha256", "sha256 of the file's bytes", str_matches=vocab.SHA256)
+    size_bytes: int = col("文件大小（字节）", "Size of the file in bytes", sql_type="BIGINT", ge=0)
 
 
 @table(zh="校验结果（含通过项）", en="Validation results, passes included",
@@ -152,6 +170,7 @@ TABLES: dict[str, Table] = {
     "quarantine": _table("quarantine", QuarantineRow),
     "load_batches": _table("load_batches", LoadBatch),
     "publications": _table("publications", Publication),
+    "document_files": _table("document_files", DocumentFile),
     "document_versions": _table("document_versions", DocumentVersion),
 }
 

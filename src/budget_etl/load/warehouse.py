@@ -32,6 +32,7 @@ class StagedDocument:
     facts: ExtractedDocument
     validation: list[dict] = field(default_factory=list)
     rows: dict[str, list[dict]] | None = None  # fact_rows(facts, document_id), when already made
+    files: list[dict] = field(default_factory=list)  # raw.document_files rows; none: the one file of document
 
     @property
     def document_id(self) -> str:
@@ -57,6 +58,8 @@ class KnownFiles:
     quarantined: set[str] = field(default_factory=set)  # sha256 of quarantined files
     unread: set[tuple[str, str]] = field(default_factory=set)  # (source_path, reason_code) without sha256
     at_path: dict[str, str] = field(default_factory=dict)  # source_path -> sha256 last published there
+    # documents loaded from several files: document_id -> ((source_path, sha256), ...) in order
+    several: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
 
     def refused(self, entry: QuarantineEntry) -> bool:
         """Whether the same refusal is already in raw.quarantine."""
@@ -118,21 +121,38 @@ def fact_row_counts(path: str | Path, schema: str = "marts") -> dict[str, int]:
         return {t: con.execute(f'select count(*) from "{schema}"."{t}"').fetchall()[0][0] for t in tables}
 
 
-def document_row(facts: ExtractedDocument, read_doc: ReadDocument, *, data: bytes, source_path: str) -> dict:
-    """The raw.documents row of a document, without batch_id and loaded_at."""
-    sha = sha256_hex(data)
+def document_id_of(shas: Sequence[str]) -> str:
+    """A document's key: the sha256 of its file's bytes; for a document published as several files, the
+    sha256 of their sha256s joined in order (stable, and new whenever any of its files changes)."""
+    return shas[0] if len(shas) == 1 else sha256_hex("".join(shas).encode("ascii"))
+
+
+def document_row(facts: ExtractedDocument, read_doc: ReadDocument, *, data: bytes = b"", source_path: str = "",
+                 files: Sequence[tuple[str, bytes]] = ()) -> dict:
+    """The raw.documents row of a document, without batch_id and loaded_at: of the one file ``data`` read at
+    ``source_path``, or of ``files`` (source_path, bytes) in order, for a document in several files (named by
+    the first; the size is their sum)."""
+    files = list(files) or [(str(source_path), data)]
+    document_id = document_id_of([sha256_hex(d) for _, d in files])
     return {
-        "document_id": sha,
-        "sha256": sha,
-        "source_path": str(source_path),
-        "file_name": Path(source_path).name,
-        "size_bytes": len(data),
+        "document_id": document_id,
+        "sha256": document_id,
+        "source_path": str(files[0][0]),
+        "file_name": Path(files[0][0]).name,
+        "size_bytes": sum(len(d) for _, d in files),
         "encoding": read_doc.encoding,
         "source_format": read_doc.source_format,
         **flat_record(facts.info),
         "parser_version": PARSER_VERSION,
         "normalized_text": read_doc.text,
     }
+
+
+def file_rows(document_id: str, files: Sequence[tuple[str, str, int]]) -> list[dict]:
+    """raw.document_files rows of a document from its files' (source_path, sha256, size_bytes) in order."""
+    return [{"document_id": document_id, "file_order": order, "source_path": str(path),
+             "file_name": Path(path).name, "sha256": sha, "size_bytes": size}
+            for order, (path, sha, size) in enumerate(files, start=1)]
 
 
 def loaded_ids(con: duckdb.DuckDBPyConnection, ids: list[str]) -> set[str]:
@@ -146,8 +166,8 @@ def loaded_ids(con: duckdb.DuckDBPyConnection, ids: list[str]) -> set[str]:
 
 
 def known_files(con: duckdb.DuckDBPyConnection) -> KnownFiles:
-    """The sha256 of every loaded and every quarantined file, and of the file last published at each path
-    (one query each, however many files)."""
+    """The sha256 of every loaded and every quarantined file, of the file last published at each path, and
+    the files of each document loaded from several (one query each, however many files)."""
     known = KnownFiles({r[0] for r in con.execute("select document_id from raw.documents").fetchall()})
     for path, sha, reason in con.execute("select source_path, sha256, reason_code from raw.quarantine").fetchall():
         if sha:
@@ -159,6 +179,9 @@ def known_files(con: duckdb.DuckDBPyConnection) -> KnownFiles:
                                    "and table_name = 'publications'").fetchall()[0][0]
     publications = ("union all select source_path, document_id, published_at, arrival from raw.publications"
                     if has_publications else "")
+    known.several = {document_id: tuple(zip(paths, shas, strict=True)) for document_id, paths, shas in con.execute(
+        "select document_id, list(source_path order by file_order), list(sha256 order by file_order) "
+        "from raw.document_files group by document_id having count(*) > 1").fetchall()}
     known.at_path = dict(con.execute(f"""
         select source_path, document_id from (
             select source_path, document_id, loaded_at as published_at, -1 as arrival from raw.documents
@@ -240,7 +263,7 @@ def _insert(con, schemas: dict[str, pa.Schema], table: str, rows: list[dict], wh
 
 def staging_tables(schemas: dict[str, pa.Schema], documents: Sequence[StagedDocument]) -> dict[str, pa.Table]:
     """A batch of documents as Arrow tables: raw.documents (without batch_id and loaded_at, which the load
-    sets), every fact table and raw.validation_results. Built apart from the load, so that worker processes
+    sets), every fact table, raw.validation_results and raw.document_files. Built apart from the load, so that worker processes
     can build them (``schemas``: ``raw_schemas``); raises ValueError on a column the table does not have."""
     fixed = {c.name for c in TABLES["documents"].columns if c.set_on_load}
     document_schema = pa.schema([f for f in schemas["documents"] if f.name not in fixed])
@@ -250,6 +273,9 @@ def staging_tables(schemas: dict[str, pa.Schema], documents: Sequence[StagedDocu
         tables[table] = _table(schemas[table], table, [row for doc_rows in rows for row in doc_rows[table]])
     tables["validation_results"] = _table(schemas["validation_results"], "validation_results",
                                           [row for d in documents for row in d.validation])
+    tables["document_files"] = _table(schemas["document_files"], "document_files", [
+        row for d in documents for row in d.files or file_rows(
+            d.document_id, [(d.document["source_path"], d.document["sha256"], d.document["size_bytes"])])])
     return tables
 
 

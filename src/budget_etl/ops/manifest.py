@@ -8,6 +8,8 @@ The shape, checked before anything is used::
       - path: documents/xiguan_2020_budget.txt
         is_synthetic: false       # optional, true or false; other keys (office, sha256, origin, ...) describe
                                   # the document for people and are not read
+      - files: [a_2019-narrative.pdf, a_2019-tables.pdf]   # one document published as several files:
+                                  # instead of path:, two or more distinct paths, the narrative first
 
 A manifest of any other shape (empty, a string, a list, an unknown top-level key, an entry without a path,
 is_synthetic that is not true or false, ...) is a :class:`ManifestError` naming the file and every problem;
@@ -33,10 +35,16 @@ class ManifestError(ValueError):
 @dataclass(frozen=True)
 class Entry:
     """A document a manifest lists: its path (relative to the working directory, as the manifest's folder
-    is) and is_synthetic when the manifest says."""
+    is; for a document in several files, the first) and is_synthetic when the manifest says; ``files``: all
+    its files in order (the path alone for a document in one file)."""
 
     path: Path
     is_synthetic: bool | None
+    files: tuple[Path, ...] = ()
+
+    def __post_init__(self):
+        if not self.files:
+            object.__setattr__(self, "files", (self.path,))
 
 
 def read(manifest: str | Path) -> list[Entry]:
@@ -46,7 +54,7 @@ def read(manifest: str | Path) -> list[Entry]:
 
 def synthetic_flags(manifest: str | Path) -> dict[Path, bool]:
     """is_synthetic per resolved file path, for the documents whose manifest says."""
-    return {e.path.resolve(): e.is_synthetic for e in read(manifest) if e.is_synthetic is not None}
+    return {f.resolve(): e.is_synthetic for e in read(manifest) if e.is_synthetic is not None for f in e.files}
 
 
 def _read(manifest: Path, including: tuple[Path, ...]) -> list[Entry]:
@@ -69,7 +77,10 @@ def _read(manifest: Path, including: tuple[Path, ...]) -> list[Entry]:
         more = len(problems) - MAX_PROBLEMS
         named = "; ".join(problems[:MAX_PROBLEMS]) + (f"; and {more} more" if more > 0 else "")
         raise ManifestError(f"{manifest}: {named}")
-    entries = [Entry(manifest.parent / e["path"], e.get("is_synthetic")) for e in content.get("documents") or []]
+    entries = []
+    for e in content.get("documents") or []:
+        files = tuple(manifest.parent / f for f in e.get("files") or [e["path"]])
+        entries.append(Entry(files[0], e.get("is_synthetic"), files))
     for included in content.get("include") or []:
         entries += _read(manifest.parent / included, (*including, manifest.resolve()))
     return entries
@@ -97,7 +108,9 @@ def shape_problems(content) -> list[str]:
         problems.append(f"documents: is {_kind(documents)}, expected a list of {{path: ...}}")
     for i, entry in enumerate(documents if isinstance(documents, list) else [], start=1):
         if not isinstance(entry, dict):
-            problems.append(f"documents entry {i} is {_kind(entry)}, expected a mapping with path:")
+            problems.append(f"documents entry {i} is {_kind(entry)}, expected a mapping with path: or files:")
+        elif "files" in entry:
+            problems += _files_problems(i, entry)
         elif not isinstance(entry.get("path"), str) or not entry["path"].strip():
             problems.append(f"documents entry {i} has no path: (a file name relative to the manifest)")
         elif "is_synthetic" in entry and not isinstance(entry["is_synthetic"], bool):
@@ -109,3 +122,23 @@ def shape_problems(content) -> list[str]:
         if not isinstance(included, str) or not included.strip():
             problems.append(f"include entry {i} is {_kind(included)}, expected a manifest path")
     return problems
+
+
+def _files_problems(i: int, entry: dict) -> list[str]:
+    """What is wrong with an entry of files: (one document published as several files)."""
+    files = entry["files"]
+    expected = "expected a list of two or more distinct file paths, the narrative first"
+    if "path" in entry:
+        return [f"documents entry {i} has both path: and files:; one file is path:, several are files:"]
+    if not isinstance(files, list):
+        return [f"documents entry {i}: files: is {_kind(files)}, {expected}"]
+    if len(files) < 2:
+        return [f"documents entry {i}: files: lists {len(files)} file(s), {expected} (one file: use path:)"]
+    if not all(isinstance(f, str) and f.strip() for f in files):
+        return [f"documents entry {i}: files: holds something other than a file path, {expected}"]
+    if len(set(files)) < len(files):
+        return [f"documents entry {i}: files: names a file twice, {expected}"]
+    if "is_synthetic" in entry and not isinstance(entry["is_synthetic"], bool):
+        return [f"documents entry {i} ({files[0]}): is_synthetic is {entry['is_synthetic']!r}, expected true "
+                "or false"]
+    return []

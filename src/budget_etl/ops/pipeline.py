@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import dataclasses
 import hashlib
 import logging
 import os
+import re
 import signal
 import sys
 import threading
@@ -32,7 +34,7 @@ from tqdm import tqdm
 import budget_etl.extract as extractors
 from budget_etl import readers
 from budget_etl.extract import ExtractionError
-from budget_etl.facts import ExtractedDocument
+from budget_etl.facts import FACT_TABLES, ExtractedDocument, Source
 from budget_etl.load import warehouse
 from budget_etl.load.warehouse import KnownFiles, QuarantineEntry, StagedDocument
 from budget_etl.ops import faults
@@ -102,6 +104,27 @@ class Inputs:
     synthetic: dict[Path, bool] = field(default_factory=dict)  # resolved path -> is_synthetic
     missing: list[str] = field(default_factory=list)
     roots: list[Path] = field(default_factory=list)  # the folders (and manifests' folders) of the run
+    # a document published as several files: its first file (resolved) -> all its files in order, from the
+    # manifest (files:) or paired by their names (``pair_by_name``)
+    parts: dict[Path, tuple[Path, ...]] = field(default_factory=dict)
+    later_parts: set[Path] = field(default_factory=set)  # the files after the first of those (resolved)
+
+    def join(self, files: tuple[Path, ...]) -> None:
+        """Make ``files`` (in order) one document."""
+        self.parts[files[0].resolve()] = files
+        self.later_parts.update(f.resolve() for f in files[1:])
+
+    def files_of(self, path: Path) -> tuple[Path, ...] | None:
+        """The files of the document that ``path`` starts; None when ``path`` is a later file of one."""
+        if not self.parts:
+            return (path,)
+        if path.resolve() in self.parts:
+            return self.parts[path.resolve()]
+        return None if path.resolve() in self.later_parts else (path,)
+
+    @property
+    def documents_seen(self) -> int:
+        return len(self.files) - sum(len(files) - 1 for files in self.parts.values())
 
 
 def _skipped(path: Path) -> str | None:
@@ -148,6 +171,25 @@ def discover(paths: Iterable[str | Path]) -> list[Path]:
     return [f for f, _ in _discover(paths)[0]]
 
 
+# A document published as two files in one folder, named alike but for a last word saying which part it is:
+# x-narrative.pdf + x-tables.pdf, x说明.pdf + x报表.pdf, x公开.pdf + x表.pdf (longest word first).
+_PART_NAME = re.compile(r"(?P<stem>.+?)[-_ .]*(?:(?P<narrative>narrative|说明|正文|公开)|(?P<tables>tables|报表|附表|表))",
+                        re.IGNORECASE)
+
+
+def pair_by_name(files: Iterable[Path]) -> dict[Path, tuple[Path, ...]]:
+    """Narrative -> (narrative, tables) for the files of one folder whose names differ only by their last
+    word, one of narrative/说明/正文/公开 and the other tables/报表/附表/表. A stem with more than one file of
+    either part is left alone (which belongs with which cannot be told)."""
+    groups: dict[tuple[Path, str], dict[str, list[Path]]] = {}
+    for f in files:
+        if m := _PART_NAME.fullmatch(Path(f).stem):
+            part = "narrative" if m["narrative"] else "tables"
+            groups.setdefault((Path(f).parent, m["stem"].casefold()), {}).setdefault(part, []).append(f)
+    return {g["narrative"][0]: (g["narrative"][0], g["tables"][0]) for g in groups.values()
+            if len(g.get("narrative", [])) == 1 and len(g.get("tables", [])) == 1}
+
+
 def collect(paths: Iterable[str | Path] = (), manifest: str | Path | None = None, *,
             flags: bool = True) -> Inputs:
     """The files of ``paths`` (files and folders) and of a sources.yml ``manifest``, with is_synthetic from
@@ -162,15 +204,30 @@ def collect(paths: Iterable[str | Path] = (), manifest: str | Path | None = None
     for folder in paths if flags else []:
         for listing in sorted(folder.rglob(manifests.MANIFEST)) if folder.is_dir() else []:
             inputs.synthetic.update(manifests.synthetic_flags(listing))
+    listed: dict[Path, tuple[Path, ...]] = {}  # the manifest's documents in several files
     if manifest is not None:
         root = Path(manifest).parent
         for entry in manifests.read(manifest):
-            if not entry.path.is_file():
-                inputs.missing.append(entry.path.as_posix())
+            absent = [f.as_posix() for f in entry.files if not f.is_file()]
+            if absent:
+                inputs.missing += absent
                 continue
-            inputs.files.append((entry.path, root))
+            inputs.files += [(f, root) for f in entry.files]
+            if len(entry.files) > 1:
+                listed[entry.path] = entry.files
             if entry.is_synthetic is not None:
                 inputs.synthetic[entry.path.resolve()] = entry.is_synthetic
+    in_listed = {f.resolve() for files in listed.values() for f in files}
+    named = pair_by_name(f for f, _ in inputs.files if f.resolve() not in in_listed)
+    for files in {**named, **listed}.values():
+        inputs.join(files)
+    if inputs.parts:  # the files of a document next to each other, in its order, where its first file was
+        root_of = {f.resolve(): root for f, root in inputs.files}
+        ordered = []
+        for f, root in inputs.files:
+            if (files := inputs.files_of(f)) is not None:
+                ordered += [(f, root)] if len(files) == 1 else [(part, root_of[part.resolve()]) for part in files]
+        inputs.files = ordered
     return inputs
 
 
@@ -197,17 +254,75 @@ def precheck(path: Path, root: Path | None) -> QuarantineEntry | None:
     return None
 
 
+def identify(files: tuple[Path, ...], root: Path | None) -> tuple[str | None, QuarantineEntry | None]:
+    """(document_id, None) of a document's files (see ``warehouse.document_id_of``), or (None, the refusal
+    of the first of them that ``precheck`` refuses or that cannot be opened)."""
+    shas = []
+    for path in files:
+        try:
+            refused = precheck(path, root)
+            if refused is None:
+                shas.append(hash_file(path))
+        except OSError as exc:
+            refused = QuarantineEntry(path.as_posix(), "unreadable_file", str(exc))
+        if refused is not None:
+            return None, refused
+    return warehouse.document_id_of(shas), None
+
+
+# The refusals of the two halves of a document published as two files, read apart (see ``pair_refused``).
+HALVES = {"narrative": "tables_in_another_file", "tables": "no_document_identity"}
+MIN_STEM = 2  # characters the two halves' names share at least, from their start
+
+
+def pair_refused(entries: Iterable[QuarantineEntry]) -> list[tuple[QuarantineEntry, QuarantineEntry]]:
+    """(narrative, tables) among a run's refusals: a file refused as ``tables_in_another_file`` (it lists the
+    national tables and holds none) and one refused as ``no_document_identity`` (tables without a title), in
+    the same folder, each the other's only best match by the start their names share (at least MIN_STEM
+    characters; a tie pairs nothing). Whether the two make a document is for the extraction to say."""
+    entries = [e for e in entries if e.sha256]
+    narratives = [e for e in entries if e.reason_code == HALVES["narrative"]]
+    tables = [e for e in entries if e.reason_code == HALVES["tables"]]
+
+    def shared(a: QuarantineEntry, b: QuarantineEntry) -> int:
+        """Characters the two names share from their start (the stems: a string's, not a path's prefix)."""
+        first, second = Path(a.source_path), Path(b.source_path)
+        if first.parent != second.parent:
+            return 0
+        pairs = zip(first.stem, second.stem, strict=False)  # up to the shorter name
+        return next((i for i, (x, y) in enumerate(pairs) if x != y), min(len(first.stem), len(second.stem)))
+
+    def best(entry: QuarantineEntry, others: list[QuarantineEntry]) -> QuarantineEntry | None:
+        scores = sorted(((shared(entry, o), i) for i, o in enumerate(others)), reverse=True)
+        if not scores or scores[0][0] < MIN_STEM or (len(scores) > 1 and scores[1][0] == scores[0][0]):
+            return None
+        return others[scores[0][1]]
+
+    return [(n, t) for n in narratives if (t := best(n, tables)) is not None and best(t, narratives) is n]
+
+
+def regroup(inputs: Inputs, known: KnownFiles) -> None:
+    """Files loaded before as one document (paired by ``pair_refused``) that are all inputs again with the
+    same bytes become that document again, so that it is unchanged without being read."""
+    single = {f.as_posix(): f for f, _ in inputs.files if inputs.files_of(f) == (f,)}
+    for files in known.several.values():
+        if not all(path in single for path, _ in files):
+            continue
+        with contextlib.suppress(OSError):  # unreadable now: each file is refused on its own
+            if all(hash_file(single[path]) == sha for path, sha in files):
+                inputs.join(tuple(single.pop(path) for path, _ in files))
+
+
 def pending_files(inputs: Inputs, known: KnownFiles, present: set[str] | None = None) -> list[Path]:
     """The files ``ingest(..., skip_quarantined=True)`` would read or publish again: neither loaded nor
     quarantined before (by sha256; by path and reason for a file refused unread), or loaded bytes put back
     at a path that held others. Reads and hashes each file, keeps none; adds each sha256 to ``present``."""
+    regroup(inputs, known)
     pending = []
     for path, root in inputs.files:
-        try:
-            refused = precheck(path, root)
-            sha = hash_file(path) if refused is None else None
-        except OSError as exc:
-            refused = QuarantineEntry(path.as_posix(), "unreadable_file", str(exc))
+        if (files := inputs.files_of(path)) is None:
+            continue  # read with the first file of its document
+        sha, refused = identify(files, root)
         if refused is None and present is not None:
             present.add(sha)
         if refused is not None and known.refused(refused):
@@ -215,7 +330,7 @@ def pending_files(inputs: Inputs, known: KnownFiles, present: set[str] | None = 
         if refused is None and (sha in known.documents or sha in known.quarantined) \
                 and not known.put_back(path.as_posix(), sha):
             continue
-        pending.append(path)
+        pending += files
     return pending
 
 
@@ -259,32 +374,73 @@ def _time_limit(seconds: float | None) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def _parse(path: Path, is_synthetic: bool, time_limit: float | None = None
-           ) -> tuple[dict, ExtractedDocument] | QuarantineEntry:
-    """Read and extract one file into its raw.documents row and facts (runs in a worker process)."""
-    data = b""
+def read_files(files: tuple[Path, ...], data: list[bytes]) -> ReadDocument:
+    """One document from the bytes of its files: one file read as it is; several concatenated in order."""
+    if len(files) == 1:
+        return readers.read_bytes(data[0], files[0].name)
+    return readers.concatenate([(f.name, readers.read_bytes(d, f.name)) for f, d in zip(files, data, strict=True)])
+
+
+def with_files(facts: ExtractedDocument, doc: ReadDocument) -> ExtractedDocument:
+    """Each fact of a document read from several files names its file (``Source.file``), found by its line;
+    a document in one file is left as it is (``file`` None)."""
+    if not doc.files:
+        return facts
+
+    def placed(src: Source) -> Source:
+        return dataclasses.replace(src, file=doc.file_at(src.line)) if src.line is not None else src
+
+    facts.info.src = placed(facts.info.src)
+    for _cls, attr in FACT_TABLES.values():
+        for record in getattr(facts, attr):
+            record.src = placed(record.src)
+    return facts
+
+
+def _parse(files: tuple[Path, ...], is_synthetic: bool, time_limit: float | None = None
+           ) -> tuple[dict, ExtractedDocument, list[dict]] | QuarantineEntry:
+    """Read and extract one document (one file, or several in order) into its raw.documents row, facts and
+    raw.document_files rows (runs in a worker process). A refused document is quarantined under its first
+    file, with the sha256 that is its document_id."""
+    path = files[0]
+    data: list[bytes] = []
     try:
         with _time_limit(time_limit):
             faults.pause(f"parse:{path.name}")
-            data = path.read_bytes()
-            read_doc = readers.read_bytes(data, path.name)
-            facts = extractors.extract(read_doc, is_synthetic=is_synthetic)
-            return warehouse.document_row(facts, read_doc, data=data, source_path=path.as_posix()), facts
+            data = [f.read_bytes() for f in files]
+            read_doc = read_files(files, data)
+            facts = with_files(extractors.extract(read_doc, is_synthetic=is_synthetic), read_doc)
+            named = [(f.as_posix(), d) for f, d in zip(files, data, strict=True)]
+            row = warehouse.document_row(facts, read_doc, files=named)
+            return row, facts, warehouse.file_rows(row["document_id"], [
+                (f, warehouse.sha256_hex(d), len(d)) for f, d in named])
     except DocumentTimeout:
         log.warning("%s: reading and extracting took longer than %g s: stopped", path, time_limit)
-        sha, size = (warehouse.sha256_hex(data), len(data)) if data else (None, None)
-        if not data:  # stopped while reading: its sha256 still makes it known to the next nightly
+        sha, size = _identity(data) if len(data) == len(files) else (None, None)
+        if sha is None:  # stopped while reading: its sha256 still makes it known to the next nightly
             with contextlib.suppress(OSError):
-                sha, size = hash_file(path), path.stat().st_size
+                sha, size = identify(files, None)[0], sum(f.stat().st_size for f in files)
         return QuarantineEntry(path.as_posix(), "timeout",
                                f"reading and extracting took longer than the limit of {time_limit:g} s per "
                                "document: stopped, not loaded.", sha, size)
     except (UnreadableDocument, ExtractionError) as exc:
-        return QuarantineEntry(path.as_posix(), exc.reason_code, str(exc), warehouse.sha256_hex(data), len(data))
+        return QuarantineEntry(path.as_posix(), exc.reason_code, _in_files(files, str(exc)), *_identity(data))
     except Exception as exc:  # one broken document must not stop the batch
         log.exception("internal error on %s", path)
-        return QuarantineEntry(path.as_posix(), "internal_error", f"{type(exc).__name__}: {exc}",
-                               warehouse.sha256_hex(data), len(data))
+        return QuarantineEntry(path.as_posix(), "internal_error", _in_files(files, f"{type(exc).__name__}: {exc}"),
+                               *_identity(data))
+
+
+def _identity(data: list[bytes]) -> tuple[str | None, int | None]:
+    """(document_id, size) of a document's bytes as read so far; (None, None) before any."""
+    if not data:
+        return None, None
+    return warehouse.document_id_of([warehouse.sha256_hex(d) for d in data]), sum(map(len, data))
+
+
+def _in_files(files: tuple[Path, ...], reason: str) -> str:
+    return reason if len(files) == 1 else f"{reason} (one document in {len(files)} files: " \
+        f"{', '.join(f.name for f in files)})"
 
 
 @dataclass
@@ -297,8 +453,9 @@ class Prepared:
     refused: list[QuarantineEntry]
 
 
-def _prepare(todo: list[tuple[Path, bool]], schemas: dict, time_limit: float | None = None) -> Prepared:
-    staged, refused = _validated([_parse(path, flag, time_limit) for path, flag in todo])
+def _prepare(todo: list[tuple[tuple[Path, ...], bool]], schemas: dict, time_limit: float | None = None
+             ) -> Prepared:
+    staged, refused = _validated([_parse(files, flag, time_limit) for files, flag in todo])
     return Prepared(len(todo), warehouse.staging_tables(schemas, staged) if staged else {}, refused)
 
 
@@ -321,7 +478,7 @@ def _die_with(parent: int) -> None:
         os._exit(1)
 
 
-def _prepared(todo: list[tuple[Path, bool]], schemas: dict, workers: int,
+def _prepared(todo: list[tuple[tuple[Path, ...], bool]], schemas: dict, workers: int,
               time_limit: float | None = None) -> Iterator[Prepared]:
     """Prepared slices of ``todo`` in input order; across worker processes when ``workers`` > 1, with a
     bounded number of slices in flight, so that memory stays flat however many files there are."""
@@ -360,14 +517,14 @@ def _validated(parsed: list) -> tuple[list[StagedDocument], list[QuarantineEntry
     documents = [item for item in parsed if not isinstance(item, QuarantineEntry)]
     refused = [item for item in parsed if isinstance(item, QuarantineEntry)]
     staged = []
-    rows_of = [warehouse.fact_rows(facts, document["document_id"]) for document, facts in documents]
-    results = validate.validate_documents([(facts, document) for document, facts in documents], rows_of)
-    for (document, facts), rows, result in zip(documents, rows_of, results, strict=True):
+    rows_of = [warehouse.fact_rows(facts, document["document_id"]) for document, facts, _ in documents]
+    results = validate.validate_documents([(facts, document) for document, facts, _ in documents], rows_of)
+    for (document, facts, files), rows, result in zip(documents, rows_of, results, strict=True):
         if result.blocking:
             refused.append(QuarantineEntry(document["source_path"], "schema_violation", result.reason(),
                                            document["sha256"], document["size_bytes"]))
         else:
-            staged.append(StagedDocument(document, facts, result.rows, rows))
+            staged.append(StagedDocument(document, facts, result.rows, rows, files))
     return staged, refused
 
 
@@ -404,7 +561,10 @@ def ingest(
     try:
         con.execute(f"set memory_limit = '{INGEST_MEMORY_LIMIT}'")
         known = warehouse.known_files(con)
+        regroup(inputs, known)
+        schemas = warehouse.raw_schemas(con)
         staged_ids: set[str] = set()
+        merged = 0  # documents made of two files paired by their refusals (counted as two until paired)
 
         def flush(final: bool = False) -> None:
             nonlocal loaded, warnings, incomplete
@@ -418,20 +578,18 @@ def ingest(
             incomplete += _failed_completeness(tables.get("validation_results"))
             pending.clear()
 
-        todo: list[tuple[Path, bool]] = []  # files to parse: new bytes, in input order
+        todo: list[tuple[tuple[Path, ...], bool]] = []  # documents to parse: new bytes, in input order
         put_back: list[tuple[str, str]] = []  # (document_id, source_path): loaded bytes back where others were
-        present: set[str] = set()  # sha256 of every input file
+        present: set[str] = set()  # document_id of every input document
         for path, root in inputs.files:
-            try:
-                refused = precheck(path, root)
-                sha = hash_file(path) if refused is None else None
-            except OSError as exc:
-                refused, sha = QuarantineEntry(path.as_posix(), "unreadable_file", str(exc)), None
+            if (files := inputs.files_of(path)) is None:
+                continue  # read with the first file of its document
+            sha, refused = identify(files, root)
             if refused is not None:
                 if skip_quarantined and known.refused(refused):
                     skipped += 1
                 else:
-                    log.warning("quarantined %s: %s: %s", path, refused.reason_code, refused.reason)
+                    log.warning("quarantined %s: %s: %s", refused.source_path, refused.reason_code, refused.reason)
                     quarantined.append(refused)
                 continue
             present.add(sha)
@@ -442,19 +600,44 @@ def ingest(
                 skipped += 1  # same bytes already loaded (or refused): nothing to parse
                 continue
             staged_ids.add(sha)
-            todo.append((path, is_synthetic.get(path.resolve(), False)))
+            todo.append((files, is_synthetic.get(path.resolve(), False)))
 
         workers = min(os.cpu_count() or 1, MAX_WORKERS) if len(todo) >= PARALLEL_FROM else 1
         bar = tqdm(total=len(todo), desc="ingest", unit="doc", file=sys.stderr,
                    disable=not progress or len(todo) < 2)
-        for prepared in _prepared(todo, warehouse.raw_schemas(con), workers, time_limit):
+        for prepared in _prepared(todo, schemas, workers, time_limit):
             bar.update(prepared.files)
             for entry in prepared.refused:
-                log.warning("quarantined %s: %s: %s", entry.source_path, entry.reason_code, entry.reason)
+                if entry.reason_code not in HALVES.values():  # a half is told after pairing
+                    log.warning("quarantined %s: %s: %s", entry.source_path, entry.reason_code, entry.reason)
             quarantined.extend(prepared.refused)
             pending.append(prepared)
             if sum(p.files for p in pending) >= LOAD_CHUNK:
                 flush()
+        # the halves of documents published as two files and not paired by name or manifest
+        for narrative, tables in pair_refused(q for q in quarantined if inputs.files_of(Path(q.source_path))
+                                              == (Path(q.source_path),)):
+            files = (Path(narrative.source_path), Path(tables.source_path))
+            document_id = warehouse.document_id_of([narrative.sha256, tables.sha256])
+            present.add(document_id)
+            if known.put_back(files[0].as_posix(), document_id):
+                put_back.append((document_id, files[0].as_posix()))
+            elif document_id in staged_ids or document_id in known.documents:
+                skipped += 1
+            else:
+                prepared = _prepare([(files, is_synthetic.get(files[0].resolve(), False))], schemas, time_limit)
+                if prepared.refused:  # not one document after all: each half keeps its own refusal
+                    log.info("%s and %s are no document together: %s", *files, prepared.refused[0].reason)
+                    continue
+                log.info("%s and %s: one document published as two files", *files)
+                staged_ids.add(document_id)
+                pending.append(prepared)
+            quarantined.remove(narrative)
+            quarantined.remove(tables)
+            merged += 1
+        for entry in quarantined:
+            if entry.reason_code in HALVES.values():
+                log.warning("quarantined %s: %s: %s", entry.source_path, entry.reason_code, entry.reason)
         bar.close()
         flush(final=True)
         versions = warehouse.batch_versions(con, batch_id)
@@ -481,7 +664,8 @@ def ingest(
         log.warning("deleted %s: loaded before, gone now; its figures stay served", path)
     return IngestSummary(
         batch_id=batch_id, files_seen=len(inputs.files), loaded=loaded,
-        unchanged=len(inputs.files) - loaded - len(quarantined) - len(put_back), quarantined=quarantined,
+        unchanged=inputs.documents_seen - merged - loaded - len(quarantined) - len(put_back),
+        quarantined=quarantined,
         warnings=warnings, incomplete=incomplete, missing=inputs.missing, put_back=[path for _, path in put_back],
         versions=described, deleted=deleted, skipped=dict(skipped_files),
     )

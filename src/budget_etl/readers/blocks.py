@@ -50,6 +50,15 @@ class ReadDocument:
     text: str  # the normalised text, stored in raw.documents for provenance look-ups
     encoding: str  # the encoding the bytes were decoded from (utf-8, gb18030, utf-16, docx, ...)
     source_format: str  # txt | docx | pdf
+    # a document published as several files: (file name, first line of its text in ``text``) in order;
+    # empty for a document in one file
+    files: list[tuple[str, int]] = field(default_factory=list)
+
+    def file_at(self, line: int | None) -> str | None:
+        """The file that holds a line of ``text`` (None for a document in one file, or no line)."""
+        if not self.files or line is None:
+            return None
+        return next(name for name, first in reversed(self.files) if first <= line)
 
     def paragraphs(self) -> list[Paragraph]:
         return [b for b in self.blocks if isinstance(b, Paragraph)]
