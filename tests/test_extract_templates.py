@@ -304,3 +304,11 @@ def test_change_phrases_and_empty_sentences():
     assert not says_empty("2020年政府采购预算5000元。")
     note = empty_note([Paragraph("政府采购预算情况", 1), Paragraph("此表为空。", 2)])
     assert note is not None and note.line == 2
+
+
+def test_a_title_naming_only_a_part_of_the_document_gives_no_office():
+    """第一部分 is no office: such a title without a line naming the office is refused, never guessed."""
+    text = "第一部分2026年度部门预算情况说明\n一、部门情况说明\n本部门2026年收入预算100.00万元。\n"
+    with pytest.raises(ExtractionError) as caught:
+        read_identity(read(text))
+    assert caught.value.reason_code == "no_document_identity" and "names no office" in str(caught.value)

@@ -107,6 +107,11 @@ def read_identity(doc: ReadDocument) -> DocumentIdentity:
     labelled = next((m for p in head for m in [_OFFICE_LINE_RE.match(p.text)] if m), None)
     if labelled:
         office = labelled["office"]
+    if not office:  # a title naming only a part of the document (第一部分2026年度部门预算情况说明): no office
+        raise ExtractionError(
+            "no_document_identity",
+            f"The title {title_text!r} names no office, and no line near it does (预算单位：…): the office is "
+            "never guessed.")
     return DocumentIdentity(title_text, kind, int(match["year"]), office, _scope(kind_text or title_text),
                             province, title.line, title.page)
 
@@ -148,7 +153,12 @@ def _first_title(paragraphs: list[Paragraph], pattern: re.Pattern) -> tuple[int 
                 (None, None))
 
 
+# What stands before an office's name in a heading, never part of it: 第一部分, 附件2, 一、, （一）.
+_NOT_OFFICE = re.compile(r"^(?:第[一二三四五六七八九十\d]+部分|附件\s*\d*|[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)])\s*[:：]?")
+
+
 def _office(text: str) -> str:
+    text = _NOT_OFFICE.sub("", text.strip(" ：:（("))
     return re.sub(r"^(?:部门|单位)+|(?:部门|单位)+$", "", text.strip(" ：:（(")).strip()
 
 
