@@ -210,10 +210,12 @@ def test_a_department_and_a_unit_edition_are_not_versions_of_each_other(tmp_path
     docs, wh = tmp_path / "in", tmp_path / "w.duckdb"
     write(docs, "unit.txt", variant())
     write(docs, "department.txt", variant(Decimal("3567000.00")))
-    assert pipeline.ingest([docs], wh, progress=False).loaded == 2
+    summary = pipeline.ingest([docs], wh, progress=False)
+    assert summary.loaded == 2
     with duckdb.connect(str(wh)) as con:  # as the national template would have read their titles
         con.execute("update raw.documents set scope = case when file_name = 'unit.txt' then 'unit' "
                     "else 'department' end")
+        assert warehouse.batch_versions(con, summary.batch_id) == []  # no supersession to log
         assert con.execute("select regexp_extract(source_path, '[^/]+$'), scope, version_number, "
                            "is_latest_version, version_reason from raw.document_versions "
                            "order by scope").fetchall() == [

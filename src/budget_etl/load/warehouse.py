@@ -213,7 +213,7 @@ def batch_versions(con: duckdb.DuckDBPyConnection, batch_id: str) -> list[Versio
             select *, list(name order by version_number) over disclosure as names,
                    max(case when is_latest_version then name end) over disclosure as served_name
             from named
-            window disclosure as (partition by office_key, fiscal_year, doc_kind)
+            window disclosure as (partition by office_key, fiscal_year, doc_kind, scope)
         )
         select name, is_latest_version, version_reason, served_name, names
         from grouped join batch using (document_id)
