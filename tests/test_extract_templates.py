@@ -312,3 +312,16 @@ def test_a_title_naming_only_a_part_of_the_document_gives_no_office():
     with pytest.raises(ExtractionError) as caught:
         read_identity(read(text))
     assert caught.value.reason_code == "no_document_identity" and "names no office" in str(caught.value)
+
+
+def test_an_office_named_only_by_another_title_line_of_the_document_is_read_from_it():
+    """Beijing's narrative: its cover title is an image, its first text title names only a part; the
+    attachment's title line names the office before the same year and kind."""
+    text = ("第一部分2026年度部门预算情况说明\n一、部门情况说明\n（一）因公出国（境）费用2026年预算0万元。\n"
+            "附件：北京市审计局2026年度部门预算报表\n")
+    identity = read_identity(read(text))
+    assert (identity.office_name, identity.fiscal_year, identity.kind) == ("北京市审计局", 2026, "budget")
+    other_year = text.replace("附件：北京市审计局2026年度", "附件：北京市审计局2025年度")
+    with pytest.raises(ExtractionError) as caught:  # another year's title names no office of this document
+        read_identity(read(other_year))
+    assert caught.value.reason_code == "no_document_identity"

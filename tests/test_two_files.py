@@ -229,10 +229,9 @@ def test_a_bad_files_entry_is_a_clear_error(tmp_path, entry, says):
 GOLD = gold_by_file() if PDF_DIR.is_dir() else {}
 REAL_PAIRS = {  # narrative, tables -> gold facts read right (measured): a floor
     ("jiangsu_sheng_npc-office_2019_ys-narrative.pdf", "jiangsu_sheng_npc-office_2019_ys-tables.pdf"): 15,
+    # Beijing's cover title is an image; its office is read from 附件：北京市审计局2026年度部门预算报表
+    ("beijing_shi_shenjiju_2026_ys-narrative.pdf", "beijing_shi_shenjiju_2026_ys-tables.pdf"): 16,
 }
-# The PDF reader drops Beijing's cover title (北京市审计局 2026 年度部门预算信息公开) as a running header; the
-# next title names only a part (第一部分2026年度部门预算情况说明), and no line names the office: refused.
-UNIDENTIFIED_PAIR = ("beijing_shi_shenjiju_2026_ys-narrative.pdf", "beijing_shi_shenjiju_2026_ys-tables.pdf")
 
 
 @pytest.mark.skipif(not GOLD, reason="../shared/gold/real not present")
@@ -248,18 +247,9 @@ def test_real_pair_is_one_document_never_wrong(files):
     assert result["wrong"] == [], result
     assert len(result["right"]) >= REAL_PAIRS[files], result
     assert out.info.fiscal_year == gold["fiscal_year"] and out.info.doc_kind == "budget"
-    assert out.info.office_name in [gold["department"], *gold.get("department_as_printed", [])]
+    printed = [gold["department"], *gold.get("department_as_printed", [])]  # 江苏省人大常委会办公厅 too
+    assert out.info.office_name in [name.split(" (")[0] for name in printed]  # "<name> (where it is printed)"
     placed = [t.src for t in out.stated_totals]
     assert {s.file for s in placed} <= set(files)
     revenue = next(t for t in out.stated_totals if t.metric == "revenue_total")
     assert revenue.src.file == files[1] and revenue.src.page is not None  # the table's page, in its file
-
-
-@pytest.mark.skipif(not GOLD, reason="../shared/gold/real not present")
-def test_a_real_pair_whose_office_is_named_nowhere_is_refused_never_guessed():
-    paths = tuple(PDF_DIR / name for name in UNIDENTIFIED_PAIR)
-    assert pipeline.pair_by_name(paths) == {paths[0]: paths}
-    doc = pipeline.read_files(paths, [p.read_bytes() for p in paths])
-    with pytest.raises(ExtractionError) as caught:
-        extract(doc)
-    assert caught.value.reason_code == "no_document_identity" and "names no office" in str(caught.value)

@@ -35,6 +35,10 @@ _MAX_TITLE_LINE = 60
 _OFFICE_LINE_RE = re.compile(r"^\s*(?:预算主管部门|预算单位|部门名称|单位名称)\s*[:：]\s*(?P<office>\S{2,40})\s*$")
 _HEAD_PARAGRAPHS = 6
 _TITLE_REACH = 300
+# A line that is all title: [附件：]<office><year>年度[部门|单位]预算|决算[报表|公开|情况说明…]
+_OFFICE_TITLE_RE = re.compile(
+    r"^(?:附件\s*\d*\s*[:：]\s*)?(?P<office>[^\s，。；、（）()：:\d]{2,30}?)\s*(?P<year>(?:19|20)\d{2})\s*年度?"
+    r"\s*(?:部门|单位)?(?:收支)?(?P<kind>预算|决算)(?:报表|公开|信息公开|情况说明|公开说明)?$")
 _UNIT_ROW_RE = re.compile(r"^(?P<code>\d{6})\s*(?P<name>\S+)$")
 _DISTRICT_RE = re.compile(r"^(?P<district>\S{1,6}?(?:区|县|旗|市))")
 _CITY_RE = re.compile(r"^(?:\S{2,4}?省)?(?P<city>\S{1,6}?(?:市|州|盟|地区))")
@@ -107,7 +111,13 @@ def read_identity(doc: ReadDocument) -> DocumentIdentity:
     labelled = next((m for p in head for m in [_OFFICE_LINE_RE.match(p.text)] if m), None)
     if labelled:
         office = labelled["office"]
-    if not office:  # a title naming only a part of the document (第一部分2026年度部门预算情况说明): no office
+    if not office:  # a title naming only a part (第一部分2026年度部门预算情况说明): a line of the document that
+        # is a title of its own may name the office before the same year (附件：北京市审计局2026年度部门预算报表)
+        office = next((name for p in doc.paragraphs()
+                       for m in [_OFFICE_TITLE_RE.match(p.text)] if m and int(m["year"]) == int(match["year"])
+                       and (FINAL_ACCOUNTS if "决算" in m["kind"] else BUDGET) == kind
+                       for name in [_office(m["office"])] if name), "")
+    if not office:
         raise ExtractionError(
             "no_document_identity",
             f"The title {title_text!r} names no office, and no line near it does (预算单位：…): the office is "
