@@ -59,6 +59,15 @@ SRC = "src_"  # prefix of the provenance columns
 _SOURCE_FIELDS = [f.name for f in dataclasses.fields(Source)]
 
 
+def measure_col():
+    """The ``measure`` column of the money tables: which figure a 决算 row is (``fill_main_measure`` sets a
+    document's main one where the template leaves it None)."""
+    return col("数字口径：预算数、调整预算数或决算数（文件主数字：预算为 budget，决算为 final）",
+               "Which figure: budget, adjusted_budget or final (a document's main figure: budget for a "
+               "budget, final for final accounts)", vocab=vocab.MEASURES, default=None,
+               backfill="budget")  # before measures, every loaded document was a budget
+
+
 def source_of(row: dict) -> Source:
     """The Source of a staging row (its ``src_*`` columns; one it lacks is None)."""
     return Source(**{name: row.get(SRC + name) for name in _SOURCE_FIELDS})
@@ -106,10 +115,7 @@ class StatedTotal:
     label_zh: str = col("文件中的名称", "Label in the document")
     amount_yuan: Decimal = money("金额（元）", "Amount in yuan")
     src: Source = embed(SRC)
-    measure: str = col("数字口径：预算数、调整预算数或决算数（文件主数字：预算为 budget，决算为 final）",
-                       "Which figure: budget, adjusted_budget or final (a document's main figure: budget for a "
-                       "budget, final for final accounts)", vocab=vocab.MEASURES, default=None,
-                       backfill="budget")  # before measures, every loaded document was a budget
+    measure: str = measure_col()
 
 
 @table(zh="收入来源", en="Revenue by source", grain="one row per document and revenue line",
@@ -120,10 +126,7 @@ class RevenueLine:
     label_zh: str = col("文件中的名称", "Label in the document")
     amount_yuan: Decimal = money("金额（元）", "Amount in yuan")
     src: Source = embed(SRC)
-    measure: str = col("数字口径：预算数、调整预算数或决算数（文件主数字：预算为 budget，决算为 final）",
-                       "Which figure: budget, adjusted_budget or final (a document's main figure: budget for a "
-                       "budget, final for final accounts)", vocab=vocab.MEASURES, default=None,
-                       backfill="budget")  # before measures, every loaded document was a budget
+    measure: str = measure_col()
 
 
 @table(zh="支出构成", en="Expenditure by class and type", grain="one row per document and expenditure line",
@@ -136,10 +139,7 @@ class ExpenditureLine:
     label_zh: str = col("文件中的名称", "Label in the document")
     amount_yuan: Decimal = money("金额（元）", "Amount in yuan")
     src: Source = embed(SRC)
-    measure: str = col("数字口径：预算数、调整预算数或决算数（文件主数字：预算为 budget，决算为 final）",
-                       "Which figure: budget, adjusted_budget or final (a document's main figure: budget for a "
-                       "budget, final for final accounts)", vocab=vocab.MEASURES, default=None,
-                       backfill="budget")  # before measures, every loaded document was a budget
+    measure: str = measure_col()
 
 
 @table(zh="文件自述的比上年增减", en="Changes on last year as the document states them",
@@ -167,10 +167,7 @@ class OperatingExpense:
     item_name_zh: str = col("明细名称", "Name of the item")
     amount_yuan: Decimal = money("金额（元）", "Amount in yuan")
     src: Source = embed(SRC)
-    measure: str = col("数字口径：预算数、调整预算数或决算数（文件主数字：预算为 budget，决算为 final）",
-                       "Which figure: budget, adjusted_budget or final (a document's main figure: budget for a "
-                       "budget, final for final accounts)", vocab=vocab.MEASURES, default=None,
-                       backfill="budget")  # before measures, every loaded document was a budget
+    measure: str = measure_col()
 
 
 @table(zh="“三公”经费", en="The 三公 costs: amount, stated change on last year and its reason",
@@ -186,10 +183,7 @@ class ThreePublicCost:
     prior_year_yuan: Decimal | None = money("上年数（元，推得）", "Last year's amount in yuan, derived")
     change_reason_zh: str | None = col("增减原因", "Reason the document gives for the change")
     src: Source = embed(SRC)
-    measure: str = col("数字口径：预算数、调整预算数或决算数（文件主数字：预算为 budget，决算为 final）",
-                       "Which figure: budget, adjusted_budget or final (a document's main figure: budget for a "
-                       "budget, final for final accounts)", vocab=vocab.MEASURES, default=None,
-                       backfill="budget")  # before measures, every loaded document was a budget
+    measure: str = measure_col()
 
 
 @table(zh="部门职责及绩效评价标准", en="Duties with their targets and performance grading thresholds",
