@@ -26,10 +26,6 @@ def arrow_type(sql_type: str) -> pa.DataType:
     return pa.decimal128(int(decimal[1]), int(decimal[2])) if decimal else _ARROW_TYPES[sql_type]
 
 
-def arrow_schema(table: Table) -> pa.Schema:
-    return pa.schema([pa.field(c.name, arrow_type(c.sql_type), nullable=c.nullable) for c in table.columns])
-
-
 def create_table(table: Table) -> str:
     lines = [f"    {c.name} {c.sql_type}{'' if c.nullable else ' NOT NULL'}" for c in table.columns]
     if table.meta.primary_key:

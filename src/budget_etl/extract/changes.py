@@ -14,10 +14,6 @@ PRIOR = r"(?:(?:与|较|比)\s*(?:上一?年|\d{4}\s*年)度?(?:预算)?数?(?:�
 CHANGE = rf"(?P<dir>增加|增长|上升|减少|下降|降低|持平)了?[，,]?\s*(?:{AMOUNT})?"
 
 
-def mentions_prior_year(text: str) -> bool:
-    return re.search(PRIOR, text) is not None
-
-
 def change_after(label: str, text: str) -> Decimal | None:
     """A change in yuan stated as '<label>增加/减少 N元' or '持平'; positive for an increase.
 
