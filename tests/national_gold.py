@@ -38,46 +38,95 @@ def gold_yuan(gold: dict) -> dict[str, set[Decimal]]:
     return out
 
 
+# gold key -> the stated total (TOTAL_METRICS code) that holds it
+GOLD_TOTALS = {
+    "revenue_total": "revenue_total",
+    "expenditure_total": "expenditure_total",
+    "revenue_this_year": "revenue_this_year",
+    "expenditure_this_year": "expenditure_this_year",
+    "basic_expenditure": "basic_total",
+    "three_public_total": "three_public_total",
+    "meeting_fee": "meeting_fee",
+    "training_fee": "training_fee",
+    "agency_operating_expense": "operating_expense_total",
+    "government_procurement_total": "procurement_total",
+}
+# gold key -> the revenue source whose lines add up to it
+GOLD_REVENUE = {
+    "general_public_budget_appropriation": "general_public_budget",
+    "government_fund_appropriation": "government_fund",
+}
+# gold key -> the expenditure type whose lines add up to it
+GOLD_EXPENDITURE = {"personnel": "personnel", "public_operating": "public_operating",
+                    "project_expenditure": "project"}
+
+
 def extracted_facts(out: ExtractedDocument) -> dict[str, Decimal]:
     """The gold keys an extraction claims, in yuan; a fact the extraction does not state is absent."""
     facts: dict[str, Decimal] = {}
-    totals = {
-        "revenue_total": "revenue_total",
-        "expenditure_total": "expenditure_total",
-        "revenue_this_year": "revenue_this_year",
-        "expenditure_this_year": "expenditure_this_year",
-        "basic_expenditure": "basic_total",
-        "three_public_total": "three_public_total",
-        "meeting_fee": "meeting_fee",
-        "training_fee": "training_fee",
-        "agency_operating_expense": "operating_expense_total",
-        "government_procurement_total": "procurement_total",
-    }
-    for key, metric in totals.items():
+    for key, metric in GOLD_TOTALS.items():
         if (value := out.total(metric)) is not None:
             facts[key] = value
-    for key, source in (("general_public_budget_appropriation", "general_public_budget"),
-                        ("government_fund_appropriation", "government_fund")):
+    for key, source in GOLD_REVENUE.items():
         lines = [r.amount_yuan for r in out.revenue if r.revenue_source == source]
         if lines:
             facts[key] = sum(lines, Decimal(0))
-    for key in ("personnel", "public_operating", "project"):
-        lines = [e.amount_yuan for e in out.expenditure if e.expenditure_type == key]
+    for key, kind in GOLD_EXPENDITURE.items():
+        lines = [e.amount_yuan for e in out.expenditure if e.expenditure_type == kind]
         if lines:
-            facts["project_expenditure" if key == "project" else key] = sum(lines, Decimal(0))
+            facts[key] = sum(lines, Decimal(0))
     for item in out.three_public_costs:
         facts[item.category] = item.amount_yuan
     return facts
 
 
-def compare(gold: dict, got: dict[str, Decimal]) -> dict[str, list[str]]:
-    """right / absent / wrong gold keys (wrong: stated with another value than every accepted one)."""
+def mart_facts(con) -> dict[str, dict[str, set[Decimal]]]:
+    """The gold keys the marts hold, per file name of each loaded document (both files of a document in two),
+    as the set of values the marts give (more than one value for a key is a contradiction)."""
+    def values_in(sql: str, mapping: dict[str, str]) -> list[tuple]:
+        where = ", ".join("?" for _ in mapping)
+        return con.execute(sql.format(codes=where), list(mapping.values())).fetchall()
+
+    by_code = {kind: {code: key for key, code in mapping.items()}
+               for kind, mapping in (("total", GOLD_TOTALS), ("revenue", GOLD_REVENUE),
+                                     ("expenditure", GOLD_EXPENDITURE))}
+    rows = [("total", *r) for r in values_in(
+        "select document_id, metric, amount_yuan from marts.fct_stated_total where metric in ({codes})",
+        GOLD_TOTALS)]
+    rows += [("revenue", *r) for r in values_in(
+        "select document_id, revenue_source, sum(amount_yuan) from marts.fct_revenue "
+        "where revenue_source in ({codes}) group by all", GOLD_REVENUE)]
+    rows += [("expenditure", *r) for r in values_in(
+        "select document_id, expenditure_type, sum(amount_yuan) from marts.fct_expenditure "
+        "where expenditure_type in ({codes}) group by all", GOLD_EXPENDITURE)]
+    rows += [("three_public", *r) for r in con.execute(
+        "select document_id, category, amount_yuan from marts.fct_three_public_cost").fetchall()]
+    files = con.execute("select document_id, file_name from marts.dim_document where is_latest_version").fetchall()
+    names: dict[str, list[str]] = {}
+    for document_id, file_name in files:
+        names.setdefault(document_id, []).extend(gold_by_file().get(file_name, {}).get("files", [file_name]))
+    out: dict[str, dict[str, set[Decimal]]] = {}
+    for kind, document_id, code, value in rows:
+        key = code if kind == "three_public" else by_code[kind][code]
+        for name in names.get(document_id, []):
+            out.setdefault(name, {}).setdefault(key, set()).add(value)
+    return out
+
+
+def compare(gold: dict, got: dict[str, Decimal | set[Decimal]]) -> dict[str, list[str]]:
+    """right / absent / wrong gold keys (wrong: stated with another value than every accepted one, or with
+    several values)."""
     result: dict[str, list[str]] = {"right": [], "absent": [], "wrong": []}
     for key, accepted in gold_yuan(gold).items():
-        if key not in got:
+        value = got.get(key)
+        if isinstance(value, set) and len(value) == 1:
+            [value] = value
+        if value is None:
             result["absent"].append(key)
-        elif got[key] in accepted:
+        elif isinstance(value, set):
+            result["wrong"].append(f"{key}: several values {sorted(value)}, gold {sorted(accepted)}")
+        elif value in accepted:
             result["right"].append(key)
         else:
-            result["wrong"].append(f"{key}: got {got[key]}, gold {sorted(accepted)}")
+            result["wrong"].append(f"{key}: got {value}, gold {sorted(accepted)}")
     return result

@@ -56,6 +56,8 @@ CONTRACT = {
                  "duty_targets_zh", "performance_goal_zh", "performance_indicators_zh", "performance_standard_zh",
                  "grade_excellent_pct", "grade_good_pct", "grade_fair_pct", "grade_poor_pct"],
     "fct_glossary_term": ["document_id", "office_id", "fiscal_year", "term_no", "term_zh", "definition_zh"],
+    "fct_stated_total": ["document_id", "office_id", "fiscal_year", "doc_kind", "scope", "metric", "amount_yuan",
+                         "label_zh", "src_file", "src_page", "src_line"],
     "mart_office_year": ["office_id", "fiscal_year", "doc_kind", "total_revenue_yuan",
                          "total_expenditure_yuan", "basic_yuan", "personnel_yuan", "public_operating_yuan",
                          "project_yuan", "operating_expense_yuan", "three_public_yuan", "project_count",
@@ -209,6 +211,9 @@ def test_every_mart_has_its_contract_and_bilingual_comments(xiguan):
     for name, required in CONTRACT.items():
         have = [c["column_name"] for c in columns if c["table_name"] == name]
         assert [c for c in have if c in required] == required, name  # all there, in the contract's order
+        if "src_line" in have:  # a mart of facts traces each to its file and place, all of it
+            assert [c for c in have if c.startswith("src_")] == [
+                "src_file", "src_page", "src_line", "src_table", "src_row", "src_col"], name
     bilingual = re.compile(r"[\u4e00-\u9fff].* / .*[A-Za-z]", re.S)
     for comment in [*tables.values(), *(c["comment"] for c in columns)]:
         assert comment and bilingual.search(comment), comment

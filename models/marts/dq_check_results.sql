@@ -23,10 +23,7 @@ final as (
         results.detail,
         documents.office_id,
         documents.fiscal_year,
-        results.src_line,
-        results.src_table,
-        results.src_row,
-        results.src_col,
+        {{ provenance('results') }},
         coalesce(documents.is_latest_version, false) as is_latest_version
     from results
     left join documents on results.document_id = documents.document_id

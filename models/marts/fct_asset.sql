@@ -21,10 +21,7 @@ final as (
         assets.value_yuan,
         documents.fiscal_year,
         assets.item_no,
-        assets.src_line,
-        assets.src_table,
-        assets.src_row,
-        assets.src_col
+        {{ provenance('assets') }}
     from assets
     inner join documents on assets.document_id = documents.document_id
 )

@@ -26,10 +26,7 @@ final as (
         duties.grade_good_pct,
         duties.grade_fair_pct,
         duties.grade_poor_pct,
-        duties.src_line,
-        duties.src_table,
-        duties.src_row,
-        duties.src_col
+        {{ provenance('duties') }}
     from duties
     inner join documents on duties.document_id = documents.document_id
 )

@@ -20,10 +20,7 @@ final as (
         expenditure.expenditure_type,
         expenditure.amount_yuan,
         expenditure.label_zh,
-        expenditure.src_line,
-        expenditure.src_table,
-        expenditure.src_row,
-        expenditure.src_col
+        {{ provenance('expenditure') }}
     from expenditure
     inner join documents
         on expenditure.document_id = documents.document_id

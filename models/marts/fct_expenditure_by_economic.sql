@@ -24,10 +24,7 @@ final as (
         rows_.economic_code,
         rows_.name_zh,
         rows_.amount_yuan,
-        rows_.src_line,
-        rows_.src_table,
-        rows_.src_row,
-        rows_.src_col
+        {{ provenance('rows_') }}
     from rows_
     inner join documents on rows_.document_id = documents.document_id
 )

@@ -26,10 +26,7 @@ final as (
         rows_.total_yuan,
         rows_.basic_yuan,
         rows_.project_yuan,
-        rows_.src_line,
-        rows_.src_table,
-        rows_.src_row,
-        rows_.src_col
+        {{ provenance('rows_') }}
     from rows_
     inner join documents on rows_.document_id = documents.document_id
 )

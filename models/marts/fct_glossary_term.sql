@@ -18,10 +18,7 @@ final as (
         terms.term_no,
         terms.term_zh,
         terms.definition_zh,
-        terms.src_line,
-        terms.src_table,
-        terms.src_row,
-        terms.src_col
+        {{ provenance('terms') }}
     from terms
     inner join documents on terms.document_id = documents.document_id
 )

@@ -20,10 +20,7 @@ final as (
         items.item_code,
         items.amount_yuan,
         items.item_no,
-        items.src_line,
-        items.src_table,
-        items.src_row,
-        items.src_col
+        {{ provenance('items') }}
     from items
     inner join documents
         on items.document_id = documents.document_id

@@ -23,10 +23,7 @@ final as (
         items.quantity,
         items.unit_price_yuan,
         items.amount_yuan,
-        items.src_line,
-        items.src_table,
-        items.src_row,
-        items.src_col
+        {{ provenance('items') }}
     from items
     inner join documents on items.document_id = documents.document_id
 )

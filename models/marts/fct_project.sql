@@ -26,10 +26,7 @@ final as (
         projects.spend_plan_pct_m12,
         projects.project_no,
         projects.purpose_zh,
-        projects.src_line,
-        projects.src_table,
-        projects.src_row,
-        projects.src_col
+        {{ provenance('projects') }}
     from projects
     inner join documents on projects.document_id = documents.document_id
 )

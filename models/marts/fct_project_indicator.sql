@@ -26,10 +26,7 @@ final as (
         documents.office_id,
         documents.fiscal_year,
         indicators.indicator_no,
-        indicators.src_line,
-        indicators.src_table,
-        indicators.src_row,
-        indicators.src_col
+        {{ provenance('indicators') }}
     from indicators
     inner join documents on indicators.document_id = documents.document_id
 )

@@ -19,10 +19,7 @@ final as (
         revenue.revenue_source,
         revenue.amount_yuan,
         revenue.label_zh,
-        revenue.src_line,
-        revenue.src_table,
-        revenue.src_row,
-        revenue.src_col
+        {{ provenance('revenue') }}
     from revenue
     inner join documents
         on revenue.document_id = documents.document_id

@@ -23,10 +23,7 @@ final as (
         sections.status,
         sections.title_zh,
         sections.note_zh,
-        sections.src_line,
-        sections.src_table,
-        sections.src_row,
-        sections.src_col
+        {{ provenance('sections') }}
     from sections
     inner join documents on sections.document_id = documents.document_id
 )

@@ -23,10 +23,7 @@ final as (
             as prior_year_amount_yuan,
         costs.change_reason_zh,
         costs.category_zh,
-        costs.src_line,
-        costs.src_table,
-        costs.src_row,
-        costs.src_col
+        {{ provenance('costs') }}
     from costs
     inner join documents
         on costs.document_id = documents.document_id

@@ -1,0 +1,35 @@
+-- The totals and subtotals each document states (收入总计, 本年支出合计, 基本支出, “三公”经费合计, 会议费,
+-- 政府采购预算合计 …), as printed, one row per document, metric and place: the figure a text states beside
+-- its table's is a metric of its own (<metric>_text), checked in dq_check_results. The document's main
+-- figure only (a 决算's 决算数): the budget figures it prints are in mart_budget_execution.
+
+with
+
+totals as (
+    select * from {{ ref('stg_budget__stated_totals') }}
+),
+
+documents as (
+    -- facts of the latest version only; dim_document keeps the history
+    select * from {{ ref('int_documents__offices') }}
+    where is_latest_version
+),
+
+final as (
+    select
+        totals.document_id,
+        documents.office_id,
+        documents.fiscal_year,
+        documents.doc_kind,
+        documents.scope,
+        totals.metric,
+        totals.amount_yuan,
+        totals.label_zh,
+        {{ provenance('totals') }}
+    from totals
+    inner join documents
+        on totals.document_id = documents.document_id
+        and totals.measure = {{ main_measure('documents.doc_kind') }}
+)
+
+select * from final
