@@ -173,6 +173,25 @@ def test_halves_named_otherwise_are_paired_by_their_refusals(tmp_path):
                  "from raw.document_versions") == [(2, 1)]
 
 
+def test_a_half_that_arrives_in_a_later_nightly_run_is_paired_with_the_one_waiting(tmp_path):
+    folder = tmp_path / "docs"
+    narrative, tables = _pair(folder, "某厅2018年部门预算.txt", "某厅2018年部门预算附件.txt")
+    held_back = tables.read_bytes()
+    tables.unlink()
+    warehouse = tmp_path / "w.duckdb"
+    first = pipeline.ingest([folder], warehouse, progress=False, skip_quarantined=True)
+    assert [(Path(q.source_path).name, q.reason_code) for q in first.quarantined] == [
+        (narrative.name, "tables_in_another_file")]
+
+    tables.write_bytes(held_back)  # the tables file is published the next day
+    second = pipeline.ingest([folder], warehouse, progress=False, skip_quarantined=True)
+    assert (second.loaded, second.unchanged, second.quarantined) == (1, 0, [])
+    assert _rows(warehouse, "select file_name from raw.document_files order by file_order") == [
+        (narrative.name,), (tables.name,)]
+    third = pipeline.ingest([folder], warehouse, progress=False, skip_quarantined=True)
+    assert (third.loaded, third.unchanged, third.quarantined) == (0, 1, [])  # one document, unchanged
+
+
 def test_unrelated_halves_are_not_paired():
     def refused(path, reason):
         return pipeline.QuarantineEntry(path, reason, "", "0" * 64, 1)

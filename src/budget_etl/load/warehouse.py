@@ -56,6 +56,7 @@ class KnownFiles:
 
     documents: set[str] = field(default_factory=set)  # sha256 of loaded documents
     quarantined: set[str] = field(default_factory=set)  # sha256 of quarantined files
+    refusal_of: dict[str, str] = field(default_factory=dict)  # sha256 of a quarantined file -> its reason_code
     unread: set[tuple[str, str]] = field(default_factory=set)  # (source_path, reason_code) without sha256
     at_path: dict[str, str] = field(default_factory=dict)  # source_path -> sha256 last published there
     # documents loaded from several files: document_id -> ((source_path, sha256), ...) in order
@@ -172,6 +173,7 @@ def known_files(con: duckdb.DuckDBPyConnection) -> KnownFiles:
     for path, sha, reason in con.execute("select source_path, sha256, reason_code from raw.quarantine").fetchall():
         if sha:
             known.quarantined.add(sha)
+            known.refusal_of[sha] = reason
         else:
             known.unread.add((path, reason))
     # a warehouse published before raw.publications existed: each document's first load is all there is

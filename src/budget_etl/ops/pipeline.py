@@ -581,6 +581,7 @@ def ingest(
         todo: list[tuple[tuple[Path, ...], bool]] = []  # documents to parse: new bytes, in input order
         put_back: list[tuple[str, str]] = []  # (document_id, source_path): loaded bytes back where others were
         present: set[str] = set()  # document_id of every input document
+        waiting: list[QuarantineEntry] = []  # halves refused in earlier runs, unchanged
         for path, root in inputs.files:
             if (files := inputs.files_of(path)) is None:
                 continue  # read with the first file of its document
@@ -598,6 +599,9 @@ def ingest(
                 continue
             if sha in staged_ids or sha in known.documents or (skip_quarantined and sha in known.quarantined):
                 skipped += 1  # same bytes already loaded (or refused): nothing to parse
+                if skip_quarantined and files == (path,) and known.refusal_of.get(sha) in HALVES.values():
+                    # a half refused in an earlier run still waits for its other half, which may be new now
+                    waiting.append(QuarantineEntry(path.as_posix(), known.refusal_of[sha], "", sha))
                 continue
             staged_ids.add(sha)
             todo.append((files, is_synthetic.get(path.resolve(), False)))
@@ -615,8 +619,10 @@ def ingest(
             if sum(p.files for p in pending) >= LOAD_CHUNK:
                 flush()
         # the halves of documents published as two files and not paired by name or manifest
-        for narrative, tables in pair_refused(q for q in quarantined if inputs.files_of(Path(q.source_path))
-                                              == (Path(q.source_path),)):
+        halves = [q for q in quarantined if inputs.files_of(Path(q.source_path)) == (Path(q.source_path),)]
+        for narrative, tables in pair_refused(halves + waiting):
+            if narrative in waiting and tables in waiting:
+                continue  # both refused before, unchanged: tried together then
             files = (Path(narrative.source_path), Path(tables.source_path))
             document_id = warehouse.document_id_of([narrative.sha256, tables.sha256])
             present.add(document_id)
@@ -632,8 +638,11 @@ def ingest(
                 log.info("%s and %s: one document published as two files", *files)
                 staged_ids.add(document_id)
                 pending.append(prepared)
-            quarantined.remove(narrative)
-            quarantined.remove(tables)
+            for half in (narrative, tables):
+                if half in waiting:
+                    skipped -= 1  # read after all, as half of a document
+                else:
+                    quarantined.remove(half)
             merged += 1
         for entry in quarantined:
             if entry.reason_code in HALVES.values():
