@@ -34,9 +34,11 @@ def test_gold_document_passes_every_check(gold_doc):
     assert result.blocking == []
     assert {r["status"] for r in result.rows} == {"pass"}
     assert {(r["check_kind"], r["severity"]) for r in result.rows} == {
-        ("schema", "error"), ("identity", "warning"), ("completeness", "warning")}
+        ("schema", "error"), ("identity", "warning"), ("completeness", "warning"), ("wording", "warning"),
+        ("change", "warning")}
     # 16 frames + 7 identities + one funding row per project (9) + assets + 5 core subjects (completeness)
-    assert len(result.rows) == 16 + 7 + 9 + 1 + 5
+    # + the template leftovers and the 三公 change reasons (a budget: no execution rule)
+    assert len(result.rows) == 16 + 7 + 9 + 1 + 5 + 2
     assert _only(result, "schema.operating_expenses")["detail"] == "18 rows"
     revenue = _only(result, "identity.revenue_total")
     assert (revenue["expected"], revenue["actual"], revenue["difference"]) == (
@@ -204,7 +206,7 @@ def test_schemas_cover_every_staging_table_column_for_column(tmp_path):
 
 
 def test_identity_values_too_large_for_the_column_are_left_out():
-    row = validate._compare("a" * 64, "identity.x", Decimal("1"), [Decimal("9" * 16), Decimal("9" * 16)],
+    row = validate._compare("a" * 64, "identity.revenue_total", Decimal("1"), [Decimal("9" * 16), Decimal("9" * 16)],
                              what="x", src=Source(line=3))
     assert (row["status"], row["expected"], row["actual"], row["difference"]) == (
         "fail", Decimal(1), None, None)

@@ -136,7 +136,32 @@ def render(models: list[Model] | None = None) -> str:
             key = " (key)" if c.primary_key else " (not null)" if c.not_null else ""
             out.append(f"| `{c.name}`{key} | {_cell(labels[c.name])} | `{c.data_type}` | {_cell(czh)} | "
                        f"{_cell(cen)} |")
+    out += _rules()
     return "\n".join(line for line in _squeeze(out)) + "\n"
+
+
+def _rules() -> list[str]:
+    """The rulebook (budget_etl.validate.rulebook): what each check_name of dq_check_results means."""
+    from budget_etl.catalog import vocab
+    from budget_etl.validate.rulebook import RULES
+
+    out = [
+        "", "## 校验规则 / Rules", "",
+        "Each `check_name` of `dq_check_results` is a rule of the rulebook (`src/budget_etl/validate/rulebook.py`);",
+        "a rule marked *family* names its rows `<rule>.<part>` (`schema.projects`). Severity is the rule's,",
+        "whatever the outcome; `status` says the outcome (pass, fail, not_applicable, insufficient_data).",
+        "*GovBudgetChecker* lists the rules of that checker the rule covers, in full or in part.",
+        "",
+        "| rule | 规则 | rule (en) | kind | severity | tolerance / 容差 | applies to | GovBudgetChecker |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in RULES:
+        name = f"`{r.id}`" + (" (family)" if r.family else "")
+        kinds = ", ".join(vocab.DOC_KINDS.terms[k] for k in r.applies_to)
+        out.append(f"| {name} | {_cell(r.zh)} | {_cell(r.en)} | {r.kind} {vocab.CHECK_KINDS.terms[r.kind]} | "
+                   f"{r.severity} {vocab.SEVERITIES.terms[r.severity]} | {_cell(r.tolerance[0])} / {_cell(r.tolerance[1])} | "
+                   f"{kinds} | {', '.join(r.counterparts)} |")
+    return out
 
 
 def _squeeze(lines: list[str]) -> list[str]:

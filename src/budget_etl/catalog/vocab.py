@@ -194,6 +194,9 @@ CHECK_KINDS = Vocabulary("check_kind", "校验种类", "Kind of check", {
     "identity": "勾稽关系",
     "schema": "结构与取值",
     "completeness": "章节完整性",  # a core subject mentioned with amounts but without facts
+    "wording": "措辞与格式",
+    "change": "增减及其说明",
+    "execution": "预算执行",
 })
 
 SEVERITIES = Vocabulary("severity", "严重程度", "Severity of a check", {

@@ -4,8 +4,8 @@ own accounting identities (declared in ``catalog/identities.py``). Every check g
 The schemas come from the catalog (``schemas.py``): frames are object-dtype and validated without coercion,
 since pandera would round Decimals silently.
 
-Severity is per row: a failed schema check is ``error``, a failed identity ``warning``, anything that did
-not fail is ``info``. Schema failures that make the typed load impossible (wrong type, missing value,
+Kind and severity are the rule's (``rulebook.py``: every check declared once), whatever the outcome: a
+schema check is an ``error``, an identity a ``warning`` (official documents contain slips). Schema failures that make the typed load impossible (wrong type, missing value,
 missing column, a number that does not fit its column, no document identity) are ``blocking``: the
 pipeline quarantines the document with reason_code ``schema_violation`` instead of loading it.
 """
@@ -27,6 +27,8 @@ from budget_etl.catalog.tables import CheckResult
 from budget_etl.catalog.vocab import PROJECT_CODE  # noqa: F401 (re-exported for callers)
 from budget_etl.facts import ExtractedDocument, Source, fact_rows, flat_record, source_of
 from budget_etl.validate.completeness import completeness_checks
+from budget_etl.validate.disclosure import disclosure_checks
+from budget_etl.validate.rulebook import rule_of
 from budget_etl.validate.schemas import SCHEMAS
 
 log = logging.getLogger(__name__)
@@ -84,14 +86,16 @@ def validate_documents(batch: list[tuple[ExtractedDocument, dict]],
                 rows[document_id] += failed[0]
                 blocking[document_id] += failed[1]
             else:
-                rows[document_id].append(_row(document_id, f"schema.{table}", "schema", "error", "pass",
+                rows[document_id].append(_row(document_id, f"schema.{table}", "pass",
                                               detail=f"{counts[document_id]} rows"))
     for facts, document in batch:
         document_id = document["document_id"]
         rows[document_id] += decoding_check(document)
+        text = document.get("normalized_text") or ""
         if not blocking[document_id]:  # identities need typed values
             rows[document_id] += identity_checks(facts, document_id)
-        rows[document_id] += completeness_checks(facts, document.get("normalized_text") or "", document_id)
+            rows[document_id] += disclosure_checks(facts, text, document_id, _row)
+        rows[document_id] += completeness_checks(facts, text, document_id)
     return [Validation(rows[i], blocking[i]) for i in ids]
 
 
@@ -104,14 +108,16 @@ def decoding_check(document: dict) -> list[dict]:
     if not lost:
         return []
     line = text.count("\n", 0, text.index("\ufffd")) + 1
-    return [_row(document["document_id"], "schema.documents.undecodable_bytes", "schema", "warning", "fail",
+    return [_row(document["document_id"], "schema.documents.undecodable_bytes", "fail",
                  detail=f"{lost} undecodable byte sequence(s) replaced by U+FFFD; the first on line {line}",
                  src=Source(line=line))]
 
 
-def _row(document_id, check_name, check_kind, severity, status, *, expected=None, actual=None,
-         difference=None, detail=None, src: Source | None = None) -> dict:
-    return flat_record(CheckResult(document_id, check_name, check_kind, severity, status, expected, actual,
+def _row(document_id, check_name, status, *, expected=None, actual=None, difference=None, detail=None,
+         src: Source | None = None) -> dict:
+    """A raw.validation_results row; its kind and severity are its rule's (``rulebook.rule_of``)."""
+    rule = rule_of(check_name)
+    return flat_record(CheckResult(document_id, check_name, rule.kind, rule.severity, status, expected, actual,
                                    difference, detail, src or Source()))
 
 
@@ -155,7 +161,7 @@ def _schema_failures(table: str, schema: pa.DataFrameSchema, records: list[dict]
         owners = ids if index is None else [frame.loc[index, "document_id"]]
         for document_id in owners:
             failed, blocked = out.setdefault(document_id, ([], []))
-            failed.append(_row(document_id, check_name, "schema", "error", "fail", detail=detail, src=src))
+            failed.append(_row(document_id, check_name, "fail", detail=detail, src=src))
             if is_blocking:
                 blocked.append(detail)
     return out
@@ -231,7 +237,8 @@ def _function_checks(facts: ExtractedDocument, compare) -> list[dict]:
             if not children:
                 continue
             checked += 1
-            result = compare("", parent.total_yuan, [c.total_yuan for c in children], what="", src=parent.src)
+            result = compare(f"identity.function_parents.{scope}", parent.total_yuan,
+                             [c.total_yuan for c in children], what="", src=parent.src)
             if result["status"] == "fail":
                 failed.append((parent, result["actual"]))
         if failed:
@@ -330,7 +337,5 @@ def _compare(document_id, name, expected, parts, *, what, absent=None, src=None,
     if status == "fail":
         log.warning("%s fails for document %s: %s; expected %s, actual %s, difference %s",
                     name, document_id[:12], what, expected, actual, difference)
-    # Severity belongs to the check, not its outcome: an identity that fails is a warning (official
-    # documents contain slips), so analysts filter on status and see what a failure would mean.
-    return _row(document_id, name, "identity", "warning", status, expected=expected, actual=actual,
+    return _row(document_id, name, status, expected=expected, actual=actual,
                 difference=difference, detail=detail, src=src)

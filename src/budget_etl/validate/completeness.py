@@ -1,5 +1,5 @@
 """Completeness: every core subject of a budget (收支 totals, 项目支出, 机关运行经费, 三公) yields facts, or the
-document says it has none; otherwise a failing ``completeness.<subject>`` row (severity warning).
+document says it has none; otherwise a failing ``completeness.<subject>`` row (a warning, see rulebook.py).
 
 A section that was not found (an unusual heading), a paragraph the extractor could not read, or a section
 missing from the document all end the same way: no facts for a subject every budget discloses. That must
@@ -13,10 +13,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from budget_etl.catalog.tables import CheckResult
 from budget_etl.extract.numbers import AMOUNT
-from budget_etl.facts import ExtractedDocument, Source
-
-CHECK_KIND = "completeness"
+from budget_etl.facts import ExtractedDocument, Source, flat_record
+from budget_etl.validate.rulebook import rule_of
 
 
 @dataclass(frozen=True)
@@ -75,8 +75,7 @@ def completeness_checks(facts: ExtractedDocument, text: str, document_id: str = 
 
 
 def _row(document_id: str, name: str, status: str, detail: str, src: Source) -> dict:
-    return {
-        "document_id": document_id, "check_name": f"completeness.{name}", "check_kind": CHECK_KIND,
-        "severity": "warning", "status": status, "expected": None, "actual": None, "difference": None,
-        "detail": detail, "src_line": src.line, "src_table": src.table, "src_row": src.row, "src_col": src.col,
-    }
+    check_name = f"completeness.{name}"
+    rule = rule_of(check_name)
+    return flat_record(CheckResult(document_id, check_name, rule.kind, rule.severity, status, None, None, None,
+                                   detail, src))

@@ -1,0 +1,101 @@
+"""The rulebook: every check a document gets, declared once with its id, titles, kind, severity, tolerance,
+the kinds of document it applies to and the GovBudgetChecker rules it covers (../shared/research).
+
+A rule's id is the ``check_name`` of its rows in raw.validation_results (and marts.dq_check_results); a
+family (``schema``, ``completeness``, ``identity.function_total`` …) names its rows ``<id>.<part>``
+(``schema.projects``, ``identity.function_total.general_public_budget``). The most specific rule wins:
+``schema.documents.undecodable_bytes`` is a rule of its own inside the ``schema`` family. The checks take
+their kind and severity from here (``rule_of``); ``docs/rulebook.md`` is written from here
+(``budget-etl rulebook``) and a test holds it current.
+
+Severity belongs to the rule, not to one outcome: a failed identity is a warning (official documents contain
+slips; the data loads), a failed schema check an error. A blank is never a zero: a rule whose figures are
+blank says ``insufficient_data``, one whose figures the document does not have ``not_applicable``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from budget_etl.catalog.identities import IDENTITIES
+
+BOTH = ("budget", "final_accounts")
+ROUNDING = ("印刷单位 0.01 的舍入：每个加数与合计各半个 0.01（万元表为 50 元），元表须分毫不差",
+            "rounding of 0.01 of the printed unit: half of it per part and for the total (50 yuan in a 万元 "
+            "table); a table in 元 adds up to the fen")
+EXACT = ("精确比较", "exact")
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str  # the check_name of its rows; a family's rows are <id>.<part>
+    zh: str
+    en: str
+    kind: str  # vocab.CHECK_KINDS
+    severity: str  # vocab.SEVERITIES, of the rule whatever its outcome
+    tolerance: tuple[str, str] = EXACT  # zh, en
+    applies_to: tuple[str, ...] = BOTH  # vocab.DOC_KINDS
+    counterparts: tuple[str, ...] = ()  # GovBudgetChecker rule ids it covers (in full or in part)
+    family: bool = False
+
+
+# GovBudgetChecker rules an identity of the catalog covers
+_IDENTITY_COUNTERPARTS = {
+    "revenue_total": ("V33-005", "V33-240"),
+    "expenditure_total": ("V33-005", "V33-241", "BUD-102"),
+    "basic_total": ("V33-243", "BUD-103"),
+    "operating_expense_total": ("V33-005",),
+    "three_public_total": ("V33-244", "BUD-104"),
+    "three_public_change": (),
+    "project_expenditure": ("BUD-108",),
+    "project_funding": (),
+    "asset_total": ("V33-005",),
+}
+
+RULES: tuple[Rule, ...] = (
+    Rule("schema", "字段类型、代码与取值范围", "Types, codes and ranges of every extracted value (pandera)",
+         "schema", "error", counterparts=("V33-004", "V33-232"), family=True),
+    Rule("schema.documents.undecodable_bytes", "文本含无法解码的字节", "Bytes of the text its reader could not decode",
+         "schema", "warning"),
+    Rule("completeness", "核心内容有数字：提到金额的主题须有事实，或声明为空",
+         "A core subject the text gives amounts for has facts, or is declared empty", "completeness", "warning",
+         counterparts=("V33-002",), family=True),
+    *(Rule(f"identity.{i.name}", i.zh, i.en, "identity", "warning", ROUNDING,
+           counterparts=_IDENTITY_COUNTERPARTS[i.name]) for i in IDENTITIES),
+    Rule("identity.revenue_equals_expenditure", "收支总表：收入总计 = 支出总计",
+         "收支总表: revenue grand total = expenditure grand total", "identity", "warning", ROUNDING,
+         counterparts=("V33-115", "V33-214", "BUD-101")),
+    Rule("identity.function_total", "功能分类表：最高一级各行之和 = 合计（按资金范围）",
+         "By-function table: the top-level rows add up to its 合计 (per fund scope)", "identity", "warning",
+         ROUNDING, counterparts=("V33-005", "V33-241"), family=True),
+    Rule("identity.function_parents", "功能分类表：类 = 其下各款之和，款 = 其下各项之和",
+         "By-function table: each class (类) = its sections (款), each section = its items (项)", "identity",
+         "warning", ROUNDING, counterparts=("V33-120",), family=True),
+    Rule("identity.text_vs_table", "正文所述数字 = 表格中的同一数字", "A figure the text states = the same figure "
+         "in its table", "identity", "warning", ROUNDING,
+         counterparts=("CMM-001", "V33-102", "V33-104", "BUD-107"), family=True),
+    Rule("wording.template_leftover", "无模板残留：XX、××、{单位}、待填写等占位符",
+         "No template leftovers: placeholders such as XX, ××, {单位}, 待填写", "wording", "warning",
+         counterparts=("V33-112",)),
+    Rule("change.reason_stated", "“三公”经费增减 10% 以上（或由零增加）须说明原因",
+         "A 三公 item that changed by 10% or more on last year (or from zero) states a reason", "change",
+         "warning", ("按文件所述金额精确计算比例", "the share worked out exactly from the stated amounts"),
+         counterparts=("V33-110",)),
+    Rule("execution.three_public_within_budget", "“三公”经费决算数不超过预算数（逐类）",
+         "Each 三公 item's final figure is within its budget figure", "execution", "warning",
+         applies_to=("final_accounts",), counterparts=("V33-244",)),
+)
+
+_BY_ID = {rule.id: rule for rule in RULES}
+
+
+def rule_of(check_name: str) -> Rule:
+    """The rule of a check row: the rule of that id, else the most specific family it belongs to."""
+    name = check_name
+    while name:
+        rule = _BY_ID.get(name)
+        if rule is not None and (rule.family or name == check_name):
+            return rule
+        name = name.rpartition(".")[0]
+    raise KeyError(f"check {check_name!r} has no rule in the rulebook (budget_etl.validate.rulebook)")
+
