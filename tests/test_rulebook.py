@@ -107,10 +107,10 @@ def test_change_reasons_cannot_apply_without_stated_changes(gold_doc):
 # --- execution.three_public_within_budget ------------------------------------------------------------------
 
 
-def _final(gold_doc, budget: Decimal | None, final: Decimal):
+def _final(gold_doc, budget: Decimal | None, final: Decimal, reason: str | None = None):
     facts = copy.deepcopy(gold_doc)
     facts.info.doc_kind = "final_accounts"
-    facts.three_public_costs = [ThreePublicCost("official_reception", "公务接待费", final, None, None, None,
+    facts.three_public_costs = [ThreePublicCost("official_reception", "公务接待费", final, None, None, reason,
                                                 Source(page=18, table=9, row=3, col=5), measure="final")]
     if budget is not None:
         facts.three_public_costs.append(ThreePublicCost("official_reception", "公务接待费", budget, None, None, None,
@@ -118,11 +118,13 @@ def _final(gold_doc, budget: Decimal | None, final: Decimal):
     return facts
 
 
-def test_three_public_within_budget_passes(gold_doc):
+def test_three_public_within_budget_or_over_it_with_a_reason_passes(gold_doc):
     assert _one(_final(gold_doc, D("9500"), D("9500")), "", "execution.three_public_within_budget")["status"] == "pass"
+    row = _one(_final(gold_doc, D("9500"), D("12000"), "接待任务增加"), "", "execution.three_public_within_budget")
+    assert row["status"] == "pass" and "接待任务增加" in row["detail"]
 
 
-def test_three_public_over_budget_fails_with_both_figures(gold_doc):
+def test_three_public_over_budget_without_a_reason_fails_with_both_figures(gold_doc):
     row = _one(_final(gold_doc, D("9500"), D("12000")), "", "execution.three_public_within_budget")
     assert row["status"] == "fail" and row["src_page"] == 18 and row["src_col"] == 5
     assert (row["expected"], row["actual"], row["difference"]) == (D("9500"), D("12000"), D("2500"))

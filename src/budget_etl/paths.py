@@ -21,3 +21,14 @@ def bundled_sample() -> Path:
 
 def dbt_project_dir() -> Path:
     return project_root() / "dbt_project"
+
+
+ACKNOWLEDGEMENTS_DIR_VAR = "BUDGET_ETL_ACKNOWLEDGEMENTS_DIR"  # read by dbt_project.yml's seed-paths too
+ACKNOWLEDGEMENTS_FILE = "finding_acknowledgements.csv"
+
+
+def acknowledgements_file() -> Path:
+    """The reviewers' acknowledgements of findings (dbt seed finding_acknowledgements): the file of the folder
+    BUDGET_ETL_ACKNOWLEDGEMENTS_DIR names, else dbt_project/acknowledgements/ of the checkout."""
+    folder = os.environ.get(ACKNOWLEDGEMENTS_DIR_VAR)
+    return (Path(folder) if folder else dbt_project_dir() / "acknowledgements") / ACKNOWLEDGEMENTS_FILE

@@ -18,6 +18,7 @@ comments (the same as in docs/data_dictionary.md).
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -61,6 +62,18 @@ def headers(con: duckdb.DuckDBPyConnection, table: str, language: str = "en") ->
 
 # OWASP (CSV injection): a cell beginning with one of these is a formula to a spreadsheet
 CSV_FORMULA_START = r"^[=+\-@\t\r]"  # RE2 syntax, pasted into SQL as a constant
+
+
+def guard_csv_text(text: str) -> str:
+    """The same guard for a CSV written from Python: a ``'`` before text a spreadsheet would take for a
+    formula; a number (``-3.5``) stays a number."""
+    if not re.match(CSV_FORMULA_START, text):
+        return text
+    try:
+        Decimal(text)
+    except ArithmeticError:
+        return "'" + text
+    return text
 
 
 def _select(con, table: str, names: dict[str, str], *, guard_text: bool = False) -> str:

@@ -20,6 +20,7 @@ SOURCE = "budget"
 STAGING_DIR = Path("models/staging")
 STAGING_YML = STAGING_DIR / "_staging.yml"
 IDENTITY_TESTS_DIR = Path("dbt_project/tests")
+RULES_SEED = Path("dbt_project/seeds/rules.csv")  # the rulebook (budget_etl.validate.rulebook)
 GENERATED = "Generated from the catalog (src/budget_etl/catalog) by `budget-etl catalog --write`: do not edit."
 # Source tests warn: validation has already recorded the offending rows (schema.* check rows), and the
 # document was loaded on purpose so that the rest of its facts are not lost.
@@ -200,6 +201,9 @@ def generated_files() -> dict[Path, str]:
     files = {STAGING_YML: staging_yml()}
     files.update({STAGING_DIR / f"{t.staging_model}.sql": staging_sql(t) for t in staged_tables()})
     files.update({IDENTITY_TESTS_DIR / f"assert_identity_{i.name}.sql": identity_sql(i) for i in IDENTITIES})
+    from budget_etl.validate.rulebook import seed_csv  # the rulebook builds on the catalog, not the reverse
+
+    files[RULES_SEED] = seed_csv()
     return files
 
 

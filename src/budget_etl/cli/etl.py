@@ -1,4 +1,4 @@
-"""The `budget-etl` command line: parse, ingest, build, run, nightly, rollback, docs, synth, catalog."""
+"""The `budget-etl` command line: parse, ingest, build, run, check, nightly, rollback, docs, synth, catalog."""
 
 from __future__ import annotations
 
@@ -203,6 +203,32 @@ def _incomplete_documents(warehouse: Path) -> int:
         return con.execute(
             "select count(distinct document_id) from marts.dq_check_results "
             "where check_kind = 'completeness' and status = 'fail' and is_latest_version").fetchone()[0]
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder for index.html, one page per document (documents/), findings.csv and findings.json.")
+@click.option("--manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A sources.yml listing the documents (paths relative to it).")
+@click.option("--acknowledgements", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="CSV of accepted findings (document_id, check_name, reviewer, reason_zh, acknowledged_on)  "
+                   "[default: dbt_project/acknowledgements/finding_acknowledgements.csv]")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def check(paths: tuple[Path, ...], out: Path, manifest: Path | None, acknowledgements: Path | None,
+          quiet: bool) -> None:
+    """Check documents against the rulebook without publishing a warehouse: one findings page per document
+    with the figures compared, where each was read and a suggestion, an index of the batch, and CSV and JSON.
+
+    Exit code 0 when no finding and no refused file, 1 when there are findings or refused files.
+    """
+    from budget_etl.analyst.findings import check as run_check
+    from budget_etl.paths import acknowledgements_file
+
+    report = run_check(list(paths), out, manifest=manifest, progress=not quiet,
+                       acknowledgements=acknowledgements or acknowledgements_file())
+    click.echo(report.describe())
+    sys.exit(1 if report.findings or report.refused else 0)
 
 
 @main.command(name="nightly")

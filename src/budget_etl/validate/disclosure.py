@@ -1,5 +1,5 @@
 """Rules of the disclosure beyond its arithmetic (rulebook.py declares them): template leftovers in the text,
-a reason for every large change of a 三公 item, and the 三公 items of a 决算 within their budget. One row per
+a reason for every large change of a 三公 item, and a reason for every 三公 item of a 决算 over its budget. One row per
 rule and document, passes included; a rule for another kind of document gives no row."""
 
 from __future__ import annotations
@@ -84,9 +84,12 @@ def _three_public_within_budget(facts: ExtractedDocument):
     if not both:
         return "not_applicable", "no 三公 item with both its budget and its final figure", None, {}
     over = [(final[c], budget[c]) for c in both if final[c].amount_yuan > budget[c].amount_yuan]
-    if not over:
-        return "pass", f"{len(both)} 三公 item(s) within their budget", None, {}
-    detail = "; ".join(f"{f.category_zh} 决算 {f.amount_yuan:f} > 预算 {b.amount_yuan:f} yuan" for f, b in over)
-    f, b = over[0]
-    return "fail", f"{len(over)} 三公 item(s) over budget: {detail}", f.src, {
+    unexplained = [(f, b) for f, b in over if not (f.change_reason_zh or "").strip()]
+    if not unexplained:
+        explained = "".join(f"; {f.category_zh} over budget: {f.change_reason_zh}" for f, _ in over)
+        return "pass", f"{len(both)} 三公 item(s) within their budget or over it with a reason{explained}", None, {}
+    detail = "; ".join(f"{f.category_zh} 决算 {f.amount_yuan:f} > 预算 {b.amount_yuan:f} yuan"
+                       for f, b in unexplained)
+    f, b = unexplained[0]
+    return "fail", f"{len(unexplained)} 三公 item(s) over budget without a reason: {detail}", f.src, {
         "expected": b.amount_yuan, "actual": f.amount_yuan, "difference": f.amount_yuan - b.amount_yuan}

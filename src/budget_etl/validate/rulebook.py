@@ -15,6 +15,8 @@ blank says ``insufficient_data``, one whose figures the document does not have `
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass
 
 from budget_etl.catalog.identities import IDENTITIES
@@ -37,6 +39,7 @@ class Rule:
     applies_to: tuple[str, ...] = BOTH  # vocab.DOC_KINDS
     counterparts: tuple[str, ...] = ()  # GovBudgetChecker rule ids it covers (in full or in part)
     family: bool = False
+    suggestion_zh: str = "核对合计与各分项：更正计算或抄录错误，使合计等于各分项之和。"  # what the unit should do
 
 
 # GovBudgetChecker rules an identity of the catalog covers
@@ -54,36 +57,44 @@ _IDENTITY_COUNTERPARTS = {
 
 RULES: tuple[Rule, ...] = (
     Rule("schema", "字段类型、代码与取值范围", "Types, codes and ranges of every extracted value (pandera)",
-         "schema", "error", counterparts=("V33-004", "V33-232"), family=True),
+         "schema", "error", counterparts=("V33-004", "V33-232"), family=True,
+         suggestion_zh="核对该值在文件中的写法（金额、代码、百分比），更正后重新发布。"),
     Rule("schema.documents.undecodable_bytes", "文本含无法解码的字节", "Bytes of the text its reader could not decode",
-         "schema", "warning"),
+         "schema", "warning", suggestion_zh="文件含无法识别的字符：以 UTF-8 或原始格式重新导出文件。"),
     Rule("completeness", "核心内容有数字：提到金额的主题须有事实，或声明为空",
          "A core subject the text gives amounts for has facts, or is declared empty", "completeness", "warning",
-         counterparts=("V33-002",), family=True),
+         counterparts=("V33-002",), family=True,
+         suggestion_zh="补充该部分的表格或数字；本部门确无此项时，在文件中说明（如“本部门无…，故本表无数据”）。"),
     *(Rule(f"identity.{i.name}", i.zh, i.en, "identity", "warning", ROUNDING,
            counterparts=_IDENTITY_COUNTERPARTS[i.name]) for i in IDENTITIES),
     Rule("identity.revenue_equals_expenditure", "收支总表：收入总计 = 支出总计",
          "收支总表: revenue grand total = expenditure grand total", "identity", "warning", ROUNDING,
-         counterparts=("V33-115", "V33-214", "BUD-101")),
+         counterparts=("V33-115", "V33-214", "BUD-101"),
+         suggestion_zh="核对收支总表两侧：收入总计应等于支出总计。"),
     Rule("identity.function_total", "功能分类表：最高一级各行之和 = 合计（按资金范围）",
          "By-function table: the top-level rows add up to its 合计 (per fund scope)", "identity", "warning",
-         ROUNDING, counterparts=("V33-005", "V33-241"), family=True),
+         ROUNDING, counterparts=("V33-005", "V33-241"), family=True,
+         suggestion_zh="核对功能分类表：合计行应等于最高一级各科目之和。"),
     Rule("identity.function_parents", "功能分类表：类 = 其下各款之和，款 = 其下各项之和",
          "By-function table: each class (类) = its sections (款), each section = its items (项)", "identity",
-         "warning", ROUNDING, counterparts=("V33-120",), family=True),
+         "warning", ROUNDING, counterparts=("V33-120",), family=True,
+         suggestion_zh="核对所列科目：类应等于其下各款之和，款应等于其下各项之和。"),
     Rule("identity.text_vs_table", "正文所述数字 = 表格中的同一数字", "A figure the text states = the same figure "
          "in its table", "identity", "warning", ROUNDING,
-         counterparts=("CMM-001", "V33-102", "V33-104", "BUD-107"), family=True),
+         counterparts=("CMM-001", "V33-102", "V33-104", "BUD-107"), family=True,
+         suggestion_zh="正文与表格中的同一数字不一致：以表格为准核对正文，或更正表格。"),
     Rule("wording.template_leftover", "无模板残留：XX、××、{单位}、待填写等占位符",
          "No template leftovers: placeholders such as XX, ××, {单位}, 待填写", "wording", "warning",
-         counterparts=("V33-112",)),
+         counterparts=("V33-112",), suggestion_zh="将模板占位符替换为实际的单位名称、年度或数字。"),
     Rule("change.reason_stated", "“三公”经费增减 10% 以上（或由零增加）须说明原因",
          "A 三公 item that changed by 10% or more on last year (or from zero) states a reason", "change",
          "warning", ("按文件所述金额精确计算比例", "the share worked out exactly from the stated amounts"),
-         counterparts=("V33-110",)),
-    Rule("execution.three_public_within_budget", "“三公”经费决算数不超过预算数（逐类）",
-         "Each 三公 item's final figure is within its budget figure", "execution", "warning",
-         applies_to=("final_accounts",), counterparts=("V33-244",)),
+         counterparts=("V33-110",), suggestion_zh="对增减 10% 以上（或由零增加）的“三公”经费项目说明增减原因。"),
+    Rule("execution.three_public_within_budget", "“三公”经费决算数不超过预算数，超过的须说明原因（逐类）",
+         "Each 三公 item's final figure is within its budget figure, or the document says why not", "execution",
+         "warning",
+         applies_to=("final_accounts",), counterparts=("V33-244",),
+         suggestion_zh="核对“三公”经费的预算数与决算数；确属超支的，在说明中写明原因。"),
 )
 
 _BY_ID = {rule.id: rule for rule in RULES}
@@ -99,3 +110,19 @@ def rule_of(check_name: str) -> Rule:
         name = name.rpartition(".")[0]
     raise KeyError(f"check {check_name!r} has no rule in the rulebook (budget_etl.validate.rulebook)")
 
+
+
+SEED_COLUMNS = ("rule_id", "is_family", "title_zh", "title_en", "check_kind", "severity", "tolerance_zh",
+                "tolerance_en", "applies_to", "counterparts", "suggestion_zh")
+
+
+def seed_csv() -> str:
+    """The rulebook as the dbt seed ``rules`` (dbt_project/seeds/rules.csv, written by `budget-etl catalog
+    --write`), so that the marts name each check's rule, title and suggestion."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(SEED_COLUMNS)
+    for r in RULES:
+        writer.writerow([r.id, str(r.family).lower(), r.zh, r.en, r.kind, r.severity, *r.tolerance,
+                         " ".join(r.applies_to), " ".join(r.counterparts), r.suggestion_zh])
+    return out.getvalue()
