@@ -48,6 +48,7 @@ def extracted_facts(out: ExtractedDocument) -> dict[str, Decimal]:
         "expenditure_this_year": "expenditure_this_year",
         "basic_expenditure": "basic_total",
         "three_public_total": "three_public_total",
+        "three_public_prior_year_total": "three_public_prior_year_total",
         "meeting_fee": "meeting_fee",
         "training_fee": "training_fee",
         "agency_operating_expense": "operating_expense_total",

@@ -15,6 +15,7 @@ become a wrong number.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -703,45 +704,124 @@ def _function_rows(t: Titled, scope: str, out: ExtractedDocument) -> bool:
     return bool(rows)
 
 
+THREE_PUBLIC_ITEMS = ("overseas_travel", "vehicle_purchase", "vehicle_operation", "official_reception")
+THREE_PUBLIC_NAMES = {"overseas_travel": "因公出国（境）费", "vehicle_purchase": "公务用车购置费",
+                      "vehicle_operation": "公务用车运行维护费", "official_reception": "公务接待费",
+                      "vehicle_purchase_and_operation": "公务用车购置及运行维护费"}
+_SHARING = ("meeting_fee", "training_fee", "operating_expense")  # columns beside the 三公 in one table
+
+
 def _three_public(t: Titled, out: ExtractedDocument) -> bool:
     """The 三公 table (alone or with 会议费, 培训费, 机关运行经费): the 三公 total is its 三公 subtotal, or the
-    table's total when no other fee shares the table; read only when the items add up to it."""
-    if t.unit is None:
+    table's total when no other fee shares the table; read only when the items add up to it. Where the table
+    prints last year beside this year (by columns or by rows), last year's subtotal is
+    ``three_public_prior_year_total``, under the same rule."""
+    if t.unit is None or t.year is None:
         return False
-    items = ("overseas_travel", "vehicle_purchase", "vehicle_operation", "official_reception")
-    got = _read_columns(
-        t, ("total", "three_public_subtotal", "vehicle_purchase_and_operation", *items,
-            "meeting_fee", "training_fee", "operating_expense")
-    )
-    shares = {"meeting_fee", "training_fee", "operating_expense"} & set(_columns(_header_labels(t.table, t.year)[0]))
-    if not got or not (set(items) | {"vehicle_purchase_and_operation"}) & set(got):
-        got = _read_rows(t)  # the items down the rows: 合计 | 1、因公出国（境）费用 | … with an amount each
-        shares = {"meeting_fee", "training_fee", "operating_expense"} & set(got)
-    subtotal = got.get("three_public_subtotal") or (got.get("total") if not shares else None)
-    if subtotal is None:
+    this_year = _year_view(t, t.year)
+    got = _three_public_figures(this_year, down_rows=True) if this_year is not None else None
+    if got is None:
         return False
-    known = [got[k][0] for k in items if k in got]
-    if "vehicle_purchase" not in got and "vehicle_operation" not in got and "vehicle_purchase_and_operation" in got:
-        known.append(got["vehicle_purchase_and_operation"][0])
-    if sum(known, Decimal(0)) != subtotal[0]:
-        return False
-    out.stated_totals.append(StatedTotal("three_public_total", "“三公”经费", subtotal[0], _src(subtotal[1], t.table)))
-    names = {"overseas_travel": "因公出国（境）费", "vehicle_purchase": "公务用车购置费",
-             "vehicle_operation": "公务用车运行维护费", "official_reception": "公务接待费",
-             "vehicle_purchase_and_operation": "公务用车购置及运行维护费"}
-    parts = [k for k in items if k in got]
+    table = this_year.table
+    subtotal = got.get("three_public_subtotal") or got["total"]
+    out.stated_totals.append(StatedTotal("three_public_total", "“三公”经费", subtotal[0], _src(subtotal[1], table)))
+    parts = [k for k in THREE_PUBLIC_ITEMS if k in got]
     if not {"vehicle_purchase", "vehicle_operation"} & set(got) and "vehicle_purchase_and_operation" in got:
         parts.append("vehicle_purchase_and_operation")
     for key in parts:
         amount, cell = got[key]
-        out.three_public_costs.append(ThreePublicCost(key, names[key], amount, None, None, None, _src(cell, t.table)))
+        out.three_public_costs.append(
+            ThreePublicCost(key, THREE_PUBLIC_NAMES[key], amount, None, None, None, _src(cell, table)))
     for key, label in (("meeting_fee", "会议费"), ("training_fee", "培训费")):
         if key in got:
-            out.stated_totals.append(StatedTotal(key, label, got[key][0], _src(got[key][1], t.table)))
+            out.stated_totals.append(StatedTotal(key, label, got[key][0], _src(got[key][1], table)))
     if "operating_expense" in got:
         amount, cell = got["operating_expense"]
-        _add_total(out, "operating_expense_total", "机关运行经费", amount, _src(cell, t.table))
+        _add_total(out, "operating_expense_total", "机关运行经费", amount, _src(cell, table))
+    last_year = _year_view(t, t.year - 1)
+    prior = _three_public_figures(last_year) if last_year is not None else None
+    if prior is not None:
+        amount, cell = prior.get("three_public_subtotal") or prior["total"]
+        out.stated_totals.append(StatedTotal("three_public_prior_year_total", f"{t.year - 1}年“三公”经费", amount,
+                                             _src(cell, last_year.table)))
     return True
+
+
+def _three_public_figures(t: Titled, down_rows: bool = False) -> dict[str, tuple[Decimal, Cell]] | None:
+    """The 三公 figures of a table (one year's view of it) by column key, when its items add up to its 三公
+    subtotal (or to its total, when no other fee shares the table); else None. ``down_rows``: a table with
+    no item columns is read down its rows (合计 | 1、因公出国（境）费用 | … with an amount each)."""
+    t = _one_fund_view(t)
+    if t is None:
+        return None
+    got = _read_columns(t, ("total", "three_public_subtotal", "vehicle_purchase_and_operation", *THREE_PUBLIC_ITEMS,
+                            *_SHARING))
+    shares = set(_SHARING) & set(_columns(_header_labels(t.table, t.year)[0]))
+    if down_rows and (not got or not {*THREE_PUBLIC_ITEMS, "vehicle_purchase_and_operation"} & set(got)):
+        got = _read_rows(t)
+        shares = set(_SHARING) & set(got)
+    if not got:
+        return None
+    subtotal = got.get("three_public_subtotal") or (got.get("total") if not shares else None)
+    if subtotal is None:
+        return None
+    known = [got[k][0] for k in THREE_PUBLIC_ITEMS if k in got]
+    if "vehicle_purchase" not in got and "vehicle_operation" not in got and "vehicle_purchase_and_operation" in got:
+        known.append(got["vehicle_purchase_and_operation"][0])
+    if sum(known, Decimal(0)) != subtotal[0]:
+        return None
+    return {**got, "three_public_subtotal": subtotal}
+
+
+# A data row labelled by its year (2025年 | 2026年 | 增减变化金额 down a 年度 column): that year's figures.
+_YEAR_ROW = re.compile(r"^(?P<year>(?:19|20)\d{2})年(?:度)?(?:预算数?)?$")
+
+
+def _year_view(t: Titled, year: int) -> Titled | None:
+    """``t`` as it shows ``year``'s figures: a table whose data rows are labelled by year keeps its header and
+    the row of ``year``; a table whose header groups the columns by year is read in the group of ``year``;
+    a table that names no year holds the document's year only. None: the table does not show ``year``."""
+    first_data = _header_labels(t.table)[1]
+    labelled = {int(m["year"]): r for r, row in enumerate(t.table.rows[first_data:], first_data)
+                for c in row if (m := _YEAR_ROW.match(_key(c.text)))}
+    if labelled:
+        if year not in labelled:
+            return None
+        rows = [*t.table.rows[:first_data], t.table.rows[labelled[year]]]
+        return dataclasses.replace(t, table=Table(t.table.index, rows), year=year)
+    grouped = {int(m["year"]) for row in (t.header or t.table).rows[:first_data] for c in row
+               if (m := _YEAR_GROUP.match(_key(c.text))) and m["year"]}
+    if grouped:
+        return dataclasses.replace(t, year=year) if year in grouped else None
+    return t if year == t.year else None
+
+
+# Header cells that split each column into the fund paying it (一般公共预算 | 政府性基金预算 | 国有资本经营预算).
+_FUND_COLUMN = re.compile(r"^(?:一般公共预算|政府性基金(?:预算)?|国有资本经营(?:预算)?)(?:拨款|财政拨款)?$")
+
+
+def _one_fund_view(t: Titled) -> Titled | None:
+    """A table whose header splits every column by fund, read as one figure per column: the 一般公共预算
+    column under each label, when every other fund's column is zero or blank (the figure is then the whole
+    財政拨款 one); None when another fund holds money. A table without fund columns is itself."""
+    table = t.header or t.table
+    first_data = _header_labels(table)[1]
+    fund_rows = [r for r, row in enumerate(table.rows[:first_data])
+                 if sum(bool(_FUND_COLUMN.match(_key(c.text))) for c in row) >= 2]
+    if not fund_rows:
+        return t
+    funds = {c.col: _key(c.text) for r in fund_rows for c in table.rows[r] if _FUND_COLUMN.match(_key(c.text))}
+    other = {col for col, name in funds.items() if not name.startswith("一般公共预算")}
+    data = [c for row in t.table.rows[_header_labels(t.table)[1]:] for c in row if c.col in other]
+    if any(_is_amount(c.text) and _amount(c.text, "元") != 0 for c in data):
+        return None
+
+    def view(part: Table) -> Table:  # the fund names out of the header, the other funds' columns out
+        named = set(fund_rows) if part is table else set()
+        return Table(part.index, [[c for c in row if c.col not in other and not (r in named and c.col in funds)]
+                                  for r, row in enumerate(part.rows)])
+
+    return dataclasses.replace(t, table=view(t.table), header=t.header and view(t.header))
 
 
 def _operating_expense(t: Titled, out: ExtractedDocument) -> bool:
