@@ -281,6 +281,19 @@ def test_a_row_label_boxed_line_by_line_around_its_amount_is_one_row():
     assert ["", "2.政府性基金", ""] in table.rows and ["", "1.一般公共预", ""] in table.rows
 
 
+def test_a_character_goes_to_the_smallest_cell_that_holds_it():
+    from budget_etl.readers.pdf import _fill_table
+
+    # the ruling lines also close a rectangle round the vehicle header and the cells under it
+    (table,), _ = _fill_table(*_grid({
+        (0, 0, 50, 40): ["合计"], (50, 0, 200, 40): ["公务用车购置及运行费", "", "小计"],
+        (100, 20, 150, 40): ["购置费"], (150, 20, 200, 40): ["运行费"],
+        (0, 40, 50, 54): ["300"], (50, 40, 100, 54): ["237"], (100, 40, 150, 54): [], (150, 40, 200, 54): ["237"],
+    }))
+    assert table.rows == [["合计", "公务用车购置及运行费小计", "", ""], ["", "", "购置费", "运行费"],
+                          ["300", "237", "", "237"]]
+
+
 # --- the real disclosures ----------------------------------------------------------------------------------
 
 needs_shared = pytest.mark.skipif(not REAL.is_dir(), reason="../shared/real is not present")
@@ -487,3 +500,13 @@ def test_row_label_boxed_line_by_line_is_one_label():
     row = [c for c in _row(table, "1.一般公共预算") if c]
     assert row == ["1.一般公共预算", "21,940.96", "二、外交支出", "二、项目支出", "5,573.00"]
     assert [c for c in _row(table, "2.政府性基金预算") if c][-2:] == ["三、单位预留机动经费", "2,388.04"]
+
+
+@pytest.mark.shared
+@needs_shared
+def test_cells_inside_a_larger_ruled_rectangle_keep_their_text():
+    doc = _read("jiangsu_sheng_procuratorate_2019_ys.pdf")
+    table = _table_after(doc, "“三公”经费、会议费、培训费支出预算表")  # gold p20
+    header = [c for r in table.texts()[:4] for c in r if c]
+    assert {"公务用车购置及运行维护费小计", "公务用车购置费", "公务用车运行维护费"} <= set(header)
+    assert [c for c in table.texts()[-1] if c] == ["1276.7", "418.26", "80", "237", "237", "101.26", "158.44", "700"]

@@ -453,7 +453,9 @@ def _fill_table(cells, chars: list[_Char]) -> tuple[list[_PageTable], list[_Char
         cell = None
         if left <= cx <= right and top <= cy <= bottom:
             band = bands.get(int(cy // 10), ())
-            cell = next((c for c in band if c[0] <= cx <= c[2] and c[1] <= cy <= c[3]), None)
+            # the smallest cell that holds it: ruling lines can also close a rectangle round several cells
+            cell = min((c for c in band if c[0] <= cx <= c[2] and c[1] <= cy <= c[3]),
+                       key=lambda c: (c[2] - c[0]) * (c[3] - c[1]), default=None)
         if cell is None:
             rest.append(ch)
         else:
