@@ -248,6 +248,33 @@ def test_blank_item_cells_are_absent_never_zero():
     assert {c.category: c.amount_yuan for c in out.three_public_costs} == {"official_reception": Decimal("0.95") * W}
 
 
+# Classes named without codes under the unit's row (Shenzhen's 基本支出总表).
+BASIC_BY_NAME = [
+    ["支出项目类别", "总计", "财政拨款", ""],
+    ["", "", "小计", "一般公共预算拨款"],
+    ["江苏省某某厅", "700.00", "700.00", "700.00"],
+    ["工资福利支出", "500.00", "500.00", "500.00"],
+    ["基本工资", "500.00", "500.00", "500.00"],
+    ["商品和服务支出", "110.00", "110.00", "110.00"],
+    ["其他对个人和家庭的补助", "10.00", "10.00", "10.00"],  # an item: no class of its own
+    ["对个人和家庭的补助", "80.00", "80.00", "80.00"],
+    ["资本性支出", "10.00", "10.00", "10.00"],
+]
+
+
+def test_basic_classes_named_without_codes():
+    out = TEMPLATE.extract(_national(basic=("表4 基本支出总表", BASIC_BY_NAME)))
+    lines = {e.expenditure_type: e.amount_yuan for e in out.expenditure if e.expenditure_class == "basic"}
+    assert lines == {"personnel": 580 * W, "public_operating": 120 * W}  # 301 + 303, 302 + 310
+
+
+def test_basic_classes_named_without_codes_that_miss_the_total_give_nothing():
+    rows = [row[:] for row in BASIC_BY_NAME]
+    rows[8][1] = "11.00"  # the classes no longer make the unit's 700.00
+    out = TEMPLATE.extract(_national(basic=("表4 基本支出总表", rows)))
+    assert not [e for e in out.expenditure if e.expenditure_class == "basic"]
+
+
 def test_function_rows_and_their_levels():
     out = TEMPLATE.extract(_national())
     rows = {(f.function_code, f.fund_scope): f for f in out.function_expenditure}

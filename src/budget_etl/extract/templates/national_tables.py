@@ -53,6 +53,7 @@ TABLE_KINDS: list[tuple[str, str]] = [
     (r"机关运行经费", "operating_expense"),
     (r"政府采购", "procurement"),
     (r"政府购买服务", "purchase_of_services"),
+    (r"基本支出(?:预算)?总表", "basic_by_economic"),  # not the 支出总表: the basic part by economic class
     (r"国有资产|资产占用", "assets"),
     (r"绩效", "performance"),
     (r"国有资本经营预算(?:拨款)?支出", "state_capital"),
@@ -593,26 +594,65 @@ def _basic_by_economic(group: list[Titled], out: ExtractedDocument, economic_don
     got = next((g for part in group if (g := _read_columns(part, ("total", "personnel", "public_operating")))
                 and "total" in g), None)
     if got is None:
-        return bool(rows)
-    total = got["total"][0]
-    parts: dict[str, tuple[Decimal, Cell]] = {}
-    if {"personnel", "public_operating"} <= set(got):
-        if got["personnel"][0] + got["public_operating"][0] == total:
+        named = _classes_by_name(group)  # no total row found: a table of class names under its unit's row
+        parts = _class_parts(*named) if named else {}
+    elif {"personnel", "public_operating"} <= set(got):
+        parts = {}
+        if got["personnel"][0] + got["public_operating"][0] == got["total"][0]:
             parts = {"personnel": got["personnel"], "public_operating": got["public_operating"]}
     else:
-        classes = {r.code: (_amount(r.amounts[0].text, part.unit), r.amounts[0], part) for part, r in rows
+        classes = {r.code: (_amount(r.amounts[0].text, part.unit), r.amounts[0]) for part, r in rows
                    if len(r.code) == 3 and r.code.startswith("3")}
-        if (classes and sum(v for v, _, _ in classes.values()) == total
-                and set(classes) <= PERSONNEL_CLASSES | PUBLIC_OPERATING_CLASSES):
-            for kind, wanted in (("personnel", PERSONNEL_CLASSES), ("public_operating", PUBLIC_OPERATING_CLASSES)):
-                found = [classes[c] for c in sorted(wanted) if c in classes]
-                if found:
-                    parts[kind] = (sum(v for v, _, _ in found), found[0][1])
+        parts = _class_parts(classes, got["total"][0])
     where = {id(c): part for part in group for row in part.table.rows for c in row}
     for kind, (amount, cell) in parts.items():
         label = "人员经费" if kind == "personnel" else "公用经费"
         out.expenditure.append(ExpenditureLine("basic", kind, label, amount, _src(cell, where[id(cell)].table)))
     return bool(rows)
+
+
+def _class_parts(classes: dict[str, tuple[Decimal, Cell]], total: Decimal) -> dict[str, tuple[Decimal, Cell]]:
+    """人员经费 (301 + 303) and 公用经费 (302 + 310) from the class rows of a basic table, when those classes
+    make its whole total; each with the cell of its first class."""
+    parts: dict[str, tuple[Decimal, Cell]] = {}
+    if (classes and sum(v for v, _ in classes.values()) == total
+            and set(classes) <= PERSONNEL_CLASSES | PUBLIC_OPERATING_CLASSES):
+        for kind, wanted in (("personnel", PERSONNEL_CLASSES), ("public_operating", PUBLIC_OPERATING_CLASSES)):
+            found = [classes[c] for c in sorted(wanted) if c in classes]
+            if found:
+                parts[kind] = (sum(v for v, _ in found), found[0][1])
+    return parts
+
+
+# Economic classes named without their code (a label, spaces and ordinal removed, matches in full).
+ECONOMIC_CLASS_NAMES: list[tuple[str, str]] = [
+    (r"工资福利支出", "301"),
+    (r"商品和服务支出", "302"),
+    (r"对个人和家庭的?补助(?:支出)?", "303"),
+    (r"资本性支出", "310"),
+]
+
+
+def _classes_by_name(group: list[Titled]) -> tuple[dict[str, tuple[Decimal, Cell]], Decimal] | None:
+    """A basic table whose rows name the economic classes without codes (工资福利支出 | 商品和服务支出 | … with
+    their items between them) under a first row holding the total (the unit's name): each class's amount in
+    the total column, and that total. None when the layout is another."""
+    t = group[0]
+    columns = _columns(_header_labels(t.header or t.table, t.year)[0])
+    if "total" not in columns:
+        return None
+    data = [(part, row) for part in group if part is t or part.header is t.table
+            for row in part.table.rows[_header_labels(part.table)[1]:] if any(_is_amount(c.text) for c in row)]
+    cells = [(part, row, _cell_at(row, columns["total"])) for part, row in data]
+    if not cells or any(cell is None or not _is_amount(cell.text) for _, _, cell in cells):
+        return None
+    classes: dict[str, tuple[Decimal, Cell]] = {}
+    for part, row, cell in cells[1:]:
+        code = next((c for pattern, c in ECONOMIC_CLASS_NAMES if re.fullmatch(pattern, _label(_first_text(row)))), None)
+        if code is not None and code not in classes:
+            classes[code] = (_amount(cell.text, part.unit), cell)
+    part, _, cell = cells[0]
+    return (classes, _amount(cell.text, part.unit)) if classes else None
 
 
 def _groups(tables: list[Titled]) -> list[list[Titled]]:
