@@ -294,6 +294,21 @@ def test_a_character_goes_to_the_smallest_cell_that_holds_it():
                           ["300", "237", "", "237"]]
 
 
+def test_ruling_lines_of_tables_above_and_below_do_not_move_a_tables_borders():
+    from budget_etl.readers.pdf import _edge, _ruled_tables
+
+    def grid(top: float, columns: list[float]) -> list[dict]:
+        rows = [top, top + 20, top + 40]
+        return [*(_edge("h", columns[0], y, columns[-1], y) for y in rows),
+                *(_edge("v", x, rows[0], x, rows[-1]) for x in columns)]
+
+    # lines within the snapping tolerance of each other chain: 95 | 97.5 above would pull 100 below to 97.5
+    above, below = grid(0, [0, 95, 97.5, 200]), grid(100, [0, 100, 200])
+    tables = _ruled_tables(above + below)
+    lower = next(t for t in tables if min(c[1] for c in t) >= 100)
+    assert sorted({c[0] for c in lower}) == [0, 100]
+
+
 # --- the real disclosures ----------------------------------------------------------------------------------
 
 needs_shared = pytest.mark.skipif(not REAL.is_dir(), reason="../shared/real is not present")
@@ -504,9 +519,27 @@ def test_row_label_boxed_line_by_line_is_one_label():
 
 @pytest.mark.shared
 @needs_shared
-def test_cells_inside_a_larger_ruled_rectangle_keep_their_text():
+def test_nested_header_cells_keep_their_text():
     doc = _read("jiangsu_sheng_procuratorate_2019_ys.pdf")
     table = _table_after(doc, "“三公”经费、会议费、培训费支出预算表")  # gold p20
     header = [c for r in table.texts()[:4] for c in r if c]
-    assert {"公务用车购置及运行维护费小计", "公务用车购置费", "公务用车运行维护费"} <= set(header)
+    assert {"公务用车购置及运行维护费", "小计", "公务用车购置费", "公务用车运行维护费"} <= set(header)
     assert [c for c in table.texts()[-1] if c] == ["1276.7", "418.26", "80", "237", "237", "101.26", "158.44", "700"]
+
+
+@pytest.mark.shared
+@needs_shared
+def test_a_tables_borders_stay_where_they_are_drawn():
+    doc = _read("jiangsu_sheng_procuratorate_2018_ys.pdf")
+    table = _table_after(doc, "“三公”经费、会议费、培训费支出预算表")  # gold p19: 购置费 blank, 运行维护费 267.80
+    assert [c for c in table.texts()[-1] if c] == [
+        "1,384.74", "484.30", "100.00", "267.80", "267.80", "116.50", "200.44", "700.00"
+    ]
+
+
+@pytest.mark.shared
+@needs_shared
+def test_a_header_inside_a_rectangle_round_the_table_stays_in_the_table():
+    doc = _read("jiangsu_sheng_npc-office_2019_ys-tables.pdf")
+    table = _table_after(doc, "一般公共预算机关运行经费支出预算表")  # 公开表十一, p11
+    assert table.texts()[:2] == [["科目编码", "科目名称", "机关运行经费支出"], ["合计", "", "1,642.08"]]

@@ -381,21 +381,39 @@ def _edge(orientation: str, x0: float, top: float, x1: float, bottom: float) -> 
 
 
 def _ruled_tables(edges: list[dict]) -> list[list[tuple[float, float, float, float]]]:
-    """Cells (x0, top, x1, bottom) of each ruled table on the page, by pdfplumber's geometry."""
-    if len(edges) < 4:
-        return []
-    merged = merge_edges(edges, _SNAP, _SNAP, _SNAP, _SNAP)
-    merged = [
-        e for e in merged if (e["width"] if e["orientation"] == "h" else e["height"]) >= _EDGE_MIN_LENGTH
-    ]
-    vertical = sum(e["orientation"] == "v" for e in merged)
-    if vertical * (len(merged) - vertical) > MAX_CROSSINGS_PER_PAGE:  # every pair is tried for a crossing
+    """Cells (x0, top, x1, bottom) of each ruled table on the page, by pdfplumber's geometry.
+
+    The ruling lines of each band of the page that no gap cuts (a table, or tables side by side) are snapped
+    apart from the others': snapping joins lines whose positions chain within the tolerance, so lines of
+    the tables above and below could otherwise pull a table's border onto its text."""
+    bands = [[e for e in band if (e["width"] if e["orientation"] == "h" else e["height"]) >= _EDGE_MIN_LENGTH]
+             for band in _bands(edges)]
+    bands = [band for band in bands if len(band) >= 4]
+    crossings = sum(v * (len(band) - v) for band in bands if (v := sum(e["orientation"] == "v" for e in band)))
+    if crossings > MAX_CROSSINGS_PER_PAGE:  # every pair of a band is tried for a crossing
         raise UnreadableDocument(
             "pdf_too_large",
-            f"A page has {len(merged)} ruling lines: too many to find its tables in bounded time.",
+            f"A page has {sum(map(len, bands))} ruling lines: too many to find its tables in bounded time.",
         )
-    cells = _cells(edges_to_intersections(merged, _SNAP / 3, _SNAP / 3))
-    return [t for t in cells_to_tables(cells) if len(t) >= 2]
+    tables = []
+    for band in bands:
+        cells = _cells(edges_to_intersections(band, _SNAP / 3, _SNAP / 3))
+        tables += [t for t in cells_to_tables(cells) if len(t) >= 2]
+    return tables
+
+
+def _bands(edges: list[dict]) -> list[list[dict]]:
+    """The page's ruling lines, snapped and joined, in bands from top to bottom that no gap taller than the
+    snapping tolerance cuts."""
+    bands: list[list[dict]] = []
+    bottom = None
+    for e in sorted(edges, key=lambda e: e["top"]):
+        if bottom is None or e["top"] > bottom + _SNAP:
+            bands.append([])
+            bottom = e["bottom"]
+        bands[-1].append(e)
+        bottom = max(bottom, e["bottom"])
+    return [merge_edges(band, _SNAP, _SNAP, _SNAP, _SNAP) for band in bands]
 
 
 def _cells(intersections: dict) -> list[tuple[float, float, float, float]]:
