@@ -756,9 +756,9 @@ def _three_public(t: Titled, out: ExtractedDocument) -> bool:
     table's total when no other fee shares the table; read only when the items add up to it. Where the table
     prints last year beside this year (by columns or by rows), last year's subtotal is
     ``three_public_prior_year_total``, under the same rule."""
-    if t.unit is None or t.year is None:
+    if t.unit is None:
         return False
-    this_year = _year_view(t, t.year)
+    this_year = _year_view(t, t.year) if t.year is not None else t
     got = _three_public_figures(this_year, down_rows=True) if this_year is not None else None
     if got is None:
         return False
@@ -778,7 +778,7 @@ def _three_public(t: Titled, out: ExtractedDocument) -> bool:
     if "operating_expense" in got:
         amount, cell = got["operating_expense"]
         _add_total(out, "operating_expense_total", "机关运行经费", amount, _src(cell, table))
-    last_year = _year_view(t, t.year - 1)
+    last_year = _year_view(t, t.year - 1) if t.year is not None else None
     prior = _three_public_figures(last_year) if last_year is not None else None
     if prior is not None:
         amount, cell = prior.get("three_public_subtotal") or prior["total"]
