@@ -7,7 +7,7 @@ else works on positions, never on the text layer's order, so that:
 - a table is a grid of ruled cells; the characters inside a cell, over however many lines, are its text
   (a header or a row label that wraps is one cell); a cell spanning several grid columns or rows holds its
   text in its top-left position and ``""`` in the positions it covers, so every row of a table has the
-  same columns;
+  same columns; a title row inside a grid (a spreadsheet printed as one grid) starts the next table;
 - a table that continues on the next page (same columns, at most a repeat of its title and header between)
   is one table, its repeated header rows dropped;
 - lines are grouped by vertical overlap, so numbers set in another font on a lower baseline stay in their
