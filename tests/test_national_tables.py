@@ -183,6 +183,11 @@ def test_a_table_naming_no_year_gives_no_prior_year_total():
     assert out.total("three_public_total") == 30 * W and out.total("three_public_prior_year_total") is None
 
 
+def test_last_years_final_accounts_are_no_prior_year_total():
+    out = TEMPLATE.extract(_national(three_public=("“三公”经费支出预算表", _by_year("2017年决算数", "2018年"))))
+    assert out.total("three_public_total") == 30 * W and out.total("three_public_prior_year_total") is None
+
+
 def test_last_years_items_that_do_not_add_up_give_no_prior_year_total():
     rows = _by_year("2017年", "2018年")
     rows[-1][1] = "21.00"  # 2017's subtotal, not 5 + 10 + 5

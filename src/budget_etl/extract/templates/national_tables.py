@@ -829,8 +829,9 @@ def _year_view(t: Titled, year: int) -> Titled | None:
             return None
         rows = [*t.table.rows[:first_data], t.table.rows[labelled[year]]]
         return dataclasses.replace(t, table=Table(t.table.index, rows), year=year)
+    # a group of last year's 决算数 is no figure of the same kind as this year's budget
     grouped = {int(m["year"]) for row in (t.header or t.table).rows[:first_data] for c in row
-               if (m := _YEAR_GROUP.match(_key(c.text))) and m["year"]}
+               if (m := _YEAR_GROUP.match(_key(c.text))) and m["year"] and "决算" not in c.text}
     if grouped:
         return dataclasses.replace(t, year=year) if year in grouped else None
     return t if year == t.year else None
