@@ -844,7 +844,7 @@ _FUND_COLUMN = re.compile(r"^(?:一般公共预算|政府性基金(?:预算)?|�
 def _one_fund_view(t: Titled) -> Titled | None:
     """A table whose header splits every column by fund, read as one figure per column: the 一般公共预算
     column under each label, when every other fund's column is zero or blank (the figure is then the whole
-    財政拨款 one); None when another fund holds money. A table without fund columns is itself."""
+    财政拨款 one); None when another fund holds money. A table without fund columns is itself."""
     table = t.header or t.table
     first_data = _header_labels(table)[1]
     fund_rows = [r for r, row in enumerate(table.rows[:first_data])
