@@ -46,6 +46,7 @@ GOLD_TOTALS = {
     "expenditure_this_year": "expenditure_this_year",
     "basic_expenditure": "basic_total",
     "three_public_total": "three_public_total",
+    "three_public_prior_year_total": "three_public_prior_year_total",
     "meeting_fee": "meeting_fee",
     "training_fee": "training_fee",
     "agency_operating_expense": "operating_expense_total",

@@ -168,11 +168,116 @@ def test_columns_grouped_by_year_are_read_for_the_documents_year_only():
     assert out.info.fiscal_year == 2018
     assert out.total("three_public_total") == 30 * W  # 2018's subtotal, not 2017's 20 or the change's 10
     assert {c.category: c.amount_yuan for c in out.three_public_costs}["overseas_travel"] == 10 * W
+    # last year's 三公 subtotal (not its grand total 70 with 会议费 and 培训费), its items adding up to it
+    assert out.total("three_public_prior_year_total") == 20 * W
 
 
 def test_columns_grouped_by_other_years_only_are_not_read():
     out = TEMPLATE.extract(_national(three_public=("“三公”经费支出预算表", _by_year("2016年", "2017年"))))
     assert out.total("three_public_total") is None and not out.three_public_costs
+    assert out.total("three_public_prior_year_total") is None
+
+
+def test_a_table_naming_no_year_gives_no_prior_year_total():
+    out = TEMPLATE.extract(_national())
+    assert out.total("three_public_total") == 30 * W and out.total("three_public_prior_year_total") is None
+
+
+def test_last_years_final_accounts_are_no_prior_year_total():
+    out = TEMPLATE.extract(_national(three_public=("“三公”经费支出预算表", _by_year("2017年决算数", "2018年"))))
+    assert out.total("three_public_total") == 30 * W and out.total("three_public_prior_year_total") is None
+
+
+def test_last_years_items_that_do_not_add_up_give_no_prior_year_total():
+    rows = _by_year("2017年", "2018年")
+    rows[-1][1] = "21.00"  # 2017's subtotal, not 5 + 10 + 5
+    out = TEMPLATE.extract(_national(three_public=("“三公”经费支出预算表", rows)))
+    assert out.total("three_public_total") == 30 * W and out.total("three_public_prior_year_total") is None
+
+
+# Years down the rows and each column split by fund, as Shenzhen prints them.
+FUNDS = ["一般公共预算", "政府性基金预算", "国有资本经营预算"]
+BY_YEAR_ROWS = [
+    ["预算单位", "年度", "总计", "", "", "因公出国(境)费", "", "", "公务接待费", "", "",
+     "公务用车购置及运行维护费", *[""] * 8],
+    ["", "", *[""] * 9, "小计", "", "", "公务用车购置费", "", "", "公务用车运行维护费", "", ""],
+    ["", "", *FUNDS * 6],
+    ["某某局", "2017年", "5.60", "0.00", "0.00", "0.00", "0.00", "0.00", "0.00", "0.00", "0.00",
+     "5.60", "0.00", "0.00", "0.00", "0.00", "0.00", "5.60", "0.00", "0.00"],
+    ["", "2018年", "17.20", "0.00", "0.00", "0.00", "0.00", "0.00", "0.00", "0.00", "0.00",
+     "17.20", "0.00", "0.00", "12.00", "0.00", "0.00", "5.20", "0.00", "0.00"],
+    ["", "增减变化金额", "11.60", "0.00", "0.00", "0.00", "0.00", "0.00", "0.00", "0.00", "0.00",
+     "11.60", "0.00", "0.00", "12.00", "0.00", "0.00", "-0.40", "0.00", "0.00"],
+]
+
+
+def test_years_down_the_rows_and_columns_split_by_fund():
+    out = TEMPLATE.extract(_national(three_public=("财政拨款“三公”经费支出表", BY_YEAR_ROWS)))
+    assert out.total("three_public_total") == Decimal("17.20") * W  # the 2018 row, not 2017's or the change
+    items = {c.category: c.amount_yuan for c in out.three_public_costs}
+    assert items == {"overseas_travel": 0, "vehicle_purchase": 12 * W, "vehicle_operation": Decimal("5.20") * W,
+                     "official_reception": 0}  # zeros as printed
+    assert out.total("three_public_prior_year_total") == Decimal("5.60") * W
+
+
+def test_money_of_another_fund_gives_nothing():
+    rows = [row[:] for row in BY_YEAR_ROWS]
+    rows[4][3] = "1.00"  # 政府性基金预算 under 总计: the 一般公共预算 column is no longer the whole figure
+    out = TEMPLATE.extract(_national(three_public=("财政拨款“三公”经费支出表", rows)))
+    assert out.total("three_public_total") is None and not out.three_public_costs
+    assert out.total("three_public_prior_year_total") is None  # a table this year's figures are not read from
+
+
+# One wide row, 机关运行经费 beside, the vehicle header nested over 小计 | 购置费 | 运行费 (Shanghai Putuo).
+WIDE = [
+    ["“三公”经费预算数", "", "", "", "", "", "机关运行经费预算数"],
+    ["合计", "因公出国(境)费", "公务接待费", "公务用车购置及运行费", "", "", ""],
+    ["", "", "", "小计", "购置费", "运行费", ""],
+    ["47.91", "0", "1.35", "46.56", "25", "21.56", "443.18"],
+]
+
+
+def test_nested_vehicle_header_read_by_its_labels():
+    out = TEMPLATE.extract(_national(three_public=("部门“三公”经费和机关运行经费预算表", WIDE)))
+    assert out.total("three_public_total") == Decimal("47.91") * W  # not 47.91 + 443.18: 机关运行经费 is apart
+    items = {c.category: c.amount_yuan for c in out.three_public_costs}
+    assert items == {"overseas_travel": 0, "vehicle_purchase": 25 * W, "vehicle_operation": Decimal("21.56") * W,
+                     "official_reception": Decimal("1.35") * W}
+    assert out.total("operating_expense_total") == Decimal("443.18") * W
+
+
+def test_blank_item_cells_are_absent_never_zero():
+    rows = [*WIDE[:3], ["0.95", "", "0.95", "", "", "", "229.43"]]
+    out = TEMPLATE.extract(_national(three_public=("部门“三公”经费和机关运行经费预算表", rows)))
+    assert out.total("three_public_total") == Decimal("0.95") * W
+    assert {c.category: c.amount_yuan for c in out.three_public_costs} == {"official_reception": Decimal("0.95") * W}
+
+
+# Classes named without codes under the unit's row (Shenzhen's 基本支出总表).
+BASIC_BY_NAME = [
+    ["支出项目类别", "总计", "财政拨款", ""],
+    ["", "", "小计", "一般公共预算拨款"],
+    ["江苏省某某厅", "700.00", "700.00", "700.00"],
+    ["工资福利支出", "500.00", "500.00", "500.00"],
+    ["基本工资", "500.00", "500.00", "500.00"],
+    ["商品和服务支出", "110.00", "110.00", "110.00"],
+    ["其他对个人和家庭的补助", "10.00", "10.00", "10.00"],  # an item: no class of its own
+    ["对个人和家庭的补助", "80.00", "80.00", "80.00"],
+    ["资本性支出", "10.00", "10.00", "10.00"],
+]
+
+
+def test_basic_classes_named_without_codes():
+    out = TEMPLATE.extract(_national(basic=("表4 基本支出总表", BASIC_BY_NAME)))
+    lines = {e.expenditure_type: e.amount_yuan for e in out.expenditure if e.expenditure_class == "basic"}
+    assert lines == {"personnel": 580 * W, "public_operating": 120 * W}  # 301 + 303, 302 + 310
+
+
+def test_basic_classes_named_without_codes_that_miss_the_total_give_nothing():
+    rows = [row[:] for row in BASIC_BY_NAME]
+    rows[8][1] = "11.00"  # the classes no longer make the unit's 700.00
+    out = TEMPLATE.extract(_national(basic=("表4 基本支出总表", rows)))
+    assert not [e for e in out.expenditure if e.expenditure_class == "basic"]
 
 
 def test_function_rows_and_their_levels():
@@ -283,13 +388,13 @@ GOLD = gold_by_file() if PDF_DIR.is_dir() else {}
 # Gold facts each document gives right today (measured): a floor, so that reading less is noticed too.
 RIGHT_AT_LEAST = {
     "fujian_fuzhou_cangshan-shengtai-huanjingju_2026_ys-unit.pdf": 16,
-    "guangdong_shenzhen_guizi-baoan-guanliju_2026_ys.pdf": 11,
-    "jiangsu_sheng_npc-office_2017_ys.pdf": 8,
+    "guangdong_shenzhen_guizi-baoan-guanliju_2026_ys.pdf": 17,
+    "jiangsu_sheng_npc-office_2017_ys.pdf": 16,
     "jiangsu_sheng_npc-office_2018_ys.pdf": 15,
     "jiangsu_sheng_procuratorate_2017_ys.pdf": 16,
-    "jiangsu_sheng_procuratorate_2018_ys.pdf": 14,
-    "jiangsu_sheng_procuratorate_2019_ys.pdf": 14,
-    "shaanxi_xian_jiaotongju_2022_ys.pdf": 11,
+    "jiangsu_sheng_procuratorate_2018_ys.pdf": 15,
+    "jiangsu_sheng_procuratorate_2019_ys.pdf": 15,
+    "shaanxi_xian_jiaotongju_2022_ys.pdf": 18,
     "shanghai_putuo_caizhengju_2025_ys.pdf": 11,
     "shanghai_putuo_qufuban-benji_2025_ys-unit.pdf": 12,
     "shanghai_putuo_qufuban_2025_ys.pdf": 12,

@@ -209,6 +209,106 @@ def test_prose_with_numbers_is_not_a_table():
     assert aligned.tables()[0].texts()[3] == ["Line 3 spends", "3.50", "yuan on this"]
 
 
+# --- ruled grids, cell by cell (cells and characters as the page reader finds them) ------------------------
+
+
+def _grid(cells: dict[tuple[float, float, float, float], list[str]]):
+    """Cells (x0, top, x1, bottom) with their lines of text (10 pt characters, set from the cell's left edge,
+    one line per 12 pt from its top + 1) as pdf._fill_table receives them."""
+    from budget_etl.readers.pdf import _Char
+
+    chars = [
+        _Char(ch, x0 + 1 + 10 * k, x0 + 11 + 10 * k, top + 1 + 12 * n, top + 11 + 12 * n)
+        for (x0, top, _, _), lines in cells.items()
+        for n, line in enumerate(lines)
+        for k, ch in enumerate(line)
+    ]
+    return list(cells), chars
+
+
+def test_a_title_row_inside_a_grid_starts_the_next_table():
+    from budget_etl.readers.pdf import _fill_table
+
+    # a spreadsheet printed as one grid: the foot of one table, the next one's title in a row as wide as the
+    # grid, then the next table
+    cells, chars = _grid({
+        (0, 0, 100, 14): ["收入合计"], (100, 0, 200, 14): ["100.00"], (200, 0, 300, 14): [],
+        (0, 14, 300, 28): ["收入预算总表"],
+        (0, 28, 100, 42): ["项目"], (100, 28, 200, 42): ["金额"], (200, 28, 300, 42): [],
+        (0, 42, 100, 56): ["合计"], (100, 42, 200, 56): ["100.00"], (200, 42, 300, 56): [],
+    })
+    tables, rest = _fill_table(cells, chars)
+    assert not rest
+    assert [t.rows for t in tables] == [[["收入合计", "100.00", ""]], [["项目", "金额", ""], ["合计", "100.00", ""]]]
+    assert [t.before for t in tables] == [[], ["收入预算总表"]]
+    # a row that names no table (a section label as wide as the grid) does not cut it
+    cells, chars = _grid({**{cell: [] for cell in cells}, **{
+        (0, 0, 100, 14): ["收入合计"], (100, 0, 200, 14): ["100.00"], (0, 14, 300, 28): ["一般公共预算资金"],
+        (0, 42, 100, 56): ["合计"], (100, 42, 200, 56): ["100.00"]}})
+    assert len(_fill_table(cells, chars)[0]) == 1
+
+
+def test_a_title_wrapped_in_its_cell_is_one_paragraph():
+    from budget_etl.readers.pdf import _fill_table
+
+    body = {(0, 60, 120, 74): ["合计"], (120, 60, 240, 74): ["10.00"]}
+    wrapped = {(0, 0, 240, 60): ["“三公”经费、会议费、培训费支出预算", "表"], **body}  # 190 of 240 pt: filled
+    (table,), _ = _fill_table(*_grid(wrapped))
+    assert table.before == ["“三公”经费、会议费、培训费支出预算表"]
+    short = {(0, 0, 240, 60): ["公开06表", "基本支出预算表"], **body}  # a number above the title: two lines
+    (table,), _ = _fill_table(*_grid(short))
+    assert table.before == ["公开06表", "基本支出预算表"]
+
+
+def test_a_row_label_boxed_line_by_line_around_its_amount_is_one_row():
+    from budget_etl.readers.pdf import _fill_table
+
+    # the label's lines are boxed at other heights than the amounts; the row's frame spans them all
+    row = {
+        (0, 14, 4, 48): [],  # the row's frame
+        (4, 14, 150, 32): ["1.一般公共预"], (4, 32, 150, 48): ["算"],
+        (150, 14, 300, 22): [], (150, 22, 300, 40): ["21,940.96"], (150, 40, 300, 48): [],
+    }
+    header = {(0, 0, 150, 14): ["项目名称"], (150, 0, 300, 14): ["金额"]}
+    foot = {(0, 48, 150, 62): ["合计"], (150, 48, 300, 62): ["21,940.96"]}
+    (table,), _ = _fill_table(*_grid({**header, **row, **foot}))
+    assert [r for r in table.rows if any(r)] == [
+        ["项目名称", "", "金额"], ["", "1.一般公共预算", "21,940.96"], ["合计", "", "21,940.96"]
+    ]
+    # a numbered label below the amounts is a row of its own, never the end of the label above
+    row[(4, 32, 150, 48)] = ["2.政府性基金"]
+    (table,), _ = _fill_table(*_grid({**header, **row, **foot}))
+    assert ["", "2.政府性基金", ""] in table.rows and ["", "1.一般公共预", ""] in table.rows
+
+
+def test_a_character_goes_to_the_smallest_cell_that_holds_it():
+    from budget_etl.readers.pdf import _fill_table
+
+    # the ruling lines also close a rectangle round the vehicle header and the cells under it
+    (table,), _ = _fill_table(*_grid({
+        (0, 0, 50, 40): ["合计"], (50, 0, 200, 40): ["公务用车购置及运行费", "", "小计"],
+        (100, 20, 150, 40): ["购置费"], (150, 20, 200, 40): ["运行费"],
+        (0, 40, 50, 54): ["300"], (50, 40, 100, 54): ["237"], (100, 40, 150, 54): [], (150, 40, 200, 54): ["237"],
+    }))
+    assert table.rows == [["合计", "公务用车购置及运行费小计", "", ""], ["", "", "购置费", "运行费"],
+                          ["300", "237", "", "237"]]
+
+
+def test_ruling_lines_of_tables_above_and_below_do_not_move_a_tables_borders():
+    from budget_etl.readers.pdf import _edge, _ruled_tables
+
+    def grid(top: float, columns: list[float]) -> list[dict]:
+        rows = [top, top + 20, top + 40]
+        return [*(_edge("h", columns[0], y, columns[-1], y) for y in rows),
+                *(_edge("v", x, rows[0], x, rows[-1]) for x in columns)]
+
+    # lines within the snapping tolerance of each other chain: 95 | 97.5 above would pull 100 below to 97.5
+    above, below = grid(0, [0, 95, 97.5, 200]), grid(100, [0, 100, 200])
+    tables = _ruled_tables(above + below)
+    lower = next(t for t in tables if min(c[1] for c in t) >= 100)
+    assert sorted({c[0] for c in lower}) == [0, 100]
+
+
 # --- the real disclosures ----------------------------------------------------------------------------------
 
 needs_shared = pytest.mark.skipif(not REAL.is_dir(), reason="../shared/real is not present")
@@ -391,3 +491,55 @@ def test_text_clipped_away_is_not_read():
     assert "887.36万元" in items[0].text  # the narrative's typo, as printed (table: 873,617元)
     cover = _read("jiangsu_sheng_procuratorate_2018_ys.pdf")  # text in a form XObject, its clip in form space
     assert [p.text for p in cover.paragraphs()[:2]] == ["江苏省人民检察院", "2018年部门预算"]
+
+
+@pytest.mark.shared
+@needs_shared
+def test_one_grid_holding_several_tables_is_cut_at_their_titles():
+    doc = _read("jiangsu_sheng_npc-office_2017_ys.pdf")  # a spreadsheet printed page after page as one grid
+    summary = _table_after(doc, "收支预算总表")  # gold p9: "收入合计 13,649.07 支出合计 13,649.07"
+    assert [c for c in _row(summary, "收入合计") if c] == ["收入合计", "13,649.07", "支出合计", "13,649.07"]
+    assert _page_of_row(summary, "收入合计") == 9
+    assert "当年收入小计" in [r[0] for r in summary.texts()]  # "当年收入" (p8) / "小计" (p9)
+    revenue = _table_after(doc, "收入预算总表")
+    assert revenue.texts()[0][0] == "部门：" and _row(revenue, "收入总计")[-1] == "13,649.07"
+    three_public = _table_after(doc, "“三公”经费、会议费、培训费支出预算表")  # gold p20, title wrapped in its cell
+    assert ["2,542.60", "833.60", "222.50", "183.60", "0", "183.60", "427.50", "1,305.25", "403.75"] in three_public.texts()
+
+
+@pytest.mark.shared
+@needs_shared
+def test_row_label_boxed_line_by_line_is_one_label():
+    doc = _read("jiangsu_sheng_procuratorate_2018_ys.pdf")
+    table = _table_after(doc, "收支预算总表")  # gold p13: "1.一般公共预 / 算 21,940.96"
+    row = [c for c in _row(table, "1.一般公共预算") if c]
+    assert row == ["1.一般公共预算", "21,940.96", "二、外交支出", "二、项目支出", "5,573.00"]
+    assert [c for c in _row(table, "2.政府性基金预算") if c][-2:] == ["三、单位预留机动经费", "2,388.04"]
+
+
+@pytest.mark.shared
+@needs_shared
+def test_nested_header_cells_keep_their_text():
+    doc = _read("jiangsu_sheng_procuratorate_2019_ys.pdf")
+    table = _table_after(doc, "“三公”经费、会议费、培训费支出预算表")  # gold p20
+    header = [c for r in table.texts()[:4] for c in r if c]
+    assert {"公务用车购置及运行维护费", "小计", "公务用车购置费", "公务用车运行维护费"} <= set(header)
+    assert [c for c in table.texts()[-1] if c] == ["1276.7", "418.26", "80", "237", "237", "101.26", "158.44", "700"]
+
+
+@pytest.mark.shared
+@needs_shared
+def test_a_tables_borders_stay_where_they_are_drawn():
+    doc = _read("jiangsu_sheng_procuratorate_2018_ys.pdf")
+    table = _table_after(doc, "“三公”经费、会议费、培训费支出预算表")  # gold p19: 购置费 blank, 运行维护费 267.80
+    assert [c for c in table.texts()[-1] if c] == [
+        "1,384.74", "484.30", "100.00", "267.80", "267.80", "116.50", "200.44", "700.00"
+    ]
+
+
+@pytest.mark.shared
+@needs_shared
+def test_a_header_inside_a_rectangle_round_the_table_stays_in_the_table():
+    doc = _read("jiangsu_sheng_npc-office_2019_ys-tables.pdf")
+    table = _table_after(doc, "一般公共预算机关运行经费支出预算表")  # 公开表十一, p11
+    assert table.texts()[:2] == [["科目编码", "科目名称", "机关运行经费支出"], ["合计", "", "1,642.08"]]

@@ -130,6 +130,7 @@ TOTAL_METRICS = Vocabulary("total_metric", "合计数指标", "Total or subtotal
     "basic_total": "基本支出",
     "operating_expense_total": "机关运行经费",
     "three_public_total": "“三公”经费合计",
+    "three_public_prior_year_total": "上年“三公”经费合计（三公表所列上年预算）",
     "asset_total": "固定资产总额",
     "project_example": "举例说明的项目支出",
     # national table set

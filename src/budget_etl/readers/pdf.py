@@ -7,7 +7,7 @@ else works on positions, never on the text layer's order, so that:
 - a table is a grid of ruled cells; the characters inside a cell, over however many lines, are its text
   (a header or a row label that wraps is one cell); a cell spanning several grid columns or rows holds its
   text in its top-left position and ``""`` in the positions it covers, so every row of a table has the
-  same columns;
+  same columns; a title row inside a grid (a spreadsheet printed as one grid) starts the next table;
 - a table that continues on the next page (same columns, at most a repeat of its title and header between)
   is one table, its repeated header rows dropped;
 - lines are grouped by vertical overlap, so numbers set in another font on a lower baseline stay in their
@@ -59,6 +59,8 @@ _ENUMERATED = re.compile(
     r"^(第[一二三四五六七八九十]+部分|[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|\d+[、.．](?!\d))"
 )
 _AMOUNT = re.compile(r"^[-+]?[\d,]*\.?\d+%?$")
+# a table's title: ends in 表 (…预算表, …表（续）) or starts with its number (表13, 附表2, 公开09表)
+_TABLE_TITLE = re.compile(r"表(?:[（(]续[）)])?$|^(?:附?表|公开|预算)\s*[\d一二三四五六七八九十]+")
 _COLUMN_GAP = 0.8  # a gap wider than this many line heights separates two columns of a table without rules
 _READABLE = re.compile(
     r"[\u0021-\u007e\u00a0-\u024f\u2000-\u206f\u2100-\u27bf\u3000-\u303f\u3400-\u9fff\uff00-\uffef]"
@@ -189,9 +191,8 @@ def _read_page(page, number: int) -> _Page:
     result = _Page(number=number, width=width, height=height, characters=len(chars) + unmapped)
     result.readable = sum(1 for ch in chars if _READABLE.match(ch.text))
     for cells in _ruled_tables(edges):
-        table, chars = _fill_table(cells, chars)
-        if table is not None:
-            result.tables.append(table)
+        tables, chars = _fill_table(cells, chars)
+        result.tables += tables
     result.lines = _lines(chars)
     return result
 
@@ -380,21 +381,39 @@ def _edge(orientation: str, x0: float, top: float, x1: float, bottom: float) -> 
 
 
 def _ruled_tables(edges: list[dict]) -> list[list[tuple[float, float, float, float]]]:
-    """Cells (x0, top, x1, bottom) of each ruled table on the page, by pdfplumber's geometry."""
-    if len(edges) < 4:
-        return []
-    merged = merge_edges(edges, _SNAP, _SNAP, _SNAP, _SNAP)
-    merged = [
-        e for e in merged if (e["width"] if e["orientation"] == "h" else e["height"]) >= _EDGE_MIN_LENGTH
-    ]
-    vertical = sum(e["orientation"] == "v" for e in merged)
-    if vertical * (len(merged) - vertical) > MAX_CROSSINGS_PER_PAGE:  # every pair is tried for a crossing
+    """Cells (x0, top, x1, bottom) of each ruled table on the page, by pdfplumber's geometry.
+
+    The ruling lines of each band of the page that no gap cuts (a table, or tables side by side) are snapped
+    apart from the others': snapping joins lines whose positions chain within the tolerance, so lines of
+    the tables above and below could otherwise pull a table's border onto its text."""
+    bands = [[e for e in band if (e["width"] if e["orientation"] == "h" else e["height"]) >= _EDGE_MIN_LENGTH]
+             for band in _bands(edges)]
+    bands = [band for band in bands if len(band) >= 4]
+    crossings = sum(v * (len(band) - v) for band in bands if (v := sum(e["orientation"] == "v" for e in band)))
+    if crossings > MAX_CROSSINGS_PER_PAGE:  # every pair of a band is tried for a crossing
         raise UnreadableDocument(
             "pdf_too_large",
-            f"A page has {len(merged)} ruling lines: too many to find its tables in bounded time.",
+            f"A page has {sum(map(len, bands))} ruling lines: too many to find its tables in bounded time.",
         )
-    cells = _cells(edges_to_intersections(merged, _SNAP / 3, _SNAP / 3))
-    return [t for t in cells_to_tables(cells) if len(t) >= 2]
+    tables = []
+    for band in bands:
+        cells = _cells(edges_to_intersections(band, _SNAP / 3, _SNAP / 3))
+        tables += [t for t in cells_to_tables(cells) if len(t) >= 2]
+    return tables
+
+
+def _bands(edges: list[dict]) -> list[list[dict]]:
+    """The page's ruling lines, snapped and joined, in bands from top to bottom that no gap taller than the
+    snapping tolerance cuts."""
+    bands: list[list[dict]] = []
+    bottom = None
+    for e in sorted(edges, key=lambda e: e["top"]):
+        if bottom is None or e["top"] > bottom + _SNAP:
+            bands.append([])
+            bottom = e["bottom"]
+        bands[-1].append(e)
+        bottom = max(bottom, e["bottom"])
+    return [merge_edges(band, _SNAP, _SNAP, _SNAP, _SNAP) for band in bands]
 
 
 def _cells(intersections: dict) -> list[tuple[float, float, float, float]]:
@@ -429,11 +448,14 @@ def _cells(intersections: dict) -> list[tuple[float, float, float, float]]:
     return cells
 
 
-def _fill_table(cells, chars: list[_Char]) -> tuple[_PageTable | None, list[_Char]]:
-    """Put every character whose centre is in a cell into that cell; returns the rest of the characters.
+def _fill_table(cells, chars: list[_Char]) -> tuple[list[_PageTable], list[_Char]]:
+    """Put every character whose centre is in a cell into that cell; returns the grid's tables and the rest
+    of the characters.
 
     Rows at the top or bottom of the grid made of one cell as wide as the table (a title or a note drawn
-    inside the table's frame) become captions: paragraphs before or after the table.
+    inside the table's frame) become captions: paragraphs before or after the table, one per cell (a title
+    that wraps in its cell is one title). A title row further down (a spreadsheet printed as one grid, one
+    table after another) ends the table above it and is the caption of the next one.
     """
     left, top = min(c[0] for c in cells), min(c[1] for c in cells)
     right, bottom = max(c[2] for c in cells), max(c[3] for c in cells)
@@ -449,14 +471,17 @@ def _fill_table(cells, chars: list[_Char]) -> tuple[_PageTable | None, list[_Cha
         cell = None
         if left <= cx <= right and top <= cy <= bottom:
             band = bands.get(int(cy // 10), ())
-            cell = next((c for c in band if c[0] <= cx <= c[2] and c[1] <= cy <= c[3]), None)
+            # the smallest cell that holds it: ruling lines can also close a rectangle round several cells
+            cell = min((c for c in band if c[0] <= cx <= c[2] and c[1] <= cy <= c[3]),
+                       key=lambda c: (c[2] - c[0]) * (c[3] - c[1]), default=None)
         if cell is None:
             rest.append(ch)
         else:
             inside.setdefault(cell, []).append(ch)
     if not inside:
-        return None, chars
-    texts = {cell: [line.text for line in _lines(found)] for cell, found in inside.items()}
+        return [], chars
+    lines_of = {cell: _lines(found) for cell, found in inside.items()}
+    texts = {cell: [line.text for line in lines] for cell, lines in lines_of.items()}
     rows_of: dict[float, list] = {}
     for cell in ordered:
         rows_of.setdefault(round(cell[1] / _SNAP), []).append(cell)
@@ -471,30 +496,109 @@ def _fill_table(cells, chars: list[_Char]) -> tuple[_PageTable | None, list[_Cha
     def wide(row) -> bool:
         return any(texts.get(cell) and cell[2] - cell[0] >= 0.5 * (right - left) for cell in row)
 
+    def title(row) -> bool:
+        return caption(row) and wide(row) and any(_TABLE_TITLE.search(_join_lines(texts.get(c, []))) for c in row)
+
+    def captions(rows) -> list[str]:
+        return [text for row in rows for cell in row for text in _caption_lines(lines_of.get(cell, []), cell)]
+
     head = next((i for i, row in enumerate(grid_rows) if not caption(row)), len(grid_rows))
     if not any(wide(row) for row in grid_rows[:head]):
         head = 0  # rows of one label each, as a continued table's first rows can be: not a title
     tail = len(grid_rows)
     while tail > head and len(grid_rows[tail - 1]) == 1 and caption(grid_rows[tail - 1]):
         tail -= 1
-    body = [cell for row in grid_rows[head:tail] for cell in row]
-    if not body:
-        return None, chars  # a frame around text, not a table
-    xs = _snap_values(sorted({c[0] for c in body}))
-    ys = _snap_values(sorted({c[1] for c in body}))
-    grid = [["" for _ in xs] for _ in ys]
+    parts: list[tuple[list, list]] = [(grid_rows[:head], [])]  # (caption rows, body rows) of each table
+    for row in grid_rows[head:tail]:
+        if parts[-1][1] and title(row):
+            parts.append(([row], []))
+        elif len(parts) > 1 and not parts[-1][1] and caption(row):
+            parts[-1][0].append(row)  # the rows under a title inside the grid that hold one text: its unit
+        else:
+            parts[-1][1].append(row)
+    if not parts[0][1]:
+        return [], chars  # a frame around text, not a table
+    if not parts[-1][1]:  # a title row at the foot: a caption under the table
+        tail -= len(parts.pop()[0])
+    tables = []
+    for k, (caption_rows, body_rows) in enumerate(parts):
+        body = [cell for row in body_rows for cell in row]
+        xs = _snap_values(sorted({c[0] for c in body}))
+        ys = _snap_values(sorted({c[1] for c in body}))
+        grid = [["" for _ in xs] for _ in ys]
+        for cell in body:
+            grid[_index(ys, cell[1])][_index(xs, cell[0])] = _join_lines(texts.get(cell, []))
+        grid = _rejoin_cut_rows(grid, body, ys)
+        last = k == len(parts) - 1
+        tables.append(_PageTable(
+            top=min(c[1] for c in body),
+            bottom=max(c[3] for c in body),
+            col_edges=xs,
+            right=right if len(parts) == 1 else max(c[2] for c in body),
+            rows=grid,
+            before=captions(caption_rows),
+            after=captions(grid_rows[tail:]) if last else [],
+        ))
+    return tables, rest
+
+
+def _rejoin_cut_rows(grid: list[list[str]], body: list, ys: list[float]) -> list[list[str]]:
+    """Grid rows that one row of the table was cut into, joined again.
+
+    Some tables draw a box around each line of a wrapped label, so the label's column is cut at other
+    heights than its amounts': the grid then has the label's first line in one row ("1.一般公共预"), the
+    amounts in the next, and the label's last line in a third ("算"). They are one row when a cell spans
+    all of them (the row's frame), only one holds amounts, and the others hold a label's lines that go
+    round it (text above and below it in a column it leaves empty, none numbered below it)."""
+    spans: dict[int, set[int]] = {}
     for cell in body:
-        grid[_index(ys, cell[1])][_index(xs, cell[0])] = _join_lines(texts.get(cell, []))
-    table = _PageTable(
-        top=min(c[1] for c in body),
-        bottom=max(c[3] for c in body),
-        col_edges=xs,
-        right=right,
-        rows=grid,
-        before=[t for row in grid_rows[:head] for cell in row for t in texts.get(cell, [])],
-        after=[t for row in grid_rows[tail:] for t in texts.get(row[0], [])],
-    )
-    return table, rest
+        first = _index(ys, cell[1])
+        last = bisect.bisect_left(ys, cell[3] - _SNAP) - 1  # the last row that starts above the cell's foot
+        if last >= first + 2:
+            spans.setdefault(first, set()).add(last)
+    out: list[list[str]] = []
+    i = 0
+    while i < len(grid):
+        joined = next(((last, row) for last in sorted(spans.get(i, ()), reverse=True)
+                       if (row := _wrapped_around(grid[i : last + 1])) is not None), None)
+        if joined is None:
+            out.append(grid[i])
+            i += 1
+        else:
+            out.append(joined[1])
+            i = joined[0] + 1
+    return out
+
+
+def _wrapped_around(band: list[list[str]]) -> list[str] | None:
+    """The one row these grid rows make (see ``_rejoin_cut_rows``), or None."""
+    amounts = [k for k, row in enumerate(band) if any(_AMOUNT.match(t.replace(" ", "")) for t in row)]
+    if len(amounts) != 1 or amounts[0] in (0, len(band) - 1):
+        return None
+    middle = band[amounts[0]]
+    above = {col for row in band[: amounts[0]] for col, text in enumerate(row) if text}
+    below = {col for row in band[amounts[0] + 1 :] for col, text in enumerate(row) if text}
+    if not below or not below <= above or any(middle[col] for col in above):
+        return None
+    if any(_ENUMERATED.match(row[col]) or row[col][0].isdigit() for row in band[amounts[0] + 1 :] for col in below
+           if row[col]):
+        return None
+    return [_join_lines([row[col] for row in band]) for col in range(len(middle))]
+
+
+def _caption_lines(lines: list[_Line], cell: tuple[float, float, float, float]) -> list[str]:
+    """The texts of a caption cell, one per line, but a line that filled the cell's width and goes on in the
+    same size right below (a title wrapped in its cell: "…支出预算" / "表") is one text with the next."""
+    out: list[str] = []
+    for prev, line in zip([None, *lines], lines, strict=False):
+        wrapped = (
+            prev is not None
+            and prev.x1 - prev.x0 >= 0.75 * (cell[2] - cell[0])
+            and abs(line.size - prev.size) <= 0.15 * line.size
+            and line.top - prev.bottom < 0.8 * line.size
+        )
+        out[-1:] = [_join_lines([out[-1], line.text])] if wrapped else [*out[-1:], line.text]
+    return out
 
 
 def _snap_values(values: list[float]) -> list[float]:

@@ -15,6 +15,7 @@ become a wrong number.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -52,6 +53,7 @@ TABLE_KINDS: list[tuple[str, str]] = [
     (r"机关运行经费", "operating_expense"),
     (r"政府采购", "procurement"),
     (r"政府购买服务", "purchase_of_services"),
+    (r"基本支出(?:预算)?总表", "basic_by_economic"),  # not the 支出总表: the basic part by economic class
     (r"国有资产|资产占用", "assets"),
     (r"绩效", "performance"),
     (r"国有资本经营预算(?:拨款)?支出", "state_capital"),
@@ -592,26 +594,65 @@ def _basic_by_economic(group: list[Titled], out: ExtractedDocument, economic_don
     got = next((g for part in group if (g := _read_columns(part, ("total", "personnel", "public_operating")))
                 and "total" in g), None)
     if got is None:
-        return bool(rows)
-    total = got["total"][0]
-    parts: dict[str, tuple[Decimal, Cell]] = {}
-    if {"personnel", "public_operating"} <= set(got):
-        if got["personnel"][0] + got["public_operating"][0] == total:
+        named = _classes_by_name(group)  # no total row found: a table of class names under its unit's row
+        parts = _class_parts(*named) if named else {}
+    elif {"personnel", "public_operating"} <= set(got):
+        parts = {}
+        if got["personnel"][0] + got["public_operating"][0] == got["total"][0]:
             parts = {"personnel": got["personnel"], "public_operating": got["public_operating"]}
     else:
-        classes = {r.code: (_amount(r.amounts[0].text, part.unit), r.amounts[0], part) for part, r in rows
+        classes = {r.code: (_amount(r.amounts[0].text, part.unit), r.amounts[0]) for part, r in rows
                    if len(r.code) == 3 and r.code.startswith("3")}
-        if (classes and sum(v for v, _, _ in classes.values()) == total
-                and set(classes) <= PERSONNEL_CLASSES | PUBLIC_OPERATING_CLASSES):
-            for kind, wanted in (("personnel", PERSONNEL_CLASSES), ("public_operating", PUBLIC_OPERATING_CLASSES)):
-                found = [classes[c] for c in sorted(wanted) if c in classes]
-                if found:
-                    parts[kind] = (sum(v for v, _, _ in found), found[0][1])
+        parts = _class_parts(classes, got["total"][0])
     where = {id(c): part for part in group for row in part.table.rows for c in row}
     for kind, (amount, cell) in parts.items():
         label = "人员经费" if kind == "personnel" else "公用经费"
         out.expenditure.append(ExpenditureLine("basic", kind, label, amount, _src(cell, where[id(cell)].table)))
     return bool(rows)
+
+
+def _class_parts(classes: dict[str, tuple[Decimal, Cell]], total: Decimal) -> dict[str, tuple[Decimal, Cell]]:
+    """人员经费 (301 + 303) and 公用经费 (302 + 310) from the class rows of a basic table, when those classes
+    make its whole total; each with the cell of its first class."""
+    parts: dict[str, tuple[Decimal, Cell]] = {}
+    if (classes and sum(v for v, _ in classes.values()) == total
+            and set(classes) <= PERSONNEL_CLASSES | PUBLIC_OPERATING_CLASSES):
+        for kind, wanted in (("personnel", PERSONNEL_CLASSES), ("public_operating", PUBLIC_OPERATING_CLASSES)):
+            found = [classes[c] for c in sorted(wanted) if c in classes]
+            if found:
+                parts[kind] = (sum(v for v, _ in found), found[0][1])
+    return parts
+
+
+# Economic classes named without their code (a label, spaces and ordinal removed, matches in full).
+ECONOMIC_CLASS_NAMES: list[tuple[str, str]] = [
+    (r"工资福利支出", "301"),
+    (r"商品和服务支出", "302"),
+    (r"对个人和家庭的?补助(?:支出)?", "303"),
+    (r"资本性支出", "310"),
+]
+
+
+def _classes_by_name(group: list[Titled]) -> tuple[dict[str, tuple[Decimal, Cell]], Decimal] | None:
+    """A basic table whose rows name the economic classes without codes (工资福利支出 | 商品和服务支出 | … with
+    their items between them) under a first row holding the total (the unit's name): each class's amount in
+    the total column, and that total. None when the layout is another."""
+    t = group[0]
+    columns = _columns(_header_labels(t.header or t.table, t.year)[0])
+    if "total" not in columns:
+        return None
+    data = [(part, row) for part in group if part is t or part.header is t.table
+            for row in part.table.rows[_header_labels(part.table)[1]:] if any(_is_amount(c.text) for c in row)]
+    cells = [(part, row, _cell_at(row, columns["total"])) for part, row in data]
+    if not cells or any(cell is None or not _is_amount(cell.text) for _, _, cell in cells):
+        return None
+    classes: dict[str, tuple[Decimal, Cell]] = {}
+    for part, row, cell in cells[1:]:
+        code = next((c for pattern, c in ECONOMIC_CLASS_NAMES if re.fullmatch(pattern, _label(_first_text(row)))), None)
+        if code is not None and code not in classes:
+            classes[code] = (_amount(cell.text, part.unit), cell)
+    part, _, cell = cells[0]
+    return (classes, _amount(cell.text, part.unit)) if classes else None
 
 
 def _groups(tables: list[Titled]) -> list[list[Titled]]:
@@ -703,45 +744,125 @@ def _function_rows(t: Titled, scope: str, out: ExtractedDocument) -> bool:
     return bool(rows)
 
 
+THREE_PUBLIC_ITEMS = ("overseas_travel", "vehicle_purchase", "vehicle_operation", "official_reception")
+THREE_PUBLIC_NAMES = {"overseas_travel": "因公出国（境）费", "vehicle_purchase": "公务用车购置费",
+                      "vehicle_operation": "公务用车运行维护费", "official_reception": "公务接待费",
+                      "vehicle_purchase_and_operation": "公务用车购置及运行维护费"}
+_SHARING = ("meeting_fee", "training_fee", "operating_expense")  # columns beside the 三公 in one table
+
+
 def _three_public(t: Titled, out: ExtractedDocument) -> bool:
     """The 三公 table (alone or with 会议费, 培训费, 机关运行经费): the 三公 total is its 三公 subtotal, or the
-    table's total when no other fee shares the table; read only when the items add up to it."""
+    table's total when no other fee shares the table; read only when the items add up to it. Where the table
+    prints last year beside this year (by columns or by rows), last year's subtotal is
+    ``three_public_prior_year_total``, under the same rule."""
     if t.unit is None:
         return False
-    items = ("overseas_travel", "vehicle_purchase", "vehicle_operation", "official_reception")
-    got = _read_columns(
-        t, ("total", "three_public_subtotal", "vehicle_purchase_and_operation", *items,
-            "meeting_fee", "training_fee", "operating_expense")
-    )
-    shares = {"meeting_fee", "training_fee", "operating_expense"} & set(_columns(_header_labels(t.table, t.year)[0]))
-    if not got or not (set(items) | {"vehicle_purchase_and_operation"}) & set(got):
-        got = _read_rows(t)  # the items down the rows: 合计 | 1、因公出国（境）费用 | … with an amount each
-        shares = {"meeting_fee", "training_fee", "operating_expense"} & set(got)
-    subtotal = got.get("three_public_subtotal") or (got.get("total") if not shares else None)
-    if subtotal is None:
+    this_year = _year_view(t, t.year) if t.year is not None else t
+    got = _three_public_figures(this_year, down_rows=True) if this_year is not None else None
+    if got is None:
         return False
-    known = [got[k][0] for k in items if k in got]
-    if "vehicle_purchase" not in got and "vehicle_operation" not in got and "vehicle_purchase_and_operation" in got:
-        known.append(got["vehicle_purchase_and_operation"][0])
-    if sum(known, Decimal(0)) != subtotal[0]:
-        return False
-    out.stated_totals.append(StatedTotal("three_public_total", "“三公”经费", subtotal[0], _src(subtotal[1], t.table)))
-    names = {"overseas_travel": "因公出国（境）费", "vehicle_purchase": "公务用车购置费",
-             "vehicle_operation": "公务用车运行维护费", "official_reception": "公务接待费",
-             "vehicle_purchase_and_operation": "公务用车购置及运行维护费"}
-    parts = [k for k in items if k in got]
+    table = this_year.table
+    subtotal = got.get("three_public_subtotal") or got["total"]
+    out.stated_totals.append(StatedTotal("three_public_total", "“三公”经费", subtotal[0], _src(subtotal[1], table)))
+    parts = [k for k in THREE_PUBLIC_ITEMS if k in got]
     if not {"vehicle_purchase", "vehicle_operation"} & set(got) and "vehicle_purchase_and_operation" in got:
         parts.append("vehicle_purchase_and_operation")
     for key in parts:
         amount, cell = got[key]
-        out.three_public_costs.append(ThreePublicCost(key, names[key], amount, None, None, None, _src(cell, t.table)))
+        out.three_public_costs.append(
+            ThreePublicCost(key, THREE_PUBLIC_NAMES[key], amount, None, None, None, _src(cell, table)))
     for key, label in (("meeting_fee", "会议费"), ("training_fee", "培训费")):
         if key in got:
-            out.stated_totals.append(StatedTotal(key, label, got[key][0], _src(got[key][1], t.table)))
+            out.stated_totals.append(StatedTotal(key, label, got[key][0], _src(got[key][1], table)))
     if "operating_expense" in got:
         amount, cell = got["operating_expense"]
-        _add_total(out, "operating_expense_total", "机关运行经费", amount, _src(cell, t.table))
+        _add_total(out, "operating_expense_total", "机关运行经费", amount, _src(cell, table))
+    last_year = _year_view(t, t.year - 1) if t.year is not None else None
+    prior = _three_public_figures(last_year) if last_year is not None else None
+    if prior is not None:
+        amount, cell = prior.get("three_public_subtotal") or prior["total"]
+        out.stated_totals.append(StatedTotal("three_public_prior_year_total", f"{t.year - 1}年“三公”经费", amount,
+                                             _src(cell, last_year.table)))
     return True
+
+
+def _three_public_figures(t: Titled, down_rows: bool = False) -> dict[str, tuple[Decimal, Cell]] | None:
+    """The 三公 figures of a table (one year's view of it) by column key, when its items add up to its 三公
+    subtotal (or to its total, when no other fee shares the table); else None. ``down_rows``: a table with
+    no item columns is read down its rows (合计 | 1、因公出国（境）费用 | … with an amount each)."""
+    t = _one_fund_view(t)
+    if t is None:
+        return None
+    got = _read_columns(t, ("total", "three_public_subtotal", "vehicle_purchase_and_operation", *THREE_PUBLIC_ITEMS,
+                            *_SHARING))
+    shares = set(_SHARING) & set(_columns(_header_labels(t.table, t.year)[0]))
+    if down_rows and (not got or not {*THREE_PUBLIC_ITEMS, "vehicle_purchase_and_operation"} & set(got)):
+        got = _read_rows(t)
+        shares = set(_SHARING) & set(got)
+    if not got:
+        return None
+    subtotal = got.get("three_public_subtotal") or (got.get("total") if not shares else None)
+    if subtotal is None:
+        return None
+    known = [got[k][0] for k in THREE_PUBLIC_ITEMS if k in got]
+    if "vehicle_purchase" not in got and "vehicle_operation" not in got and "vehicle_purchase_and_operation" in got:
+        known.append(got["vehicle_purchase_and_operation"][0])
+    if sum(known, Decimal(0)) != subtotal[0]:
+        return None
+    return {**got, "three_public_subtotal": subtotal}
+
+
+# A data row labelled by its year (2025年 | 2026年 | 增减变化金额 down a 年度 column): that year's figures.
+_YEAR_ROW = re.compile(r"^(?P<year>(?:19|20)\d{2})年(?:度)?(?:预算数?)?$")
+
+
+def _year_view(t: Titled, year: int) -> Titled | None:
+    """``t`` as it shows ``year``'s figures: a table whose data rows are labelled by year keeps its header and
+    the row of ``year``; a table whose header groups the columns by year is read in the group of ``year``;
+    a table that names no year holds the document's year only. None: the table does not show ``year``."""
+    first_data = _header_labels(t.table)[1]
+    labelled = {int(m["year"]): r for r, row in enumerate(t.table.rows[first_data:], first_data)
+                for c in row if (m := _YEAR_ROW.match(_key(c.text)))}
+    if labelled:
+        if year not in labelled:
+            return None
+        rows = [*t.table.rows[:first_data], t.table.rows[labelled[year]]]
+        return dataclasses.replace(t, table=Table(t.table.index, rows), year=year)
+    # a group of last year's 决算数 is no figure of the same kind as this year's budget
+    grouped = {int(m["year"]) for row in (t.header or t.table).rows[:first_data] for c in row
+               if (m := _YEAR_GROUP.match(_key(c.text))) and m["year"] and "决算" not in c.text}
+    if grouped:
+        return dataclasses.replace(t, year=year) if year in grouped else None
+    return t if year == t.year else None
+
+
+# Header cells that split each column into the fund paying it (一般公共预算 | 政府性基金预算 | 国有资本经营预算).
+_FUND_COLUMN = re.compile(r"^(?:一般公共预算|政府性基金(?:预算)?|国有资本经营(?:预算)?)(?:拨款|财政拨款)?$")
+
+
+def _one_fund_view(t: Titled) -> Titled | None:
+    """A table whose header splits every column by fund, read as one figure per column: the 一般公共预算
+    column under each label, when every other fund's column is zero or blank (the figure is then the whole
+    财政拨款 one); None when another fund holds money. A table without fund columns is itself."""
+    table = t.header or t.table
+    first_data = _header_labels(table)[1]
+    fund_rows = [r for r, row in enumerate(table.rows[:first_data])
+                 if sum(bool(_FUND_COLUMN.match(_key(c.text))) for c in row) >= 2]
+    if not fund_rows:
+        return t
+    funds = {c.col: _key(c.text) for r in fund_rows for c in table.rows[r] if _FUND_COLUMN.match(_key(c.text))}
+    other = {col for col, name in funds.items() if not name.startswith("一般公共预算")}
+    data = [c for row in t.table.rows[_header_labels(t.table)[1]:] for c in row if c.col in other]
+    if any(_is_amount(c.text) and _amount(c.text, "元") != 0 for c in data):
+        return None
+
+    def view(part: Table) -> Table:  # the fund names out of the header, the other funds' columns out
+        named = set(fund_rows) if part is table else set()
+        return Table(part.index, [[c for c in row if c.col not in other and not (r in named and c.col in funds)]
+                                  for r, row in enumerate(part.rows)])
+
+    return dataclasses.replace(t, table=view(t.table), header=t.header and view(t.header))
 
 
 def _operating_expense(t: Titled, out: ExtractedDocument) -> bool:
