@@ -22,6 +22,7 @@ become a wrong number.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -109,9 +110,13 @@ ROW_LABELS: list[tuple[str, str]] = [
     (r"事业单位经营支出", "use:business_operation"),
     (r"上缴上级支出", "use:higher_level_remittance"),
     (r"对附属单位补助支出", "use:subsidiary_subsidy"),
-    # the foot of a 决算's 基本支出决算表: 人员经费合计 | amount | 公用经费合计 | amount
-    (r"人员经费合计", "basic:personnel"),
-    (r"公用经费合计", "basic:public_operating"),
+]
+
+# Labels at the foot of a 决算's 基本支出决算表, each followed by its amount in the same row
+# (人员经费合计 | 2,152.26 | 公用经费合计 | 184.65) -> expenditure type.
+BASIC_FOOT_LABELS: list[tuple[str, str]] = [
+    (r"人员经费合计", "personnel"),
+    (r"公用经费合计", "public_operating"),
 ]
 
 # Column header labels (the header cells of one column joined, spaces removed) -> column key. First match
@@ -768,8 +773,14 @@ def _basic_by_economic(group: list[Titled], out: ExtractedDocument, economic_don
 def _labelled_basic_parts(group: list[Titled], out: ExtractedDocument) -> bool:
     """人员经费合计 | amount | 公用经费合计 | amount at the foot of a 决算's 基本支出决算表, kept when the two add
     up to the basic expenditure the document states (within the rounding of a 万元 table to 0.01 万元)."""
-    found = {key.partition(":")[2]: (cell, part) for part in group for key, cell, _ in _pairs(part)
-             if key.startswith("basic:") and cell is not None}
+    found: dict[str, tuple[Cell, Titled]] = {}
+    for part in group:
+        for row in part.table.rows:
+            cells = [c for c in row if not _is_blank(c.text)]
+            for label, after in itertools.pairwise(cells):
+                kind = next((k for pattern, k in BASIC_FOOT_LABELS if re.fullmatch(pattern, _label(label.text))), None)
+                if kind and _is_amount(after.text):
+                    found.setdefault(kind, (after, part))
     basic = out.total("basic_total")
     if set(found) != {"personnel", "public_operating"} or basic is None:
         return False
