@@ -373,6 +373,25 @@ def test_final_accounts_titles_are_recognised():
     assert [t.kind for t in titled_tables(doc)] == ["fiscal_summary", "state_capital"]
 
 
+def test_row_numbers_of_a_final_accounts_form_are_never_amounts():
+    # 财决 forms number their rows (行次) and columns (栏次): neither is an amount
+    numbered = [
+        ["收入", "", "", "支出", "", ""],
+        ["项目", "行次", "决算数", "项目", "行次", "决算数"],
+        ["栏次", "", "1", "栏次", "", "2"],
+        ["一、一般公共预算财政拨款收入", "1", "940.00", "一、一般公共服务支出", "32", "940.00"],
+        ["八、其他收入", "8", "", "", "", ""],
+        ["本年收入合计", "9", "940.00", "本年支出合计", "40", "940.00"],
+        ["年初结转和结余", "10", "60.00", "年末结转和结余", "41", "60.00"],
+        ["总计", "12", "1,000.00", "总计", "44", "1,000.00"],
+    ]
+    out = extract(_final(summary=("收入支出决算总表", numbered)))
+    assert out.total("revenue_total") == 1000 * W and out.total("expenditure_total") == 1000 * W
+    assert out.total("revenue_this_year") == 940 * W
+    assert {r.revenue_source: r.amount_yuan for r in out.revenue} == {
+        "general_public_budget": 940 * W, "prior_year_carryover": 60 * W}  # 其他收入: blank, not 8 (its 行次)
+
+
 def test_a_budget_never_reads_final_columns():
     # a budget's 三公 table printing last year's 决算数 beside its 预算数: only the 预算数 is read
     rows = [*FINAL_THREE_PUBLIC[:3], ["3.00", "2.50", "1.00", "0.50", "1.50", "1.50", "", "", "1.50", "1.50", "0.50", "0.50"]]

@@ -152,6 +152,11 @@ MEASURE_LABELS: list[tuple[str, str]] = [
     (r"^(?:年初)?预算数?$", vocab.MEASURES["budget"]),
 ]
 
+# A 决算's numbering of its rows and columns (财决 forms): the column headed 行次 holds row numbers and the
+# row labelled 栏次 column numbers, never amounts.
+ROW_NUMBER_COLUMN = r"^行次$"
+COLUMN_NUMBER_ROW = r"^栏次$"
+
 # Expenditure uses beside basic and project: facts.ExpenditureLine types of class "other".
 OTHER_USES = ("unit_reserve", "business_operation", "higher_level_remittance", "subsidiary_subsidy")
 
@@ -288,16 +293,18 @@ class MeasureView(Table):
 
 
 def measure_view(t: Titled, measure: str, main: bool) -> Titled:
-    """``t`` read for ``measure``: the table (and the header it continues) without other measures' cells.
-    A column whose header names no measure holds the document's main figure: only the ``main`` reading
-    sees its amounts."""
+    """``t`` read for ``measure``: the table (and the header it continues) without other measures' cells,
+    nor the row numbers of a 行次 column. A column whose header names no measure holds the document's main
+    figure: only the ``main`` reading sees its amounts."""
     measures = _column_measures(t.header or t.table)
+    row_numbers = {col for col, label in _header_labels(t.header or t.table)[0].items()
+                   if re.match(ROW_NUMBER_COLUMN, label)}
 
     def view(table: Table) -> Table:
         first = _first_data_row(table)
         if first is None:
             return table
-        other = {col for col, m in measures.items() if m != measure}
+        other = row_numbers | {col for col, m in measures.items() if m != measure}
         if not main:
             other |= {c.col for row in table.rows[first:] for c in row if _is_amount(c.text) and c.col not in measures}
         if not other:
@@ -331,7 +338,13 @@ def _first_data_row(table: Table) -> int | None:
     """The first row holding an amount (for a measure's view, that of the table as printed)."""
     if isinstance(table, MeasureView):
         return table.first_data
-    return next((r for r, row in enumerate(table.rows) if any(_is_amount(c.text) for c in row)), None)
+    return next((r for r, row in enumerate(table.rows)
+                 if any(_is_amount(c.text) for c in row) and not _numbers_columns(row)), None)
+
+
+def _numbers_columns(row: list[Cell]) -> bool:
+    """The row of column numbers under a 决算 form's header: 栏次 | 1 | 2 | 3 …"""
+    return bool(re.match(COLUMN_NUMBER_ROW, _key(_first_text(row))))
 
 
 def _measure_of(text: str) -> str | None:
@@ -388,7 +401,7 @@ def _header_labels(table: Table, year: int | None = None, measure: str | None = 
     labels: dict[int, str] = {}
     measured: dict[int, str] = {}  # the measure cells of each column, apart from its label
     other_groups: set[int] = set()
-    for row in table.rows[:first_data]:
+    for row in (row for row in table.rows[:first_data] if not _numbers_columns(row)):
         groups = [(c.col, _YEAR_GROUP.match(_key(c.text))) for c in row if _YEAR_GROUP.match(_key(c.text))]
         if len(groups) >= 2:
             bounds = [col for col, _ in groups] + [max(c.col for c in row) + 1]
