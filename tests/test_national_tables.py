@@ -469,7 +469,7 @@ RIGHT_AT_LEAST = {
     "jiangsu_sheng_procuratorate_2018_ys.pdf": 14,
     "jiangsu_sheng_procuratorate_2019_ys.pdf": 14,
     "shaanxi_xian_jiaotongju_2022_ys.pdf": 11,
-    "shanghai_putuo_caizhengju_2024_js.pdf": 8,  # 决算 (final accounts): the 决算数 of its tables
+    "shanghai_putuo_caizhengju_2024_js.pdf": 10,  # 决算 (final accounts): the 决算数 of its tables
     "shanghai_putuo_caizhengju_2025_ys.pdf": 11,
     "shanghai_putuo_qufuban-benji_2025_ys-unit.pdf": 12,
     "shanghai_putuo_qufuban_2025_ys.pdf": 12,

@@ -110,6 +110,9 @@ class _PageTable:
     rows: list[list[str]]  # grid rows of cell texts
     before: list[str] = field(default_factory=list)  # caption lines drawn inside the frame, above the grid
     after: list[str] = field(default_factory=list)  # and below it
+    # per grid column, whether the text of the last row runs to its cell's right edge (a label the page
+    # break may have cut); None where unknown
+    last_row_full: list[bool] | None = None
 
 
 @dataclass
@@ -456,7 +459,8 @@ def _fill_table(cells, chars: list[_Char]) -> tuple[_PageTable | None, list[_Cha
             inside.setdefault(cell, []).append(ch)
     if not inside:
         return None, chars
-    texts = {cell: [line.text for line in _lines(found)] for cell, found in inside.items()}
+    lines_of = {cell: _lines(found) for cell, found in inside.items()}
+    texts = {cell: [line.text for line in lines] for cell, lines in lines_of.items()}
     rows_of: dict[float, list] = {}
     for cell in ordered:
         rows_of.setdefault(round(cell[1] / _SNAP), []).append(cell)
@@ -485,12 +489,18 @@ def _fill_table(cells, chars: list[_Char]) -> tuple[_PageTable | None, list[_Cha
     grid = [["" for _ in xs] for _ in ys]
     for cell in body:
         grid[_index(ys, cell[1])][_index(xs, cell[0])] = _join_lines(texts.get(cell, []))
+    full = [False] * len(xs)
+    for cell in grid_rows[tail - 1]:
+        lines = lines_of.get(cell)
+        if lines:
+            full[_index(xs, cell[0])] = cell[2] - lines[-1].x1 < 1.5 * lines[-1].size
     table = _PageTable(
         top=min(c[1] for c in body),
         bottom=max(c[3] for c in body),
         col_edges=xs,
         right=right,
         rows=grid,
+        last_row_full=full,
         before=[t for row in grid_rows[:head] for cell in row for t in texts.get(cell, [])],
         after=[t for row in grid_rows[tail:] for t in texts.get(row[0], [])],
     )
@@ -739,6 +749,7 @@ class _Renderer:
         self.blocks: list[Block] = []
         self.open_paragraph: tuple[Paragraph, _Line, _Page] | None = None  # the last one, if it may go on
         self.last_table: tuple[Table, _PageTable] | None = None  # the last block, if a table
+        self.last_row_full: list[bool] | None = None  # _PageTable.last_row_full of its last page
 
     def render(self, pages: list[_Page]) -> ReadDocument:
         for page in pages:
@@ -788,6 +799,7 @@ class _Renderer:
             self._rows(table, found.rows, page)
             self.blocks.append(table)
             self.last_table = (table, found)
+            self.last_row_full = found.last_row_full
         else:
             table, first = self.last_table
             rows = [_remap(row, columns, len(first.col_edges)) for row in found.rows]
@@ -795,12 +807,15 @@ class _Renderer:
             while header < min(len(rows), len(first.rows)) and rows[header] == first.rows[header]:
                 header += 1
             rows = rows[header:]
-            if rows and table.rows and _split_row(table.rows[-1], rows[0]):
+            if rows and table.rows and _split_row(table.rows[-1], rows[0], self.last_row_full):
                 for cell, text in zip(table.rows[-1], rows.pop(0), strict=True):
                     if text:
                         cell.text = _join_lines([cell.text, text])
                         self.lines[cell.line - 1] = "\t" + cell.text
             self._rows(table, rows, page)
+            self.last_row_full = None if found.last_row_full is None else [
+                any(f for f, col in zip(found.last_row_full, columns, strict=True) if col == k)
+                for k in range(len(first.col_edges))]
         for text in found.after:
             self._paragraph(text, page)
         if found.after:
@@ -895,10 +910,13 @@ def _remap(row: list[str], columns: list[int], width: int) -> list[str]:
     return out
 
 
-def _split_row(last: list[Cell], first: list[str]) -> bool:
+def _split_row(last: list[Cell], first: list[str], full: list[bool] | None = None) -> bool:
     """Whether a table's first row on a page is the end of its last row on the page before, cut by the
-    page break: text only (no amount), not numbered, and only in columns where that row has text."""
+    page break: text only (no amount), not numbered, and only in columns where that row has text that ran
+    to its cell's edge (``full``, where known: a short label such as 本年收入合计 was not cut)."""
     filled = [(cell.text, text) for cell, text in zip(last, first, strict=True) if text]
+    if full is not None and not all(full[i] for i, text in enumerate(first) if text and i < len(full)):
+        return False
     return bool(filled) and all(
         before
         and not _AMOUNT.match(before)
