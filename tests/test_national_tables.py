@@ -323,6 +323,12 @@ def test_columns_under_merged_item_headers_take_their_measure():
     assert lines[("personnel", "final")] == 600 * W and lines[("public_operating", "final")] == 140 * W
 
 
+def test_classes_set_side_by_side_are_each_a_row():
+    out = extract(_final())
+    # 301 | 工资福利支出 | 600.00 | 302 | 商品和服务支出 | 140.00: two classes in one printed row
+    assert {e.economic_code: e.amount_yuan for e in out.economic_expenditure} == {"301": 600 * W, "302": 140 * W}
+
+
 def test_function_rows_are_the_final_column_of_a_table_with_three_measures():
     out = extract(_final())
     rows = {f.function_code: f for f in out.function_expenditure if f.fund_scope == "general_public_budget"}

@@ -157,6 +157,10 @@ MEASURE_LABELS: list[tuple[str, str]] = [
 ROW_NUMBER_COLUMN = r"^行次$"
 COLUMN_NUMBER_ROW = r"^栏次$"
 
+# A table setting its classes side by side: a code column (科目编码) followed by a name column, twice.
+SIDE_CODE_COLUMN = r"科目编码|科目代码"
+SIDE_NAME_COLUMN = r"科目名称|名称"
+
 # Expenditure uses beside basic and project: facts.ExpenditureLine types of class "other".
 OTHER_USES = ("unit_reserve", "business_operation", "higher_level_remittance", "subsidiary_subsidy")
 
@@ -355,7 +359,8 @@ def _column_measures(table: Table) -> dict[int, str]:
     """Column -> the figure its header names (MEASURE_LABELS); columns that name none are left out.
 
     Where the header names two figures or more, a measure cell also covers the columns right of it that
-    have no cell of their own in its row (决算数 merged over 小计 | 基本支出 | 项目支出)."""
+    have no cell of their own in its row nor above it (决算数 merged over 小计 | 基本支出 | 项目支出); a column
+    labelled above the measures' row (合计 merged down beside them) is no part of their span."""
     first_data = _first_data_row(table)
     header = table.rows[:first_data] if first_data is not None else table.rows
     own = {c.col: m for row in header for c in row if (m := _measure_of(c.text))}
@@ -363,11 +368,13 @@ def _column_measures(table: Table) -> dict[int, str]:
         return own
     out = dict(own)
     columns = sorted({c.col for row in table.rows for c in row})
+    labelled: set[int] = set()  # columns with a header cell in the rows so far
     for row in header:
         named = sorted((c.col, c.text) for c in row if _key(c.text))
+        labelled |= {col for col, _ in named}
         if not any(_measure_of(text) for _, text in named):
             continue
-        for col in (c for c in columns if c not in out):
+        for col in (c for c in columns if c not in out and c not in labelled):
             left = [(at, text) for at, text in named if at <= col]
             if left and (m := _measure_of(left[-1][1])):
                 out[col] = m
@@ -831,12 +838,30 @@ class CodedRow:
     amounts: list[Cell]  # the row's amount cells, in column order
 
 
+def _sides(t: Titled) -> list[int]:
+    """The first column of each side of a table that sets its classes side by side (a 决算's 基本支出决算表:
+    科目编码 | 科目名称 | 决算数 | 科目编码 | 科目名称 | 决算数): the code columns, when each is followed by a
+    name column before the next; else [] (one class per row)."""
+    labels = _header_labels(t.header or t.table)[0]
+    starts = sorted(col for col, label in labels.items() if re.search(SIDE_CODE_COLUMN, label))
+    if len(starts) < 2:
+        return []
+    bounds = [*starts[1:], max(labels) + 1]
+    named = all(any(re.search(SIDE_NAME_COLUMN, labels.get(col, "")) for col in range(start + 1, end))
+                for start, end in zip(starts, bounds, strict=True))
+    return starts if named else []
+
+
 def _coded_rows(t: Titled) -> list[CodedRow]:
     """Rows that start with a classification code (201 / 20103 / 2010301, also split over 类 | 款 | 项
-    cells as 201 | 03 | 01, or written '2010301-行政运行'). A row with a second code (政府经济分类 beside
-    部门经济分类, or economic classes under a function code) is another layout and is left out."""
+    cells as 201 | 03 | 01, or written '2010301-行政运行'); in a table of two sides, each side of a row.
+    A row with a second code (政府经济分类 beside 部门经济分类, or economic classes under a function code)
+    is another layout and is left out."""
     out = []
-    for row in t.table.rows:
+    sides = _sides(t)
+    rows = [[c for c in row if start <= c.col < end] for row in t.table.rows
+            for start, end in zip(sides, [*sides[1:], 10**6], strict=True)] if sides else t.table.rows
+    for row in rows:
         cells = [c for c in row if not _is_blank(c.text)]
         m = _CODE_CELL.match(_key(cells[0].text)) if cells else None
         if not m:
