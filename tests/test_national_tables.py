@@ -587,15 +587,21 @@ def test_final_accounts_reach_budget_execution_with_the_budget_they_print(real_w
             "select m.metric, m.amount_yuan from intermediate.int_document_metrics m "
             "join marts.dim_document d using (document_id) "
             "where d.file_name = 'shanghai_putuo_caizhengju_2024_js.pdf' and m.measure = 'budget'").fetchall()
-    # the 决算数 of the 决算's tables, in yuan (万元 × 10000)
-    finals = {metric: final for metric, final, _, _ in execution}
-    assert finals == {
-        "total_revenue": Decimal("29953900.00"), "total_expenditure": Decimal("29953900.00"),
-        "basic": Decimal("23369100.00"), "project": Decimal("6031400.00"), "personnel": Decimal("21522600.00"),
-        "public_operating": Decimal("1846500.00"), "operating_expense": Decimal("1846500.00"),
+    # the 决算数 of the 决算's tables, in yuan (万元 × 10000); no budget of 2024 in the set and no 预算数 beside
+    # these figures: no budget figure, never a guess
+    rows = {metric: (final, budget, source) for metric, final, budget, source in execution}
+    expected = {
+        "total_revenue": "29953900.00", "total_expenditure": "29953900.00", "basic": "23369100.00",
+        "project": "6031400.00", "personnel": "21522600.00", "public_operating": "1846500.00",
+        "operating_expense": "1846500.00",
     }
-    # no budget of 2024 in the set and no 预算数 beside these figures: no budget figure, never a guess
-    assert {(budget, source) for _, _, budget, source in execution} == {(None, None)}
+    assert {metric: rows.get(metric) for metric in expected} == {
+        metric: (Decimal(value), None, None) for metric, value in expected.items()}
+    # every budget figure the execution mart takes from this 决算 is one it prints
+    printed_budgets = dict(printed)
+    assert all(budget == printed_budgets[metric] for metric, (_, budget, source) in rows.items()
+               if source == "final_accounts")
     # the 三公 table's 预算数 (0.95 万元, all of it 公务接待费) reaches the warehouse as the budget measure; its
-    # 决算数 cells are blank, so the 决算数 (0.00, stated only in the narrative) comes from the text
-    assert dict(printed) == {"three_public": Decimal("9500.00"), "official_reception": Decimal("9500.00")}
+    # 决算数 cells are blank (absent), the 决算数 0.00 being stated only in the narrative
+    assert printed_budgets["three_public"] == Decimal("9500.00")
+    assert printed_budgets["official_reception"] == Decimal("9500.00")
