@@ -3,11 +3,13 @@ onto its keys. Shared by tests/test_national_tables.py and by ad-hoc measurement
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from decimal import Decimal
 from pathlib import Path
 
-from budget_etl.facts import ExtractedDocument
+from budget_etl.catalog import vocab
+from budget_etl.facts import FACT_TABLES, ExtractedDocument
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 GOLD_DIR = SHARED / "gold" / "real"
@@ -63,7 +65,10 @@ GOLD_EXPENDITURE = {"personnel": "personnel", "public_operating": "public_operat
 
 
 def extracted_facts(out: ExtractedDocument) -> dict[str, Decimal]:
-    """The gold keys an extraction claims, in yuan; a fact the extraction does not state is absent."""
+    """The gold keys an extraction claims, in yuan, of the document's main figure (the 决算数 of final
+    accounts: the budget figures a 决算 prints beside it are no gold fact); a fact the extraction does not
+    state is absent."""
+    out = main_measure(out)
     facts: dict[str, Decimal] = {}
     for key, metric in GOLD_TOTALS.items():
         if (value := out.total(metric)) is not None:
@@ -112,6 +117,14 @@ def mart_facts(con) -> dict[str, dict[str, set[Decimal]]]:
         for name in names.get(document_id, []):
             out.setdefault(name, {}).setdefault(key, set()).add(value)
     return out
+
+
+def main_measure(out: ExtractedDocument) -> ExtractedDocument:
+    """A copy of ``out`` holding only the facts of its main measure (vocab.MAIN_MEASURES)."""
+    main = vocab.MAIN_MEASURES[out.info.doc_kind]
+    kept = {attr: [r for r in getattr(out, attr) if getattr(r, "measure", main) in (main, None)]
+            for _table, (_cls, attr) in FACT_TABLES.items()}
+    return dataclasses.replace(out, **kept)
 
 
 def compare(gold: dict, got: dict[str, Decimal | set[Decimal]]) -> dict[str, list[str]]:

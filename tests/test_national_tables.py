@@ -320,12 +320,197 @@ def test_table_titles_in_every_numbering_style():
         assert titled_tables(doc)[0].kind == "summary", title
 
 
-def test_final_accounts_are_refused():
-    doc = _national()
-    doc.blocks[1] = Paragraph("2018 年度部门决算", 2, 1)
+def test_budget_with_final_accounts_tables_is_refused():
+    # the title says 预算, the tables say 决算: loaded as neither
+    doc = _national(summary=("公开01表：收入支出决算总表", SUMMARY))
     with pytest.raises(ExtractionError) as err:
         TEMPLATE.extract(doc)
-    assert err.value.reason_code == "final_accounts_not_supported"
+    assert err.value.reason_code == "document_kind_conflict"
+
+
+# --- final accounts (决算): the same table set, each column holding one figure (measure) -------------------
+
+FINAL_COVER = ["上海市某某局", "2024 年度部门决算", "目 录", "第一部分 部门概况"]
+
+# 收入 | 支出 sides, each with 年初预算数 | 调整预算数 | 决算数; 总计 on both sides
+FINAL_SUMMARY = [
+    ["收入", "", "", "", "支出", "", "", ""],
+    ["项目", "年初预算数", "调整预算数", "决算数", "项目", "年初预算数", "调整预算数", "决算数"],
+    ["一、一般公共预算财政拨款收入", "900.00", "950.00", "940.00", "一、一般公共服务支出", "900.00", "950.00", "940.00"],
+    ["八、其他收入", "6.00", "6.00", "", "", "", "", ""],
+    ["本年收入合计", "906.00", "956.00", "940.00", "本年支出合计", "900.00", "950.00", "940.00"],
+    ["年初结转和结余", "", "", "60.00", "年末结转和结余", "", "", "60.00"],
+    ["总计", "906.00", "956.00", "1,000.00", "总计", "900.00", "950.00", "1,000.00"],
+]
+# 合计, 基本支出 and 项目支出 each over 预算数 | 决算数 (merged header cells in their first column)
+FINAL_EXPENDITURE = [
+    ["项目", "", "合计", "", "基本支出", "", "项目支出", ""],
+    ["科目编码", "科目名称", "预算数", "决算数", "预算数", "决算数", "预算数", "决算数"],
+    ["", "合计", "900.00", "940.00", "700.00", "740.00", "200.00", "200.00"],
+    ["201", "一般公共服务支出", "900.00", "940.00", "700.00", "740.00", "200.00", "200.00"],
+]
+# 年初预算数 | 调整预算数 | 决算数, the 决算数 merged over 小计 | 基本支出 | 项目支出
+FINAL_FUNCTION = [
+    ["科目编码", "科目名称", "年初预算数", "调整预算数", "决算数", "", ""],
+    ["", "", "", "", "小计", "基本支出", "项目支出"],
+    ["", "合计", "900.00", "950.00", "940.00", "740.00", "200.00"],
+    ["201", "一般公共服务支出", "900.00", "950.00", "940.00", "740.00", "200.00"],
+    ["20106", "财政事务", "900.00", "950.00", "940.00", "740.00", "200.00"],
+]
+# the foot of a two-column 基本支出决算表: each total right of its label
+FINAL_BASIC = [
+    ["科目编码", "科目名称", "决算数", "科目编码", "科目名称", "决算数"],
+    ["301", "工资福利支出", "600.00", "302", "商品和服务支出", "140.00"],
+    ["人员经费合计", "600.00", "", "公用经费合计", "140.00", ""],
+]
+# Putuo's layout: 合计, each item (and the vehicles' 小计, 购置费, 运行费) over 预算数 | 决算数
+FINAL_THREE_PUBLIC = [
+    ["合计", "", "因公出国（境）费", "", "公务用车购置及运行费", "", "", "", "", "", "公务接待费", ""],
+    ["", "", "", "", "小计", "", "公务用车购置费", "", "公务用车运行费", "", "", ""],
+    ["预算数", "决算数"] * 6,
+    ["3.00", "2.50", "1.00", "0.50", "1.50", "1.50", "", "", "1.50", "1.50", "0.50", "0.50"],
+]
+
+
+def _final(**replace) -> ReadDocument:
+    parts = {
+        "summary": ("收入支出决算总表", FINAL_SUMMARY),
+        "expenditure": ("支出决算表", FINAL_EXPENDITURE),
+        "function": ("一般公共预算财政拨款支出决算表", FINAL_FUNCTION),
+        "basic": ("一般公共预算财政拨款基本支出决算表", FINAL_BASIC),
+        "three_public": ("财政拨款“三公”经费支出决算表", FINAL_THREE_PUBLIC),
+        "fund": ("政府性基金预算财政拨款收入支出决算表", FUND_EMPTY),
+    }
+    parts.update(replace)
+    blocks = [*FINAL_COVER]
+    for title, rows in parts.values():
+        if rows is not None:
+            blocks += [title, "单位：万元", rows]
+    return _doc(*blocks)
+
+
+def _by_measure(records, key) -> dict[tuple[str, str], Decimal]:
+    return {(key(r), r.measure): r.amount_yuan for r in records}
+
+
+def test_final_accounts_are_read_with_doc_kind_and_measures():
+    out = extract(_final())
+    assert out.info.doc_kind == "final_accounts" and out.info.fiscal_year == 2024
+    assert out.info.template == "national_tables"
+    totals = _by_measure(out.stated_totals, lambda t: t.metric)
+    # 总计 on each side is the revenue or the expenditure total, by the header over it (收入 | 支出)
+    assert totals[("revenue_total", "final")] == 1000 * W
+    assert totals[("expenditure_total", "final")] == 1000 * W
+    assert totals[("revenue_total", "budget")] == 906 * W
+    assert totals[("revenue_total", "adjusted_budget")] == 956 * W
+    assert totals[("expenditure_total", "budget")] == 900 * W
+    assert totals[("revenue_this_year", "final")] == 940 * W
+    assert out.total("revenue_total", "final") == 1000 * W  # the marts' main figure: the 决算数
+
+
+def test_a_blank_final_cell_is_absent_never_the_budget_beside_it():
+    out = extract(_final())
+    revenue = _by_measure(out.revenue, lambda r: r.revenue_source)
+    assert revenue[("other", "budget")] == 6 * W and revenue[("other", "adjusted_budget")] == 6 * W
+    assert ("other", "final") not in revenue  # 其他收入's 决算数 is blank: no fact, not 0, not 6.00
+    assert revenue[("general_public_budget", "final")] == 940 * W
+    assert revenue[("prior_year_carryover", "final")] == 60 * W  # 年初结转和结余
+    assert ("prior_year_carryover", "budget") not in revenue
+
+
+def test_columns_under_merged_item_headers_take_their_measure():
+    out = extract(_final())
+    totals = _by_measure(out.stated_totals, lambda t: t.metric)
+    lines = _by_measure(out.expenditure, lambda e: e.expenditure_type)
+    assert totals[("basic_total", "final")] == 740 * W and totals[("basic_total", "budget")] == 700 * W
+    assert lines[("project", "final")] == 200 * W and lines[("project", "budget")] == 200 * W
+    # the 基本支出决算表's foot: 人员经费合计 | 600.00 | 公用经费合计 | 140.00, adding up to the basic 740.00
+    assert lines[("personnel", "final")] == 600 * W and lines[("public_operating", "final")] == 140 * W
+
+
+def test_classes_set_side_by_side_are_each_a_row():
+    out = extract(_final())
+    # 301 | 工资福利支出 | 600.00 | 302 | 商品和服务支出 | 140.00: two classes in one printed row
+    assert {e.economic_code: e.amount_yuan for e in out.economic_expenditure} == {"301": 600 * W, "302": 140 * W}
+
+
+def test_function_rows_are_the_final_column_of_a_table_with_three_measures():
+    out = extract(_final())
+    rows = {f.function_code: f for f in out.function_expenditure if f.fund_scope == "general_public_budget"}
+    # 决算数 (小计 | 基本支出 | 项目支出), never the 年初预算数 900.00 or the 调整预算数 950.00
+    assert (rows["20106"].total_yuan, rows["20106"].basic_yuan, rows["20106"].project_yuan) == (940 * W, 740 * W, 200 * W)
+    assert out.total("function_total_general_public_budget") == 940 * W
+
+
+def test_three_public_of_final_accounts_with_budget_and_final_side_by_side():
+    out = extract(_final())
+    totals = _by_measure(out.stated_totals, lambda t: t.metric)
+    assert totals[("three_public_total", "final")] == Decimal("25000.00")
+    assert totals[("three_public_total", "budget")] == 3 * W
+    items = _by_measure(out.three_public_costs, lambda c: c.category)
+    assert items == {
+        ("overseas_travel", "budget"): 1 * W, ("overseas_travel", "final"): Decimal("5000.00"),
+        ("vehicle_operation", "budget"): Decimal("15000.00"), ("vehicle_operation", "final"): Decimal("15000.00"),
+        ("official_reception", "budget"): Decimal("5000.00"), ("official_reception", "final"): Decimal("5000.00"),
+    }  # 公务用车购置费 is blank under both measures: absent
+
+
+def test_three_public_of_final_accounts_with_blank_final_cells_gives_the_budget_only():
+    # Putuo's 2024 决算: only the 预算数 cells are filled
+    rows = [*FINAL_THREE_PUBLIC[:3], ["0.95", "", "", "", "", "", "", "", "", "", "0.95", ""]]
+    out = extract(_final(three_public=("财政拨款“三公”经费支出决算表", rows)))
+    assert out.total("three_public_total", "final") is None
+    assert not [c for c in out.three_public_costs if c.measure == "final"]
+    totals = _by_measure(out.stated_totals, lambda t: t.metric)
+    assert totals[("three_public_total", "budget")] == Decimal("9500.00")
+    assert _by_measure(out.three_public_costs, lambda c: c.category) == {("official_reception", "budget"): Decimal("9500.00")}
+
+
+def test_final_accounts_gold_counts_the_final_figures_only():
+    facts = extracted_facts(extract(_final()))
+    assert facts["revenue_total"] == 1000 * W and facts["three_public_total"] == Decimal("25000.00")
+    assert facts["official_reception"] == Decimal("5000.00")
+
+
+def test_final_accounts_titles_are_recognised():
+    kinds = {t.title: t.kind for t in titled_tables(_final(revenue=("收入决算表", FUNCTION)))}
+    assert kinds == {
+        "收入支出决算总表": "summary", "支出决算表": "expenditure_summary", "收入决算表": "revenue_summary",
+        "一般公共预算财政拨款支出决算表": "by_function", "一般公共预算财政拨款基本支出决算表": "basic_by_economic",
+        "财政拨款“三公”经费支出决算表": "three_public", "政府性基金预算财政拨款收入支出决算表": "government_fund",
+    }
+    doc = _doc(*FINAL_COVER, "财政拨款收入支出决算总表", "单位：万元", FINAL_SUMMARY,
+               "国有资本经营预算财政拨款收入支出决算表", "单位：万元", FUND_EMPTY)
+    assert [t.kind for t in titled_tables(doc)] == ["fiscal_summary", "state_capital"]
+
+
+def test_row_numbers_of_a_final_accounts_form_are_never_amounts():
+    # 财决 forms number their rows (行次) and columns (栏次): neither is an amount
+    numbered = [
+        ["收入", "", "", "支出", "", ""],
+        ["项目", "行次", "决算数", "项目", "行次", "决算数"],
+        ["栏次", "", "1", "栏次", "", "2"],
+        ["一、一般公共预算财政拨款收入", "1", "940.00", "一、一般公共服务支出", "32", "940.00"],
+        ["八、其他收入", "8", "", "", "", ""],
+        ["本年收入合计", "9", "940.00", "本年支出合计", "40", "940.00"],
+        ["年初结转和结余", "10", "60.00", "年末结转和结余", "41", "60.00"],
+        ["总计", "12", "1,000.00", "总计", "44", "1,000.00"],
+    ]
+    out = extract(_final(summary=("收入支出决算总表", numbered)))
+    assert out.total("revenue_total") == 1000 * W and out.total("expenditure_total") == 1000 * W
+    assert out.total("revenue_this_year") == 940 * W
+    assert {r.revenue_source: r.amount_yuan for r in out.revenue} == {
+        "general_public_budget": 940 * W, "prior_year_carryover": 60 * W}  # 其他收入: blank, not 8 (its 行次)
+
+
+def test_a_budget_never_reads_final_columns():
+    # a budget's 三公 table printing last year's 决算数 beside its 预算数: only the 预算数 is read
+    rows = [*FINAL_THREE_PUBLIC[:3], ["3.00", "2.50", "1.00", "0.50", "1.50", "1.50", "", "", "1.50", "1.50", "0.50", "0.50"]]
+    out = TEMPLATE.extract(_national(three_public=("“三公”经费支出预算表", rows)))
+    assert out.total("three_public_total") == 3 * W
+    assert {c.category: c.amount_yuan for c in out.three_public_costs} == {
+        "overseas_travel": 1 * W, "vehicle_operation": Decimal("15000.00"), "official_reception": Decimal("5000.00")}
+    assert {c.measure for c in out.three_public_costs} == {None}  # the main figure (budget) once loaded
 
 
 def test_unit_scope():
@@ -395,9 +580,11 @@ RIGHT_AT_LEAST = {
     "jiangsu_sheng_procuratorate_2018_ys.pdf": 15,
     "jiangsu_sheng_procuratorate_2019_ys.pdf": 15,
     "shaanxi_xian_jiaotongju_2022_ys.pdf": 18,
+    "shanghai_putuo_caizhengju_2024_js.pdf": 10,  # 决算 (final accounts): the 决算数 of its tables
     "shanghai_putuo_caizhengju_2025_ys.pdf": 11,
     "shanghai_putuo_qufuban-benji_2025_ys-unit.pdf": 12,
     "shanghai_putuo_qufuban_2025_ys.pdf": 12,
+    "shanghai_putuo_shehui-gongzuobu_2024_js.pdf": 10,
     "shanghai_putuo_wanli-jiedao_2023_ys.pdf": 14,
     "shanghai_putuo_wanli-jiedao_2024_ys.pdf": 14,
 }
@@ -417,11 +604,10 @@ def _read(name: str) -> ReadDocument:
 def test_real_document_never_wrong(name):
     gold = GOLD[name]
     doc = _read(name)
-    if gold["doc_kind"] == "final_accounts":  # the table form of a 决算 has no template yet: refused
+    if not gold["facts"]:  # the blank 决算 template: refused, never loaded as zeros
         with pytest.raises(ExtractionError) as err:
             extract(doc)
-        expected = "template_without_amounts" if not gold["facts"] else "incomplete_document"
-        assert err.value.reason_code == expected
+        assert err.value.reason_code == "template_without_amounts"
         return
     try:
         out = extract(doc)
@@ -432,6 +618,7 @@ def test_real_document_never_wrong(name):
     assert result["wrong"] == [], result
     assert len(result["right"]) >= RIGHT_AT_LEAST.get(name, 0), result
     assert out.info.scope == gold.get("scope", out.info.scope)  # 部门预算 vs 单位预算 as the gold reads it
+    assert out.info.doc_kind == gold["doc_kind"]  # a 决算 is never loaded as a budget, nor the reverse
 
 
 # --- the same documents through ingest and dbt: mart_office_year never contradicts the gold ---------------
@@ -466,31 +653,63 @@ def test_mart_office_year_never_contradicts_the_gold(real_warehouse):
     import duckdb
 
     with duckdb.connect(str(real_warehouse), read_only=True) as con:
-        names = ["file_name", "scope", *MART_COLUMNS]
+        names = ["file_name", "scope", "doc_kind", *MART_COLUMNS]
         found = con.execute(
-            "select d.file_name, d.scope, " + ", ".join(f"m.{c}" for c in MART_COLUMNS)
+            "select d.file_name, d.scope, d.doc_kind, " + ", ".join(f"m.{c}" for c in MART_COLUMNS)
             + " from marts.mart_office_year m join marts.dim_document d using (document_id)"
         ).fetchall()
         refused = dict(con.execute("select regexp_extract(source_path, '[^/]+$'), reason_code "
                                    "from raw.quarantine").fetchall())
-    assert found, "no budget reached mart_office_year"
+    assert found, "no document reached mart_office_year"
     right = 0
     for row in found:
         record = dict(zip(names, row, strict=True))
         gold = GOLD[record["file_name"]]
-        assert gold["doc_kind"] == "budget"  # a 决算 never loads as a budget
+        assert record["doc_kind"] == gold["doc_kind"]  # a 决算 never loads as a budget
         accepted = gold_yuan(gold)
         for column, fact in MART_COLUMNS.items():
             if record[column] is not None and fact in accepted:
                 assert record[column] in accepted[fact], (record["file_name"], column, record[column])
                 right += 1
-    assert right >= 80
-    # the 决算 in the table set (no template yet) and the blank 决算 template are refused, never loaded
-    assert refused == {
-        "shanghai_putuo_caizhengju_2024_js.pdf": "incomplete_document",
-        "shanghai_putuo_shehui-gongzuobu_2024_js.pdf": "incomplete_document",
-        "shanghai_template_2024_js-blank.pdf": "template_without_amounts",
+    assert right >= 95
+    assert {r[2] for r in found} == {"budget", "final_accounts"}  # the two Putuo 决算 load beside the budgets
+    # the blank 决算 template is refused, never loaded as zeros
+    assert refused == {"shanghai_template_2024_js-blank.pdf": "template_without_amounts"}
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not GOLD, reason="../shared/gold/real not present")
+def test_final_accounts_reach_budget_execution_with_the_budget_they_print(real_warehouse):
+    import duckdb
+
+    office = "上海市普陀区财政局"
+    with duckdb.connect(str(real_warehouse), read_only=True) as con:
+        execution = con.execute(
+            "select e.metric, e.final_yuan, e.budget_yuan, e.budget_source from marts.mart_budget_execution e "
+            "join marts.dim_office o using (office_id) where o.office_name = ? and e.fiscal_year = 2024",
+            [office]).fetchall()
+        printed = con.execute(
+            "select m.metric, m.amount_yuan from intermediate.int_document_metrics m "
+            "join marts.dim_document d using (document_id) "
+            "where d.file_name = 'shanghai_putuo_caizhengju_2024_js.pdf' and m.measure = 'budget'").fetchall()
+    # the 决算数 of the 决算's tables, in yuan (万元 × 10000); no budget of 2024 in the set and no 预算数 beside
+    # these figures: no budget figure, never a guess
+    rows = {metric: (final, budget, source) for metric, final, budget, source in execution}
+    expected = {
+        "total_revenue": "29953900.00", "total_expenditure": "29953900.00", "basic": "23369100.00",
+        "project": "6031400.00", "personnel": "21522600.00", "public_operating": "1846500.00",
+        "operating_expense": "1846500.00",
     }
+    assert {metric: rows.get(metric) for metric in expected} == {
+        metric: (Decimal(value), None, None) for metric, value in expected.items()}
+    # every budget figure the execution mart takes from this 决算 is one it prints
+    printed_budgets = dict(printed)
+    assert all(budget == printed_budgets[metric] for metric, (_, budget, source) in rows.items()
+               if source == "final_accounts")
+    # the 三公 table's 预算数 (0.95 万元, all of it 公务接待费) reaches the warehouse as the budget measure; its
+    # 决算数 cells are blank (absent), the 决算数 0.00 being stated only in the narrative
+    assert printed_budgets["three_public"] == Decimal("9500.00")
+    assert printed_budgets["official_reception"] == Decimal("9500.00")
 
 
 # Gold facts no mart holds yet, per document (measured): each is a gap of the extraction, named so that

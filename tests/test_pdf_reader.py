@@ -382,6 +382,18 @@ def test_row_cut_by_a_page_break_is_one_row_of_one_table():
 
 @pytest.mark.shared
 @needs_shared
+def test_a_short_label_at_a_page_break_keeps_its_row():
+    # 本年收入合计 ends p6 (it does not fill its cell: not cut); 使用非财政拨款结余（含专用结余） opens p7
+    doc = _read("shanghai_putuo_caizhengju_2024_js.pdf")
+    table = _table_after(doc, "收入支出决算总表")
+    assert _row(table, "本年收入合计") == ["本年收入合计", "2,946.25", "本年支出合计", "2,940.05"]
+    assert _row(table, "使用非财政拨款结余（含专用结余）") == ["使用非财政拨款结余（含专用结余）", "", "结余分配", ""]
+    assert _page_of_row(table, "本年收入合计") == 6
+    assert _page_of_row(table, "使用非财政拨款结余（含专用结余）") == 7
+
+
+@pytest.mark.shared
+@needs_shared
 def test_wrapped_row_label_is_one_label():
     doc = _read("shanghai_putuo_qufuban-benji_2025_ys-unit.pdf")
     table = _table_after(

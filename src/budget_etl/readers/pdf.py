@@ -112,6 +112,9 @@ class _PageTable:
     rows: list[list[str]]  # grid rows of cell texts
     before: list[str] = field(default_factory=list)  # caption lines drawn inside the frame, above the grid
     after: list[str] = field(default_factory=list)  # and below it
+    # per grid column, whether the text of the last row runs to its cell's right edge (a label the page
+    # break may have cut); None where unknown
+    last_row_full: list[bool] | None = None
 
 
 @dataclass
@@ -530,12 +533,18 @@ def _fill_table(cells, chars: list[_Char]) -> tuple[list[_PageTable], list[_Char
             grid[_index(ys, cell[1])][_index(xs, cell[0])] = _join_lines(texts.get(cell, []))
         grid = _rejoin_cut_rows(grid, body, ys)
         last = k == len(parts) - 1
+        # per column of the last row: its text ran to the cell's edge (the row may go on on the next page)
+        full = [False] * len(xs)
+        for cell in body_rows[-1]:
+            if lines := lines_of.get(cell):
+                full[_index(xs, cell[0])] = cell[2] - lines[-1].x1 < 1.5 * lines[-1].size
         tables.append(_PageTable(
             top=min(c[1] for c in body),
             bottom=max(c[3] for c in body),
             col_edges=xs,
             right=right if len(parts) == 1 else max(c[2] for c in body),
             rows=grid,
+            last_row_full=full,
             before=captions(caption_rows),
             after=captions(grid_rows[tail:]) if last else [],
         ))
@@ -843,6 +852,7 @@ class _Renderer:
         self.blocks: list[Block] = []
         self.open_paragraph: tuple[Paragraph, _Line, _Page] | None = None  # the last one, if it may go on
         self.last_table: tuple[Table, _PageTable] | None = None  # the last block, if a table
+        self.last_row_full: list[bool] | None = None  # _PageTable.last_row_full of its last page
 
     def render(self, pages: list[_Page]) -> ReadDocument:
         for page in pages:
@@ -892,6 +902,7 @@ class _Renderer:
             self._rows(table, found.rows, page)
             self.blocks.append(table)
             self.last_table = (table, found)
+            self.last_row_full = found.last_row_full
         else:
             table, first = self.last_table
             rows = [_remap(row, columns, len(first.col_edges)) for row in found.rows]
@@ -899,12 +910,15 @@ class _Renderer:
             while header < min(len(rows), len(first.rows)) and rows[header] == first.rows[header]:
                 header += 1
             rows = rows[header:]
-            if rows and table.rows and _split_row(table.rows[-1], rows[0]):
+            if rows and table.rows and _split_row(table.rows[-1], rows[0], self.last_row_full):
                 for cell, text in zip(table.rows[-1], rows.pop(0), strict=True):
                     if text:
                         cell.text = _join_lines([cell.text, text])
                         self.lines[cell.line - 1] = "\t" + cell.text
             self._rows(table, rows, page)
+            self.last_row_full = None if found.last_row_full is None else [
+                any(f for f, col in zip(found.last_row_full, columns, strict=True) if col == k)
+                for k in range(len(first.col_edges))]
         for text in found.after:
             self._paragraph(text, page)
         if found.after:
@@ -999,10 +1013,13 @@ def _remap(row: list[str], columns: list[int], width: int) -> list[str]:
     return out
 
 
-def _split_row(last: list[Cell], first: list[str]) -> bool:
+def _split_row(last: list[Cell], first: list[str], full: list[bool] | None = None) -> bool:
     """Whether a table's first row on a page is the end of its last row on the page before, cut by the
-    page break: text only (no amount), not numbered, and only in columns where that row has text."""
+    page break: text only (no amount), not numbered, and only in columns where that row has text that ran
+    to its cell's edge (``full``, where known: a short label such as 本年收入合计 was not cut)."""
     filled = [(cell.text, text) for cell, text in zip(last, first, strict=True) if text]
+    if full is not None and not all(full[i] for i, text in enumerate(first) if text and i < len(full)):
+        return False
     return bool(filled) and all(
         before
         and not _AMOUNT.match(before)

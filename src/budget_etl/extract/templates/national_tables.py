@@ -1,10 +1,16 @@
-"""The national table set (全国统一的部门预算公开表): a department's or unit's budget as a set of standard
-tables (收支总表, 收入总表, 支出总表, 财政拨款收支总表, 一般公共预算支出表, 基本支出表, “三公”经费支出表, 政府性
-基金预算支出表, 机关运行经费, 政府采购 …) beside narrative parts (第X部分, 概况, 说明, 名词解释).
+"""The national table set (全国统一的部门预算/决算公开表): a department's or unit's budget or final accounts
+as a set of standard tables (收支总表, 收入总表, 支出总表, 财政拨款收支总表, 一般公共预算支出表, 基本支出表, “三公”
+经费支出表, 政府性基金预算支出表, 机关运行经费, 政府采购 …; in a 决算 the same set titled 收入支出决算总表, 收入决算表,
+支出决算表 …) beside narrative parts (第X部分, 概况, 说明, 名词解释).
 
 Tables are recognised by their titles and read by their header labels and row labels, never by position: a
 table's kind comes from ``TABLE_KINDS`` (the title vocabulary), a column's meaning from ``COLUMN_LABELS``
 and a row's from ``ROW_LABELS``. Year-to-year and province-to-province variation lives in those lists.
+
+Each column holds one figure (measure, vocab.MEASURES): the document's main one (预算数 in a budget, 决算数 in
+final accounts) unless its header names another (``MEASURE_LABELS``: 年初预算数 / 预算数, 调整预算数, 决算数). The
+tables are read once per measure their headers name, each reading seeing only the columns of its measure; a
+budget never reads the 决算数 columns it may print (another year's figures).
 
 Amounts are in the unit the table states (单位：万元 / 金额单位：元); a table that states none is not read. A
 blank cell, ``-`` and a table that says it is empty (此表为空, 故本表无数据, 本部门无…) give no fact at all,
@@ -16,10 +22,12 @@ become a wrong number.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from budget_etl.catalog import vocab
 from budget_etl.extract.empty import DECLARED_EMPTY  # a table (or the note under it) that says it is empty
 from budget_etl.extract.errors import ExtractionError
 from budget_etl.extract.identity import FINAL_ACCOUNTS, read_identity
@@ -28,6 +36,7 @@ from budget_etl.extract.numbers import AMOUNT, yuan
 from budget_etl.extract.registry import Detection
 from budget_etl.extract.units import TABLE_UNIT_RE
 from budget_etl.facts import (
+    FACT_TABLES,
     DocumentInfo,
     EconomicExpenditure,
     ExpenditureLine,
@@ -56,12 +65,13 @@ TABLE_KINDS: list[tuple[str, str]] = [
     (r"基本支出(?:预算)?总表", "basic_by_economic"),  # not the 支出总表: the basic part by economic class
     (r"国有资产|资产占用", "assets"),
     (r"绩效", "performance"),
-    (r"国有资本经营预算(?:拨款)?支出", "state_capital"),
-    (r"政府性基金(?:预算)?(?:财政拨款)?(?:拨款)?支出", "government_fund"),
-    (r"财政拨款收支(?:预算)?总表", "fiscal_summary"),
-    (r"收支(?:预算)?总表|收入支出(?:预算)?总表", "summary"),
-    (r"收入(?:预算)?总表", "revenue_summary"),
-    (r"支出(?:预算)?总表", "expenditure_summary"),
+    (r"国有资本经营预算(?:财政拨款)?(?:拨款)?(?:收入)?支出", "state_capital"),
+    (r"政府性基金(?:预算)?(?:财政拨款)?(?:拨款)?(?:收入)?支出", "government_fund"),
+    (r"财政拨款收(?:入)?支(?:出)?(?:预算|决算)?总表", "fiscal_summary"),
+    (r"收支(?:预算|决算)?总表|收入支出(?:预算|决算)?总表", "summary"),
+    (r"收入(?:预算)?总表|收入决算表", "revenue_summary"),
+    # 支出决算表 of the whole office, not 一般公共预算(财政拨款)支出决算表 (by function, below)
+    (r"支出(?:预算)?总表|(?<!预算)(?<!拨款)(?<!项目)(?<!基本)支出决算表", "expenditure_summary"),
     (r"基本支出", "basic_by_economic"),
     (r"经济分类", "by_economic"),
     (r"(?:一般公共预算|财政拨款)(?:拨款)?支出|功能分类", "by_function"),
@@ -80,6 +90,7 @@ FUND_SCOPES: list[tuple[str, str]] = [
 ROW_LABELS: list[tuple[str, str]] = [
     (r"收入总计", "total:revenue_total"),
     (r"支出总计", "total:expenditure_total"),
+    (r"总计", "total:grand_total"),  # 总计 | … | 总计 (决算): the side its column's header names, 收入 or 支出
     (r"(?:本年|当年)收入(?:合计|小计)", "total:revenue_this_year"),
     (r"(?:本年|当年)支出(?:合计|小计)", "total:expenditure_this_year"),
     (r"收入合计", "total:revenue_total_if_no_grand_total"),
@@ -93,13 +104,20 @@ ROW_LABELS: list[tuple[str, str]] = [
     (r"上级补助收入", "revenue:higher_level_subsidy"),
     (r"附属单位上缴收入", "revenue:subsidiary_remittance"),
     (r"其他(?:资金|收入)", "revenue:other"),
-    (r"上年结转(?:结余)?(?:资金|收入)?|上年结转和结余(?:资金)?", "revenue:prior_year_carryover"),
+    (r"上年结转(?:结余)?(?:资金|收入)?|上年结转和结余(?:资金)?|年初结转和结余", "revenue:prior_year_carryover"),
     (r"基本支出|人员经费和公用经费支出", "use:basic"),  # the second: Xi'an's 部门综合预算
     (r"项目支出|专项业务经费支出", "use:project"),
     (r"单位预留机动经费", "use:unit_reserve"),
     (r"事业单位经营支出", "use:business_operation"),
     (r"上缴上级支出", "use:higher_level_remittance"),
     (r"对附属单位补助支出", "use:subsidiary_subsidy"),
+]
+
+# Labels at the foot of a 决算's 基本支出决算表, each followed by its amount in the same row
+# (人员经费合计 | 2,152.26 | 公用经费合计 | 184.65) -> expenditure type.
+BASIC_FOOT_LABELS: list[tuple[str, str]] = [
+    (r"人员经费合计", "personnel"),
+    (r"公用经费合计", "public_operating"),
 ]
 
 # Column header labels (the header cells of one column joined, spaces removed) -> column key. First match
@@ -123,9 +141,26 @@ COLUMN_LABELS: list[tuple[str, str]] = [
     (r"结转下年", "carryover_out"),
     (r"(?:合计|总计)$", "total"),  # 一般公共预算基本支出合计 is the total column of a basic table
     (r"基本支出", "basic"),
-    (r"项目支出", "project"),
-    (r"^小计$|^金额$|^预算数$", "total"),
+    (r"项目支出(?!功能|经济)", "project"),  # not 项目 over 支出功能分类科目编码, joined
+    (r"^小计$|^金额$|^(?:年初|调整|调整后|全年)?预算数$|^决算数$", "total"),  # a column named by its measure only
 ]
+
+# Header cells that name which figure a column holds (vocab.MEASURES): 预算数 | 决算数 under each item of a
+# 决算's 三公 table, 年初预算数 | 调整预算数 | 决算数 over a by-function table's columns. First match wins.
+MEASURE_LABELS: list[tuple[str, str]] = [
+    (r"^决算数?$", vocab.MEASURES["final"]),
+    (r"^(?:调整|调整后|全年)预算数?$", vocab.MEASURES["adjusted_budget"]),
+    (r"^(?:年初)?预算数?$", vocab.MEASURES["budget"]),
+]
+
+# A 决算's numbering of its rows and columns (财决 forms): the column headed 行次 holds row numbers and the
+# row labelled 栏次 column numbers, never amounts.
+ROW_NUMBER_COLUMN = r"^行次$"
+COLUMN_NUMBER_ROW = r"^栏次$"
+
+# A table setting its classes side by side: a code column (科目编码) followed by a name column, twice.
+SIDE_CODE_COLUMN = r"科目编码|科目代码"
+SIDE_NAME_COLUMN = r"科目名称|名称"
 
 # Expenditure uses beside basic and project: facts.ExpenditureLine types of class "other".
 OTHER_USES = ("unit_reserve", "business_operation", "higher_level_remittance", "subsidiary_subsidy")
@@ -200,6 +235,7 @@ class Titled:
     header: Table | None = None  # for a table continued from the page before: the table with its header
     continues: bool = False  # continues the table before it
     year: int | None = None  # the document's fiscal year: of columns grouped by year, only its own are read
+    measure: str | None = None  # of columns that name their figure (MEASURE_LABELS), only this one's are read
 
 
 def titled_tables(doc: ReadDocument) -> list[Titled]:
@@ -253,6 +289,49 @@ def titled_tables(doc: ReadDocument) -> list[Titled]:
     return out
 
 
+@dataclass
+class MeasureView(Table):
+    """A table as one measure's reading sees it: its header rows as printed, its data rows without the cells
+    of the columns whose header names another figure (a blank 决算数 stays blank: never the 预算数 beside it)."""
+
+    first_data: int | None = None
+
+
+def measure_view(t: Titled, measure: str, main: bool) -> Titled:
+    """``t`` read for ``measure``: the table (and the header it continues) without other measures' cells,
+    nor the row numbers of a 行次 column. A column whose header names no measure holds the document's main
+    figure: only the ``main`` reading sees its amounts."""
+    measures = _column_measures(t.header or t.table)
+    row_numbers = {col for col, label in _header_labels(t.header or t.table)[0].items()
+                   if re.match(ROW_NUMBER_COLUMN, label)}
+
+    def view(table: Table) -> Table:
+        first = _first_data_row(table)
+        if first is None:
+            return table
+        other = row_numbers | {col for col, m in measures.items() if m != measure}
+        if not main:
+            other |= {c.col for row in table.rows[first:] for c in row if _is_amount(c.text) and c.col not in measures}
+        if not other:
+            return table
+        rows = [row if r < first else [c for c in row if c.col not in other] for r, row in enumerate(table.rows)]
+        return MeasureView(table.index, rows, first_data=first)
+
+    return dataclasses.replace(t, table=view(t.table), header=t.header and view(t.header), measure=measure)
+
+
+def _like(table: Table, rows: list[list[Cell]]) -> Table:
+    """``table`` with other rows and the same header rows (a measure's view keeps where its data starts)."""
+    if isinstance(table, MeasureView):
+        return MeasureView(table.index, rows, first_data=table.first_data)
+    return Table(table.index, rows)
+
+
+def table_measures(tables: list[Titled]) -> set[str]:
+    """Every figure the tables' headers name (MEASURE_LABELS)."""
+    return {m for t in tables for m in _column_measures(t.header or t.table).values()}
+
+
 def _page(table: Table, last: bool = False) -> int:
     pages = [c.page for row in table.rows for c in row if c.page is not None] or [0]
     return max(pages) if last else min(pages)
@@ -267,20 +346,77 @@ def _has_amounts(table: Table) -> bool:
 _YEAR_GROUP = re.compile(r"^(?P<year>(?:19|20)\d{2})年(?:度)?(?:预算数?|决算数?)?$|^(?:增减|变化|比较|增减变化)")
 
 
-def _header_labels(table: Table, year: int | None = None) -> tuple[dict[int, str], int]:
+def _first_data_row(table: Table) -> int | None:
+    """The first row holding an amount (for a measure's view, that of the table as printed)."""
+    if isinstance(table, MeasureView):
+        return table.first_data
+    return next((r for r, row in enumerate(table.rows)
+                 if any(_is_amount(c.text) for c in row) and not _numbers_columns(row)), None)
+
+
+def _numbers_columns(row: list[Cell]) -> bool:
+    """The row of column numbers under a 决算 form's header: 栏次 | 1 | 2 | 3 …"""
+    return bool(re.match(COLUMN_NUMBER_ROW, _key(_first_text(row))))
+
+
+def _measure_of(text: str) -> str | None:
+    return _first(MEASURE_LABELS, _key(text))
+
+
+def _column_measures(table: Table) -> dict[int, str]:
+    """Column -> the figure its header names (MEASURE_LABELS); columns that name none are left out.
+
+    Where the header names two figures or more, a measure cell also covers the columns right of it that
+    have no cell of their own in its row nor above it (决算数 merged over 小计 | 基本支出 | 项目支出); a column
+    labelled above the measures' row (合计 merged down beside them) is no part of their span."""
+    first_data = _first_data_row(table)
+    header = table.rows[:first_data] if first_data is not None else table.rows
+    own = {c.col: m for row in header for c in row if (m := _measure_of(c.text))}
+    if len(set(own.values())) < 2:
+        return own
+    out = dict(own)
+    columns = sorted({c.col for row in table.rows for c in row})
+    labelled: set[int] = set()  # columns with a header cell in the rows so far
+    for row in header:
+        named = sorted((c.col, c.text) for c in row if _key(c.text))
+        labelled |= {col for col, _ in named}
+        if not any(_measure_of(text) for _, text in named):
+            continue
+        for col in (c for c in columns if c not in out and c not in labelled):
+            left = [(at, text) for at, text in named if at <= col]
+            if left and (m := _measure_of(left[-1][1])):
+                out[col] = m
+    return out
+
+
+def _owner(col: int, header: list[list[Cell]]) -> int | None:
+    """The column of the merged header cell over ``col`` (the nearest non-measure cell left of it in each
+    header row, within the span of the cell above): 合计 over 预算数 | 决算数, 因公出国（境）费 over its two."""
+    owner = None
+    for row in header:
+        left = max((c for c in row if _key(c.text) and c.col <= col), key=lambda c: c.col, default=None)
+        if left is not None and not _measure_of(left.text) and (owner is None or left.col >= owner):
+            owner = left.col
+    return owner if owner != col else None
+
+
+def _header_labels(table: Table, year: int | None = None, measure: str | None = None) -> tuple[dict[int, str], int]:
     """Column -> its header label (the header cells of the column joined), and the first data row's index.
 
     Header rows are the rows before the first row holding an amount. A merged header cell is given by
     readers in the first column it spans; its sub-labels sit below in their own columns. Where a header
     row groups the columns by year (2021年 | 2022年 | 增减变化情况), only the columns of the group of ``year``
     keep their labels: another year's figures, or the changes between them, are never read as this year's
-    (no group of ``year``: none of the grouped columns is read)."""
-    first_data = next((r for r, row in enumerate(table.rows) if any(_is_amount(c.text) for c in row)), None)
+    (no group of ``year``: none of the grouped columns is read). Likewise, given a ``measure``, the columns
+    whose header names another figure (MEASURE_LABELS) lose their labels; a column named by its figure only
+    (预算数 | 决算数 under 合计) takes the label of the merged cell over it, when the header names two figures."""
+    first_data = _first_data_row(table)
     if first_data is None:
         return {}, len(table.rows)
     labels: dict[int, str] = {}
+    measured: dict[int, str] = {}  # the measure cells of each column, apart from its label
     other_groups: set[int] = set()
-    for row in table.rows[:first_data]:
+    for row in (row for row in table.rows[:first_data] if not _numbers_columns(row)):
         groups = [(c.col, _YEAR_GROUP.match(_key(c.text))) for c in row if _YEAR_GROUP.match(_key(c.text))]
         if len(groups) >= 2:
             bounds = [col for col, _ in groups] + [max(c.col for c in row) + 1]
@@ -291,7 +427,18 @@ def _header_labels(table: Table, year: int | None = None) -> tuple[dict[int, str
             text = _key(cell.text)
             if not text or re.search(r"[:：]", text) or ("表" in text and _first(TABLE_KINDS, text)):
                 continue  # the title, the unit or "部门：…" above the header
-            labels[cell.col] = labels.get(cell.col, "") + text
+            if _measure_of(text):
+                measured[cell.col] = measured.get(cell.col, "") + text
+            else:
+                labels[cell.col] = labels.get(cell.col, "") + text
+    measures = _column_measures(table)
+    spans = len(set(measures.values())) >= 2
+    for col, text in measured.items():
+        if col not in labels:
+            owner = _owner(col, table.rows[:first_data]) if spans else None
+            labels[col] = labels.get(owner, text)
+    if measure is not None:
+        other_groups.update(col for col, m in measures.items() if m != measure)
     return {col: label for col, label in labels.items() if col not in other_groups}, first_data
 
 
@@ -327,7 +474,7 @@ def _cell_at(row: list[Cell], col: int) -> Cell | None:
 def _read_columns(titled: Titled, keys: tuple[str, ...]) -> dict[str, tuple[Decimal, Cell]] | None:
     """The total row's amounts under the header columns ``keys`` (blank cells left out); None when the
     table has no total row."""
-    labels = _header_labels(titled.header or titled.table, titled.year)[0]
+    labels = _header_labels(titled.header or titled.table, titled.year, titled.measure)[0]
     columns = _columns(labels)
     row = _total_row(titled.table, _header_labels(titled.table)[1])
     if row is None or titled.unit is None:
@@ -438,38 +585,17 @@ def extract_national(doc: ReadDocument, *, is_synthetic: bool = False) -> Extrac
     for t in tables:
         if t.kind:
             by_kind.setdefault(t.kind, []).append(t)
-    for t in by_kind.get("summary", []):
-        _summary(t, out)
-        if out.total("revenue_total") is not None:
-            break
-    _uses_add_up(out, by_kind.get("summary", [None])[0])
-    for t in by_kind.get("expenditure_summary", []):
-        if _expenditure_summary(t, out):
-            break
-    economic_done = False
-    for group in _groups(by_kind.get("basic_by_economic", [])):
-        economic_done = _basic_by_economic(group, out, economic_done) or economic_done
-        if any(e.expenditure_class == "basic" for e in out.expenditure):
-            break
-    for t in by_kind.get("three_public", []):
-        if _three_public(t, out):
-            break
-    for t in by_kind.get("operating_expense", []):
-        if _operating_expense(t, out):
-            break
-    seen_scopes = set()  # one table per fund scope (財政拨款 and 一般公共预算 tables often repeat)
-    for kind in ("by_function", "government_fund", "expenditure_summary"):
-        for group in _groups(by_kind.get(kind, [])):
-            scope = "all_funds" if kind == "expenditure_summary" else _first(FUND_SCOPES, _key(group[0].title))
-            if scope not in seen_scopes:
-                read = [_function_rows(t, scope, out) for t in group]  # the table, then its continuations
-                if read[0]:
-                    seen_scopes.add(scope)
-    for t in by_kind.get("procurement", []):
-        got = _read_columns(t, ("total",))
-        if got and "total" in got and out.total("procurement_total") is None:
-            amount, cell = got["total"]
-            out.stated_totals.append(StatedTotal("procurement_total", "政府采购预算合计", amount, _src(cell, t.table)))
+    main = vocab.MAIN_MEASURES[out.info.doc_kind]
+    _read_tables(_views(by_kind, main, out.info.doc_kind), out, main=True)
+    if out.info.doc_kind == "final_accounts":  # the budget figures a 决算 prints beside its 决算数
+        for measure in sorted(table_measures(tables) - {main}):
+            figures = ExtractedDocument(info=out.info)
+            _read_tables(_views(by_kind, measure, out.info.doc_kind), figures, main=False)
+            for _table, (cls, attr) in FACT_TABLES.items():
+                if any(f.name == "measure" for f in dataclasses.fields(cls)):
+                    for record in getattr(figures, attr):
+                        record.measure = measure
+                        getattr(out, attr).append(record)
     _text_figures(doc, out)
     out.sections = _sections(by_kind, out)
     units = {t.unit for t in tables if t.unit}
@@ -483,6 +609,48 @@ def extract_national(doc: ReadDocument, *, is_synthetic: bool = False) -> Extrac
     return out
 
 
+def _views(by_kind: dict[str, list[Titled]], measure: str, doc_kind: str) -> dict[str, list[Titled]]:
+    main = measure == vocab.MAIN_MEASURES[doc_kind]
+    return {kind: [measure_view(t, measure, main) for t in ts] for kind, ts in by_kind.items()}
+
+
+def _read_tables(by_kind: dict[str, list[Titled]], out: ExtractedDocument, main: bool) -> None:
+    """Every table kind into ``out``; the rows by function and economic class (which hold one figure per
+    row) for the document's main measure only."""
+    for t in by_kind.get("summary", []):
+        _summary(t, out)
+        if out.total("revenue_total") is not None:
+            break
+    _uses_add_up(out, by_kind.get("summary", [None])[0])
+    for t in by_kind.get("expenditure_summary", []):
+        if _expenditure_summary(t, out):
+            break
+    economic_done = not main
+    for group in _groups(by_kind.get("basic_by_economic", [])):
+        economic_done = _basic_by_economic(group, out, economic_done) or economic_done
+        if any(e.expenditure_class == "basic" for e in out.expenditure):
+            break
+    for t in by_kind.get("three_public", []):
+        if _three_public(t, out):
+            break
+    for t in by_kind.get("operating_expense", []):
+        if _operating_expense(t, out):
+            break
+    seen_scopes = set()  # one table per fund scope (財政拨款 and 一般公共预算 tables often repeat)
+    for kind in ("by_function", "government_fund", "expenditure_summary") if main else ():
+        for group in _groups(by_kind.get(kind, [])):
+            scope = "all_funds" if kind == "expenditure_summary" else _first(FUND_SCOPES, _key(group[0].title))
+            if scope not in seen_scopes:
+                read = [_function_rows(t, scope, out) for t in group]  # the table, then its continuations
+                if read[0]:
+                    seen_scopes.add(scope)
+    for t in by_kind.get("procurement", []):
+        got = _read_columns(t, ("total",))
+        if got and "total" in got and out.total("procurement_total") is None:
+            amount, cell = got["total"]
+            out.stated_totals.append(StatedTotal("procurement_total", "政府采购预算合计", amount, _src(cell, t.table)))
+
+
 def _text_figures(doc: ReadDocument, out: ExtractedDocument) -> None:
     """TEXT_FIGURES from the narrative: the first sentence stating each of this year's figure. A sentence
     naming another year before the label (2025年机关运行经费…) or a part (政府采购货物预算) does not match."""
@@ -493,6 +661,8 @@ def _text_figures(doc: ReadDocument, out: ExtractedDocument) -> None:
                 m = re.search(rf"(?:{label}){_TEXT_FILLER}{AMOUNT}", clause)
                 if not m or metric in found:
                     continue
+                if out.info.doc_kind == "final_accounts" and "预算" in m[0]:
+                    continue  # a budget figure a 决算 restates, not its 决算数
                 years = re.findall(r"((?:19|20)\d{2})年", clause[: m.start()])
                 if any(int(y) != out.info.fiscal_year for y in years):
                     continue
@@ -515,7 +685,7 @@ def _summary(t: Titled, out: ExtractedDocument) -> None:
     """收支总表: the totals, the revenue sources and the uses (basic, project, reserve …) by their labels."""
     if t.unit is None:
         return
-    pairs = _pairs(t)
+    pairs = [(side, cell, label) for key, cell, label in _pairs(t) if (side := _side(key, label, t))]
     keys = {k for k, cell, _ in pairs if cell is not None}
     for key, cell, label in pairs:
         if cell is None:
@@ -537,6 +707,16 @@ def _summary(t: Titled, out: ExtractedDocument) -> None:
                 out.expenditure.append(ExpenditureLine("project", "project", "项目支出", amount, src))
             elif name in OTHER_USES:
                 out.expenditure.append(ExpenditureLine("other", name, _label(label.text), amount, src))
+
+
+def _side(key: str, label: Cell, t: Titled) -> str | None:
+    """total:grand_total as the revenue or the expenditure total, by the header over its label's column
+    (收入 | 支出); neither: None."""
+    if key != "total:grand_total":
+        return key
+    header = _header_labels(t.header or t.table)[0].get(label.col, "")
+    side = "revenue" if header.startswith("收入") else "expenditure" if header.startswith("支出") else None
+    return f"total:{side}_total" if side else None
 
 
 def _uses_add_up(out: ExtractedDocument, t: Titled | None) -> None:
@@ -591,6 +771,8 @@ def _basic_by_economic(group: list[Titled], out: ExtractedDocument, economic_don
             out.economic_expenditure.append(
                 EconomicExpenditure(r.code, _econ_scheme(r.code), r.name, amount, scope, _src(r.first, part.table))
             )
+    if _labelled_basic_parts(group, out):
+        return bool(rows)
     got = next((g for part in group if (g := _read_columns(part, ("total", "personnel", "public_operating")))
                 and "total" in g), None)
     if got is None:
@@ -655,6 +837,30 @@ def _classes_by_name(group: list[Titled]) -> tuple[dict[str, tuple[Decimal, Cell
     return (classes, _amount(cell.text, part.unit)) if classes else None
 
 
+def _labelled_basic_parts(group: list[Titled], out: ExtractedDocument) -> bool:
+    """人员经费合计 | amount | 公用经费合计 | amount at the foot of a 决算's 基本支出决算表, kept when the two add
+    up to the basic expenditure the document states (within the rounding of a 万元 table to 0.01 万元)."""
+    found: dict[str, tuple[Cell, Titled]] = {}
+    for part in group:
+        for row in part.table.rows:
+            cells = [c for c in row if not _is_blank(c.text)]
+            for label, after in itertools.pairwise(cells):
+                kind = next((k for pattern, k in BASIC_FOOT_LABELS if re.fullmatch(pattern, _label(label.text))), None)
+                if kind and _is_amount(after.text):
+                    found.setdefault(kind, (after, part))
+    basic = out.total("basic_total")
+    if set(found) != {"personnel", "public_operating"} or basic is None:
+        return False
+    amounts = {kind: _amount(cell.text, part.unit) for kind, (cell, part) in found.items() if part.unit}
+    tolerance = WAN_YUAN_HALF_CENT * 3 if group[0].unit == "万元" else Decimal(0)
+    if len(amounts) != 2 or abs(sum(amounts.values()) - basic) > tolerance:
+        return False
+    for kind, (cell, part) in found.items():
+        label = "人员经费" if kind == "personnel" else "公用经费"
+        out.expenditure.append(ExpenditureLine("basic", kind, label, amounts[kind], _src(cell, part.table)))
+    return True
+
+
 def _groups(tables: list[Titled]) -> list[list[Titled]]:
     """Tables of one kind with their continuations (a table continued on the next page) joined."""
     groups: list[list[Titled]] = []
@@ -679,12 +885,30 @@ class CodedRow:
     amounts: list[Cell]  # the row's amount cells, in column order
 
 
+def _sides(t: Titled) -> list[int]:
+    """The first column of each side of a table that sets its classes side by side (a 决算's 基本支出决算表:
+    科目编码 | 科目名称 | 决算数 | 科目编码 | 科目名称 | 决算数): the code columns, when each is followed by a
+    name column before the next; else [] (one class per row)."""
+    labels = _header_labels(t.header or t.table)[0]
+    starts = sorted(col for col, label in labels.items() if re.search(SIDE_CODE_COLUMN, label))
+    if len(starts) < 2:
+        return []
+    bounds = [*starts[1:], max(labels) + 1]
+    named = all(any(re.search(SIDE_NAME_COLUMN, labels.get(col, "")) for col in range(start + 1, end))
+                for start, end in zip(starts, bounds, strict=True))
+    return starts if named else []
+
+
 def _coded_rows(t: Titled) -> list[CodedRow]:
     """Rows that start with a classification code (201 / 20103 / 2010301, also split over 类 | 款 | 项
-    cells as 201 | 03 | 01, or written '2010301-行政运行'). A row with a second code (政府经济分类 beside
-    部门经济分类, or economic classes under a function code) is another layout and is left out."""
+    cells as 201 | 03 | 01, or written '2010301-行政运行'); in a table of two sides, each side of a row.
+    A row with a second code (政府经济分类 beside 部门经济分类, or economic classes under a function code)
+    is another layout and is left out."""
     out = []
-    for row in t.table.rows:
+    sides = _sides(t)
+    rows = [[c for c in row if start <= c.col < end] for row in t.table.rows
+            for start, end in zip(sides, [*sides[1:], 10**6], strict=True)] if sides else t.table.rows
+    for row in rows:
         cells = [c for c in row if not _is_blank(c.text)]
         m = _CODE_CELL.match(_key(cells[0].text)) if cells else None
         if not m:
@@ -707,7 +931,7 @@ def _function_rows(t: Titled, scope: str, out: ExtractedDocument) -> bool:
     them), and the table's 合计 as stated total ``function_total_<scope>`` for the cross-checks."""
     if t.unit is None or t.empty_note:
         return False
-    columns = _columns(_header_labels(t.header or t.table, t.year)[0])
+    columns = _columns(_header_labels(t.header or t.table, t.year, t.measure)[0])
     rows = [r for r in _coded_rows(t) if r.code[0] == "2"]
 
     def at(row: list[Cell], key: str) -> Decimal | None:
@@ -796,7 +1020,7 @@ def _three_public_figures(t: Titled, down_rows: bool = False) -> dict[str, tuple
         return None
     got = _read_columns(t, ("total", "three_public_subtotal", "vehicle_purchase_and_operation", *THREE_PUBLIC_ITEMS,
                             *_SHARING))
-    shares = set(_SHARING) & set(_columns(_header_labels(t.table, t.year)[0]))
+    shares = set(_SHARING) & set(_columns(_header_labels(t.table, t.year, t.measure)[0]))
     if down_rows and (not got or not {*THREE_PUBLIC_ITEMS, "vehicle_purchase_and_operation"} & set(got)):
         got = _read_rows(t)
         shares = set(_SHARING) & set(got)
@@ -828,7 +1052,7 @@ def _year_view(t: Titled, year: int) -> Titled | None:
         if year not in labelled:
             return None
         rows = [*t.table.rows[:first_data], t.table.rows[labelled[year]]]
-        return dataclasses.replace(t, table=Table(t.table.index, rows), year=year)
+        return dataclasses.replace(t, table=_like(t.table, rows), year=year)
     # a group of last year's 决算数 is no figure of the same kind as this year's budget
     grouped = {int(m["year"]) for row in (t.header or t.table).rows[:first_data] for c in row
                if (m := _YEAR_GROUP.match(_key(c.text))) and m["year"] and "决算" not in c.text}
@@ -859,8 +1083,8 @@ def _one_fund_view(t: Titled) -> Titled | None:
 
     def view(part: Table) -> Table:  # the fund names out of the header, the other funds' columns out
         named = set(fund_rows) if part is table else set()
-        return Table(part.index, [[c for c in row if c.col not in other and not (r in named and c.col in funds)]
-                                  for r, row in enumerate(part.rows)])
+        return _like(part, [[c for c in row if c.col not in other and not (r in named and c.col in funds)]
+                            for r, row in enumerate(part.rows)])
 
     return dataclasses.replace(t, table=view(t.table), header=t.header and view(t.header))
 
@@ -909,14 +1133,15 @@ def _sections(by_kind: dict[str, list[Titled]], out: ExtractedDocument) -> list[
 
 
 def document_info(doc: ReadDocument, tables: list[Titled], is_synthetic: bool) -> DocumentInfo:
-    """The shared identity (extract/identity.py) with its scope: 部门预算 (department) or 单位预算 (unit)."""
+    """The shared identity (extract/identity.py) with its scope: 部门预算/决算 (department) or 单位预算/决算
+    (unit). A budget whose tables are titled 决算 is refused: a 决算 is never loaded as a budget."""
     identity = read_identity(doc)
     titles = "".join(_key(t.title) for t in tables)
-    if identity.kind == FINAL_ACCOUNTS or re.search(r"(?<!预)决算", titles):
+    if identity.kind != FINAL_ACCOUNTS and re.search(r"(?<!预)决算", titles):
         raise ExtractionError(
-            "final_accounts_not_supported",
-            f"{identity.title!r} is a final-accounts (决算) disclosure; this template reads budgets (预算) only, "
-            "and a 决算 must never be loaded as a budget.",
+            "document_kind_conflict",
+            f"{identity.title!r} names a budget (预算) but its tables are titled as final accounts (决算): "
+            "a 决算 must never be loaded as a budget.",
         )
     info = shared_document_info(identity, doc, is_synthetic=is_synthetic)
     # 部门综合预算 (Xi'an) is a department's budget too
@@ -933,7 +1158,7 @@ class NationalTables:
     """The national table set: 收支总表, 支出总表, 基本支出表, 三公 and the rest, read by titles and labels."""
 
     name = "national_tables"
-    doc_kinds = ("budget",)
+    doc_kinds = ("budget", "final_accounts")
 
     def detect(self, doc: ReadDocument) -> Detection:
         tables = titled_tables(doc)
