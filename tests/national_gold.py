@@ -38,8 +38,27 @@ def gold_yuan(gold: dict) -> dict[str, set[Decimal]]:
     return out
 
 
+# gold count key -> StatedCount metric (counts are compared exactly, as integers)
+COUNTS = {
+    "performance_project_count": "performance_projects",
+    "vehicles": "vehicles",
+    "equipment_over_threshold": "equipment_over_threshold",
+}
+
+
+def gold_counts(gold: dict) -> dict[str, set[Decimal]]:
+    """Each count fact of a gold file (unit ``count``) as its accepted values."""
+    out = {}
+    for key, value in gold["facts"].items():
+        if gold["fact_units"].get(key) == "count":
+            values = [value, *gold.get("accepted_alternatives", {}).get(key, [])]
+            out[key] = {Decimal(v) for v in values}
+    return out
+
+
 def extracted_facts(out: ExtractedDocument) -> dict[str, Decimal]:
-    """The gold keys an extraction claims, in yuan; a fact the extraction does not state is absent."""
+    """The gold keys an extraction claims, in yuan (counts: as stated); a fact the extraction does not state is
+    absent."""
     facts: dict[str, Decimal] = {}
     totals = {
         "revenue_total": "revenue_total",
@@ -52,6 +71,7 @@ def extracted_facts(out: ExtractedDocument) -> dict[str, Decimal]:
         "training_fee": "training_fee",
         "agency_operating_expense": "operating_expense_total",
         "government_procurement_total": "procurement_total",
+        "performance_funds": "performance_funds",
     }
     for key, metric in totals.items():
         if (value := out.total(metric)) is not None:
@@ -66,14 +86,18 @@ def extracted_facts(out: ExtractedDocument) -> dict[str, Decimal]:
         if lines:
             facts["project_expenditure" if key == "project" else key] = sum(lines, Decimal(0))
     for item in out.three_public_costs:
-        facts[item.category] = item.amount_yuan
+        facts.setdefault(item.category, item.amount_yuan)
+    for key, metric in COUNTS.items():
+        count = next((c.count for c in out.stated_counts if c.metric == metric), None)
+        if count is not None:
+            facts[key] = Decimal(count)
     return facts
 
 
 def compare(gold: dict, got: dict[str, Decimal]) -> dict[str, list[str]]:
     """right / absent / wrong gold keys (wrong: stated with another value than every accepted one)."""
     result: dict[str, list[str]] = {"right": [], "absent": [], "wrong": []}
-    for key, accepted in gold_yuan(gold).items():
+    for key, accepted in (gold_yuan(gold) | gold_counts(gold)).items():
         if key not in got:
             result["absent"].append(key)
         elif got[key] in accepted:
