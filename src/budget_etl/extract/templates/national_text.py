@@ -40,7 +40,7 @@ from budget_etl.readers.blocks import Paragraph, ReadDocument, Table
 
 # StatedTotal metric -> the label that introduces its figure in a sentence. The table's figure wins.
 TEXT_FIGURES: list[tuple[str, str]] = [
-    ("operating_expense_total", r"机关运行经费"),
+    ("operating_expense_total", r"机关运行经费(?:[（(]公用经费[）)])?"),
     ("procurement_total", r"政府采购(?:预算)?(?:项目)?"),
     ("three_public_total", r"[“\"]?三公[”\"]?经费"),
 ]
@@ -57,6 +57,10 @@ THREE_PUBLIC_TEXT: list[tuple[str, str]] = [
 THREE_PUBLIC_NAMES = {"overseas_travel": "因公出国（境）费", "vehicle_purchase": "公务用车购置费",
                       "vehicle_operation": "公务用车运行维护费", "official_reception": "公务接待费",
                       "vehicle_purchase_and_operation": "公务用车购置及运行维护费"}
+
+# A 三公 item the text declares nil (2018年无公务用车购置预算安排; 因公出国（境）经费未安排): an explicit 0.
+_NIL_BEFORE = r"(?:无|没有)"
+_NIL_AFTER = r"(?:预算|经费)?(?:安排|支出)"
 
 # Revenue source -> its label in a sentence (2.政府性基金预算拨款收入0万元): a stated zero where the 收支总表
 # leaves the row blank.
@@ -131,8 +135,9 @@ def _key(text: str) -> str:
 class Clause:
     """A clause of the narrative (text between 。 ； ;) without spaces, with the paragraph it stands in."""
 
-    def __init__(self, text: str, paragraph: Paragraph, before: str):
-        self.text = text
+    def __init__(self, heading: str, body: str, paragraph: Paragraph, before: str):
+        self.text = heading + body  # a heading-only clause before it is part of it (its label)
+        self.body = body
         self.paragraph = paragraph
         self.before = before  # the paragraph's text before this clause
 
@@ -156,7 +161,7 @@ def clauses(doc: ReadDocument) -> list[Clause]:
             if _HEADING.match(body) and len(body) <= 24:
                 heading = body
             else:
-                out.append(Clause(heading + body, p, text[:start]))
+                out.append(Clause(heading, body, p, text[:start]))
                 heading = ""
             start += len(part)
     return out
@@ -189,6 +194,15 @@ def _figures(clause: Clause, label: str, out: ExtractedDocument) -> list[tuple[D
         found.append((yuan(following["number"], following["unit"]), _measure(following["word"]),
                       m[0] + following[0]))
     return [(amount, measure, words) for amount, measure, words in _main_or_own(found, out)]
+
+
+def _nil(clause: Clause, label: str, out: ExtractedDocument) -> list[tuple[Decimal, str | None, str]]:
+    """A zero for a label the clause declares nil (无公务用车购置预算安排, 因公出国（境）经费未安排, 公务用车购置为0:
+    zero in any unit), of this year."""
+    m = re.search(rf"{_NIL_BEFORE}(?:{label}){_NIL_AFTER}|(?:{label})(?:未安排|(?:预算)?为0(?![\d.]))", clause.text)
+    if not m or _other_year(clause.text[: m.end()], out.info.fiscal_year):
+        return []
+    return [(Decimal(0), None, m[0])]
 
 
 def _main_or_own(found, out: ExtractedDocument):
@@ -267,7 +281,7 @@ def three_public_items(parts: list[Clause], out: ExtractedDocument) -> None:
     found: dict[tuple[str, str | None], ThreePublicCost] = {}
     for clause in parts:
         for category, label in THREE_PUBLIC_TEXT:
-            for amount, measure, _words in _figures(clause, label, out):
+            for amount, measure, _words in _figures(clause, label, out) or _nil(clause, label, out):
                 found.setdefault((category, measure), ThreePublicCost(
                     category, THREE_PUBLIC_NAMES[category], amount, None, None, None, clause.src, measure))
     for (category, measure), item in found.items():
@@ -311,10 +325,10 @@ def stated_counts(parts: list[Clause], out: ExtractedDocument) -> None:
         for metric, pattern, holding in COUNT_FIGURES:
             if metric in done:
                 continue
-            m = pattern.search(clause.text)
+            m = pattern.search(clause.body)  # a count has no heading for label (资产购置情况说明 is none)
             if not m:
                 continue
-            before = clause.text[: m.start()]
+            before = clause.body[: m.start()]
             if holding and (_PURCHASE.search(clause.before + before)
                             or _other_year(clause.before + before, year, {year - 1, year})):
                 continue
@@ -367,7 +381,9 @@ def declared_empty(doc: ReadDocument, by_kind: dict, parts: list[Clause], out: E
     (政府性基金预算支出表 为空表; 本部门无政府性基金预算收支) and the 三公 items and total (本年度没有财政拨款“三公”经费
     支出，故本表无数据)."""
     zero = Decimal(0)
-    if not any(r.revenue_source == "government_fund" for r in out.revenue):
+    # a revenue line only beside a stated 收入总计 (revenue_figures says why)
+    if (out.total("revenue_total", _main(out)) is not None
+            and not any(r.revenue_source == "government_fund" for r in out.revenue)):
         found = _empty_table(doc, by_kind, "government_fund")
         if found is None:
             found = next(((c.text, c.src) for c in parts if FUND_DECLARATION.search(c.text)
