@@ -116,13 +116,16 @@ DECLARATION_SUBJECTS: dict[str, str] = {
 # 预算收支；…2024年度无政府性基金预算财政拨款收入和支出；本单位2026年度没有使用政府性基金预算拨款安排的支出).
 # The subject (本部门/本单位, or the year) is required: "无政府性基金预算财政拨款收入支出的，仍保留该表格式" is an
 # instruction of a template, not a declaration.
+# A sentence about a table (故本表为空表) is that table's note, read with its table only: the note under a
+# 国有资本 table that says 无政府性基金 declares nothing about the fund.
+TABLE_NOTE = re.compile(r"[本此该]表")
 FUND_DECLARATION = re.compile(
     rf"(?:本(?:部门|单位)(?:{_YEAR})?|{_YEAR})(?:无|没有)(?:使用)?政府性基金预算?(?:财政)?(?:拨款)?(?:相关)?(?:安排的)?"
     r"(?:收支|收入|支出|预算|拨款)(?!的，)"
 )
 
-_ORDINAL = r"(?:[（(]?[一二三四五六七八九十\d]{1,3}[）)]?[、.．]?)?"
-_HEADING = re.compile(rf"^{_ORDINAL}[^\d，,]{{1,20}}$")  # a clause that is only a heading: （一）因公出国（境）费用
+_ORDINAL = r"(?:[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十\d]{1,3}[、.．])"
+_HEADING = re.compile(rf"^{_ORDINAL}[^\d，,:：]{{1,20}}$")  # a clause that is only a heading: （一）因公出国（境）费用
 
 
 def _key(text: str) -> str:
@@ -295,8 +298,9 @@ def three_public_items(parts: list[Clause], out: ExtractedDocument) -> None:
                            and c.category in ("vehicle_purchase", "vehicle_operation")]
             if parts_known or any(k[0] in ("vehicle_purchase", "vehicle_operation") and k[1] == measure for k in found):
                 continue
-        elif any(c.category == "vehicle_purchase_and_operation" and _same_measure(out, c, measure)
-                 for c in out.three_public_costs):
+        elif category in ("vehicle_purchase", "vehicle_operation") and any(
+                c.category == "vehicle_purchase_and_operation" and _same_measure(out, c, measure)
+                for c in out.three_public_costs):
             continue  # the table gave the combined item: a part from the text would count it twice
         out.three_public_costs.append(item)
 
@@ -387,7 +391,7 @@ def declared_empty(doc: ReadDocument, by_kind: dict, parts: list[Clause], out: E
         found = _empty_table(doc, by_kind, "government_fund")
         if found is None:
             found = next(((c.text, c.src) for c in parts if FUND_DECLARATION.search(c.text)
-                          and not _other_year(c.text, out.info.fiscal_year)), None)
+                          and not TABLE_NOTE.search(c.text) and not _other_year(c.text, out.info.fiscal_year)), None)
         if found is not None:
             out.revenue.append(RevenueLine("government_fund", found[0][:200], zero, found[1]))
     if out.total("three_public_total") is None and not out.three_public_costs:
