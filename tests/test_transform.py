@@ -77,7 +77,7 @@ MONEY_COLUMNS = {
     "fixed_assets_yuan", "budget_yuan", "fiscal_funds_yuan", "other_funds_yuan", "value_yuan",
     "change_yuan", "prior_amount_yuan", "prior_year_amount_yuan", "peer_median_yuan", "unit_price_yuan",
     "total_yuan", "final_yuan", "difference_yuan", "budget_document_yuan", "printed_budget_yuan",
-    "adjusted_budget_yuan",
+    "adjusted_budget_yuan", "performance_funds_yuan", "equipment_threshold_yuan", "threshold_yuan",
 }
 
 
