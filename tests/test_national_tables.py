@@ -385,7 +385,7 @@ def test_mart_office_year_never_contradicts_the_gold(real_warehouse):
             if record[column] is not None and fact in accepted:
                 assert record[column] in accepted[fact], (record["file_name"], column, record[column])
                 right += 1
-    assert right >= 80
+    assert right >= 147  # measured: the money columns and the stated counts
     # the 决算 in the table set (no template yet) and the blank 决算 template are refused, never loaded
     assert refused == {
         "shanghai_putuo_caizhengju_2024_js.pdf": "incomplete_document",
