@@ -118,9 +118,21 @@ def test_three_public_item_declared_nil_in_the_text(sentence):
 def test_a_heading_gives_its_label_to_the_next_clause():
     blank = [row[:] for row in THREE_PUBLIC]
     blank[3][2] = ""  # 因公出国（境）费 blank: 小计 30 = 15 + 5 no longer adds up, so the table gives nothing
-    out = _with_text("（一）因公出国（境）费用", "2018年预算数10.00万元，主要用于开展境外工作交流。",
-                     three_public=("“三公”经费支出预算表", blank))
-    assert _items(out)["overseas_travel"] == 10 * W
+    out = _with_text("2018年“三公”经费预算30.00万元。", "（一）因公出国（境）费用",
+                     "2018年预算数10.00万元，主要用于开展境外工作交流。", three_public=("“三公”经费支出预算表", blank))
+    assert _items(out) == {"overseas_travel": 10 * W}
+    assert out.total("three_public_total") == 30 * W  # the text's, as no table gives it
+
+
+def test_items_the_text_lists_only_in_part_never_make_a_total():
+    # the table is not read and the text states no total: one item alone would become the 三公 of the marts
+    rows = [[c.replace("10.00", "11.00") if i == 3 else c for c in row] for i, row in enumerate(THREE_PUBLIC)]
+    out = _with_text("因公出国（境）费预算支出10万元。", three_public=("“三公”经费支出预算表", rows))
+    assert not out.three_public_costs and out.total("three_public_total") is None
+    # every category stated: their sum is the total the text gives
+    out = _with_text("因公出国（境）费预算支出10万元。", "公务用车购置费预算支出0万元；公务用车运行维护费预算支出15万元。",
+                     "公务接待费预算支出5万元。", three_public=("“三公”经费支出预算表", rows))
+    assert sum(_items(out).values()) == 30 * W and len(out.three_public_costs) == 4
 
 
 def test_a_text_figure_equal_to_the_tables_is_checked_and_never_replaces_it():

@@ -279,8 +279,9 @@ def performance_funds(parts: list[Clause], out: ExtractedDocument) -> None:
 
 def three_public_items(parts: list[Clause], out: ExtractedDocument) -> None:
     """Each 三公 item the text states. Where the table gave the item, the text's is kept as
-    ``<category>_text`` for the check; where the table left it blank, the text's is the item. The combined
-    vehicle item is added only where no part of it is known, so that the items never count a figure twice."""
+    ``<category>_text`` for the check; where the table left it blank, the text's is the item (``_may_add_items``
+    says when). The combined vehicle item is added only where no part of it is known, so that the items never
+    count a figure twice."""
     found: dict[tuple[str, str | None], ThreePublicCost] = {}
     for clause in parts:
         for category, label in THREE_PUBLIC_TEXT:
@@ -293,6 +294,8 @@ def three_public_items(parts: list[Clause], out: ExtractedDocument) -> None:
             out.stated_totals.append(StatedTotal(f"{category}_text", item.category_zh, item.amount_yuan, item.src,
                                                  measure))
             continue
+        if not _may_add_items(out, found, measure):
+            continue
         if category == "vehicle_purchase_and_operation":
             parts_known = [c for c in out.three_public_costs if _same_measure(out, c, measure)
                            and c.category in ("vehicle_purchase", "vehicle_operation")]
@@ -303,6 +306,18 @@ def three_public_items(parts: list[Clause], out: ExtractedDocument) -> None:
                 for c in out.three_public_costs):
             continue  # the table gave the combined item: a part from the text would count it twice
         out.three_public_costs.append(item)
+
+
+def _may_add_items(out: ExtractedDocument, found: dict, measure: str | None) -> bool:
+    """Items may join the 三公 facts only where the marts never sum them into a wrong total: beside a stated
+    三公 total (table or text), or when with the table's they name every category (then their sum is the
+    total)."""
+    if out.total("three_public_total", measure or _main(out)) is not None:
+        return True
+    known = {c.category for c in out.three_public_costs if _same_measure(out, c, measure)}
+    known |= {category for category, of in found if of == measure}
+    vehicles = {"vehicle_purchase", "vehicle_operation"} <= known or "vehicle_purchase_and_operation" in known
+    return vehicles and {"overseas_travel", "official_reception"} <= known
 
 
 def revenue_figures(parts: list[Clause], out: ExtractedDocument) -> None:
