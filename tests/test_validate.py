@@ -35,8 +35,9 @@ def test_gold_document_passes_every_check(gold_doc):
     assert {r["status"] for r in result.rows} == {"pass"}
     assert {(r["check_kind"], r["severity"]) for r in result.rows} == {
         ("schema", "error"), ("identity", "warning"), ("completeness", "warning")}
-    # 16 frames + 7 identities + one funding row per project (9) + assets + 5 core subjects (completeness)
-    assert len(result.rows) == 16 + 7 + 9 + 1 + 5
+    # 17 frames (one per fact table, stated_counts among them) + 7 identities + one funding row per project (9)
+    # + assets + 5 core subjects (completeness)
+    assert len(result.rows) == 17 + 7 + 9 + 1 + 5
     assert _only(result, "schema.operating_expenses")["detail"] == "18 rows"
     revenue = _only(result, "identity.revenue_total")
     assert (revenue["expected"], revenue["actual"], revenue["difference"]) == (
