@@ -90,6 +90,8 @@ def test_counts_in_other_wordings_and_old_holdings():
     out = _with_text("截至2017年底，本局共有车辆17台，单位价值20万元以上的设备9台（套）。")
     assert _counts(out) == {"vehicles": 17, "equipment_over_threshold": 9}
     assert out.stated_counts[1].threshold_yuan == 20 * W
+    # a kind of vehicle is not all of them
+    assert "vehicles" not in _counts(_with_text("截至2017年底，本局执法执勤车辆5辆。"))
     # holdings of three years before the budget are not this document's
     old = _with_text("截至2015年12月31日，本部门共有车辆5辆。")
     assert "vehicles" not in _counts(old)

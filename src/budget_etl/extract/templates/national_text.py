@@ -94,8 +94,9 @@ _UNIT_SET = r"(?:[（(]套[）)]|/套)?"
 COUNT_FIGURES: list[tuple[str, re.Pattern, bool]] = [
     ("performance_projects", re.compile(r"编报绩效目标的(?:(?:19|20)\d{2}年度?)?项目(?:共|数)?(?:为)?(?P<n>\d{1,6})个"),
      False),
-    ("performance_projects", re.compile(r"(?P<n>\d{1,6})个项目(?:实行|纳入|编报|设置)?绩效目标"), False),
-    ("vehicles", re.compile(r"(?:共有|实有|现有)?车辆(?:共)?(?P<n>\d{1,6})(?:辆|台)"), True),
+    ("performance_projects", re.compile(r"(?<!\d)(?P<n>\d{1,6})个项目(?:实行|纳入|编报|设置)?绩效目标"), False),
+    # all the vehicles: 共有车辆 or 车辆 opening a clause or list item, never a kind (执法执勤车辆5辆)
+    ("vehicles", re.compile(r"(?:共有|实有|现有|^|(?<=[，,：:]))车辆(?:共)?(?P<n>\d{1,6})(?:辆|台)"), True),
     ("equipment_over_threshold", re.compile(
         r"单(?:价|位价值)(?P<threshold>\d{1,6}(?:\.\d{1,2})?)万元?(?:[（(]含[）)])?以上的?(?:通用)?设备"
         rf"(?:[（(]不含车辆[）)])?(?P<n>\d{{1,6}})台{_UNIT_SET}"), True),
