@@ -7,10 +7,12 @@ table's kind comes from ``TABLE_KINDS`` (the title vocabulary), a column's meani
 and a row's from ``ROW_LABELS``. Year-to-year and province-to-province variation lives in those lists.
 
 Amounts are in the unit the table states (单位：万元 / 金额单位：元); a table that states none is not read. A
-blank cell, ``-`` and a table that says it is empty (此表为空, 故本表无数据, 本部门无…) give no fact at all,
-never zeros. Whenever a table's own figures do not add up as its layout says they must (basic + project +
-other = total, the 三公 items = their subtotal), the table gives nothing: a misread column must never
-become a wrong number.
+blank cell and ``-`` give no fact at all, never zeros; a table that says it is empty (此表为空, 故本表无数据,
+本部门无…) gives no rows, and only its declaration, read by ``national_text``, may state its subject nil (an
+explicit 0 sourced at that sentence). Whenever a table's own figures do not add up as its layout says they
+must (basic + project + other = total, the 三公 items = their subtotal), the table gives nothing: a misread
+column must never become a wrong number. The narrative (figures only the sentences state, counts) is read by
+``national_text`` after the tables.
 """
 
 from __future__ import annotations

@@ -284,16 +284,19 @@ def three_public_items(parts: list[Clause], out: ExtractedDocument) -> None:
     says when). The combined vehicle item is added only where no part of it is known, so that the items never
     count a figure twice."""
     found: dict[tuple[str, str | None], ThreePublicCost] = {}
+    words: dict[tuple[str, str | None], str] = {}
     for clause in parts:
         for category, label in THREE_PUBLIC_TEXT:
-            for amount, measure, _words in _figures(clause, label, out) or _nil(clause, label, out):
-                found.setdefault((category, measure), ThreePublicCost(
-                    category, THREE_PUBLIC_NAMES[category], amount, None, None, None, clause.src, measure))
+            for amount, measure, said in _figures(clause, label, out) or _nil(clause, label, out):
+                if (category, measure) not in found:
+                    words[category, measure] = said
+                    found[category, measure] = ThreePublicCost(
+                        category, THREE_PUBLIC_NAMES[category], amount, None, None, None, clause.src, measure)
     for (category, measure), item in found.items():
         in_table = [c for c in out.three_public_costs if c.category == category and _same_measure(out, c, measure)]
         if in_table:
-            out.stated_totals.append(StatedTotal(f"{category}_text", item.category_zh, item.amount_yuan, item.src,
-                                                 measure))
+            out.stated_totals.append(StatedTotal(f"{category}_text", words[category, measure], item.amount_yuan,
+                                                 item.src, measure))
             continue
         if not _may_add_items(out, found, measure):
             continue
@@ -406,8 +409,8 @@ def declared_empty(doc: ReadDocument, by_kind: dict, parts: list[Clause], out: E
             and not any(r.revenue_source == "government_fund" for r in out.revenue)):
         found = _empty_table(doc, by_kind, "government_fund")
         if found is None:
-            found = next(((c.text, c.src) for c in parts if FUND_DECLARATION.search(c.text)
-                          and not TABLE_NOTE.search(c.text) and not _other_year(c.text, out.info.fiscal_year)), None)
+            found = next(((c.body, c.src) for c in parts if FUND_DECLARATION.search(c.body)
+                          and not TABLE_NOTE.search(c.body) and not _other_year(c.body, out.info.fiscal_year)), None)
         if found is not None:
             out.revenue.append(RevenueLine("government_fund", found[0][:200], zero, found[1]))
     if out.total("three_public_total") is None and not out.three_public_costs:
