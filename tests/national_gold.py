@@ -40,6 +40,24 @@ def gold_yuan(gold: dict) -> dict[str, set[Decimal]]:
     return out
 
 
+# gold count key -> StatedCount metric (counts are compared exactly, as integers)
+COUNTS = {
+    "performance_project_count": "performance_projects",
+    "vehicles": "vehicles",
+    "equipment_over_threshold": "equipment_over_threshold",
+}
+
+
+def gold_counts(gold: dict) -> dict[str, set[Decimal]]:
+    """Each count fact of a gold file (unit ``count``) as its accepted values."""
+    out = {}
+    for key, value in gold["facts"].items():
+        if gold["fact_units"].get(key) == "count":
+            values = [value, *gold.get("accepted_alternatives", {}).get(key, [])]
+            out[key] = {Decimal(v) for v in values}
+    return out
+
+
 # gold key -> the stated total (TOTAL_METRICS code) that holds it
 GOLD_TOTALS = {
     "revenue_total": "revenue_total",
@@ -53,7 +71,11 @@ GOLD_TOTALS = {
     "training_fee": "training_fee",
     "agency_operating_expense": "operating_expense_total",
     "government_procurement_total": "procurement_total",
+    "performance_funds": "performance_funds",
 }
+# Totals a gold file holds whatever their measure: the funds of the projects with performance targets, which
+# a 决算 states as their 预算金额 (measure budget) and has no 决算数 of.
+ANY_MEASURE = ("performance_funds",)
 # gold key -> the revenue source whose lines add up to it
 GOLD_REVENUE = {
     "general_public_budget_appropriation": "general_public_budget",
@@ -65,9 +87,9 @@ GOLD_EXPENDITURE = {"personnel": "personnel", "public_operating": "public_operat
 
 
 def extracted_facts(out: ExtractedDocument) -> dict[str, Decimal]:
-    """The gold keys an extraction claims, in yuan, of the document's main figure (the 决算数 of final
-    accounts: the budget figures a 决算 prints beside it are no gold fact); a fact the extraction does not
-    state is absent."""
+    """The gold keys an extraction claims, in yuan (counts: as stated), of the document's main figure (the 决算数
+    of final accounts: the budget figures a 决算 prints beside it are no gold fact); a fact the extraction
+    does not state is absent."""
     out = main_measure(out)
     facts: dict[str, Decimal] = {}
     for key, metric in GOLD_TOTALS.items():
@@ -82,7 +104,11 @@ def extracted_facts(out: ExtractedDocument) -> dict[str, Decimal]:
         if lines:
             facts[key] = sum(lines, Decimal(0))
     for item in out.three_public_costs:
-        facts[item.category] = item.amount_yuan
+        facts.setdefault(item.category, item.amount_yuan)
+    for key, metric in COUNTS.items():
+        count = next((c.count for c in out.stated_counts if c.metric == metric), None)
+        if count is not None:
+            facts[key] = Decimal(count)
     return facts
 
 
@@ -95,10 +121,10 @@ def mart_facts(con) -> dict[str, dict[str, set[Decimal]]]:
 
     by_code = {kind: {code: key for key, code in mapping.items()}
                for kind, mapping in (("total", GOLD_TOTALS), ("revenue", GOLD_REVENUE),
-                                     ("expenditure", GOLD_EXPENDITURE))}
+                                     ("expenditure", GOLD_EXPENDITURE), ("count", COUNTS))}
     rows = [("total", *r) for r in values_in(
-        "select document_id, metric, amount_yuan from marts.fct_stated_total where metric in ({codes})",
-        GOLD_TOTALS)]
+        "select document_id, metric, amount_yuan from marts.fct_stated_total where metric in ({codes}) "
+        f"and (is_main_measure or metric in ({', '.join(repr(m) for m in ANY_MEASURE)}))", GOLD_TOTALS)]
     rows += [("revenue", *r) for r in values_in(
         "select document_id, revenue_source, sum(amount_yuan) from marts.fct_revenue "
         "where revenue_source in ({codes}) group by all", GOLD_REVENUE)]
@@ -107,6 +133,9 @@ def mart_facts(con) -> dict[str, dict[str, set[Decimal]]]:
         "where expenditure_type in ({codes}) group by all", GOLD_EXPENDITURE)]
     rows += [("three_public", *r) for r in con.execute(
         "select document_id, category, amount_yuan from marts.fct_three_public_cost").fetchall()]
+    rows += [("count", *r) for r in values_in(
+        "select document_id, metric, cast(count as decimal(18, 0)) from marts.fct_stated_count "
+        "where metric in ({codes})", COUNTS)]
     files = con.execute("select document_id, file_name from marts.dim_document where is_latest_version").fetchall()
     names: dict[str, list[str]] = {}
     for document_id, file_name in files:
@@ -131,7 +160,7 @@ def compare(gold: dict, got: dict[str, Decimal | set[Decimal]]) -> dict[str, lis
     """right / absent / wrong gold keys (wrong: stated with another value than every accepted one, or with
     several values)."""
     result: dict[str, list[str]] = {"right": [], "absent": [], "wrong": []}
-    for key, accepted in gold_yuan(gold).items():
+    for key, accepted in (gold_yuan(gold) | gold_counts(gold)).items():
         value = got.get(key)
         if isinstance(value, set) and len(value) == 1:
             [value] = value

@@ -186,6 +186,8 @@ MART_VOCABULARIES = {
     ("dq_check_results", "status"): vocab.CHECK_STATUSES,
     ("dq_check_results", "check_kind"): vocab.CHECK_KINDS,
     ("mart_budget_execution", "budget_source"): vocab.BUDGET_SOURCES,
+    ("fct_stated_count", "metric"): vocab.COUNT_METRICS,
+    ("fct_stated_total", "measure"): vocab.MEASURES,
 }
 
 

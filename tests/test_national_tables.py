@@ -13,7 +13,7 @@ from budget_etl.extract.templates.national_tables import TEMPLATE, titled_tables
 from budget_etl.readers import UnreadableDocument, read_path
 from budget_etl.readers.blocks import Cell, Paragraph, ReadDocument, Table
 from budget_etl.validate import identity_checks
-from national_gold import PDF_DIR, compare, extracted_facts, gold_by_file, gold_yuan, mart_facts
+from national_gold import PDF_DIR, compare, extracted_facts, gold_by_file, gold_counts, gold_yuan, mart_facts
 
 # --- hand-made documents ------------------------------------------------------------------------------------
 
@@ -570,23 +570,24 @@ def test_failed_cross_check_is_a_warning_with_both_values():
 
 GOLD = gold_by_file() if PDF_DIR.is_dir() else {}
 
-# Gold facts each document gives right today (measured): a floor, so that reading less is noticed too.
+# Gold facts each document gives right today (measured; counts included): a floor, so that reading less is
+# noticed too.
 RIGHT_AT_LEAST = {
-    "fujian_fuzhou_cangshan-shengtai-huanjingju_2026_ys-unit.pdf": 16,
-    "guangdong_shenzhen_guizi-baoan-guanliju_2026_ys.pdf": 17,
-    "jiangsu_sheng_npc-office_2017_ys.pdf": 16,
-    "jiangsu_sheng_npc-office_2018_ys.pdf": 15,
+    "fujian_fuzhou_cangshan-shengtai-huanjingju_2026_ys-unit.pdf": 19,
+    "guangdong_shenzhen_guizi-baoan-guanliju_2026_ys.pdf": 19,
+    "jiangsu_sheng_npc-office_2017_ys.pdf": 12,
+    "jiangsu_sheng_npc-office_2018_ys.pdf": 18,
     "jiangsu_sheng_procuratorate_2017_ys.pdf": 16,
-    "jiangsu_sheng_procuratorate_2018_ys.pdf": 15,
-    "jiangsu_sheng_procuratorate_2019_ys.pdf": 15,
-    "shaanxi_xian_jiaotongju_2022_ys.pdf": 18,
-    "shanghai_putuo_caizhengju_2024_js.pdf": 10,  # 决算 (final accounts): the 决算数 of its tables
-    "shanghai_putuo_caizhengju_2025_ys.pdf": 11,
-    "shanghai_putuo_qufuban-benji_2025_ys-unit.pdf": 12,
-    "shanghai_putuo_qufuban_2025_ys.pdf": 12,
+    "jiangsu_sheng_procuratorate_2018_ys.pdf": 17,
+    "jiangsu_sheng_procuratorate_2019_ys.pdf": 17,
+    "shaanxi_xian_jiaotongju_2022_ys.pdf": 21,
+    "shanghai_putuo_caizhengju_2024_js.pdf": 10,  # 决算 (final accounts): its 决算数
+    "shanghai_putuo_caizhengju_2025_ys.pdf": 19,
+    "shanghai_putuo_qufuban-benji_2025_ys-unit.pdf": 19,
+    "shanghai_putuo_qufuban_2025_ys.pdf": 19,
     "shanghai_putuo_shehui-gongzuobu_2024_js.pdf": 10,
-    "shanghai_putuo_wanli-jiedao_2023_ys.pdf": 14,
-    "shanghai_putuo_wanli-jiedao_2024_ys.pdf": 14,
+    "shanghai_putuo_wanli-jiedao_2023_ys.pdf": 19,
+    "shanghai_putuo_wanli-jiedao_2024_ys.pdf": 19,
 }
 
 
@@ -632,6 +633,11 @@ MART_COLUMNS = {  # mart_office_year column -> gold fact (same meaning as for th
     "public_operating_yuan": "public_operating",
     "operating_expense_yuan": "agency_operating_expense",
     "three_public_yuan": "three_public_total",
+    "performance_funds_yuan": "performance_funds",
+    # counts, compared exactly
+    "performance_project_count": "performance_project_count",
+    "vehicle_count": "vehicles",
+    "equipment_over_threshold_count": "equipment_over_threshold",
 }
 
 
@@ -666,12 +672,12 @@ def test_mart_office_year_never_contradicts_the_gold(real_warehouse):
         record = dict(zip(names, row, strict=True))
         gold = GOLD[record["file_name"]]
         assert record["doc_kind"] == gold["doc_kind"]  # a 决算 never loads as a budget
-        accepted = gold_yuan(gold)
+        accepted = gold_yuan(gold) | gold_counts(gold)
         for column, fact in MART_COLUMNS.items():
             if record[column] is not None and fact in accepted:
                 assert record[column] in accepted[fact], (record["file_name"], column, record[column])
                 right += 1
-    assert right >= 95
+    assert right >= 147  # measured: the money columns and the stated counts
     assert {r[2] for r in found} == {"budget", "final_accounts"}  # the two Putuo 决算 load beside the budgets
     # the blank 决算 template is refused, never loaded as zeros
     assert refused == {"shanghai_template_2024_js-blank.pdf": "template_without_amounts"}

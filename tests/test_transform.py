@@ -56,8 +56,10 @@ CONTRACT = {
                  "duty_targets_zh", "performance_goal_zh", "performance_indicators_zh", "performance_standard_zh",
                  "grade_excellent_pct", "grade_good_pct", "grade_fair_pct", "grade_poor_pct"],
     "fct_glossary_term": ["document_id", "office_id", "fiscal_year", "term_no", "term_zh", "definition_zh"],
-    "fct_stated_total": ["document_id", "office_id", "fiscal_year", "doc_kind", "scope", "metric", "amount_yuan",
-                         "label_zh", "src_file", "src_page", "src_line"],
+    "fct_stated_count": ["document_id", "office_id", "fiscal_year", "doc_kind", "scope", "metric", "count",
+                         "threshold_yuan", "label_zh", "src_file", "src_page", "src_line"],
+    "fct_stated_total": ["document_id", "office_id", "fiscal_year", "doc_kind", "scope", "metric", "measure",
+                         "is_main_measure", "amount_yuan", "label_zh", "src_file", "src_page", "src_line"],
     "mart_office_year": ["office_id", "fiscal_year", "doc_kind", "total_revenue_yuan",
                          "total_expenditure_yuan", "basic_yuan", "personnel_yuan", "public_operating_yuan",
                          "project_yuan", "operating_expense_yuan", "three_public_yuan", "project_count",
@@ -81,7 +83,7 @@ MONEY_COLUMNS = {
     "fixed_assets_yuan", "budget_yuan", "fiscal_funds_yuan", "other_funds_yuan", "value_yuan",
     "change_yuan", "prior_amount_yuan", "prior_year_amount_yuan", "peer_median_yuan", "unit_price_yuan",
     "total_yuan", "final_yuan", "difference_yuan", "budget_document_yuan", "printed_budget_yuan",
-    "adjusted_budget_yuan",
+    "adjusted_budget_yuan", "performance_funds_yuan", "equipment_threshold_yuan", "threshold_yuan",
 }
 
 

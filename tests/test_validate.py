@@ -36,9 +36,10 @@ def test_gold_document_passes_every_check(gold_doc):
     assert {(r["check_kind"], r["severity"]) for r in result.rows} == {
         ("schema", "error"), ("identity", "warning"), ("completeness", "warning"), ("wording", "warning"),
         ("change", "warning")}
-    # 16 frames + 7 identities + one funding row per project (9) + assets + 5 core subjects (completeness)
-    # + the template leftovers and the 三公 change reasons (a budget: no execution rule)
-    assert len(result.rows) == 16 + 7 + 9 + 1 + 5 + 2
+    # 17 frames (one per fact table, stated_counts among them) + 7 identities + one funding row per project (9)
+    # + assets + 5 core subjects (completeness) + the template leftovers and the 三公 change reasons (a budget:
+    # no execution rule)
+    assert len(result.rows) == 17 + 7 + 9 + 1 + 5 + 2
     assert _only(result, "schema.operating_expenses")["detail"] == "18 rows"
     revenue = _only(result, "identity.revenue_total")
     assert (revenue["expected"], revenue["actual"], revenue["difference"]) == (

@@ -12,6 +12,7 @@ documents as (
 metrics as (
     select * from {{ ref('int_document_metrics') }}
     where is_main_measure
+        and amount_yuan is not null  -- money only: the stated counts are no amounts to compare
 ),
 
 final as (

@@ -1,7 +1,8 @@
 -- The totals and subtotals each document states (收入总计, 本年支出合计, 基本支出, “三公”经费合计, 会议费,
--- 政府采购预算合计 …), as printed, one row per document, metric and place: the figure a text states beside
--- its table's is a metric of its own (<metric>_text), checked in dq_check_results. The document's main
--- figure only (a 决算's 决算数): the budget figures it prints are in mart_budget_execution.
+-- 政府采购预算合计 …), as printed, one row per document, metric, measure and place: the figure a text states
+-- beside its table's is a metric of its own (<metric>_text), checked in dq_check_results. Every measure a
+-- document prints: a 决算's 决算数 (measure final, its main figure) and the 预算数 beside it (budget,
+-- adjusted_budget); is_main_measure marks the figure the document is about.
 
 with
 
@@ -24,12 +25,12 @@ final as (
         documents.scope,
         totals.metric,
         totals.amount_yuan,
+        totals.measure,
+        totals.measure = {{ main_measure('documents.doc_kind') }} as is_main_measure,
         totals.label_zh,
         {{ provenance('totals') }}
     from totals
-    inner join documents
-        on totals.document_id = documents.document_id
-        and totals.measure = {{ main_measure('documents.doc_kind') }}
+    inner join documents on totals.document_id = documents.document_id
 )
 
 select * from final

@@ -32,7 +32,12 @@ pivoted as (
         max(amount_yuan) filter (where metric = 'project') as project_yuan,
         max(amount_yuan) filter (where metric = 'operating_expense') as operating_expense_yuan,
         max(amount_yuan) filter (where metric = 'three_public') as three_public_yuan,
-        max(amount_yuan) filter (where metric = 'fixed_assets') as fixed_assets_yuan
+        max(amount_yuan) filter (where metric = 'fixed_assets') as fixed_assets_yuan,
+        max(amount_yuan) filter (where metric = 'performance_funds') as performance_funds_yuan,
+        max(stated_count) filter (where metric = 'performance_project_count') as performance_project_count,
+        max(stated_count) filter (where metric = 'vehicle_count') as vehicle_count,
+        max(stated_count) filter (where metric = 'equipment_over_threshold_count') as equipment_over_threshold_count,
+        max(threshold_yuan) filter (where metric = 'equipment_over_threshold_count') as equipment_threshold_yuan
     from metrics
     group by document_id
 ),
@@ -81,6 +86,11 @@ final as (
         cast(project_count as integer) as project_count,
         cast(indicator_count as integer) as indicator_count,
         fixed_assets_yuan,
+        performance_funds_yuan,
+        cast(performance_project_count as integer) as performance_project_count,
+        cast(vehicle_count as integer) as vehicle_count,
+        cast(equipment_over_threshold_count as integer) as equipment_over_threshold_count,
+        equipment_threshold_yuan,
         cast(round(personnel_yuan / nullif(basic_yuan, 0), 6) as decimal(12, 6))
             as personnel_share_of_basic,
         cast(round(project_yuan / nullif(total_expenditure_yuan, 0), 6) as decimal(12, 6))

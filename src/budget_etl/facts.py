@@ -118,6 +118,22 @@ class StatedTotal:
     measure: str = measure_col()
 
 
+@table(zh="文件自述的数量", en="Counts the document states (not money): projects, vehicles, equipment",
+       grain="one row per document, count metric and measure", key=("document_id", "metric", "measure"),
+       staging_model="stg_budget__stated_counts")
+@dataclass
+class StatedCount:
+    """A count the text states (编报绩效目标的项目共4个, 共有车辆7辆, 单价100万元以上设备0台（套））."""
+
+    metric: str = col("数量指标", "Which count", vocab=vocab.COUNT_METRICS)
+    count: int = col("数量", "The count as stated", ge=0)
+    label_zh: str = col("文件中的原文", "The words of the document")
+    # equipment counts name their unit-price threshold (单价100万元以上 / 单价20万元以上): kept, never compared away
+    threshold_yuan: Decimal | None = money("单价限额（元）；仅设备台（套）数", "Unit-price threshold in yuan (equipment only)")
+    src: Source = embed(SRC)
+    measure: str = measure_col()
+
+
 @table(zh="收入来源", en="Revenue by source", grain="one row per document and revenue line",
        key=("document_id", "revenue_source", "label_zh", "measure"), staging_model="stg_budget__revenue_lines")
 @dataclass
@@ -340,6 +356,7 @@ class ExtractedDocument:
     info: DocumentInfo
     sections: list[Section] = field(default_factory=list)
     stated_totals: list[StatedTotal] = field(default_factory=list)
+    stated_counts: list[StatedCount] = field(default_factory=list)
     revenue: list[RevenueLine] = field(default_factory=list)
     expenditure: list[ExpenditureLine] = field(default_factory=list)
     stated_changes: list[StatedChange] = field(default_factory=list)

@@ -147,6 +147,22 @@ TOTAL_METRICS = Vocabulary("total_metric", "合计数指标", "Total or subtotal
     "operating_expense_total_text": "机关运行经费（正文）",
     "procurement_total_text": "政府采购预算合计（正文）",
     "three_public_total_text": "“三公”经费合计（正文）",
+    # a 三公 item as the text states it, beside the 三公 table's (three_public_costs) item of that category
+    "overseas_travel_text": "因公出国（境）费（正文）",
+    "vehicle_purchase_text": "公务用车购置费（正文）",
+    "vehicle_operation_text": "公务用车运行维护费（正文）",
+    "vehicle_purchase_and_operation_text": "公务用车购置及运行费（正文）",
+    "official_reception_text": "公务接待费（正文）",
+    # funds of the projects that have performance targets (涉及项目预算资金), stated in the text
+    "performance_funds": "编报绩效目标的项目涉及资金",
+})
+
+# Counts a document states (not money): projects with performance targets, vehicles, equipment.
+COUNT_METRICS = Vocabulary("count_metric", "数量指标", "Count a document states", {
+    "performance_projects": "编报绩效目标的项目个数",
+    "vehicles": "车辆保有量（辆）",
+    # 单价（单位价值）N万元（含）以上设备（不含车辆）: the threshold is in threshold_yuan
+    "equipment_over_threshold": "单价超过限额的设备台（套）数",
 })
 
 CHANGE_METRICS = Vocabulary("change_metric", "增减指标", "Figure whose change on last year is stated", {
@@ -216,7 +232,7 @@ CHECK_STATUSES = Vocabulary("check_status", "校验结果", "Outcome of a check"
 ALL: tuple[Vocabulary, ...] = (
     DOC_KINDS, MEASURES, BUDGET_SOURCES, SOURCE_FORMATS, CURRENCY_UNITS, REVENUE_SOURCES, EXPENDITURE_CLASSES,
     EXPENDITURE_TYPES,
-    THREE_PUBLIC_CATEGORIES, TOTAL_METRICS, CHANGE_METRICS, SECTION_KEYS, SECTION_STATUSES, TARGET_OPERATORS,
+    THREE_PUBLIC_CATEGORIES, TOTAL_METRICS, COUNT_METRICS, CHANGE_METRICS, SECTION_KEYS, SECTION_STATUSES, TARGET_OPERATORS,
     CHECK_KINDS, SEVERITIES, CHECK_STATUSES, PUBLICATION_EVENTS, VERSION_REASONS, SCOPES, FUND_SCOPES,
     FUNCTION_LEVELS, ECONOMIC_SCHEMES,
 )

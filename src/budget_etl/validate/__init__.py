@@ -195,12 +195,17 @@ def _cross_checks(facts: ExtractedDocument, compare) -> list[dict]:
             src=revenue_total.src,
         ))
     rows += _function_checks(facts, compare)
-    # a figure the text states beside the table's (<metric>_text): one row per pair
+    # a figure the text states beside the table's (<metric>_text; a 三公 item: beside the table's item of that
+    # category), of the same measure: one row per pair
+    main = vocab.MAIN_MEASURES[facts.info.doc_kind]
+    tables = {(t.metric, t.measure or main): t for t in reversed(facts.stated_totals)}
+    tables |= {(c.category, c.measure or main): c for c in reversed(facts.three_public_costs)}
     for text in (t for t in facts.stated_totals if t.metric.endswith("_text")):
-        table = stated.get(text.metric.removesuffix("_text"))
+        metric = text.metric.removesuffix("_text")
+        table = tables.get((metric, text.measure or main))
         if table is not None:
             rows.append(compare(
-                f"identity.text_vs_table.{table.metric}", table.amount_yuan, [text.amount_yuan],
+                f"identity.text_vs_table.{metric}", table.amount_yuan, [text.amount_yuan],
                 what=f"table ({_where(table)}) vs text ({_where(text)})", src=table.src,
             ))
     return rows

@@ -13,10 +13,12 @@ tables are read once per measure their headers name, each reading seeing only th
 budget never reads the 决算数 columns it may print (another year's figures).
 
 Amounts are in the unit the table states (单位：万元 / 金额单位：元); a table that states none is not read. A
-blank cell, ``-`` and a table that says it is empty (此表为空, 故本表无数据, 本部门无…) give no fact at all,
-never zeros. Whenever a table's own figures do not add up as its layout says they must (basic + project +
-other = total, the 三公 items = their subtotal), the table gives nothing: a misread column must never
-become a wrong number.
+blank cell and ``-`` give no fact at all, never zeros; a table that says it is empty (此表为空, 故本表无数据,
+本部门无…) gives no rows, and only its declaration, read by ``national_text``, may state its subject nil (an
+explicit 0 sourced at that sentence). Whenever a table's own figures do not add up as its layout says they
+must (basic + project + other = total, the 三公 items = their subtotal), the table gives nothing: a misread
+column must never become a wrong number. The narrative (figures only the sentences state, counts) is read by
+``national_text`` after the tables.
 """
 
 from __future__ import annotations
@@ -32,8 +34,9 @@ from budget_etl.extract.empty import DECLARED_EMPTY  # a table (or the note unde
 from budget_etl.extract.errors import ExtractionError
 from budget_etl.extract.identity import FINAL_ACCOUNTS, read_identity
 from budget_etl.extract.identity import document_info as shared_document_info
-from budget_etl.extract.numbers import AMOUNT, yuan
+from budget_etl.extract.numbers import yuan
 from budget_etl.extract.registry import Detection
+from budget_etl.extract.templates.national_text import read_narrative
 from budget_etl.extract.units import TABLE_UNIT_RE
 from budget_etl.facts import (
     FACT_TABLES,
@@ -173,15 +176,6 @@ FUNCTION_LEVELS = {3: "class", 5: "section", 7: "item"}  # 类 / 款 / 项 by th
 PERSONNEL_CLASSES = {"301", "303"}  # 工资福利支出, 对个人和家庭的补助
 PUBLIC_OPERATING_CLASSES = {"302", "310"}  # 商品和服务支出, 资本性支出
 
-# Figures the narrative states in a sentence (label, a closed set of filler words, the amount with its unit).
-# The table's figure wins; the text's is kept beside it as <metric>_text for the text-vs-table check.
-TEXT_FIGURES: list[tuple[str, str]] = [
-    ("operating_expense_total", r"机关运行经费"),
-    ("procurement_total", r"政府采购(?:预算)?(?:项目)?"),
-    ("three_public_total", r"[“\"]?三公[”\"]?经费"),
-]
-_TEXT_FILLER = r"(?:预算|总额|总金额|总计|合计|为|是|共有|共计|共|安排|支出|财政拨款|拨款|数|[:：\s])*"
-
 _TOTAL_ROW = re.compile(r"^(?:合计|总计)$")
 _AMOUNT_CELL = re.compile(r"^-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
 _BLANK_CELL = {"", "-", "—", "——", "－", "/", "--"}
@@ -236,6 +230,11 @@ class Titled:
     continues: bool = False  # continues the table before it
     year: int | None = None  # the document's fiscal year: of columns grouped by year, only its own are read
     measure: str | None = None  # of columns that name their figure (MEASURE_LABELS), only this one's are read
+
+    @property
+    def declared_empty(self) -> bool:
+        """It says it is empty (此表为空, 故本表无数据 …) and holds no amount."""
+        return bool(self.empty_note) and not _has_amounts(self.table)
 
 
 def titled_tables(doc: ReadDocument) -> list[Titled]:
@@ -596,7 +595,7 @@ def extract_national(doc: ReadDocument, *, is_synthetic: bool = False) -> Extrac
                     for record in getattr(figures, attr):
                         record.measure = measure
                         getattr(out, attr).append(record)
-    _text_figures(doc, out)
+    read_narrative(doc, by_kind, out)  # the figures only its sentences state, and the tables declared empty
     out.sections = _sections(by_kind, out)
     units = {t.unit for t in tables if t.unit}
     out.info.currency_unit = "万元" if "万元" in units else "元"
@@ -649,31 +648,6 @@ def _read_tables(by_kind: dict[str, list[Titled]], out: ExtractedDocument, main:
         if got and "total" in got and out.total("procurement_total") is None:
             amount, cell = got["total"]
             out.stated_totals.append(StatedTotal("procurement_total", "政府采购预算合计", amount, _src(cell, t.table)))
-
-
-def _text_figures(doc: ReadDocument, out: ExtractedDocument) -> None:
-    """TEXT_FIGURES from the narrative: the first sentence stating each of this year's figure. A sentence
-    naming another year before the label (2025年机关运行经费…) or a part (政府采购货物预算) does not match."""
-    found: dict[str, StatedTotal] = {}
-    for p in doc.paragraphs():
-        for clause in re.split(r"[。；;]", _key(p.text)):
-            for metric, label in TEXT_FIGURES:
-                m = re.search(rf"(?:{label}){_TEXT_FILLER}{AMOUNT}", clause)
-                if not m or metric in found:
-                    continue
-                if out.info.doc_kind == "final_accounts" and "预算" in m[0]:
-                    continue  # a budget figure a 决算 restates, not its 决算数
-                years = re.findall(r"((?:19|20)\d{2})年", clause[: m.start()])
-                if any(int(y) != out.info.fiscal_year for y in years):
-                    continue
-                found[metric] = StatedTotal(metric, _key(m[0]), yuan(m["number"], m["unit"]),
-                                            Source(line=p.line, page=p.page))
-    for metric, text in found.items():
-        if out.total(metric) is None:
-            out.stated_totals.append(text)
-        else:
-            text.metric = f"{metric}_text"
-            out.stated_totals.append(text)
 
 
 def _add_total(out: ExtractedDocument, metric: str, label: str, amount: Decimal, src: Source) -> None:
@@ -1122,7 +1096,7 @@ def _sections(by_kind: dict[str, list[Titled]], out: ExtractedDocument) -> list[
             continue
         t = found[0]
         src = Source(line=t.table.line, table=t.table.index)
-        if t.empty_note and not _has_amounts(t.table):
+        if t.declared_empty:
             records.append(SectionRecord(key, t.title or None, "declared_empty", t.empty_note, src))
         else:
             records.append(SectionRecord(key, t.title or None, "present", None, src))
