@@ -93,7 +93,7 @@ def test_load_keeps_every_row_and_every_decimal_exact(con, gold_doc):
         "stated_changes": 4, "operating_expenses": 18, "three_public_costs": 4, "duties": 12, "projects": 9,
         "project_indicators": 1, "procurement_items": 0, "assets": 4, "glossary": 2,
         "function_expenditure": 0, "economic_expenditure": 0,  # the notes form has no classified tables
-        "validation_results": 39, "quarantine": 0, "load_batches": 1,  # 17 frames, 17 identities, 5 completeness
+        "validation_results": 41, "quarantine": 0, "load_batches": 1,  # + 2 disclosure rules
     }
     amounts = dict(con.execute("select item_name_zh, amount_yuan from raw.operating_expenses").fetchall())
     assert amounts["党组织活动经费"] == Decimal("787.50")
