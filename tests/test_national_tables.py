@@ -499,8 +499,9 @@ def test_row_numbers_of_a_final_accounts_form_are_never_amounts():
     out = extract(_final(summary=("收入支出决算总表", numbered)))
     assert out.total("revenue_total") == 1000 * W and out.total("expenditure_total") == 1000 * W
     assert out.total("revenue_this_year") == 940 * W
-    assert {r.revenue_source: r.amount_yuan for r in out.revenue} == {
-        "general_public_budget": 940 * W, "prior_year_carryover": 60 * W}  # 其他收入: blank, not 8 (its 行次)
+    assert {r.revenue_source: r.amount_yuan for r in out.revenue} == {  # 其他收入: blank, not 8 (its 行次)
+        "general_public_budget": 940 * W, "prior_year_carryover": 60 * W,
+        "government_fund": 0}  # the 政府性基金 table declares itself empty (此表为空): an explicit nil
 
 
 def test_a_budget_never_reads_final_columns():
