@@ -221,3 +221,18 @@ def test_budget_against_final_item_by_item(results):
             row = got[office, year, metric]
             assert (row["budget_yuan"], row["final_yuan"], row["execution_pct"]) == (
                 D(fig["budget"]), D(fig["final"]), pct(D(fig["final"]), D(fig["budget"]))), (office, metric)
+
+
+def test_findings_and_rules(results, warehouse):
+    [failed] = rows(warehouse, "select count(*) as n from marts.dq_check_results "
+                               "where status = 'fail' and is_latest_version")
+    assert failed["n"] > 0  # the demo corpus plants slips
+    assert len(results[20]) == failed["n"]  # no acknowledgement in the bundled seed
+    assert all(r["suggestion_zh"] and r["rule_title_zh"] for r in results[20])
+    by_rule = {r["rule_id"]: r for r in results[21]}
+    assert sum(r["failed"] for r in by_rule.values()) == failed["n"]
+    [total] = rows(warehouse, "select count(*) as n from marts.dq_check_results where is_latest_version")
+    assert sum(r["passed"] + r["failed"] + r["not_applicable"] + r["insufficient_data"]
+               for r in by_rule.values()) == total["n"]
+    assert by_rule["schema"]["failed"] == 0 and by_rule["schema"]["passed"] > 0
+

@@ -73,7 +73,7 @@ CONTRACT = {
     "mart_budget_execution": ["office_id", "fiscal_year", "metric", "budget_yuan", "final_yuan", "difference_yuan",
                               "execution_rate", "budget_source", "budget_sources_differ", "final_document_id"],
     "dq_check_results": ["document_id", "check_name", "severity", "expected", "actual", "difference",
-                         "status", "rule_id"],
+                         "status", "rule_id", "rule_title_zh"],
     "dq_findings": ["document_id", "office_id", "fiscal_year", "doc_kind", "file_name", "rule_id", "check_name",
                     "rule_title_zh", "severity", "expected", "actual", "difference", "detail", "suggestion_zh"],
 }

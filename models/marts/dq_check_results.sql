@@ -46,9 +46,11 @@ final as (
         documents.fiscal_year,
         {{ provenance('ruled') }},
         coalesce(documents.is_latest_version, false) as is_latest_version,
-        ruled.rule_id
+        ruled.rule_id,
+        rules.title_zh as rule_title_zh
     from ruled
     left join documents on ruled.document_id = documents.document_id
+    left join rules on ruled.rule_id = rules.rule_id
 )
 
 select * from final
