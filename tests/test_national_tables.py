@@ -551,7 +551,10 @@ def test_cross_checks_are_rows():
     rows = {r["check_name"]: r for r in identity_checks(out, "d" * 64)}
     assert rows["identity.revenue_equals_expenditure"]["status"] == "pass"
     assert rows["identity.expenditure_total"]["status"] == "pass"  # basic + project + reserve
-    assert rows["identity.basic_total"]["status"] == "pass"
+    # 人员经费 and 公用经费 of the 一般公共预算 basic table are no parts of the 支出总表's all-funds 基本支出
+    assert (rows["identity.basic_total"]["status"], rows["identity.basic_total"]["detail"]) == (
+        "not_applicable", "personnel + public_operating expenditure: no personnel line of all funds")
+    assert {e.fund_scope for e in out.expenditure if e.expenditure_class == "basic"} == {"general_public_budget"}
     assert rows["identity.three_public_total"]["status"] == "pass"  # the blank 购置费 is no item
     assert rows["identity.function_total.general_public_budget"]["status"] == "pass"
     assert rows["identity.function_parents.general_public_budget"]["status"] == "pass"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import re
@@ -275,3 +276,28 @@ def test_a_batch_is_validated_at_once_and_failures_stay_with_their_document():
     assert failure["src_line"] == bad.projects[2].src.line
     # the same rows as validating each document alone
     assert bad_result.rows == validate.validate_document(bad, batch[1][1]).rows
+
+
+def test_basic_parts_of_a_narrower_fund_scope_are_no_parts_of_an_all_funds_total(gold_doc):
+    # the national table set: 人员经费 and 公用经费 from a 财政拨款 basic table, 基本支出 from the 支出总表 (all funds)
+    for line in gold_doc.expenditure:
+        if line.expenditure_type in ("personnel", "public_operating"):
+            line.fund_scope = "fiscal_appropriation"
+            line.amount_yuan -= Decimal("1000")  # other funds hold the rest
+    row = _only(_run(gold_doc), "identity.basic_total")
+    assert (row["status"], row["detail"]) == (
+        "not_applicable", "personnel + public_operating expenditure: no personnel line of all funds")
+    for line in gold_doc.expenditure:
+        line.fund_scope = "all_funds"
+    assert _only(_run(gold_doc), "identity.basic_total")["status"] == "fail"
+
+
+def test_this_years_expenditure_is_the_total_of_basic_and_project_when_stated(gold_doc):
+    # a 收支总表's 支出总计 also holds the year-end carry-over; 本年支出合计 is what basic + project make
+    total = next(t for t in gold_doc.stated_totals if t.metric == "expenditure_total")
+    this_year = dataclasses.replace(total, metric="expenditure_this_year")
+    total.amount_yuan += Decimal("553400")  # 年末结转和结余
+    gold_doc.stated_totals.append(this_year)
+    row = _only(_run(gold_doc), "identity.expenditure_total")
+    assert (row["status"], row["expected"]) == ("pass", this_year.amount_yuan)
+

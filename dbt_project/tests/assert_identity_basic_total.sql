@@ -14,13 +14,13 @@ stated as (
 part_1 as (
     select document_id, 1 as part, amount_yuan as value
     from {{ ref('stg_budget__expenditure_lines') }}
-    where expenditure_type in ('personnel') and {{ is_main_measure('measure', 'document_id') }}
+    where expenditure_type in ('personnel') and (fund_scope in ('all_funds') or fund_scope is null) and {{ is_main_measure('measure', 'document_id') }}
 ),
 
 part_2 as (
     select document_id, 2 as part, amount_yuan as value
     from {{ ref('stg_budget__expenditure_lines') }}
-    where expenditure_type in ('public_operating') and {{ is_main_measure('measure', 'document_id') }}
+    where expenditure_type in ('public_operating') and (fund_scope in ('all_funds') or fund_scope is null) and {{ is_main_measure('measure', 'document_id') }}
 ),
 
 parts as (

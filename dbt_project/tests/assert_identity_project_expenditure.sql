@@ -7,7 +7,7 @@ with
 stated as (
     select document_id, sum(amount_yuan) as expected
     from {{ ref('stg_budget__expenditure_lines') }}
-    where expenditure_type in ('project') and {{ is_main_measure('measure', 'document_id') }}
+    where expenditure_type in ('project') and (fund_scope in ('all_funds') or fund_scope is null) and {{ is_main_measure('measure', 'document_id') }}
     group by document_id
 ),
 

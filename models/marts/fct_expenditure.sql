@@ -20,6 +20,7 @@ final as (
         expenditure.expenditure_type,
         expenditure.amount_yuan,
         expenditure.label_zh,
+        expenditure.fund_scope,
         {{ provenance('expenditure') }}
     from expenditure
     inner join documents

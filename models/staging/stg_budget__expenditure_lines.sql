@@ -19,7 +19,8 @@ renamed as (
         src_col,
         src_page,
         src_file,
-        measure
+        measure,
+        fund_scope
     from source
 )
 

@@ -156,6 +156,11 @@ class ExpenditureLine:
     amount_yuan: Decimal = money("金额（元）", "Amount in yuan")
     src: Source = embed(SRC)
     measure: str = measure_col()
+    # the national table set reads 人员经费 and 公用经费 from a basic table that is often of 财政拨款 or 一般公共
+    # 预算 only, while the 支出总表's 基本支出 covers all funds: the two never add up as if of one scope
+    fund_scope: str | None = col("资金范围：取自哪个资金范围的表（空：全部资金或文件未说明）",
+                                 "Money the figure covers: the fund scope of its table (null: all funds or not stated)",
+                                 vocab=vocab.FUND_SCOPES, default=None)
 
 
 @table(zh="文件自述的比上年增减", en="Changes on last year as the document states them",

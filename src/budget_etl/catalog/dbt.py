@@ -127,8 +127,14 @@ def _quote(code: str) -> str:
     return "'" + code.replace("'", "''") + "'"
 
 
+def _in(column: str, codes: tuple[str | None, ...]) -> str:
+    """``column in (codes)``; a code None accepts an empty cell."""
+    test = f"{column} in ({', '.join(_quote(c) for c in codes if c is not None)})"
+    return f"({test} or {column} is null)" if None in codes else test
+
+
 def _where(figure: Figure) -> str:
-    tests = [f"{column} in ({', '.join(_quote(c) for c in codes)})" for column, codes in figure.where.items()]
+    tests = [_in(column, codes) for column, codes in figure.where.items()]
     if any(c.name == "measure" for c in TABLES[figure.table].columns):
         tests.append("{{ is_main_measure('measure', 'document_id') }}")  # a 决算's 决算数, not its 预算数
     return f"\n    where {' and '.join(tests)}" if tests else ""
@@ -167,6 +173,13 @@ def identity_sql(identity: Identity) -> str:
     if identity.per_row:
         stated = (f"select {select}, {total.column} as expected\n    from {_ref(total)}\n"
                   f"    where {total.column} is not null")
+    elif isinstance(total, FirstOf):  # the first of its figures the document states
+        candidates = "\n        union all\n        ".join(
+            _sum_per_document(f, f" {priority} as priority,").replace("\n    ", "\n        ")
+            for priority, f in enumerate(total.figures, start=1))
+        stated = (f"select document_id, arg_min(value, priority) as expected\n"
+                  f"    from (\n        {candidates}\n    ) as candidates\n"
+                  "    where value is not null\n    group by document_id")
     else:
         stated = (f"select document_id, sum({total.column}) as expected\n    from {_ref(total)}{_where(total)}\n"
                   "    group by document_id")

@@ -288,7 +288,9 @@ def _identity_rows(identity: Identity, facts: ExtractedDocument, compare) -> lis
                     absent=None if _value(r, identity.total) is not None else f"no {identity.total.label}")
             for r in records
         ]
-    totals = _matching(facts, identity.total)
+    # the total: its figure's rows (of a FirstOf, those of the first figure the document states)
+    candidates = identity.total.figures if isinstance(identity.total, FirstOf) else (identity.total,)
+    total, totals = next(((f, rows) for f in candidates if (rows := _matching(facts, f))), (candidates[0], []))
     absent = None if totals else f"no {identity.total.label}"
     parts: list[Decimal | None] = []
     for part in identity.parts:
@@ -301,7 +303,7 @@ def _identity_rows(identity: Identity, facts: ExtractedDocument, compare) -> lis
             rows = _matching(facts, part)
             absent = absent or (None if rows or part.optional else f"no {part.label}")
             parts += [_value(r, part) for r in rows]
-    expected = _sum_or_none([_value(r, identity.total) for r in totals])
+    expected = _sum_or_none([_value(r, total) for r in totals])
     return [compare(name, expected, parts, what=identity.what, absent=absent,
                     src=totals[0].src if totals else None, signed_parts=signed)]
 

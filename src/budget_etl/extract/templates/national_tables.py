@@ -678,9 +678,11 @@ def _summary(t: Titled, out: ExtractedDocument) -> None:
             _add_total(out, "basic_total", "基本支出", amount, src)
         elif kind == "use" and not any(e.expenditure_type == name for e in out.expenditure):
             if name == "project":
-                out.expenditure.append(ExpenditureLine("project", "project", "项目支出", amount, src))
+                out.expenditure.append(ExpenditureLine("project", "project", "项目支出", amount, src,
+                                                       fund_scope="all_funds"))
             elif name in OTHER_USES:
-                out.expenditure.append(ExpenditureLine("other", name, _label(label.text), amount, src))
+                out.expenditure.append(ExpenditureLine("other", name, _label(label.text), amount, src,
+                                                       fund_scope="all_funds"))
 
 
 def _side(key: str, label: Cell, t: Titled) -> str | None:
@@ -723,9 +725,11 @@ def _expenditure_summary(t: Titled, out: ExtractedDocument) -> bool:
     out.stated_totals = [s for s in out.stated_totals if s.metric != "basic_total"]
     out.expenditure = [e for e in out.expenditure if e.expenditure_class not in ("project", "other")]
     out.stated_totals.append(StatedTotal("basic_total", "基本支出", basic, _src(got["basic"][1], t.table)))
-    out.expenditure.append(ExpenditureLine("project", "project", "项目支出", project, _src(got["project"][1], t.table)))
+    out.expenditure.append(ExpenditureLine("project", "project", "项目支出", project, _src(got["project"][1], t.table),
+                                           fund_scope="all_funds"))
     for key, (amount, cell) in others.items():
-        out.expenditure.append(ExpenditureLine("other", key, _key(cell.text) and key, amount, _src(cell, t.table)))
+        out.expenditure.append(ExpenditureLine("other", key, _key(cell.text) and key, amount, _src(cell, t.table),
+                                               fund_scope="all_funds"))
     return True
 
 
@@ -763,7 +767,8 @@ def _basic_by_economic(group: list[Titled], out: ExtractedDocument, economic_don
     where = {id(c): part for part in group for row in part.table.rows for c in row}
     for kind, (amount, cell) in parts.items():
         label = "人员经费" if kind == "personnel" else "公用经费"
-        out.expenditure.append(ExpenditureLine("basic", kind, label, amount, _src(cell, where[id(cell)].table)))
+        out.expenditure.append(ExpenditureLine("basic", kind, label, amount, _src(cell, where[id(cell)].table),
+                                               fund_scope=scope))
     return bool(rows)
 
 
@@ -831,7 +836,8 @@ def _labelled_basic_parts(group: list[Titled], out: ExtractedDocument) -> bool:
         return False
     for kind, (cell, part) in found.items():
         label = "人员经费" if kind == "personnel" else "公用经费"
-        out.expenditure.append(ExpenditureLine("basic", kind, label, amounts[kind], _src(cell, part.table)))
+        out.expenditure.append(ExpenditureLine("basic", kind, label, amounts[kind], _src(cell, part.table),
+                                               fund_scope=_first(FUND_SCOPES, _key(group[0].title))))
     return True
 
 
