@@ -88,9 +88,13 @@ def _national(**replace) -> ReadDocument:
         "three_public": ("公开09表：一般公共预算“三公”经费、会议费、培训费支出预算表", THREE_PUBLIC),
         "fund": ("公开10表：政府性基金支出预算表", FUND_EMPTY),
     }
-    parts.update(replace)
-    blocks = [*COVER]
-    for title, rows in parts.values():
+    return _assemble(COVER, parts, replace)
+
+
+def _assemble(cover: list, parts: dict, replace: dict) -> ReadDocument:
+    """A cover, then each part's title, unit line (万元) and rows; ``replace`` swaps parts (None: left out)."""
+    blocks = [*cover]
+    for title, rows in {**parts, **replace}.values():
         if rows is not None:
             blocks += [title, "单位：万元", rows]
     return _doc(*blocks)
@@ -381,12 +385,7 @@ def _final(**replace) -> ReadDocument:
         "three_public": ("财政拨款“三公”经费支出决算表", FINAL_THREE_PUBLIC),
         "fund": ("政府性基金预算财政拨款收入支出决算表", FUND_EMPTY),
     }
-    parts.update(replace)
-    blocks = [*FINAL_COVER]
-    for title, rows in parts.values():
-        if rows is not None:
-            blocks += [title, "单位：万元", rows]
-    return _doc(*blocks)
+    return _assemble(FINAL_COVER, parts, replace)
 
 
 def _by_measure(records, key) -> dict[tuple[str, str], Decimal]:
