@@ -189,6 +189,7 @@ MART_VOCABULARIES = {
     ("fct_stated_count", "metric"): vocab.COUNT_METRICS,
     ("fct_stated_total", "measure"): vocab.MEASURES,
     ("fct_expenditure", "fund_scope"): vocab.FUND_SCOPES,
+    ("dim_office", "admin_level"): vocab.ADMIN_LEVELS,
 }
 
 

@@ -20,6 +20,10 @@ final as (
             filter (where city is not null) as city,
         first(province order by fiscal_year desc, loaded_at desc)
             filter (where province is not null) as province,
+        first(adcode order by fiscal_year desc, loaded_at desc)
+            filter (where adcode is not null) as adcode,
+        first(admin_level order by fiscal_year desc, loaded_at desc)
+            filter (where admin_level is not null) as admin_level,
         cast(min(fiscal_year) as integer) as first_fiscal_year,
         cast(max(fiscal_year) as integer) as last_fiscal_year,
         cast(count(*) filter (where is_latest_version) as integer) as document_count

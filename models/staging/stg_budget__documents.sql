@@ -36,6 +36,8 @@ renamed as (
         src_file,
         scope,
         template,
+        adcode,
+        admin_level,
         parser_version,
         batch_id,
         loaded_at

@@ -102,6 +102,12 @@ class DocumentInfo:
                             vocab=vocab.SCOPES, default=None)
     template: str | None = col("读取本文件的模板（如 notes_budget、national_tables）",
                                "Template that read the document (e.g. notes_budget, national_tables)", default=None)
+    # the office's division (extract/divisions.py): from its names, never guessed
+    adcode: str | None = col("行政区划代码（6位，如 130303；省 310000、市 310100）",
+                             "National division code, 6 digits (a province 310000, a city 310100)",
+                             str_matches=vocab.ADCODE, default=None)
+    admin_level: str | None = col("行政层级", "Level of government of the office", vocab=vocab.ADMIN_LEVELS,
+                                  default=None)
 
 
 @table(zh="文件自述的合计数", en="Totals and subtotals as the document states them",

@@ -26,6 +26,15 @@ MEASURES = Vocabulary("measure", "数字口径", "Which figure of an item a fact
 })
 MAIN_MEASURES = {"budget": "budget", "final_accounts": "final"}
 
+# The level of government an office belongs to (extract/divisions.py).
+ADMIN_LEVELS = Vocabulary("admin_level", "行政层级", "Level of government of an office", {
+    "province": "省级（含直辖市）",
+    "city": "地市级",
+    "county": "县区级",
+    "township": "乡镇街道",
+})
+ADCODE = r"^[0-9]{6}\Z"  # national administrative division code: 130303 (河北省秦皇岛市山海关区)
+
 SOURCE_FORMATS = Vocabulary("source_format", "文件格式", "File format", {
     "txt": "纯文本",
     "docx": "Word 文档（docx）",
@@ -233,7 +242,7 @@ ALL: tuple[Vocabulary, ...] = (
     DOC_KINDS, MEASURES, BUDGET_SOURCES, SOURCE_FORMATS, CURRENCY_UNITS, REVENUE_SOURCES, EXPENDITURE_CLASSES,
     EXPENDITURE_TYPES,
     THREE_PUBLIC_CATEGORIES, TOTAL_METRICS, COUNT_METRICS, CHANGE_METRICS, SECTION_KEYS, SECTION_STATUSES, TARGET_OPERATORS,
-    CHECK_KINDS, SEVERITIES, CHECK_STATUSES, PUBLICATION_EVENTS, VERSION_REASONS, SCOPES, FUND_SCOPES,
+    CHECK_KINDS, SEVERITIES, CHECK_STATUSES, ADMIN_LEVELS, PUBLICATION_EVENTS, VERSION_REASONS, SCOPES, FUND_SCOPES,
     FUNCTION_LEVELS, ECONOMIC_SCHEMES,
 )
 

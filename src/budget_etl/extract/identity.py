@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from budget_etl.extract.divisions import locate
 from budget_etl.extract.errors import ExtractionError
 from budget_etl.extract.sections import ORDINAL_STYLES
 from budget_etl.facts import DocumentInfo, Source
@@ -40,8 +41,6 @@ _OFFICE_TITLE_RE = re.compile(
     r"^(?:附件\s*\d*\s*[:：]\s*)?(?P<office>[^\s，。；、（）()：:\d]{2,30}?)\s*(?P<year>(?:19|20)\d{2})\s*年度?"
     r"\s*(?:部门|单位)?(?:收支)?(?P<kind>预算|决算)(?:报表|公开|信息公开|情况说明|公开说明)?$")
 _UNIT_ROW_RE = re.compile(r"^(?P<code>\d{6})\s*(?P<name>\S+)$")
-_DISTRICT_RE = re.compile(r"^(?P<district>\S{1,6}?(?:区|县|旗|市))")
-_CITY_RE = re.compile(r"^(?:\S{2,4}?省)?(?P<city>\S{1,6}?(?:市|州|盟|地区))")
 _PROVINCE_RE = re.compile(r"(?P<province>[^\s《》、，。省]{2,3}?(?:省|自治区))")
 _SYNTHETIC_MARK = "合成样例数据"
 
@@ -135,8 +134,7 @@ def document_info(identity: DocumentIdentity, doc: ReadDocument, *, is_synthetic
         if unit:
             unit_code, unit_full_name = unit["code"], unit["name"]
             break
-    district = _DISTRICT_RE.match(identity.office_name)
-    city = _CITY_RE.match(unit_full_name or "")
+    division = locate(identity.office_name, unit_full_name, province=identity.province)
     return DocumentInfo(
         title=identity.title,
         doc_kind=identity.kind,
@@ -144,14 +142,16 @@ def document_info(identity: DocumentIdentity, doc: ReadDocument, *, is_synthetic
         office_name=identity.office_name,
         unit_code=unit_code,
         unit_full_name=unit_full_name,
-        district=district["district"] if district else None,
-        city=city["city"] if city else None,
-        province=identity.province,
+        district=division.district if division else None,
+        city=division.city if division else None,
+        province=division.province if division else identity.province,
         currency_unit="元",  # the template sets it once the amounts are read
         overall_goal_zh=None,
         new_assets_budgeted=None,
         is_synthetic=is_synthetic or _SYNTHETIC_MARK in doc.text[:2000],
         src=Source(line=identity.line, page=identity.page),
+        adcode=division.adcode if division else None,
+        admin_level=division.level if division else None,
     )
 
 
