@@ -188,6 +188,10 @@ MART_VOCABULARIES = {
     ("mart_budget_execution", "budget_source"): vocab.BUDGET_SOURCES,
     ("fct_stated_count", "metric"): vocab.COUNT_METRICS,
     ("fct_stated_total", "measure"): vocab.MEASURES,
+    ("fct_table_figure", "table_kind"): vocab.TABLE_KINDS,
+    ("fct_table_figure", "row_key"): vocab.TABLE_ROW_KEYS,
+    ("fct_table_figure", "column_key"): vocab.TABLE_COLUMN_KEYS,
+    ("fct_table_figure", "fund_scope"): vocab.FUND_SCOPES,
 }
 
 
