@@ -1159,7 +1159,7 @@ def _figures_of(t: Titled, kind: str, scope: str) -> list[TableFigure]:
         return []
     labels = _header_labels(t.header or t.table, t.year, t.measure)[0]
     first_data = _header_labels(t.table)[1]
-    segments: list[tuple[str, Cell, list[Cell]]] = []
+    segments: list[tuple[str, Cell | None, list[Cell]]] = []
     for row in t.table.rows[first_data:]:
         current = None
         for cell in (c for c in row if not _is_blank(c.text)):
@@ -1175,7 +1175,7 @@ def _figures_of(t: Titled, kind: str, scope: str) -> list[TableFigure]:
     if not segments and kind not in _SIDED_KINDS:
         row = _total_row(t.table, first_data)
         if row is not None:
-            segments = [("total", next((c for c in row if not _is_amount(c.text) and not _is_blank(c.text)), row[0]),
+            segments = [("total", next((c for c in row if not _is_amount(c.text) and not _is_blank(c.text)), None),
                          [c for c in row if _is_amount(c.text)])]
     out = []
     for row_key, label, amounts in segments:
@@ -1184,7 +1184,8 @@ def _figures_of(t: Titled, kind: str, scope: str) -> list[TableFigure]:
             if column is None and len(amounts) == 1:
                 column = "total"
             if column is not None:
-                out.append(TableFigure(kind, scope, row_key, column, _label(label.text) or row_key,
+                # a total row without a label of its own (a unit's name, or none) is the table's 合计
+                out.append(TableFigure(kind, scope, row_key, column, _label(label.text) if label else "合计",
                                        _amount(cell.text, t.unit), _src(cell, t.table)))
     return out
 
