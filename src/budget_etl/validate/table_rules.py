@@ -115,7 +115,9 @@ def _summary_chain(name: str, figures: Figures, compare, side: str):
     if item is None or not summary:
         return [], f"no {'收入总表' if side == 'revenue' else '支出总表'} total and 收支总表 both"
     carry = "carryover_begin" if side == "revenue" else "carryover_end"
-    with_carryover = any(col == carry and f.amount_yuan != 0 for (row, col), f in items.items())
+    # the 收入总表's own 收入总计 (Jiangsu: 上年结转和结余资金 among its rows), or a 结转 column beside its 合计
+    with_carryover = item.row_key == f"{side}_total" or any(
+        col == carry and f.amount_yuan != 0 for (_, col), f in items.items())
     stated = _this_year(summary, side, "total", with_carryover)
     if stated is None:
         return [compare(name, item.amount_yuan, [None], what=f"{_at(item)} vs the 收支总表, which prints a 结转 "
@@ -126,27 +128,29 @@ def _summary_chain(name: str, figures: Figures, compare, side: str):
 
 def _basic_chain(name: str, figures: Figures, compare):
     """基本支出表 合计 (else its 人员经费合计 + 公用经费合计) = the 基本支出 column of a table of the same fund scope:
-    the 支出总表 for all funds, the table by function for 一般公共预算 or 财政拨款. Tables of different scope are
-    never compared (a 财政拨款 basic table against an all-funds 基本支出)."""
+    the 支出总表 for all funds, the table by function for 一般公共预算 or 财政拨款; and a basic table's own
+    一般公共预算 (财政拨款) column = the 基本支出 of the table by function of that scope. Figures of different
+    scope are never compared (a 财政拨款 basic table against an all-funds 基本支出)."""
     results = []
-    scopes = sorted({s for (k, s, _, _) in figures if k == "basic_by_economic"})
-    for scope in scopes:
+    for scope in sorted({s for (k, s, _, _) in figures if k == "basic_by_economic"}):
         basic = _table_of(figures, "basic_by_economic", scope)
-        other_kind = "expenditure_summary" if scope == "all_funds" else "by_function"
-        other = _table_of(figures, other_kind, scope).get(("total", "basic"))
-        if other is None:
-            continue
         total = basic.get(("total", "total"))
+        halves = [basic.get((row, "total")) for row in ("personnel", "public_operating")]
         if total is not None:
-            parts, what = [total.amount_yuan], _at(total)
+            own = {scope: ([total.amount_yuan], _at(total))}
+        elif all(halves):
+            own = {scope: ([h.amount_yuan for h in halves], " + ".join(_at(h) for h in halves))}
         else:
-            halves = [basic.get((row, "total")) for row in ("personnel", "public_operating")]
-            if not all(halves):
-                continue
-            parts, what = [h.amount_yuan for h in halves], " + ".join(_at(h) for h in halves)
-        results.append(compare(name, other.amount_yuan, parts,
-                               what=f"{other_kind} ({scope}) 基本支出 {_at(other)} vs basic table {what}",
-                               src=other.src))
+            own = {}
+        for fund in ("fiscal_appropriation", "general_public_budget"):  # its columns by fund
+            if fund != scope and (f := basic.get(("total", fund))) is not None:
+                own.setdefault(fund, ([f.amount_yuan], f"{fund} column {_at(f)}"))
+        for fund, (parts, what) in own.items():
+            other_kind = "expenditure_summary" if fund == "all_funds" else "by_function"
+            other = _table_of(figures, other_kind, fund).get(("total", "basic"))
+            if other is not None:
+                results.append(compare(name, other.amount_yuan, parts, src=other.src,
+                                       what=f"{other_kind} ({fund}) 基本支出 {_at(other)} vs {scope} basic table {what}"))
     return results, "no 基本支出表 beside a 基本支出 column of the same fund scope"
 
 

@@ -1104,8 +1104,8 @@ FIGURE_COLUMNS: list[tuple[str, str]] = [
     (r"(?:日常)?公用经费(?:合计|小计)?", "public_operating"),
     (r"基本支出(?:合计|小计)?", "basic"),
     (r"项目支出(?:合计|小计)?", "project"),
-    (r"(?:上年|年初)结转(?:和?结余)?(?:资金|收入)?", "carryover_begin"),
-    (r"(?:结转下年|年末结转和?结余)(?:资金)?", "carryover_end"),
+    (r"(?:上年|年初)结转(?:和?结余)?(?:资金|收入)?(?:小计|合计)?", "carryover_begin"),  # a group's 小计 too
+    (r"(?:结转下年|年末结转和?结余)(?:资金)?(?:小计|合计)?", "carryover_end"),
     (r"一般公共预算(?:财政)?(?:拨款)?(?:收入|支出)?(?:小计|合计)?", "general_public_budget"),
     (r"政府性基金(?:预算)?(?:财政)?(?:拨款)?(?:收入|支出)?(?:小计|合计)?", "government_fund"),
     (r"国有资本经营(?:预算)?(?:财政)?(?:拨款)?(?:收入|支出)?(?:小计|合计)?", "state_capital_operation"),
@@ -1174,6 +1174,9 @@ def _figures_of(t: Titled, kind: str, scope: str) -> list[TableFigure]:
     segments = _resolve_rows([s for s in segments if s[0]])
     if not segments and kind not in _SIDED_KINDS:
         row = _total_row(t.table, first_data)
+        if row is None and kind == "basic_by_economic" and not t.continues and _classes_by_name([t]):
+            # the unit's row over the economic classes named without codes: its first data row
+            row = next(r for r in t.table.rows[first_data:] if any(_is_amount(c.text) for c in r))
         if row is not None:
             segments = [("total", next((c for c in row if not _is_amount(c.text) and not _is_blank(c.text)), None),
                          [c for c in row if _is_amount(c.text)])]
