@@ -165,6 +165,21 @@ def test_revenue_summary_chain_fails_with_both_places():
     assert "当年收入小计 10000000.00 (p1 table 1 row 8 col 2)" in row["detail"]
 
 
+@pytest.mark.parametrize("revenue", [
+    # Beijing: the 上年结转结余 group beside 本年收入, each with its 小计
+    [["合计", "本年收入", "", "上年结转结余"], ["", "小计", "一般公共预算资金", "小计"],
+     ["1,100.00", "1,000.00", "1,000.00", "100.00"]],
+    # Jiangsu: 收入总计 over the sources and 上年结转和结余资金, down the rows
+    [["项目名称", "金额"], ["收入总计", "1,100.00"], ["一般公共预算资金", "1,000.00"], ["上年结转和结余资金", "100.00"]],
+])
+def test_a_revenue_table_with_the_carryover_is_compared_with_the_grand_total(revenue):
+    summary = _with(_with(SUMMARY, (8, 1), "100.00"), (9, 1), "1,100.00")  # 上年结转资金 100, 收入合计 1,100
+    row = _rows(_national(summary=("公开01表：收支预算总表", summary), revenue=("公开02表：收入预算总表", revenue)))[
+        "chain.revenue_summary"]
+    assert (row["status"], row["expected"], row["actual"]) == ("pass", 1100 * W, 1100 * W)
+    assert "收入合计 11000000.00" in row["detail"]  # not the 当年收入小计 of 1,000
+
+
 def test_revenue_summary_chain_cannot_apply_without_a_revenue_table():
     assert _rows(_national())["chain.revenue_summary"]["status"] == "not_applicable"
 

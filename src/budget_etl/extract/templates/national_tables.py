@@ -1182,8 +1182,13 @@ def _figures_of(t: Titled, kind: str, scope: str) -> list[TableFigure]:
                          [c for c in row if _is_amount(c.text)])]
     out = []
     for row_key, label, amounts in segments:
+        taken = {c.col for c in amounts}
         for cell in amounts:
-            column = _figure_key(FIGURE_COLUMNS, labels.get(cell.col, ""))
+            # a header centred over a merged cell may stand one column off its amount (as in _read_columns):
+            # an amount under no header takes the header next to it that has no amount of its own
+            col = cell.col if cell.col in labels else next(
+                (c for c in (cell.col + 1, cell.col - 1) if c in labels and c not in taken), cell.col)
+            column = _figure_key(FIGURE_COLUMNS, labels.get(col, ""))
             if column is None and len(amounts) == 1:
                 column = "total"
             if column is not None:
