@@ -46,7 +46,7 @@ FISCAL = [
 
 def _rows(doc) -> dict[str, dict]:
     facts = extract(doc)
-    rows = table_checks(facts, "d" * 64, partial(_compare, "d" * 64, unit=facts.info.currency_unit))
+    rows = table_checks(facts, partial(_compare, "d" * 64, unit=facts.info.currency_unit))
     assert [r["check_name"] for r in rows] == list(RULES)  # one row per rule, in the rulebook's order
     return {r["check_name"]: r for r in rows}
 
@@ -87,7 +87,7 @@ def test_total_row_figures_by_kind_row_and_column():
 
 
 def test_a_notes_form_document_gets_one_not_applicable_row_per_rule(gold_doc):
-    rows = table_checks(gold_doc, "d" * 64, partial(_compare, "d" * 64, unit=gold_doc.info.currency_unit))
+    rows = table_checks(gold_doc, partial(_compare, "d" * 64, unit=gold_doc.info.currency_unit))
     assert [(r["check_name"], r["status"]) for r in rows] == [(name, "not_applicable") for name in RULES]
 
 

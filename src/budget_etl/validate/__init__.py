@@ -96,8 +96,7 @@ def validate_documents(batch: list[tuple[ExtractedDocument, dict]],
         if not blocking[document_id]:  # identities need typed values
             rows[document_id] += identity_checks(facts, document_id)
             rows[document_id] += disclosure_checks(facts, text, document_id, _row)
-            rows[document_id] += table_checks(facts, document_id, partial(_compare, document_id,
-                                                                          unit=facts.info.currency_unit))
+            rows[document_id] += table_checks(facts, partial(_compare, document_id, unit=facts.info.currency_unit))
         rows[document_id] += completeness_checks(facts, text, document_id)
     return [Validation(rows[i], blocking[i]) for i in ids]
 

@@ -20,7 +20,7 @@ Figures = dict[tuple[str, str, str, str], TableFigure]  # (table_kind, fund_scop
 _FISCAL_COLUMNS = {"total": "fiscal_appropriation", "general_public_budget": "general_public_budget"}
 
 
-def table_checks(facts: ExtractedDocument, document_id: str, compare) -> list[dict]:
+def table_checks(facts: ExtractedDocument, compare) -> list[dict]:
     """The rows of the table rules. ``compare`` is ``validate._compare`` bound to the document and its unit."""
     main = vocab.MAIN_MEASURES[facts.info.doc_kind]
     figures: Figures = {}
