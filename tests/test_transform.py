@@ -193,10 +193,14 @@ def test_facts_match_gold(xiguan, gold):
             office["province"]) == ("山海关区西关街道办事处", "611002", "山海关区", "秦皇岛市", "河北省")
 
     [checks] = rows(warehouse, """
-        select count(*) as n, count(*) filter (where status = 'pass') as passed
+        select count(*) as n, count(*) filter (where status = 'pass') as passed,
+            count(*) filter (where status = 'not_applicable' and (check_name like 'chain.%'
+                or check_name in ('identity.revenue_balance', 'identity.expenditure_balance'))) as table_rules
         from marts.dq_check_results""")
     [raw] = rows(warehouse, "select count(*) as n from raw.validation_results")
-    assert checks["n"] == raw["n"] > 0 and checks["passed"] == checks["n"]
+    # every check passes but the 6 table rules, which cannot apply to the notes form (no national tables)
+    assert checks["n"] == raw["n"] > 0 and checks["passed"] + checks["table_rules"] == checks["n"]
+    assert checks["table_rules"] == 6
 
 
 def test_every_mart_has_its_contract_and_bilingual_comments(xiguan):

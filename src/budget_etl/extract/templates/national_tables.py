@@ -1127,7 +1127,7 @@ def _figure_key(patterns: list[tuple[str, str]], text: str) -> str | None:
     return next((key for pattern, key in patterns if re.fullmatch(pattern, text)), None)
 
 
-def table_scope(kind: str, title: str) -> str:
+def _table_scope(kind: str, title: str) -> str:
     return _KIND_SCOPES.get(kind) or _first(FUND_SCOPES, _key(title)) or "all_funds"
 
 
@@ -1139,7 +1139,7 @@ def _table_figures(by_kind: dict[str, list[Titled]], out: ExtractedDocument) -> 
             continue
         done: set[str] = set()
         for group in _groups(tables):
-            scope = table_scope(kind, group[0].title)
+            scope = _table_scope(kind, group[0].title)
             if scope in done:
                 continue
             figures: dict[tuple[str, str], TableFigure] = {}
