@@ -190,6 +190,10 @@ MART_VOCABULARIES = {
     ("fct_stated_total", "measure"): vocab.MEASURES,
     ("fct_expenditure", "fund_scope"): vocab.FUND_SCOPES,
     ("dim_office", "admin_level"): vocab.ADMIN_LEVELS,
+    ("fct_table_figure", "table_kind"): vocab.TABLE_KINDS,
+    ("fct_table_figure", "row_key"): vocab.TABLE_ROW_KEYS,
+    ("fct_table_figure", "column_key"): vocab.TABLE_COLUMN_KEYS,
+    ("fct_table_figure", "fund_scope"): vocab.FUND_SCOPES,
 }
 
 

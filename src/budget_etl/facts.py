@@ -346,6 +346,26 @@ class EconomicExpenditure:
     src: Source = embed(SRC)
 
 
+@table(zh="公开表的合计行数字", en="Total-row figures of the national tables, by table kind, row and column",
+       grain="one row per document, table kind, fund scope, row, column and measure",
+       key=("document_id", "table_kind", "fund_scope", "row_key", "column_key", "measure"),
+       staging_model="stg_budget__table_figures")
+@dataclass
+class TableFigure:
+    """A figure a table states in a total row (合计/总计, or 本年收入合计, 年初结转和结余 … of a 收支总表), under a
+    column its header names: what the cross-table chains and the balance identities compare. The first table
+    of each kind and fund scope that states any gives them."""
+
+    table_kind: str = col("公开表种类", "Kind of table", vocab=vocab.TABLE_KINDS)
+    fund_scope: str = col("资金范围（表名所示）", "Money the table covers (by its title)", vocab=vocab.FUND_SCOPES)
+    row_key: str = col("合计行", "Total row", vocab=vocab.TABLE_ROW_KEYS)
+    column_key: str = col("列", "Column", vocab=vocab.TABLE_COLUMN_KEYS)
+    label_zh: str = col("行名（文件所印）", "Row label as printed")
+    amount_yuan: Decimal = money("金额（元）", "Amount in yuan")
+    src: Source = embed(SRC)
+    measure: str = measure_col()
+
+
 @table(zh="章节覆盖", en="Sections: present, declared empty or missing, so that a missing table is never zeros",
        grain="one row per document and section", key=("document_id", "section_key"))
 @dataclass
@@ -381,6 +401,7 @@ class ExtractedDocument:
     glossary: list[GlossaryTerm] = field(default_factory=list)
     function_expenditure: list[FunctionExpenditure] = field(default_factory=list)
     economic_expenditure: list[EconomicExpenditure] = field(default_factory=list)
+    table_figures: list[TableFigure] = field(default_factory=list)
 
     def total(self, metric: str, measure: str | None = None) -> Decimal | None:
         """The stated total of ``metric`` (of ``measure`` when given, else its first statement)."""

@@ -111,6 +111,7 @@ FUND_SCOPES = Vocabulary("fund_scope", "资金范围", "Money a table covers", {
     "fiscal_appropriation": "财政拨款",
     "general_public_budget": "一般公共预算",
     "government_fund": "政府性基金预算",
+    "state_capital_operation": "国有资本经营预算",
 })
 
 FUNCTION_LEVELS = Vocabulary("function_level", "功能分类科目级次", "Level of a function class code", {
@@ -183,6 +184,56 @@ CHANGE_METRICS = Vocabulary("change_metric", "增减指标", "Figure whose chang
     "vehicle_purchase_and_operation": "公务用车购置及运行费",
 })
 
+# The kinds of table of the national table set (extract/templates/national_tables.TABLE_KINDS; a test holds the
+# two equal): which table a figure of raw.table_figures was read from.
+TABLE_KINDS = Vocabulary("table_kind", "公开表种类", "Kind of table of the national table set", {
+    "summary": "收支总表（收入支出决算总表）",
+    "revenue_summary": "收入总表（收入决算表）",
+    "expenditure_summary": "支出总表（支出决算表）",
+    "fiscal_summary": "财政拨款收支总表",
+    "by_function": "一般公共预算（财政拨款）支出表（功能分类）",
+    "basic_by_economic": "基本支出表（经济分类）",
+    "by_economic": "支出经济分类表",
+    "three_public": "“三公”经费支出表",
+    "government_fund": "政府性基金预算支出表",
+    "state_capital": "国有资本经营预算支出表",
+    "operating_expense": "机关运行经费表",
+    "procurement": "政府采购预算表",
+    "purchase_of_services": "政府购买服务预算表",
+    "assets": "国有资产占用情况表",
+    "performance": "绩效目标表",
+})
+
+# The row of a table a figure stands in: its 合计/总计 row, or a total row of a 收支总表 (both sides).
+TABLE_ROW_KEYS = Vocabulary("table_row_key", "表格合计行", "Total row of a table a figure stands in", {
+    "total": "合计（总计）行",
+    "revenue_total": "收入总计",
+    "expenditure_total": "支出总计",
+    "revenue_this_year": "本年收入合计",
+    "expenditure_this_year": "本年支出合计",
+    "carryover_begin": "年初结转和结余（上年结转）",
+    "carryover_end": "年末结转和结余（结转下年）",
+    "non_fiscal_balance_used": "使用非财政拨款结余",
+    "balance_distribution": "结余分配",
+    "personnel": "人员经费合计",
+    "public_operating": "公用经费合计",
+})
+
+# The column of a table a figure stands in, by its header label.
+TABLE_COLUMN_KEYS = Vocabulary("table_column_key", "表格列", "Column of a table a figure stands in", {
+    "total": "合计（金额、预算数、决算数）",
+    "basic": "基本支出",
+    "project": "项目支出",
+    "personnel": "人员经费",
+    "public_operating": "公用经费",
+    "fiscal_appropriation": "财政拨款",
+    "general_public_budget": "一般公共预算",
+    "government_fund": "政府性基金预算",
+    "state_capital_operation": "国有资本经营预算",
+    "carryover_begin": "上年结转（年初结转和结余）",
+    "carryover_end": "结转下年（年末结转和结余）",
+})
+
 # Where mart_budget_execution's budget figure comes from.
 BUDGET_SOURCES = Vocabulary("budget_source", "预算数来源", "Where the budget figure of an execution row comes from", {
     "budget_document": "本部门同年度的部门预算文件",
@@ -243,7 +294,7 @@ ALL: tuple[Vocabulary, ...] = (
     EXPENDITURE_TYPES,
     THREE_PUBLIC_CATEGORIES, TOTAL_METRICS, COUNT_METRICS, CHANGE_METRICS, SECTION_KEYS, SECTION_STATUSES, TARGET_OPERATORS,
     CHECK_KINDS, SEVERITIES, CHECK_STATUSES, ADMIN_LEVELS, PUBLICATION_EVENTS, VERSION_REASONS, SCOPES, FUND_SCOPES,
-    FUNCTION_LEVELS, ECONOMIC_SCHEMES,
+    FUNCTION_LEVELS, ECONOMIC_SCHEMES, TABLE_KINDS, TABLE_ROW_KEYS, TABLE_COLUMN_KEYS,
 )
 
 # Formats of codes that are open sets (a regex each); \Z: no trailing newline.

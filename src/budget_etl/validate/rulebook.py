@@ -95,6 +95,36 @@ RULES: tuple[Rule, ...] = (
          "warning",
          applies_to=("final_accounts",), counterparts=("V33-244",),
          suggestion_zh="核对“三公”经费的预算数与决算数；确属超支的，在说明中写明原因。"),
+    # --- the table rules of the national table set (validate/table_rules.py) ---
+    Rule("identity.revenue_balance", "收支总表：收入总计 = 本年收入合计 + 年初结转和结余（+ 使用非财政拨款结余）",
+         "收支总表 (and each fund column of the 财政拨款收支总表): revenue grand total = this year's revenue + the "
+         "balance brought forward (+ non-appropriation balance used)", "identity", "warning", ROUNDING,
+         counterparts=("V33-115", "V33-242", "V33-119"),
+         suggestion_zh="核对收支总表（及财政拨款收支总表各列）收入方：收入总计应等于本年收入合计加年初结转和结余"
+                       "（及使用非财政拨款结余）；空白的结转行如实为零的，填写 0。"),
+    Rule("identity.expenditure_balance", "收支总表：支出总计 = 本年支出合计 + 年末结转和结余（+ 结余分配）",
+         "收支总表 (and each fund column of the 财政拨款收支总表): expenditure grand total = this year's spending + "
+         "the balance carried forward (+ balance distribution)", "identity", "warning", ROUNDING,
+         counterparts=("V33-101", "V33-115", "V33-242", "V33-119"),
+         suggestion_zh="核对收支总表（及财政拨款收支总表各列）支出方：支出总计应等于本年支出合计加年末结转和结余"
+                       "（及结余分配）；空白的结转行如实为零的，填写 0。"),
+    Rule("chain.revenue_summary", "收入总表合计 = 收支总表本年收入合计", "收入总表 total = the 收支总表's revenue "
+         "of the year (its grand total where the 收入总表 prints the balance brought forward)", "identity", "warning",
+         ROUNDING, counterparts=("V33-200",),
+         suggestion_zh="核对收入总表合计行与收支总表的本年收入合计（收入总表含上年结转列时为收入总计），更正抄录错误。"),
+    Rule("chain.expenditure_summary", "支出总表合计 = 收支总表本年支出合计", "支出总表 total = the 收支总表's "
+         "spending of the year (its grand total where the 支出总表 prints the balance carried forward)", "identity",
+         "warning", ROUNDING, counterparts=("V33-201", "BUD-105"),
+         suggestion_zh="核对支出总表合计行与收支总表的本年支出合计（支出总表含结转下年列时为支出总计），更正抄录错误。"),
+    Rule("chain.basic_expenditure", "基本支出表合计 = 同一资金范围表格的基本支出",
+         "Basic-expenditure table total = the 基本支出 of a table of the same fund scope (支出总表 for all funds, "
+         "the table by function for 一般公共预算 / 财政拨款)", "identity", "warning", ROUNDING,
+         counterparts=("V33-203", "BUD-105"),
+         suggestion_zh="核对基本支出表合计与同一资金范围（全部资金或一般公共预算）表格中的基本支出，更正不一致之处。"),
+    Rule("chain.fiscal_expenditure", "财政拨款收支总表本年支出 = 财政拨款（一般公共预算）支出表合计",
+         "财政拨款收支总表: this year's spending (and its 一般公共预算 column) = the total of the 财政拨款 (一般公共预算) "
+         "table by function", "identity", "warning", ROUNDING, counterparts=("V33-202", "BUD-105"),
+         suggestion_zh="核对财政拨款收支总表的本年支出合计（一般公共预算列）与一般公共预算（财政拨款）支出表合计，更正不一致之处。"),
 )
 
 _BY_ID = {rule.id: rule for rule in RULES}

@@ -48,6 +48,7 @@ from budget_etl.facts import (
     RevenueLine,
     Source,
     StatedTotal,
+    TableFigure,
     ThreePublicCost,
 )
 from budget_etl.facts import Section as SectionRecord
@@ -586,10 +587,12 @@ def extract_national(doc: ReadDocument, *, is_synthetic: bool = False) -> Extrac
             by_kind.setdefault(t.kind, []).append(t)
     main = vocab.MAIN_MEASURES[out.info.doc_kind]
     _read_tables(_views(by_kind, main, out.info.doc_kind), out, main=True)
+    _table_figures(_views(by_kind, main, out.info.doc_kind), out)
     if out.info.doc_kind == "final_accounts":  # the budget figures a 决算 prints beside its 决算数
         for measure in sorted(table_measures(tables) - {main}):
             figures = ExtractedDocument(info=out.info)
             _read_tables(_views(by_kind, measure, out.info.doc_kind), figures, main=False)
+            _table_figures(_views(by_kind, measure, out.info.doc_kind), figures)
             for _table, (cls, attr) in FACT_TABLES.items():
                 if any(f.name == "measure" for f in dataclasses.fields(cls)):
                     for record in getattr(figures, attr):
@@ -1078,6 +1081,151 @@ def _operating_expense(t: Titled, out: ExtractedDocument) -> bool:
         return False
     _add_total(out, "operating_expense_total", "机关运行经费", found[0], _src(found[1], t.table))
     return True
+
+
+# --- the total-row figures of every table (facts.TableFigure) ----------------------------------------------
+
+# Labels of a total row (spaces, ordinal and trailing colon removed; matched in full) -> vocab.TABLE_ROW_KEYS.
+# 总计 alone is resolved by the side its column's header names (收入 | 支出); 收入合计 / 支出合计 by the rows
+# beside it (``_resolve_rows``). First match wins.
+FIGURE_ROWS: list[tuple[str, str]] = [
+    (r"收入总计", "revenue_total"),
+    (r"支出总计", "expenditure_total"),
+    (r"合计|总计", "total"),
+    (r"(?:本年|当年)收入(?:合计|小计)", "revenue_this_year"),
+    (r"(?:本年|当年)支出(?:合计|小计)", "expenditure_this_year"),
+    (r"收入合计", "revenue_sum"),
+    (r"支出合计", "expenditure_sum"),
+    (r"年初(?:财政拨款)?结转和?结余(?:资金)?|上年结转(?:和?结余)?(?:资金|收入)?", "carryover_begin"),
+    (r"年末(?:财政拨款)?结转和?结余(?:资金)?|结转下年(?:资金)?|年末结转(?:资金)?", "carryover_end"),
+    (r"使用非财政拨款结余(?:和专用结余)?", "non_fiscal_balance_used"),
+    (r"结余分配", "balance_distribution"),
+    (r"人员经费合计", "personnel"),
+    (r"公用经费合计", "public_operating"),
+]
+
+# Header labels of a figure's column (matched in full) -> vocab.TABLE_COLUMN_KEYS. First match wins.
+FIGURE_COLUMNS: list[tuple[str, str]] = [
+    (r"人员经费(?:合计|小计)?", "personnel"),
+    (r"(?:日常)?公用经费(?:合计|小计)?", "public_operating"),
+    (r"基本支出(?:合计|小计)?", "basic"),
+    (r"项目支出(?:合计|小计)?", "project"),
+    (r"(?:上年|年初)结转(?:和?结余)?(?:资金|收入)?(?:小计|合计)?", "carryover_begin"),  # a group's 小计 too
+    (r"(?:结转下年|年末结转和?结余)(?:资金)?(?:小计|合计)?", "carryover_end"),
+    (r"一般公共预算(?:财政)?(?:拨款)?(?:收入|支出)?(?:小计|合计)?", "general_public_budget"),
+    (r"政府性基金(?:预算)?(?:财政)?(?:拨款)?(?:收入|支出)?(?:小计|合计)?", "government_fund"),
+    (r"国有资本经营(?:预算)?(?:财政)?(?:拨款)?(?:收入|支出)?(?:小计|合计)?", "state_capital_operation"),
+    (r"财政拨款(?:收入|支出)?(?:小计|合计)?", "fiscal_appropriation"),
+    (r"(?:(?:19|20)\d{2}年度?)?(?:本年|全年)?(?:收入|支出)?(?:合计|总计|小计|金额|(?:年初|调整后?)?预算数?|决算数?)"
+     r"|.{0,20}(?:合计|总计)", "total"),
+]
+
+# The money each kind of table covers, when its title does not say (FUND_SCOPES): the 收支总表 and its
+# companions cover all funds, the 财政拨款收支总表 the appropriations.
+_KIND_SCOPES = {"summary": "all_funds", "revenue_summary": "all_funds", "expenditure_summary": "all_funds",
+                "fiscal_summary": "fiscal_appropriation", "government_fund": "government_fund",
+                "state_capital": "state_capital_operation"}
+_NO_FIGURES = ("performance", "assets")  # their rows are targets and holdings, not the money of the table set
+_SIDED_KINDS = ("summary", "fiscal_summary")  # tables with a 收入 side and a 支出 side
+
+
+def _figure_key(patterns: list[tuple[str, str]], text: str) -> str | None:
+    return next((key for pattern, key in patterns if re.fullmatch(pattern, text)), None)
+
+
+def _table_scope(kind: str, title: str) -> str:
+    return _KIND_SCOPES.get(kind) or _first(FUND_SCOPES, _key(title)) or "all_funds"
+
+
+def _table_figures(by_kind: dict[str, list[Titled]], out: ExtractedDocument) -> None:
+    """The total-row figures of every titled table with a unit, by row and column key (facts.TableFigure):
+    of each kind and fund scope, those of the first table (with its continuations) that states any."""
+    for kind, tables in by_kind.items():
+        if kind in _NO_FIGURES:
+            continue
+        done: set[str] = set()
+        for group in _groups(tables):
+            scope = _table_scope(kind, group[0].title)
+            if scope in done:
+                continue
+            figures: dict[tuple[str, str], TableFigure] = {}
+            for t in group:
+                for figure in _figures_of(t, kind, scope):
+                    figures.setdefault((figure.row_key, figure.column_key), figure)
+            if figures:
+                done.add(scope)
+                out.table_figures += figures.values()
+
+
+def _figures_of(t: Titled, kind: str, scope: str) -> list[TableFigure]:
+    """A table's total rows: each label of FIGURE_ROWS with the amounts right of it (up to the next label),
+    each amount under the column its header names (FIGURE_COLUMNS; the only amount of a label with an
+    unnamed column is its total). A table without a labelled total row: the row ``_total_row`` finds."""
+    if t.unit is None or t.declared_empty:
+        return []
+    labels = _header_labels(t.header or t.table, t.year, t.measure)[0]
+    first_data = _header_labels(t.table)[1]
+    segments: list[tuple[str, Cell | None, list[Cell]]] = []
+    for row in t.table.rows[first_data:]:
+        current = None
+        for cell in (c for c in row if not _is_blank(c.text)):
+            if _is_amount(cell.text):
+                if current is not None:
+                    current[2].append(cell)
+                continue
+            key = _figure_key(FIGURE_ROWS, _label(cell.text))
+            current = (_resolve_side(key, cell, t, kind), cell, []) if key else None
+            if current is not None:
+                segments.append(current)
+    segments = _resolve_rows([s for s in segments if s[0]])
+    if not segments and kind not in _SIDED_KINDS:
+        row = _total_row(t.table, first_data)
+        if row is None and kind == "basic_by_economic" and not t.continues and _classes_by_name([t]):
+            # the unit's row over the economic classes named without codes: its first data row
+            row = next(r for r in t.table.rows[first_data:] if any(_is_amount(c.text) for c in r))
+        if row is not None:
+            segments = [("total", next((c for c in row if not _is_amount(c.text) and not _is_blank(c.text)), None),
+                         [c for c in row if _is_amount(c.text)])]
+    out = []
+    for row_key, label, amounts in segments:
+        taken = {c.col for c in amounts}
+        for cell in amounts:
+            # a header centred over a merged cell may stand one column off its amount (as in _read_columns):
+            # an amount under no header takes the header next to it that has no amount of its own
+            col = cell.col if cell.col in labels else next(
+                (c for c in (cell.col + 1, cell.col - 1) if c in labels and c not in taken), cell.col)
+            column = _figure_key(FIGURE_COLUMNS, labels.get(col, ""))
+            if column is None and len(amounts) == 1:
+                column = "total"
+            if column is not None:
+                # a total row without a label of its own (a unit's name, or none) is the table's 合计
+                out.append(TableFigure(kind, scope, row_key, column, _label(label.text) if label else "合计",
+                                       _amount(cell.text, t.unit), _src(cell, t.table)))
+    return out
+
+
+def _resolve_side(key: str, label: Cell, t: Titled, kind: str) -> str | None:
+    """总计 of a table with two sides: the revenue or the expenditure total by the header over its label's
+    column (收入 | 支出); neither: no figure."""
+    if key != "total" or kind not in _SIDED_KINDS:
+        return key
+    header = _header_labels(t.header or t.table)[0].get(label.col, "")
+    return "revenue_total" if header.startswith("收入") else "expenditure_total" if header.startswith("支出") else None
+
+
+def _resolve_rows(segments: list[tuple[str, Cell, list[Cell]]]) -> list[tuple[str, Cell, list[Cell]]]:
+    """收入合计 / 支出合计: the side's grand total when the table has no 收入总计 (支出总计), else its 本年
+    subtotal when it has none; else no figure."""
+    keys = {key for key, _, _ in segments}
+    out = []
+    for key, label, amounts in segments:
+        if key.endswith("_sum"):
+            side = key.removesuffix("_sum")
+            key = (f"{side}_total" if f"{side}_total" not in keys
+                   else f"{side}_this_year" if f"{side}_this_year" not in keys else None)
+        if key is not None:
+            out.append((key, label, amounts))
+    return out
 
 
 # --- sections -------------------------------------------------------------------------------------------------
