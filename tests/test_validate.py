@@ -17,8 +17,8 @@ from budget_etl.readers.blocks import ReadDocument
 from conftest import GOLD
 
 
-def _run(doc, data: bytes = b"gold") -> validate.Validation:
-    read_doc = ReadDocument(blocks=[], text="text", encoding="utf-8", source_format="txt")
+def _run(doc, data: bytes = b"gold", text: str = "text") -> validate.Validation:
+    read_doc = ReadDocument(blocks=[], text=text, encoding="utf-8", source_format="txt")
     row = warehouse.document_row(doc, read_doc, data=data, source_path="ingest/documents/x.txt")
     return validate.validate_document(doc, row)
 
@@ -29,17 +29,19 @@ def _only(result: validate.Validation, check_name: str) -> dict:
     return rows[0]
 
 
-def test_gold_document_passes_every_check(gold_doc):
-    result = _run(gold_doc)
+def test_gold_document_passes_every_check(gold_doc, seed_bytes):
+    result = _run(gold_doc, text=seed_bytes.decode("utf-8"))
     assert result.blocking == []
-    assert {r["status"] for r in result.rows} == {"pass"}
+    # every check passes but the stated shares, which the seed has none of
+    assert {r["check_name"] for r in result.rows if r["status"] != "pass"} == {"text.share"}
+    assert _only(result, "text.share")["status"] == "not_applicable"
     assert {(r["check_kind"], r["severity"]) for r in result.rows} == {
         ("schema", "error"), ("identity", "warning"), ("completeness", "warning"), ("wording", "warning"),
         ("change", "warning")}
     # 17 frames (one per fact table, stated_counts among them) + 7 identities + one funding row per project (9)
     # + assets + 5 core subjects (completeness) + the template leftovers and the 三公 change reasons (a budget:
-    # no execution rule)
-    assert len(result.rows) == 17 + 7 + 9 + 1 + 5 + 2
+    # no execution rule) + the 4 text rules (change direction, shares, stray years, empty-table notes)
+    assert len(result.rows) == 17 + 7 + 9 + 1 + 5 + 2 + 4
     assert _only(result, "schema.operating_expenses")["detail"] == "18 rows"
     revenue = _only(result, "identity.revenue_total")
     assert (revenue["expected"], revenue["actual"], revenue["difference"]) == (
@@ -266,7 +268,10 @@ def test_a_batch_is_validated_at_once_and_failures_stay_with_their_document():
     batch = [(doc, warehouse.document_row(doc, read_doc, data=data, source_path=f"{data.decode()}.txt"))
              for doc, data in ((good, b"good"), (bad, b"bad"))]
     good_result, bad_result = validate.validate_documents(batch)
-    assert {r["status"] for r in good_result.rows} == {"pass"}
+    # no failure; the text rules have nothing to read in the text "text" but its title's year
+    assert {r["check_name"] for r in good_result.rows if r["status"] != "pass"} == {
+        "change.direction", "text.share", "wording.empty_note"}
+    assert {r["status"] for r in good_result.rows} == {"pass", "not_applicable"}
     assert {r["document_id"] for r in bad_result.rows} == {batch[1][1]["document_id"]}
     (failure,) = [r for r in bad_result.rows if r["status"] == "fail"]
     assert failure["check_name"] == "schema.projects"
