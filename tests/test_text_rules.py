@@ -100,8 +100,11 @@ def test_a_share_of_a_named_whole_takes_the_documents_stated_total(gold_doc):
 def test_a_share_that_is_not_amount_over_whole_fails_with_both(gold_doc):
     text = ("一、说明\n一般公共预算财政拨款支出2940.05万元，主要用于以下方面：一般公共服务支出（类）2106.66万元，"
             "占71.73%；社会保障和就业支出（类）326.72万元，占11.11%。")
-    row = _one(gold_doc, text, "text.share")
-    assert row["status"] == "fail" and row["src_line"] == 2
+    facts = copy.deepcopy(gold_doc)  # facts read on page 21 before and after the line: the line is on it
+    facts.stated_totals[0].src = Source(line=1, page=21)
+    facts.stated_totals[1].src = Source(line=3, page=21)
+    row = _one(facts, text + "\n合计", "text.share")
+    assert (row["status"], row["src_line"], row["src_page"]) == ("fail", 2, 21)
     assert "1 of 2 stated share(s)" in row["detail"] and "2106.66万元，占71.73%" in row["detail"]
     assert (row["expected"], row["actual"], row["difference"]) == (D("71.65"), D("71.73"), D("0.08"))
 

@@ -8,6 +8,7 @@ Every regex here is linear: bounded gaps, possessive number runs (extract/number
 
 from __future__ import annotations
 
+import bisect
 import re
 from decimal import Decimal
 
@@ -15,7 +16,7 @@ from budget_etl.catalog import vocab
 from budget_etl.catalog.identities import ROUNDING_YUAN
 from budget_etl.extract.empty import DECLARED_EMPTY
 from budget_etl.extract.numbers import AMOUNT, NUMBER, UNIT_SCALE, NumberFormatError, amount, to_decimal
-from budget_etl.facts import ExtractedDocument, Source
+from budget_etl.facts import FACT_TABLES, ExtractedDocument, Source
 from budget_etl.validate.rulebook import rule_of
 
 _SHOWN = 5  # findings a failed row names in its detail
@@ -142,9 +143,15 @@ _LIST_REACH = 300  # characters from 其中 to a share it governs, within one se
 
 def _text_share(facts: ExtractedDocument, text: str):
     checked, failed, unknown = 0, [], 0
+    stated_wholes: dict[re.Pattern, list[re.Match]] = {}  # each whole's statements, the text read once
+    newlines = [i for i, c in enumerate(text) if c == "\n"]
+
+    def line_of(position: int) -> int:
+        return bisect.bisect_left(newlines, position) + 1
+
     for m in _SHARE.finditer(text):
         try:
-            whole = _whole(facts, text, m)
+            whole = _whole(facts, text, m, stated_wholes, line_of)
             part, stated = amount(m), to_decimal(m["pct"])
         except NumberFormatError:
             whole = None
@@ -161,7 +168,7 @@ def _text_share(facts: ExtractedDocument, text: str):
         low = max(part - half_part, Decimal(0)) / (whole_yuan + half) * HUNDRED - half_pct
         high = (part + half_part) / (whole_yuan - half) * HUNDRED + half_pct
         if not low <= stated <= high:
-            line = text.count("\n", 0, m.start()) + 1
+            line = line_of(m.start())
             failed.append((line, m[0], whole_yuan, where, part / whole_yuan * HUNDRED, stated))
     left_out = f"; {unknown} share(s) whose whole the words do not tell left out" if unknown else ""
     if not checked:
@@ -178,7 +185,8 @@ def _text_share(facts: ExtractedDocument, text: str):
         Source(line=line), {"expected": computed, "actual": stated, "difference": stated - computed}
 
 
-def _whole(facts: ExtractedDocument, text: str, m: re.Match) -> tuple[Decimal, Decimal, str] | None:
+def _whole(facts: ExtractedDocument, text: str, m: re.Match,
+           stated_wholes: dict[re.Pattern, list[re.Match]], line_of) -> tuple[Decimal, Decimal, str] | None:
     """(the whole's amount in yuan, its rounding, where it was read) a share is of, from the words: the whole
     named after 占 (its amount as the text last stated it before, else the document's stated total of that
     name), else the amount a 其中 / 主要用于 list of its sentence divides. None when the words do not tell."""
@@ -186,10 +194,11 @@ def _whole(facts: ExtractedDocument, text: str, m: re.Match) -> tuple[Decimal, D
     if named:
         for names, stated, metrics in _WHOLES:
             if names.search(named):
-                found = list(stated.finditer(text, 0, m.start()))
+                if stated not in stated_wholes:
+                    stated_wholes[stated] = list(stated.finditer(text))
+                found = [w for w in stated_wholes[stated] if w.end() <= m.start()]
                 if found:
-                    line = text.count("\n", 0, found[-1].start()) + 1
-                    return amount(found[-1]), _tolerance(found[-1]["unit"]), f"line {line}"
+                    return amount(found[-1]), _tolerance(found[-1]["unit"]), f"line {line_of(found[-1].start())}"
                 main = vocab.MAIN_MEASURES[facts.info.doc_kind]
                 for metric in metrics:
                     total = next((t for t in facts.stated_totals if t.metric == metric
@@ -199,12 +208,12 @@ def _whole(facts: ExtractedDocument, text: str, m: re.Match) -> tuple[Decimal, D
                             f"stated {metric}, {total.src.describe()}"
                 return None
         return None
-    start = max(text.rfind("。", 0, m.start()) + 1, m.start() - _LIST_REACH)
+    reach = max(m.start() - _LIST_REACH, 0)
+    start = max(text.rfind("。", reach, m.start()) + 1, reach)
     of_which = list(_OF_WHICH.finditer(text, start, m.start()))
     if not of_which:
         return None
-    line = text.count("\n", 0, of_which[-1].start()) + 1
-    return amount(of_which[-1]), _tolerance(of_which[-1]["unit"]), f"line {line}"
+    return amount(of_which[-1]), _tolerance(of_which[-1]["unit"]), f"line {line_of(of_which[-1].start())}"
 
 
 # --- wording.stray_year ----------------------------------------------------------------------------------
@@ -212,7 +221,8 @@ def _whole(facts: ExtractedDocument, text: str, m: re.Match) -> tuple[Decimal, D
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*(?=年(?!\d{1,2}\s*月))")
 _NUMBERED = re.compile(r"^(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[）)]|第[一二三四五六七八九十]{1,3}部分)")
 # A heading that compares two years: 2024年与2023年对比, 较上年增减, 上年结转.
-_COMPARES = re.compile(r"上年|对比|比较|相比|增减|变动|较|结转")
+# A heading about last year's execution or results (2024年工作完成情况 in a 2025 budget) names it too.
+_COMPARES = re.compile(r"上年|对比|比较|相比|增减|变动|较|结转|执行|完成|回顾|总结")
 
 
 def _headings(text: str):
@@ -333,6 +343,8 @@ def _table_of(lines: list[str], index: int) -> tuple[int, str, list[str]] | None
     for back in range(index - 1, max(index - 400, -1), -1):
         raw = lines[back]
         line = raw.strip()
+        if DECLARED_EMPTY.search(line) and back < index - 1:  # the note of the table before: no title between
+            return None
         if not line or raw.startswith("\t"):
             figures += [f for f in reversed(_FIGURE.findall(line)) if to_decimal(f) != 0]
             continue
@@ -364,5 +376,17 @@ def text_checks(facts: ExtractedDocument, text: str, document_id: str, row) -> l
             status, detail, src, values = "not_applicable", "the document has no text of its own", None, {}
         else:
             status, detail, src, values = check()
+        if src is not None and src.line is not None:
+            src = Source(line=src.line, page=_page_of(facts, src.line))
         rows.append(row(document_id, name, status, detail=detail, src=src, **values))
     return rows
+
+
+def _page_of(facts: ExtractedDocument, line: int) -> int | None:
+    """The page of a line of the text, when facts read on that page stand before and after it (a PDF's text
+    has no page marks of its own); None when the line falls between pages, or the format has none."""
+    places = sorted({(r.src.line, r.src.page) for _, attr in FACT_TABLES.values() for r in getattr(facts, attr)
+                     if r.src.line is not None and r.src.page is not None})
+    before = [page for at, page in places if at <= line]
+    after = [page for at, page in places if at >= line]
+    return before[-1] if before and after and before[-1] == after[0] else None
