@@ -83,7 +83,7 @@ def test_change_direction_cannot_apply_without_figures_to_compare(gold_doc, text
 
 
 def test_shares_of_the_total_before_their_list_pass(gold_doc):
-    text = ("本年支出合计2940.05万元，其中：基本支出2336.91万元，占79.49%；项目支出603.14万元，占20.51%。\n"
+    text = ("本年支出合计2940.05万元，其中：基本支出2336.91万元，占79.49%；项目支出603.14万元，占比20.51%。\n"
             "江苏省人大常委会办公厅本年收入预算合计15897.44万元，其中：\n\n一般公共预算收入15897.44万元，占100 %；\n"
             "单位预留机动经费1685.72万元，占10.61%；")  # 10.604%: the list's rounding difference put on it
     row = _one(gold_doc, text, "text.share")

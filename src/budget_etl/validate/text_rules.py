@@ -190,7 +190,7 @@ def _whole(facts: ExtractedDocument, text: str, m: re.Match,
     """(the whole's amount in yuan, its rounding, where it was read) a share is of, from the words: the whole
     named after 占 (its amount as the text last stated it before, else the document's stated total of that
     name), else the amount a 其中 / 主要用于 list of its sentence divides. None when the words do not tell."""
-    named = m["whole"].strip(" “”\"")
+    named = re.sub(r"^比", "", m["whole"].strip(" “”\""))  # 占比79.49%: a share of the list's whole
     if named:
         for names, stated, metrics in _WHOLES:
             if names.search(named):
