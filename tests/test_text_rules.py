@@ -167,7 +167,7 @@ def test_a_note_copied_from_another_table_fails_with_its_line(gold_doc):
     text = _table("2025年部门国有资本经营预算支出功能分类预算表", "\t", _FUND_NOTE)
     row = _one(gold_doc, text, "wording.empty_note")
     assert (row["status"], row["src_line"]) == ("fail", 7)
-    assert "the note names government_fund, its table '2025年部门国有资本经营预算支出功能分类预算表'" in row["detail"]
+    assert "the note names 政府性基金, its table '2025年部门国有资本经营预算支出功能分类预算表'" in row["detail"]
 
 
 def test_a_note_under_a_table_with_figures_fails(gold_doc):
@@ -181,7 +181,7 @@ def test_a_declared_empty_section_whose_note_names_another_subject_fails(gold_do
     facts = copy.deepcopy(gold_doc)
     facts.sections = [Section("procurement", "六、政府采购预算情况", "declared_empty", "本部门无", Source(line=2))]
     row = _one(facts, "六、政府采购预算情况\n本部门无“三公”经费。", "wording.empty_note")
-    assert (row["status"], row["src_line"]) == ("fail", 2) and "names three_public" in row["detail"]
+    assert (row["status"], row["src_line"]) == ("fail", 2) and "names “三公”经费" in row["detail"]
 
 
 @pytest.mark.parametrize("text", [

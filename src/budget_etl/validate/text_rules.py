@@ -226,8 +226,8 @@ _COMPARES = re.compile(r"上年|对比|比较|相比|增减|变动|较|结转|�
 
 
 def _headings(text: str):
-    """(line, text) of the headings: numbered section headings and table titles (short lines without a
-    sentence's punctuation that end in 表 or 情况/说明)."""
+    """(line, text) of the headings: numbered section headings (一、 / （一） / 第一部分) and table titles (lines
+    ending in 表), short and without a sentence's punctuation; not table cells."""
     for number, raw in enumerate(text.split("\n"), 1):
         line = raw.strip()
         if not line or raw.startswith("\t") or len(line) > 50 or re.search(r"[。；;，,：:]", line):
@@ -266,15 +266,14 @@ def _stray_years(facts: ExtractedDocument, text: str):
 # What a table or a note is about, by its words: a note naming one subject under a table of another is a note
 # copied from another table.
 SUBJECTS = {
-    "government_fund": re.compile(r"政府性基金"),
-    "state_capital": re.compile(r"国有资本经营"),
-    "three_public": re.compile(r"三公|因公出国|公务用车|公务接待"),
-    "procurement": re.compile(r"政府采购"),
-    "operating_expense": re.compile(r"机关运行经费"),
-    "fiscal_special_account": re.compile(r"财政专户"),
+    "政府性基金": re.compile(r"政府性基金"),
+    "国有资本经营": re.compile(r"国有资本经营"),
+    "“三公”经费": re.compile(r"三公|因公出国|公务用车|公务接待"),
+    "政府采购": re.compile(r"政府采购"),
+    "机关运行经费": re.compile(r"机关运行经费"),
+    "财政专户": re.compile(r"财政专户"),
 }
-_SECTION_SUBJECTS = {"three_public": "three_public", "procurement": "procurement",
-                     "operating_expense": "operating_expense"}
+_SECTION_SUBJECTS = {"three_public": "“三公”经费", "procurement": "政府采购", "operating_expense": "机关运行经费"}
 # the facts that would fill a section of the notes form
 _SECTION_FACTS = {"three_public": "three_public_costs", "procurement": "procurement_items",
                   "operating_expense": "operating_expenses", "assets": "assets", "projects": "projects"}
