@@ -22,8 +22,8 @@ TABLE_RULES = ("identity.revenue_balance", "identity.expenditure_balance", "chai
                "chain.expenditure_summary", "chain.basic_expenditure", "chain.fiscal_expenditure")
 
 
-def _run(doc, data: bytes = b"gold") -> validate.Validation:
-    read_doc = ReadDocument(blocks=[], text="text", encoding="utf-8", source_format="txt")
+def _run(doc, data: bytes = b"gold", text: str = "text") -> validate.Validation:
+    read_doc = ReadDocument(blocks=[], text=text, encoding="utf-8", source_format="txt")
     row = warehouse.document_row(doc, read_doc, data=data, source_path="ingest/documents/x.txt")
     return validate.validate_document(doc, row)
 
@@ -34,21 +34,20 @@ def _only(result: validate.Validation, check_name: str) -> dict:
     return rows[0]
 
 
-def test_gold_document_passes_every_check(gold_doc):
-    result = _run(gold_doc)
+def test_gold_document_passes_every_check(gold_doc, seed_bytes):
+    result = _run(gold_doc, text=seed_bytes.decode("utf-8"))
     assert result.blocking == []
-    # every check passes; the table rules cannot apply to the notes form (no national tables): one
-    # not_applicable row each
-    table_rules = {r["check_name"]: r["status"] for r in result.rows if r["check_name"] in TABLE_RULES}
-    assert table_rules == dict.fromkeys(TABLE_RULES, "not_applicable")
-    assert {r["status"] for r in result.rows if r["check_name"] not in TABLE_RULES} == {"pass"}
+    # every check passes; the table rules cannot apply to the notes form (no national tables), nor text.share
+    # (the seed states no share): one not_applicable row each
+    not_passed = {r["check_name"]: r["status"] for r in result.rows if r["status"] != "pass"}
+    assert not_passed == dict.fromkeys((*TABLE_RULES, "text.share"), "not_applicable")
     assert {(r["check_kind"], r["severity"]) for r in result.rows} == {
         ("schema", "error"), ("identity", "warning"), ("completeness", "warning"), ("wording", "warning"),
         ("change", "warning")}
     # 18 frames (one per fact table, stated_counts and table_figures among them) + 7 identities + one funding
     # row per project (9) + assets + 5 core subjects (completeness) + the template leftovers and the 三公 change
-    # reasons (a budget: no execution rule) + the 6 table rules (not_applicable)
-    assert len(result.rows) == 18 + 7 + 9 + 1 + 5 + 2 + 6
+    # reasons (a budget: no execution rule) + the 4 text rules + the 6 table rules (not_applicable)
+    assert len(result.rows) == 18 + 7 + 9 + 1 + 5 + 2 + 4 + 6
     assert _only(result, "schema.operating_expenses")["detail"] == "18 rows"
     revenue = _only(result, "identity.revenue_total")
     assert (revenue["expected"], revenue["actual"], revenue["difference"]) == (
@@ -275,7 +274,10 @@ def test_a_batch_is_validated_at_once_and_failures_stay_with_their_document():
     batch = [(doc, warehouse.document_row(doc, read_doc, data=data, source_path=f"{data.decode()}.txt"))
              for doc, data in ((good, b"good"), (bad, b"bad"))]
     good_result, bad_result = validate.validate_documents(batch)
-    assert {r["status"] for r in good_result.rows if r["check_name"] not in TABLE_RULES} == {"pass"}
+    # no failure; the table rules and the text rules that have nothing to read in the text "text" cannot apply
+    assert {r["check_name"] for r in good_result.rows if r["status"] != "pass"} == {
+        *TABLE_RULES, "change.direction", "text.share", "wording.empty_note"}
+    assert {r["status"] for r in good_result.rows} == {"pass", "not_applicable"}
     assert {r["document_id"] for r in bad_result.rows} == {batch[1][1]["document_id"]}
     (failure,) = [r for r in bad_result.rows if r["status"] == "fail"]
     assert failure["check_name"] == "schema.projects"

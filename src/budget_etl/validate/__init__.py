@@ -31,6 +31,7 @@ from budget_etl.validate.disclosure import disclosure_checks
 from budget_etl.validate.rulebook import rule_of
 from budget_etl.validate.schemas import SCHEMAS
 from budget_etl.validate.table_rules import table_checks
+from budget_etl.validate.text_rules import text_checks
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +98,7 @@ def validate_documents(batch: list[tuple[ExtractedDocument, dict]],
             rows[document_id] += identity_checks(facts, document_id)
             rows[document_id] += disclosure_checks(facts, text, document_id, _row)
             rows[document_id] += table_checks(facts, partial(_compare, document_id, unit=facts.info.currency_unit))
+            rows[document_id] += text_checks(facts, text, document_id, _row)
         rows[document_id] += completeness_checks(facts, text, document_id)
     return [Validation(rows[i], blocking[i]) for i in ids]
 

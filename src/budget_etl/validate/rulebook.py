@@ -125,6 +125,28 @@ RULES: tuple[Rule, ...] = (
          "财政拨款收支总表: this year's spending (and its 一般公共预算 column) = the total of the 财政拨款 (一般公共预算) "
          "table by function", "identity", "warning", ROUNDING, counterparts=("V33-202", "BUD-105"),
          suggestion_zh="核对财政拨款收支总表的本年支出合计（一般公共预算列）与一般公共预算（财政拨款）支出表合计，更正不一致之处。"),
+    # the text rules (validate/text_rules.py)
+    Rule("change.direction", "增减方向（增加/减少/持平）与所述数字一致",
+         "A stated change's direction (增加 / 减少 / 持平) matches its figures", "change", "warning",
+         ("印刷单位 0.01 的舍入：两年数字之差在舍入之内为持平；“基本持平”容许不足上年数 1% 的变化",
+          "rounding of 0.01 of the printed unit: figures within their rounding are 持平; 基本持平 allows a "
+          "change under 1% of last year's amount"),
+         counterparts=("CMM-005", "CMM-006", "V33-110"),
+         suggestion_zh="核对增减额与两年数字：方向词（增加、减少、持平）应与数字一致，增减为零时写“持平”。"),
+    Rule("text.share", "正文所述占比 = 金额 ÷ 其总额", "A share stated in the text = its amount over its whole",
+         "identity", "warning",
+         ("百分比末位的舍入，加上金额与总额各半个 0.01 印刷单位", "rounding of the printed percentage's last "
+          "digit, plus half of 0.01 of the printed unit on the amount and on the whole"),
+         counterparts=("V33-103", "V33-104", "V33-105", "V33-106", "V33-107", "V33-108"),
+         suggestion_zh="按金额除以总额重新计算占比（保留两位小数），更正正文中的百分比或金额。"),
+    Rule("wording.stray_year", "标题与各级标题、表名所署年度为本文件年度（与上年对比的标题除外）",
+         "The title and the headings name the document's fiscal year (a heading comparing with last year "
+         "excepted)", "wording", "warning", counterparts=("V33-001", "BUD-003"),
+         suggestion_zh="将标题或表名中的年度改为本文件的预算（决算）年度。"),
+    Rule("wording.empty_note", "空表说明写明本表的内容，且本表确无数字",
+         "An empty-table note names its own table's subject, and its table holds no figures", "wording",
+         "warning", counterparts=("V33-109", "V33-114", "BUD-106"),
+         suggestion_zh="空表说明应写明本表的内容（如“本部门无国有资本经营预算财政拨款支出，故本表无数据”）；表内有数字时删去该说明。"),
 )
 
 _BY_ID = {rule.id: rule for rule in RULES}

@@ -1,0 +1,391 @@
+"""Rules of the text (rulebook.py declares them): a stated change's direction against its figures, a stated share
+against its amount and whole, years in the headings, and empty-table notes against their tables. They read the
+document's normalised text (both forms: the notes form and the national table set, whose tables the PDF reader
+renders as tab-indented cell lines), one row per rule and document, passes included. A blank is never a zero:
+a figure the sentence does not give is not compared.
+
+Every regex here is linear: bounded gaps, possessive number runs (extract/numbers.py)."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from decimal import Decimal
+
+from budget_etl.catalog import vocab
+from budget_etl.catalog.identities import ROUNDING_YUAN
+from budget_etl.extract.empty import DECLARED_EMPTY
+from budget_etl.extract.numbers import AMOUNT, NUMBER, UNIT_SCALE, NumberFormatError, amount, to_decimal
+from budget_etl.facts import FACT_TABLES, ExtractedDocument, Source
+from budget_etl.validate.rulebook import rule_of
+
+_SHOWN = 5  # findings a failed row names in its detail
+HUNDRED = Decimal(100)
+
+# --- change.direction -------------------------------------------------------------------------------------
+
+_UP, _DOWN, _FLAT, _ROUGHLY_FLAT = "up", "down", "flat", "roughly_flat"
+_DIRECTION = {"增加": _UP, "增长": _UP, "上升": _UP, "提高": _UP, "减少": _DOWN, "下降": _DOWN, "降低": _DOWN,
+              "持平": _FLAT, "基本持平": _ROUGHLY_FLAT}
+_DIR_WORDS = "基本持平|持平|增加|增长|上升|提高|减少|下降|降低"
+# 基本持平 ("about the same") tolerates a change of less than 1% of last year's amount: the usage of official
+# statistics, where a rate that rounds to 0.x% is written 基本持平; 持平 tolerates only the rounding of the figures.
+ROUGHLY_FLAT_SHARE = Decimal("0.01")
+# The comparison a change is stated against: 比上年 / 较上年度 / 与上年相比 / 比2025年年初预算数 30385.62万元 /
+# 较2019年预算: the marker, up to 12 words naming last year's figure, maybe that figure, then the direction and
+# maybe the amount of the change.
+_CHANGE = re.compile(
+    rf"(?:与|较|比|同)\s*(?:上一?年度?|\d{{4}}\s*年)[^\d，,。；;:：%]{{0,12}}?"
+    rf"(?:(?P<prior>{AMOUNT.replace('?P<number>', '?P<pn>').replace('?P<unit>', '?P<pu>')}))?"
+    rf"\s*(?:相比|比较)?[，,]?\s*(?P<dir>{_DIR_WORDS})了?(?P<open>[（(](?:{_DIR_WORDS})[）)])?"
+    rf"[，,]?\s*(?:{AMOUNT})?(?:[，,]\s*(?P<dir2>{_DIR_WORDS})\s*{NUMBER}\s*%)?")
+_AMOUNT_RE = re.compile(AMOUNT)
+
+
+def _clauses(text: str):
+    """(line number, clause) of every clause of the text: sentences split at 。；; within their line."""
+    for number, line in enumerate(text.split("\n"), 1):
+        for clause in re.split(r"[。；;]", line):
+            if clause.strip():
+                yield number, clause
+
+
+def _tolerance(*units: str) -> Decimal:
+    """The rounding of figures printed in these units: half of 0.01 unit each."""
+    return sum((ROUNDING_YUAN.get(u, Decimal(0)) for u in units), Decimal(0))
+
+
+def _change_direction(text: str):
+    checked, failed = 0, []
+    for line, clause in _clauses(text):
+        for m in _CHANGE.finditer(clause):
+            if m["open"]:  # 增加（减少）: a template's choice left open, no direction stated
+                continue
+            try:
+                result = _judge_change(clause, m)
+            except NumberFormatError:
+                continue
+            if result is None:
+                continue
+            checked += 1
+            if result[0]:
+                failed.append((line, m[0], *result[1:]))
+    if not checked:
+        return "not_applicable", "no stated change gives its figures (last year's amount or the change)", None, {}
+    if not failed:
+        return "pass", f"{checked} stated change(s): each direction matches its figures", None, {}
+    line, _, _, expected, actual = failed[0]
+    shown = "; ".join(f"line {n}: {w!r}: {y}" for n, w, y, _, _ in failed[:_SHOWN])
+    more = f"; and {len(failed) - _SHOWN} more" if len(failed) > _SHOWN else ""
+    return "fail", f"{len(failed)} of {checked} stated change(s) contradict their figures: {shown}{more}", \
+        Source(line=line), {"expected": expected, "actual": actual,
+                            "difference": None if expected is None or actual is None else actual - expected}
+
+
+def _judge_change(clause: str, m: re.Match):
+    """(failed, why, change from the figures, change as stated) of one stated change; None when the sentence
+    gives nothing to compare the direction with."""
+    direction = _DIRECTION[m["dir"]]
+    before = list(_AMOUNT_RE.finditer(clause, 0, m.start()))
+    current = amount(before[-1]) if before else None
+    prior = None if m["pn"] is None else to_decimal(m["pn"]) * UNIT_SCALE[m["pu"]]
+    change = None if m["number"] is None else abs(amount(m))
+    units = [u for u in (before[-1]["unit"] if before else None, m["pu"], m["unit"]) if u]
+    tolerance = _tolerance(*units[:2]) if current is not None and prior is not None else _tolerance(*units[-1:])
+    figures = current - prior if current is not None and prior is not None else None
+    if figures is None and change is None:
+        return None
+    sign = {_UP: 1, _DOWN: -1}.get(direction, 0)
+    stated = None if change is None else sign * change
+    if m["dir2"] and _DIRECTION[m["dir2"]] in (_UP, _DOWN) and direction in (_UP, _DOWN) \
+            and _DIRECTION[m["dir2"]] != direction:
+        return True, f"{m['dir']} and {m['dir2']} in one statement", figures, stated
+    if change is not None and direction in (_UP, _DOWN) and change == 0:
+        return True, f"{m['dir']} by zero: the figures say 持平", Decimal(0), Decimal(0)
+    if direction in (_FLAT, _ROUGHLY_FLAT) and change is not None and change > _tolerance(m["unit"]):
+        return True, f"{m['dir']} yet a change of {change:f} yuan is stated", Decimal(0), change
+    if figures is None:
+        return False, "", None, stated
+    allowed = tolerance
+    if direction == _ROUGHLY_FLAT:
+        allowed = max(tolerance, ROUGHLY_FLAT_SHARE * abs(prior))
+    if direction in (_FLAT, _ROUGHLY_FLAT):
+        if abs(figures) > allowed:
+            return True, f"{m['dir']} yet the figures differ by {figures:f} yuan (allowed {allowed:f})", figures, \
+                Decimal(0)
+        return False, "", figures, Decimal(0)
+    if sign * figures <= tolerance:
+        return True, f"{m['dir']} yet this year's {current:f} against last year's {prior:f} yuan", figures, stated
+    if change is not None and abs(abs(figures) - change) > tolerance + _tolerance(m["unit"]):
+        return True, f"a change of {change:f} yuan stated, the figures give {figures:f}", figures, stated
+    return False, "", figures, stated
+
+
+# --- text.share -------------------------------------------------------------------------------------------
+
+# 基本支出2336.91万元，占79.49% / 占本年支出预算76.76% / 占“三公”经费的8.75% / 占本年支出合计的100%
+_SHARE = re.compile(
+    rf"{AMOUNT}[，,]?\s*占(?P<whole>[^\d，,。；;%]{{0,16}}?)的?\s*(?P<pct>{NUMBER})\s*[%％]")
+# Wholes a share may name: the words naming it after 占, the words stating its amount in the text, and the
+# document's stated totals (its tables') that are that whole when the text does not state it.
+_WHOLES = (
+    (re.compile(r"三公"), re.compile(rf"三公[”\"]?经费(?:预算|决算)?(?:支出)?(?:合计|总额)?为?\s*{AMOUNT}"),
+     ("three_public_total",)),
+    (re.compile(r"^本年支出(?:合计|预算)?$|^支出(?:合计|总计)$"),
+     re.compile(rf"本年支出(?:预算)?合计\s*为?\s*{AMOUNT}"), ("expenditure_this_year", "expenditure_total")),
+    (re.compile(r"^本年收入(?:合计|预算)?$|^收入(?:合计|总计)$"),
+     re.compile(rf"本年收入(?:预算)?合计\s*为?\s*{AMOUNT}"), ("revenue_this_year", "revenue_total")),
+)
+# The amount a list of shares divides: 收入预算总计X万元，其中：… / 支出2940.05万元，主要用于以下方面：…
+_OF_WHICH = re.compile(rf"{AMOUNT}[，,]?\s*(?:[（(][^）)]{{0,20}}[）)])?\s*(?:其中|主要用于(?:以下方面)?)\s*[:：]")
+_LIST_REACH = 300  # characters from 其中 to a share it governs, within one sentence
+
+
+def _text_share(facts: ExtractedDocument, text: str):
+    checked, failed, unknown = 0, [], 0
+    stated_wholes: dict[re.Pattern, list[re.Match]] = {}  # each whole's statements, the text read once
+    newlines = [i for i, c in enumerate(text) if c == "\n"]
+
+    def line_of(position: int) -> int:
+        return bisect.bisect_left(newlines, position) + 1
+
+    for m in _SHARE.finditer(text):
+        try:
+            whole = _whole(facts, text, m, stated_wholes, line_of)
+            part, stated = amount(m), to_decimal(m["pct"])
+        except NumberFormatError:
+            whole = None
+        if whole is None or whole[0] <= whole[1]:  # the words do not tell the whole, or it is nothing
+            unknown += 1
+            continue
+        whole_yuan, half, where = whole
+        checked += 1
+        half_part = _tolerance(m["unit"])
+        decimals = -stated.as_tuple().exponent if "." in m["pct"] else 0
+        # half of the last printed digit, plus one of it: a list of shares is printed to add up to 100%, its
+        # rounding difference (尾差) put on one item
+        half_pct = Decimal(15) * Decimal(10) ** (-decimals - 1)
+        low = max(part - half_part, Decimal(0)) / (whole_yuan + half) * HUNDRED - half_pct
+        high = (part + half_part) / (whole_yuan - half) * HUNDRED + half_pct
+        if not low <= stated <= high:
+            line = line_of(m.start())
+            failed.append((line, m[0], whole_yuan, where, part / whole_yuan * HUNDRED, stated))
+    left_out = f"; {unknown} share(s) whose whole the words do not tell left out" if unknown else ""
+    if not checked:
+        return "not_applicable", f"no stated share with its amount and its whole{left_out}", None, {}
+    if not failed:
+        return "pass", f"{checked} stated share(s) equal their amount over its whole, within the rounding of " \
+                       f"the printed figures{left_out}", None, {}
+    shown = "; ".join(f"line {n}: {w!r}: over {t:f} yuan ({where}) it is {c:.2f}%"
+                      for n, w, t, where, c, _ in failed[:_SHOWN])
+    more = f"; and {len(failed) - _SHOWN} more" if len(failed) > _SHOWN else ""
+    line, _, _, _, computed, stated = failed[0]
+    computed = computed.quantize(Decimal("0.01"))
+    return "fail", f"{len(failed)} of {checked} stated share(s) differ from amount / whole: {shown}{more}", \
+        Source(line=line), {"expected": computed, "actual": stated, "difference": stated - computed}
+
+
+def _whole(facts: ExtractedDocument, text: str, m: re.Match,
+           stated_wholes: dict[re.Pattern, list[re.Match]], line_of) -> tuple[Decimal, Decimal, str] | None:
+    """(the whole's amount in yuan, its rounding, where it was read) a share is of, from the words: the whole
+    named after 占 (its amount as the text last stated it before, else the document's stated total of that
+    name), else the amount a 其中 / 主要用于 list of its sentence divides. None when the words do not tell."""
+    named = re.sub(r"^比", "", m["whole"].strip(" “”\""))  # 占比79.49%: a share of the list's whole
+    if named:
+        for names, stated, metrics in _WHOLES:
+            if names.search(named):
+                if stated not in stated_wholes:
+                    stated_wholes[stated] = list(stated.finditer(text))
+                found = [w for w in stated_wholes[stated] if w.end() <= m.start()]
+                if found:
+                    return amount(found[-1]), _tolerance(found[-1]["unit"]), f"line {line_of(found[-1].start())}"
+                main = vocab.MAIN_MEASURES[facts.info.doc_kind]
+                for metric in metrics:
+                    total = next((t for t in facts.stated_totals if t.metric == metric
+                                  and t.measure in (main, None)), None)
+                    if total is not None:
+                        return total.amount_yuan, _tolerance(facts.info.currency_unit), \
+                            f"stated {metric}, {total.src.describe()}"
+                return None
+        return None
+    reach = max(m.start() - _LIST_REACH, 0)
+    start = max(text.rfind("。", reach, m.start()) + 1, reach)
+    of_which = list(_OF_WHICH.finditer(text, start, m.start()))
+    if not of_which:
+        return None
+    return amount(of_which[-1]), _tolerance(of_which[-1]["unit"]), f"line {line_of(of_which[-1].start())}"
+
+
+# --- wording.stray_year ----------------------------------------------------------------------------------
+
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*(?=年(?!\d{1,2}\s*月))")
+_NUMBERED = re.compile(r"^(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[）)]|第[一二三四五六七八九十]{1,3}部分)")
+# A heading that compares two years: 2024年与2023年对比, 较上年增减, 上年结转.
+# A heading about last year's execution or results (2024年工作完成情况 in a 2025 budget) names it too.
+_COMPARES = re.compile(r"上年|对比|比较|相比|增减|变动|较|结转|执行|完成|回顾|总结")
+
+
+def _headings(text: str):
+    """(line, text) of the headings: numbered section headings (一、 / （一） / 第一部分) and table titles (lines
+    ending in 表), short and without a sentence's punctuation; not table cells."""
+    for number, raw in enumerate(text.split("\n"), 1):
+        line = raw.strip()
+        if not line or raw.startswith("\t") or len(line) > 50 or re.search(r"[。；;，,：:]", line):
+            continue
+        if _NUMBERED.match(line) or re.search(r"表(?:[（(]续[）)])?$", line):
+            yield number, line
+
+
+def _stray_years(facts: ExtractedDocument, text: str):
+    year = facts.info.fiscal_year
+    named = [(facts.info.src.line or 1, facts.info.title), *_headings(text)]
+    checked, stray = 0, []
+    for line, heading in named:
+        years = {int(y) for y in _YEAR.findall(heading)}
+        if not years:
+            continue
+        checked += 1
+        others = years - {year}
+        if others == {year - 1} and (year in years or _COMPARES.search(heading)):
+            continue  # a comparison with last year
+        if others:
+            stray.append((line, heading, sorted(others)))
+    if not checked:
+        return "not_applicable", "neither the title nor a heading names a year", None, {}
+    if not stray:
+        return "pass", f"{checked} title and heading(s) name the fiscal year {year}", None, {}
+    shown = "; ".join(f"line {n}: {h!r} names {', '.join(map(str, ys))}" for n, h, ys in stray[:_SHOWN])
+    more = f"; and {len(stray) - _SHOWN} more" if len(stray) > _SHOWN else ""
+    return "fail", f"{len(stray)} heading(s) name a year other than the fiscal year {year}: {shown}{more}", \
+        Source(line=stray[0][0]), {"expected": Decimal(year), "actual": Decimal(stray[0][2][0]),
+                                   "difference": Decimal(stray[0][2][0] - year)}
+
+
+# --- wording.empty_note ----------------------------------------------------------------------------------
+
+# What a table or a note is about, by its words: a note naming one subject under a table of another is a note
+# copied from another table.
+SUBJECTS = {
+    "政府性基金": re.compile(r"政府性基金"),
+    "国有资本经营": re.compile(r"国有资本经营"),
+    "“三公”经费": re.compile(r"三公|因公出国|公务用车|公务接待"),
+    "政府采购": re.compile(r"政府采购"),
+    "机关运行经费": re.compile(r"机关运行经费"),
+    "财政专户": re.compile(r"财政专户"),
+}
+_SECTION_SUBJECTS = {"three_public": "“三公”经费", "procurement": "政府采购", "operating_expense": "机关运行经费"}
+# the facts that would fill a section of the notes form
+_SECTION_FACTS = {"three_public": "three_public_costs", "procurement": "procurement_items",
+                  "operating_expense": "operating_expenses", "assets": "assets", "projects": "projects"}
+_NOTHING_ELSE = re.compile(r"无其他|其他需要说明")  # 本单位无其他需要说明的…: nothing more to say, no empty table
+_TITLE = re.compile(r"表(?:[（(]续[）)])?$")
+_HEADER = re.compile(r"^(?:编制(?:部门|单位)|单位[:：]|金额单位|公开\d*表)")
+_FIGURE = re.compile(r"(?<![\d.,])(?:\d{1,3}(?:,\d{3})+|\d+)\.\d+(?![\d.,])|(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d.,])")
+
+
+def _subjects(words: str) -> set[str]:
+    return {name for name, pattern in SUBJECTS.items() if pattern.search(words)}
+
+
+def _empty_notes(facts: ExtractedDocument, text: str):
+    lines = text.split("\n")
+    checked, failed, seen = 0, [], set()
+    for index, raw in enumerate(lines):
+        note = raw.strip()
+        if not DECLARED_EMPTY.search(note) or len(note) > 80 or _NOTHING_ELSE.search(note):
+            continue
+        owner = _table_of(lines, index)
+        if owner is None:
+            continue
+        title_line, title, figures = owner
+        seen.add(index + 1)
+        checked += 1
+        named, own = _subjects(note), _subjects(title)
+        if named and not named & own:
+            failed.append((index + 1, note, f"the note names {'/'.join(sorted(named))}, its table {title!r} "
+                                            f"(line {title_line})"))
+        elif figures:
+            failed.append((index + 1, note, f"its table {title!r} (line {title_line}) holds figures: "
+                                            f"{', '.join(figures[:3])}"))
+    # the notes form: a section declared empty (its note under its heading or its blank table)
+    for section in facts.sections:
+        if section.status != "declared_empty" or section.src.table is not None or not section.src.line:
+            continue
+        index = next((i for i in range(section.src.line - 1, min(section.src.line + 60, len(lines)))
+                      if DECLARED_EMPTY.search(lines[i])), section.src.line - 1)
+        if index + 1 in seen or index >= len(lines):
+            continue
+        checked += 1
+        named = _subjects(lines[index])
+        own = {_SECTION_SUBJECTS[section.section_key]} if section.section_key in _SECTION_SUBJECTS else set()
+        held = [r for r in getattr(facts, _SECTION_FACTS.get(section.section_key, ""), [])
+                if any(getattr(r, money, None) for money in ("amount_yuan", "value_yuan", "budget_yuan"))]
+        if named and own and not named & own:
+            failed.append((index + 1, lines[index].strip(), f"the note names {'/'.join(sorted(named))}, its "
+                                                            f"section {section.title_zh!r}"))
+        elif held:
+            failed.append((index + 1, lines[index].strip(), f"its section {section.title_zh!r} holds "
+                                                            f"{len(held)} item(s) with figures"))
+    if not checked:
+        return "not_applicable", "no empty-table note", None, {}
+    if not failed:
+        return "pass", f"{checked} empty-table note(s), each under its own empty table", None, {}
+    shown = "; ".join(f"line {n}: {t!r}: {why}" for n, t, why in failed[:_SHOWN])
+    return "fail", f"{len(failed)} of {checked} empty-table note(s) do not fit their table: {shown}", \
+        Source(line=failed[0][0]), {}
+
+
+def _table_of(lines: list[str], index: int) -> tuple[int, str, list[str]] | None:
+    """(line, title, non-zero figures) of the table a note belongs to: the title above it when only the table's
+    cells, its header lines and blank lines stand between them. None for a note in running text."""
+    figures = []
+    for back in range(index - 1, max(index - 400, -1), -1):
+        raw = lines[back]
+        line = raw.strip()
+        if DECLARED_EMPTY.search(line) and back < index - 1:  # the note of the table before: no title between
+            return None
+        if not line or raw.startswith("\t"):
+            figures += [f for f in reversed(_FIGURE.findall(line)) if to_decimal(f) != 0]
+            continue
+        if _TITLE.search(line) and len(line) <= 60:
+            return back + 1, line, figures[::-1]  # in the order printed
+        if _HEADER.match(line) or len(line) <= 12:
+            continue
+        return None
+    return None
+
+
+# --- the rows ---------------------------------------------------------------------------------------------
+
+
+def text_checks(facts: ExtractedDocument, text: str, document_id: str, row) -> list[dict]:
+    """The rows of the text rules that apply to the document's kind. ``row`` makes a result row
+    (``validate._row``: kind and severity from the rulebook)."""
+    checks = {
+        "change.direction": lambda: _change_direction(text),
+        "text.share": lambda: _text_share(facts, text),
+        "wording.stray_year": lambda: _stray_years(facts, text),
+        "wording.empty_note": lambda: _empty_notes(facts, text),
+    }
+    rows = []
+    for name, check in checks.items():
+        if facts.info.doc_kind not in rule_of(name).applies_to:
+            continue
+        if not text.strip():
+            status, detail, src, values = "not_applicable", "the document has no text of its own", None, {}
+        else:
+            status, detail, src, values = check()
+        if src is not None and src.line is not None:
+            src = Source(line=src.line, page=_page_of(facts, src.line))
+        rows.append(row(document_id, name, status, detail=detail, src=src, **values))
+    return rows
+
+
+def _page_of(facts: ExtractedDocument, line: int) -> int | None:
+    """The page of a line of the text, when facts read on that page stand before and after it (a PDF's text
+    has no page marks of its own); None when the line falls between pages, or the format has none."""
+    places = sorted({(r.src.line, r.src.page) for _, attr in FACT_TABLES.values() for r in getattr(facts, attr)
+                     if r.src.line is not None and r.src.page is not None})
+    before = [page for at, page in places if at <= line]
+    after = [page for at, page in places if at >= line]
+    return before[-1] if before and after and before[-1] == after[0] else None
