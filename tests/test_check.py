@@ -92,3 +92,26 @@ def test_findings_pages_in_headless_chromium(batch, tmp_path):
     assert "无模板残留" in page and "将模板占位符替换为实际的单位名称" in page and "line 3" in page
     good = next(d for d in report.documents if d.file_name == "good.txt")
     assert 'id="no-findings"' in chromium("--dump-dom", (out / good.page).as_uri())
+
+
+@pytest.mark.slow
+def test_check_on_the_real_documents_in_headless_chromium(tmp_path):
+    from national_gold import PDF_DIR
+    from test_report import chromium
+
+    if not PDF_DIR.is_dir():
+        pytest.skip("../shared/real not present")
+    out = tmp_path / "real"
+    report = check([PDF_DIR], out, progress=False)
+    # 17 documents (two of them in two files) load; the blank 决算 template is refused with its reason
+    assert len(report.documents) == 17
+    assert [(Path(r.source_path).name, r.reason_code) for r in report.refused] == [
+        ("shanghai_template_2024_js-blank.pdf", "template_without_amounts")]
+    index = chromium("--dump-dom", (out / "index.html").as_uri())
+    assert index.count('<a href="documents/') == 17 and "template_without_amounts" in index
+    # each finding is read against the document in docs/rulebook.md; one of them: 增加 by a change of 0.00
+    shenzhen = next(d for d in report.documents if d.file_name.startswith("guangdong_shenzhen"))
+    [direction] = [f for f in shenzhen.findings if f.rule_id == "change.direction"]
+    assert "增加0.00万元" in direction.detail and direction.place.startswith("page 9")
+    page = chromium("--dump-dom", (out / shenzhen.page).as_uri())
+    assert "增加0.00万元" in page and "深圳市规划和自然资源局宝安管理局" in page

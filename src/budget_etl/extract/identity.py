@@ -35,6 +35,9 @@ _SCOPE_RE = re.compile(r"(?P<scope>部门|单位)(?:收支)?(?:预算|(?<!预)�
 _MAX_TITLE_LINE = 60
 _OFFICE_LINE_RE = re.compile(r"^\s*(?:预算主管部门|预算单位|部门名称|单位名称)\s*[:：]\s*(?P<office>\S{2,40})\s*$")
 _HEAD_PARAGRAPHS = 6
+# The district and city as the names print them, for a division the national list lacks (extract/divisions.py)
+_DISTRICT_RE = re.compile(r"^(?P<district>\S{1,6}?(?:区|县|旗|市))")
+_CITY_RE = re.compile(r"^(?:\S{2,4}?省)?(?P<city>\S{1,6}?(?:市|州|盟|地区))")
 _TITLE_REACH = 300
 # A line that is all title: [附件：]<office><year>年度[部门|单位]预算|决算[报表|公开|情况说明…]
 _OFFICE_TITLE_RE = re.compile(
@@ -135,6 +138,9 @@ def document_info(identity: DocumentIdentity, doc: ReadDocument, *, is_synthetic
             unit_code, unit_full_name = unit["code"], unit["name"]
             break
     division = locate(identity.office_name, unit_full_name, province=identity.province)
+    # a name the national list lacks (a new or fictional division): the district and city as printed
+    district = None if division else _DISTRICT_RE.match(identity.office_name)
+    city = None if division else _CITY_RE.match(unit_full_name or "")
     return DocumentInfo(
         title=identity.title,
         doc_kind=identity.kind,
@@ -142,8 +148,8 @@ def document_info(identity: DocumentIdentity, doc: ReadDocument, *, is_synthetic
         office_name=identity.office_name,
         unit_code=unit_code,
         unit_full_name=unit_full_name,
-        district=division.district if division else None,
-        city=division.city if division else None,
+        district=division.district if division else district and district["district"],
+        city=division.city if division else city and city["city"],
         province=division.province if division else identity.province,
         currency_unit="元",  # the template sets it once the amounts are read
         overall_goal_zh=None,
