@@ -238,3 +238,14 @@ def test_findings_and_rules(results, warehouse):
                for r in by_rule.values()) == total["n"]
     assert by_rule["schema"]["failed"] == 0 and by_rule["schema"]["passed"] > 0
 
+
+def test_offices_of_one_type(results, warehouse):
+    got = results[22]
+    typed = rows(warehouse, "select count(*) as n from marts.dim_office where office_type is not null")[0]["n"]
+    assert len(got) == typed > 0  # one row per typed office: its latest budget year
+    [x] = xiguan(got)
+    assert (x["office_type_zh"], x["adcode"], x["admin_level"], x["fiscal_year"]) == ("街道办事处", "130303",
+                                                                                       "township", 2020)
+    ranks = [r["rank_in_type"] for r in got if r["office_type_zh"] == "街道办事处"]
+    assert ranks == sorted(ranks) and ranks[0] == 1
+

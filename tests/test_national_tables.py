@@ -742,3 +742,20 @@ def test_every_gold_fact_from_the_marts(real_warehouse, name):
     result = compare(gold, got)
     assert result["wrong"] == [], result
     assert set(result["absent"]) == ABSENT_FROM_THE_MARTS.get(name, set()), result
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not GOLD, reason="../shared/gold/real not present")
+def test_real_offices_have_their_division_and_type(real_warehouse):
+    import duckdb
+
+    with duckdb.connect(str(real_warehouse), read_only=True) as con:
+        offices = {name: (adcode, level, kind) for name, adcode, level, kind in con.execute(
+            "select office_name, adcode, admin_level, office_type from marts.dim_office").fetchall()}
+    assert offices["上海市普陀区财政局"] == ("310107", "county", "finance")
+    assert offices["北京市审计局"] == ("110000", "province", "audit")
+    assert offices["江苏省人民检察院"] == ("320000", "province", "procuratorate")
+    assert offices["上海市普陀区人民政府万里街道办事处"] == ("310107", "township", "street_office")
+    assert offices["福州市仓山生态环境局"] == ("350104", "county", "ecology_environment")
+    assert all(adcode for adcode, _, _ in offices.values())  # every real office placed
+

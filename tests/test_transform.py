@@ -26,7 +26,8 @@ D = Decimal
 
 # The marts analysts write SQL against, and the columns each must have (more are allowed).
 CONTRACT = {
-    "dim_office": ["office_id", "office_name", "unit_code", "district", "city", "province", "adcode", "admin_level"],
+    "dim_office": ["office_id", "office_name", "unit_code", "district", "city", "province", "adcode", "admin_level",
+                   "office_type", "office_type_zh"],
     "dim_document": ["document_id", "office_id", "fiscal_year", "doc_kind", "source_path", "sha256",
                      "loaded_at", "is_synthetic", "scope"],
     "fct_revenue": ["document_id", "office_id", "fiscal_year", "doc_kind", "revenue_source", "amount_yuan"],
@@ -190,8 +191,8 @@ def test_facts_match_gold(xiguan, gold):
     [office] = rows(warehouse, "select * from marts.dim_office")
     assert re.fullmatch(r"ofc_[0-9a-f]{16}", office["office_id"])
     assert (office["office_name"], office["unit_code"], office["district"], office["city"], office["province"],
-            office["adcode"], office["admin_level"]) == (
-        "山海关区西关街道办事处", "611002", "山海关区", "秦皇岛市", "河北省", "130303", "township")
+            office["adcode"], office["admin_level"], office["office_type"]) == (
+        "山海关区西关街道办事处", "611002", "山海关区", "秦皇岛市", "河北省", "130303", "township", "street_office")
 
     [checks] = rows(warehouse, """
         select count(*) as n, count(*) filter (where status = 'pass') as passed,

@@ -29,6 +29,23 @@ final as (
         cast(count(*) filter (where is_latest_version) as integer) as document_count
     from documents
     group by office_id
+),
+
+office_types as (
+    select * from {{ ref('office_types') }}
+),
+
+typed as (
+    -- the first pattern (by priority) the office's name matches
+    select
+        final.office_id,
+        arg_min(office_types.office_type, office_types.priority) as office_type,
+        arg_min(office_types.office_type_zh, office_types.priority) as office_type_zh
+    from final
+    inner join office_types on regexp_matches(final.office_name, office_types.pattern)
+    group by final.office_id
 )
 
-select * from final
+select final.*, typed.office_type, typed.office_type_zh
+from final
+left join typed on final.office_id = typed.office_id
