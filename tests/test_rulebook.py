@@ -10,8 +10,9 @@ from decimal import Decimal
 import pytest
 
 from budget_etl.catalog import vocab
+from budget_etl.catalog.identities import IDENTITIES, FirstOf
 from budget_etl.facts import Source, ThreePublicCost
-from budget_etl.validate import _row
+from budget_etl.validate import _matching, _row, identity_checks
 from budget_etl.validate.disclosure import disclosure_checks
 from budget_etl.validate.rulebook import RULES, rule_of
 
@@ -137,3 +138,32 @@ def test_three_public_within_budget_cannot_apply_without_a_budget_figure(gold_do
 
 def test_a_rule_for_final_accounts_gives_no_row_for_a_budget(gold_doc):
     assert _one(gold_doc, "", "execution.three_public_within_budget") is None
+
+
+# --- every identity of the catalog: passing, failing, not applying -----------------------------------------
+
+
+
+def _figures(figure) -> tuple:
+    return figure.figures if isinstance(figure, FirstOf) else (figure,)
+
+
+def _status(facts, identity) -> set[str]:
+    return {r["status"] for r in identity_checks(facts, "d" * 64) if r["check_name"] == f"identity.{identity.name}"}
+
+
+@pytest.mark.parametrize("identity", IDENTITIES, ids=[i.name for i in IDENTITIES])
+def test_every_identity_passes_fails_and_cannot_apply(gold_doc, identity):
+    assert _status(gold_doc, identity) == {"pass"}  # the seed adds up
+
+    broken = copy.deepcopy(gold_doc)  # one part off by 1,000 yuan, far beyond any rounding
+    part, record = next((f, r) for p in identity.parts for f in _figures(p) for r in _matching(broken, f)
+                        if getattr(r, f.column) is not None)
+    setattr(record, part.column, getattr(record, part.column) + D(1000))
+    assert "fail" in _status(broken, identity)
+
+    absent = copy.deepcopy(gold_doc)  # the document states no total of it
+    for figure in _figures(identity.total):
+        rows = _matching(absent, figure)
+        setattr(absent, figure.table, [r for r in getattr(absent, figure.table) if r not in rows])
+    assert _status(absent, identity) == {"not_applicable"}
