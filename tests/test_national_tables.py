@@ -569,6 +569,48 @@ def test_failed_cross_check_is_a_warning_with_both_values():
     assert "20101" in row["detail"]
 
 
+def _economic_rows(basic) -> dict:
+    out = TEMPLATE.extract(_national(basic=("公开08表：一般公共预算基本支出预算表", basic)))
+    return {r["check_name"]: r for r in identity_checks(out, "d" * 64) if ".economic_" in r["check_name"]}
+
+
+def test_economic_classes_add_up_to_their_table_and_their_sections():
+    rows = _economic_rows(BASIC)
+    total = rows["identity.economic_total.general_public_budget"]
+    assert (total["status"], total["expected"], total["actual"]) == ("pass", 700 * W, 700 * W)
+    assert rows["identity.economic_parents.general_public_budget"]["status"] == "pass"  # 301 = 30101
+
+
+def test_economic_classes_that_do_not_add_up_fail_with_both_figures():
+    bad = [row[:] for row in BASIC]
+    bad[1][2], bad[3][2] = "710.00", "450.00"  # 合计 above its classes; 基本工资 short of 工资福利支出
+    rows = _economic_rows(bad)
+    total = rows["identity.economic_total.general_public_budget"]
+    assert (total["status"], total["expected"], total["actual"], total["difference"]) == (
+        "fail", 710 * W, 700 * W, -10 * W)
+    parents = rows["identity.economic_parents.general_public_budget"]
+    assert (parents["status"], parents["expected"], parents["actual"]) == ("fail", 500 * W, 450 * W)
+    assert "301 工资福利支出" in parents["detail"] and parents["src_page"] is not None
+
+
+def test_economic_checks_cannot_apply_without_a_total_or_sections():
+    bare = [row for row in BASIC if row[0] != "30101" and row[1] != "合 计"]  # classes only, no 合计
+    rows = _economic_rows(bare)
+    assert rows["identity.economic_total.general_public_budget"]["status"] == "not_applicable"
+    assert rows["identity.economic_parents.general_public_budget"]["status"] == "not_applicable"
+    no_table = TEMPLATE.extract(_national(basic=("", None)))
+    assert not [r for r in identity_checks(no_table, "d" * 64) if ".economic_" in r["check_name"]]
+
+
+def test_a_section_code_printed_as_a_number_keeps_its_zero():
+    # 类 | 款 cells where the 款 was formatted as a number: 301 | 2 is 30102 津贴补贴, never dropped
+    split = [["类", "款", "科目名称", "金额"], ["", "", "合计", "700.00"],
+             ["301", "", "工资福利支出", "700.00"], ["301", "01", "基本工资", "500.00"], ["301", "2", "津贴补贴", "200.00"]]
+    out = TEMPLATE.extract(_national(basic=("公开08表：一般公共预算基本支出预算表", split)))
+    assert {e.economic_code: e.amount_yuan for e in out.economic_expenditure} == {
+        "301": 700 * W, "30101": 500 * W, "30102": 200 * W}
+
+
 # --- real documents against their gold ---------------------------------------------------------------------
 
 GOLD = gold_by_file() if PDF_DIR.is_dir() else {}

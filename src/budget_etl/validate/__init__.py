@@ -198,7 +198,7 @@ def _cross_checks(facts: ExtractedDocument, compare) -> list[dict]:
             what=f"收入总计 ({_where(revenue_total)}) vs 支出总计 ({_where(expenditure_total)})",
             src=revenue_total.src,
         ))
-    rows += _function_checks(facts, compare)
+    rows += _function_checks(facts, compare) + _economic_checks(facts, compare)
     # a figure the text states beside the table's (<metric>_text; a 三公 item: beside the table's item of that
     # category), of the same measure: one row per pair
     main = vocab.MAIN_MEASURES[facts.info.doc_kind]
@@ -224,46 +224,75 @@ def _where(record) -> str:
 
 
 def _function_checks(facts: ExtractedDocument, compare) -> list[dict]:
-    """Per fund scope of the by-function rows: the shallowest rows add up to the table's 合计, and every
-    class (类) or section (款) to its children, one row per scope naming each parent that fails."""
-    rows = []
-    scopes = sorted({f.fund_scope for f in facts.function_expenditure})
+    """Per fund scope of the by-function rows: the shallowest rows add up to the table's 合计 (its stated
+    total ``function_total_<scope>``), and every class (类) or section (款) to its children."""
     stated = {t.metric: t for t in facts.stated_totals}
-    for scope in scopes:
-        table = [f for f in facts.function_expenditure if f.fund_scope == scope]
-        top = min(len(f.function_code) for f in table)
+    rows = []
+    for scope in sorted({f.fund_scope for f in facts.function_expenditure}):
+        table = [(f.function_code, f.name_zh, f.total_yuan, f) for f in facts.function_expenditure
+                 if f.fund_scope == scope]
         total = stated.get(f"function_total_{scope}")
-        rows.append(compare(
-            f"identity.function_total.{scope}", total.amount_yuan if total else None,
-            [f.total_yuan for f in table if len(f.function_code) == top],
-            what=f"合计 ({_where(total)}) vs sum of the {len(table)} function rows' top level",
-            absent=None if total else "no stated 合计", src=total.src if total else None,
-        ))
-        failed, checked = [], 0
-        for parent in (f for f in table if len(f.function_code) < 7):
-            children = [f for f in table if len(f.function_code) == len(parent.function_code) + 2
-                        and f.function_code.startswith(parent.function_code)]
-            if not children:
-                continue
-            checked += 1
-            result = compare(f"identity.function_parents.{scope}", parent.total_yuan,
-                             [c.total_yuan for c in children], what="", src=parent.src)
-            if result["status"] == "fail":
-                failed.append((parent, result["actual"]))
-        if failed:
-            parent, actual = failed[0]
-            detail = "; ".join(f"{p.function_code} {p.name_zh} {p.total_yuan} ({_where(p)}) vs its rows {a}"
-                               for p, a in failed)
-            row = compare(f"identity.function_parents.{scope}", parent.total_yuan, [actual],
-                          what=f"{len(failed)} of {checked} parents differ from their rows: {detail}",
-                          src=parent.src)
-        else:
-            row = compare(f"identity.function_parents.{scope}", Decimal(0) if checked else None, [Decimal(0)],
-                          what=f"{checked} parents equal the sum of their rows",
-                          absent=None if checked else "no parent with rows under it")
-            row["expected"] = row["actual"] = row["difference"] = None
-        rows.append(row)
+        rows += _hierarchy_checks(f"identity.function_total.{scope}", f"identity.function_parents.{scope}",
+                                  table, (total.amount_yuan, total, "合计") if total else None, compare,
+                                  "function rows")
     return rows
+
+
+def _economic_checks(facts: ExtractedDocument, compare) -> list[dict]:
+    """Per fund scope of the rows by economic class (a basic-expenditure table): the classes (类: 301, 302 …)
+    add up to the 合计 their own table states, and each class to its sections (款: 30101 …)."""
+    main = vocab.MAIN_MEASURES[facts.info.doc_kind]
+    rows = []
+    for scope in sorted({e.fund_scope for e in facts.economic_expenditure}):
+        records = [e for e in facts.economic_expenditure if e.fund_scope == scope]
+        table = [(e.economic_code, e.name_zh, e.amount_yuan, e) for e in records]
+        # the 合计 of the same table (a document prints several tables of one scope: never another's total);
+        # a 决算's table ends with 人员经费合计 and 公用经费合计 instead, which make it up together
+        places = {(e.src.file, e.src.table) for e in records}
+        figures = {f.row_key: f for f in facts.table_figures
+                   if f.table_kind == "basic_by_economic" and f.column_key == "total"
+                   and (f.measure or main) == main and (f.src.file, f.src.table) in places}
+        feet = [figures.get("personnel"), figures.get("public_operating")]
+        total = ((figures["total"].amount_yuan, figures["total"], "合计") if "total" in figures
+                 else (feet[0].amount_yuan + feet[1].amount_yuan, feet[0], "人员经费合计 + 公用经费合计")
+                 if all(feet) else None)
+        rows += _hierarchy_checks(f"identity.economic_total.{scope}", f"identity.economic_parents.{scope}",
+                                  table, total, compare, "economic-class rows")
+    return rows
+
+
+def _hierarchy_checks(total_check: str, parents_check: str, table: list[tuple], total, compare,
+                      what: str) -> list[dict]:
+    """A classification table of (code, name, amount, record) rows, codes nested by two digits (类 3, 款 5,
+    项 7): its shallowest rows add up to its stated ``total`` (amount, the record stating it, its label), and every
+    parent to its children; one row for the total, one naming every parent that fails."""
+    top = min(len(code) for code, *_ in table)
+    amount, record, label = total or (None, None, "合计")
+    total_row = compare(
+        total_check, amount, [a for code, _, a, _ in table if len(code) == top],
+        what=f"{label} ({_where(record)}) vs sum of the {len(table)} {what}' top level",
+        absent=None if total else "no stated 合计", src=record.src if record else None,
+    )
+    failed, checked = [], 0
+    for code, name, amount, record in table:
+        children = [a for c, _, a, _ in table if len(c) == len(code) + 2 and c.startswith(code)]
+        if not children:
+            continue
+        checked += 1
+        result = compare(parents_check, amount, children, what="", src=record.src)
+        if result["status"] == "fail":
+            failed.append((code, name, amount, record, result["actual"]))
+    if failed:
+        code, _, amount, record, actual = failed[0]
+        detail = "; ".join(f"{c} {n} {a} ({_where(r)}) vs its rows {s}" for c, n, a, r, s in failed)
+        row = compare(parents_check, amount, [actual],
+                      what=f"{len(failed)} of {checked} parents differ from their rows: {detail}", src=record.src)
+    else:
+        row = compare(parents_check, Decimal(0) if checked else None, [Decimal(0)],
+                      what=f"{checked} parents equal the sum of their rows",
+                      absent=None if checked else "no parent with rows under it")
+        row["expected"] = row["actual"] = row["difference"] = None
+    return [total_row, row]
 
 
 def _matching(facts: ExtractedDocument, figure: Figure) -> list:

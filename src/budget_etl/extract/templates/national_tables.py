@@ -183,7 +183,7 @@ _BLANK_CELL = {"", "-", "—", "——", "－", "/", "--"}
 _UNIT_RE = TABLE_UNIT_RE  # 单位：万元 / 金额单位：元 / （万元）
 _ORDINAL = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|\d{1,2}[、.．]|[（(][一二三四五六七八九十\d]+[）)])")
 _CODE_CELL = re.compile(r"^(?P<code>\d{3}(?:\d{2}){0,2})(?:\s*[-－—]?\s*(?P<name>\D.*))?$")
-_PART = re.compile(r"^\d{2}$")
+_PART = re.compile(r"^\d{1,2}$")  # a 款 or 项 cell; one digit where a number format dropped its 0
 
 
 def _key(text: str) -> str:
@@ -897,8 +897,8 @@ def _coded_rows(t: Titled) -> list[CodedRow]:
         if not m:
             continue
         code, rest = m["code"], cells[1:]
-        while rest and _PART.match(_key(rest[0].text)) and len(code) < 7:  # 201 | 03 | 01
-            code += _key(rest[0].text)
+        while not m["name"] and rest and _PART.match(_key(rest[0].text)) and len(code) < 7:  # 201 | 03 | 01
+            code += _key(rest[0].text).zfill(2)  # 301 | 2 | 津贴补贴 is 30102: the cell was formatted as a number
             rest = rest[1:]
         name = m["name"] or ""
         if not name and rest and not _is_amount(rest[0].text):
