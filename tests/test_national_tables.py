@@ -602,6 +602,29 @@ def test_economic_checks_cannot_apply_without_a_total_or_sections():
     assert not [r for r in identity_checks(no_table, "d" * 64) if ".economic_" in r["check_name"]]
 
 
+BASIC_WITH_PERSONNEL = [
+    ["科目编码", "科目名称", "合计", "人员经费", "公用经费"],
+    ["", "合计", "700.00", "580.00", "120.00"],
+    ["301", "工资福利支出", "500.00", "500.00", ""],
+    ["302", "商品和服务支出", "120.00", "", "120.00"],
+    ["303", "对个人和家庭的补助", "80.00", "80.00", ""],
+]
+
+
+def test_personnel_is_wages_and_household_subsidies():
+    row = _economic_rows(BASIC_WITH_PERSONNEL)["identity.economic_personnel.general_public_budget"]
+    assert (row["status"], row["expected"], row["actual"]) == ("pass", 580 * W, 580 * W)
+    assert "301 + 303" in row["detail"]
+
+
+def test_personnel_beyond_its_classes_fails_and_a_table_without_it_cannot_apply():
+    bad = [row[:] for row in BASIC_WITH_PERSONNEL]
+    bad[1][3] = "590.00"
+    row = _economic_rows(bad)["identity.economic_personnel.general_public_budget"]
+    assert (row["status"], row["expected"], row["actual"], row["difference"]) == ("fail", 590 * W, 580 * W, -10 * W)
+    assert _economic_rows(BASIC)["identity.economic_personnel.general_public_budget"]["status"] == "not_applicable"
+
+
 def test_a_section_code_printed_as_a_number_keeps_its_zero():
     # 类 | 款 cells where the 款 was formatted as a number: 301 | 2 is 30102 津贴补贴, never dropped
     split = [["类", "款", "科目名称", "金额"], ["", "", "合计", "700.00"],

@@ -38,6 +38,9 @@ log = logging.getLogger(__name__)
 MAX_DIFFERENCE = Decimal(10) ** 16  # DECIMAL(18,2) bound for expected / actual / difference
 
 
+# The economic classes 人员经费 is made of: 工资福利支出 and 对个人和家庭的补助 (公用经费: the others).
+PERSONNEL_CLASSES = ("301", "303")
+
 # Checks whose failure means the row cannot be typed into its staging table.
 _BLOCKING_CHECKS = ("is_", "not_nullable", "column_in_dataframe", "column_in_schema", "dtype")
 # A document without these cannot be placed in the warehouse at all.
@@ -258,6 +261,19 @@ def _economic_checks(facts: ExtractedDocument, compare) -> list[dict]:
                  if all(feet) else None)
         rows += _hierarchy_checks(f"identity.economic_total.{scope}", f"identity.economic_parents.{scope}",
                                   table, total, compare, "economic-class rows")
+        # 人员经费 as the table states it (a 决算's 人员经费合计 row, or a budget's 人员经费 column of 合计) is
+        # 工资福利支出 (301) + 对个人和家庭的补助 (303), the national definition
+        personnel = figures.get("personnel") or next(
+            (f for f in facts.table_figures if f.table_kind == "basic_by_economic" and f.row_key == "total"
+             and f.column_key == "personnel" and (f.measure or main) == main
+             and (f.src.file, f.src.table) in places), None)
+        classes = [e for e in records if e.economic_code in PERSONNEL_CLASSES]
+        rows.append(compare(
+            f"identity.economic_personnel.{scope}", personnel.amount_yuan if personnel else None,
+            [e.amount_yuan for e in classes],
+            what=f"人员经费 ({_where(personnel)}) vs {' + '.join(e.economic_code for e in classes) or '301 + 303'}",
+            absent=None if personnel and classes else "no 人员经费 figure" if not personnel else "no class 301 or 303",
+            src=personnel.src if personnel else None))
     return rows
 
 

@@ -87,6 +87,10 @@ RULES: tuple[Rule, ...] = (
          "By-economic-class table: each class (类, 301) = its sections (款, 30101 …)", "identity", "warning",
          ROUNDING, counterparts=("V33-243",), family=True,
          suggestion_zh="核对经济分类表所列科目：类应等于其下各款之和，补齐漏列的款或更正金额。"),
+    Rule("identity.economic_personnel", "经济分类表：人员经费 = 工资福利支出（301）+ 对个人和家庭的补助（303）",
+         "By-economic-class table: 人员经费 as it states it = 工资福利支出 (301) + 对个人和家庭的补助 (303)",
+         "identity", "warning", ROUNDING, counterparts=("V33-117", "V33-243"), family=True,
+         suggestion_zh="核对人员经费合计：应等于工资福利支出与对个人和家庭的补助之和；其余经济分类计入公用经费。"),
     Rule("identity.text_vs_table", "正文所述数字 = 表格中的同一数字", "A figure the text states = the same figure "
          "in its table", "identity", "warning", ROUNDING,
          counterparts=("CMM-001", "V33-102", "V33-104", "BUD-107"), family=True,
