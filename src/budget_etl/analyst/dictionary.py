@@ -143,7 +143,7 @@ def render(models: list[Model] | None = None) -> str:
 def _rules() -> list[str]:
     """The rulebook (budget_etl.validate.rulebook): what each check_name of dq_check_results means."""
     from budget_etl.catalog import vocab
-    from budget_etl.validate.rulebook import RULES
+    from budget_etl.validate.rulebook import NOT_COVERED, RULES
 
     out = [
         "", "## 校验规则 / Rules", "",
@@ -161,6 +161,12 @@ def _rules() -> list[str]:
         out.append(f"| {name} | {_cell(r.zh)} | {_cell(r.en)} | {r.kind} {vocab.CHECK_KINDS.terms[r.kind]} | "
                    f"{r.severity} {vocab.SEVERITIES.terms[r.severity]} | {_cell(r.tolerance[0])} / {_cell(r.tolerance[1])} | "
                    f"{kinds} | {', '.join(r.counterparts)} |")
+    out += ["", "GovBudgetChecker rules no rule covers, and why (every other rule of that checker is covered, in",
+            "full or in part, by the rules above):", "", "| GovBudgetChecker | 未覆盖的原因 | why not |", "|---|---|---|"]
+    by_reason: dict[tuple[str, str], list[str]] = {}
+    for rule_id, reason in sorted(NOT_COVERED.items()):
+        by_reason.setdefault(reason, []).append(rule_id)
+    out += [f"| {', '.join(ids)} | {_cell(zh)} | {_cell(en)} |" for (zh, en), ids in by_reason.items()]
     return out
 
 
