@@ -55,6 +55,7 @@ class KnownFiles:
     """What a warehouse already holds, to tell unchanged files without parsing them."""
 
     documents: set[str] = field(default_factory=set)  # sha256 of loaded documents
+    stale: set[str] = field(default_factory=set)  # those of them read by another parser version: read again
     quarantined: set[str] = field(default_factory=set)  # sha256 of quarantined files
     refusal_of: dict[str, str] = field(default_factory=dict)  # sha256 of a quarantined file -> its reason_code
     unread: set[tuple[str, str]] = field(default_factory=set)  # (source_path, reason_code) without sha256
@@ -68,6 +69,10 @@ class KnownFiles:
             return entry.sha256 in self.quarantined
         return (entry.source_path, entry.reason_code) in self.unread
 
+    def current(self, sha: str) -> bool:
+        """Whether a document is loaded, read by this parser version: nothing to read again."""
+        return sha in self.documents and sha not in self.stale
+
     def put_back(self, source_path: str, sha: str) -> bool:
         """Whether loaded bytes are back at a path that last held other bytes: a file put back in place of a
         newer one, which is published again (it becomes the served version again)."""
@@ -79,6 +84,7 @@ class BatchResult:
     batch_id: str
     loaded: list[str]  # document ids inserted
     unchanged: list[str]  # document ids already in the warehouse (or twice in the batch)
+    reread: list[str]  # document ids loaded by another parser version whose rows were replaced
     quarantined: int  # quarantine rows inserted (repeats of a known bad file are not)
     warnings: int  # failed validation checks of the loaded documents
 
@@ -169,7 +175,9 @@ def loaded_ids(con: duckdb.DuckDBPyConnection, ids: list[str]) -> set[str]:
 def known_files(con: duckdb.DuckDBPyConnection) -> KnownFiles:
     """The sha256 of every loaded and every quarantined file, of the file last published at each path, and
     the files of each document loaded from several (one query each, however many files)."""
-    known = KnownFiles({r[0] for r in con.execute("select document_id from raw.documents").fetchall()})
+    loaded = con.execute("select document_id, parser_version from raw.documents").fetchall()
+    known = KnownFiles({document_id for document_id, _ in loaded},
+                       {document_id for document_id, version in loaded if version != PARSER_VERSION})
     for path, sha, reason in con.execute("select source_path, sha256, reason_code from raw.quarantine").fetchall():
         if sha:
             known.quarantined.add(sha)
@@ -333,20 +341,24 @@ def load_tables(
     con.begin()
     try:
         known = loaded_ids(con, ids)
+        # read again because another parser version read them: they keep their first load (batch, time, path)
+        first_load = _first_loads(con, known)
+        known -= set(first_load)
         if known:
             value_set = pa.array(sorted(known), pa.string())
             tables = {name: t.filter(pc.invert(pc.is_in(t["document_id"], value_set=value_set)))
                       for name, t in tables.items()}
-        new = [i for i in ids if i not in known]
+        if first_load:
+            _delete_rows(con, list(tables), sorted(first_load))
+        new = [i for i in ids if i not in known and i not in first_load]
         unchanged = [i for i in ids if i in known] + list(repeated)
         loaded_at = now()
         for name, data in tables.items():
             if name == "documents":
-                data = data.append_column("batch_id", pa.array([batch_id] * data.num_rows, pa.string()))
-                data = data.append_column("loaded_at", pa.array([loaded_at] * data.num_rows, pa.timestamp("us")))
+                data = _with_load(data, first_load, batch_id, loaded_at)
             _insert_table(con, name, data)
-        loaded_paths = tables["documents"].select(["document_id", "source_path"]).to_pylist() \
-            if "documents" in tables else []
+        loaded_paths = [d for d in tables["documents"].select(["document_id", "source_path"]).to_pylist()
+                        if d["document_id"] not in first_load] if "documents" in tables else []
         [(arrived,)] = con.execute("select coalesce(max(arrival), 0) from raw.publications").fetchall()
         _insert(con, schemas, "publications", [
             {"document_id": document_id, "source_path": path, "event": event, "batch_id": batch_id,
@@ -381,4 +393,35 @@ def load_tables(
     except BaseException:
         con.rollback()
         raise
-    return BatchResult(batch_id, new, unchanged, quarantined, warnings)
+    return BatchResult(batch_id, new, unchanged, sorted(first_load), quarantined, warnings)
+
+
+def _first_loads(con: duckdb.DuckDBPyConnection, ids: set[str]) -> dict[str, tuple[str, datetime, str]]:
+    """Of loaded ``ids``, those another parser version read: document_id -> (batch_id, loaded_at, source_path)
+    of their first load, which their rows read again keep (their publications are unchanged)."""
+    if not ids:
+        return {}
+    rows = con.execute("select document_id, batch_id, loaded_at, source_path from raw.documents "
+                       "where document_id in (select unnest(?::varchar[])) and parser_version is distinct from ?",
+                       [sorted(ids), PARSER_VERSION]).fetchall()
+    return {document_id: (batch, at, path) for document_id, batch, at, path in rows}
+
+
+def _delete_rows(con: duckdb.DuckDBPyConnection, tables: list[str], ids: list[str]) -> None:
+    """Delete the rows of documents ``ids`` from the raw ``tables`` (names from the catalog) a load rewrites."""
+    for name in tables:
+        con.execute(f'delete from raw."{name}" where document_id in (select unnest(?::varchar[]))', [ids])
+
+
+def _with_load(documents: pa.Table, first_load: dict, batch_id: str, loaded_at: datetime) -> pa.Table:
+    """raw.documents rows with their batch_id and loaded_at (a document read again keeps those of its first
+    load, and its source_path)."""
+    ids = documents.column("document_id").to_pylist()
+    first = [first_load.get(i) for i in ids]
+    if any(first):
+        paths = [f[2] if f else p for f, p in zip(first, documents.column("source_path").to_pylist(), strict=True)]
+        documents = documents.set_column(documents.schema.get_field_index("source_path"), "source_path",
+                                         pa.array(paths, documents.schema.field("source_path").type))
+    documents = documents.append_column("batch_id", pa.array([f[0] if f else batch_id for f in first], pa.string()))
+    return documents.append_column("loaded_at", pa.array([f[1] if f else loaded_at for f in first],
+                                                         pa.timestamp("us")))

@@ -127,6 +127,7 @@ class RunRecord:
     documents_missing: int = 0  # listed in the manifest, not there
     documents_put_back: int = 0  # loaded bytes back at a path that held others: published again
     documents_deleted: int = 0  # loaded before, gone from the sources now (their figures stay served)
+    documents_reread: int = 0  # loaded by another parser version: read again, their rows replaced
     warnings: int = 0  # failed validation checks of the loaded documents
     checks_failed_error: int = 0  # of them, checks of severity error (the document still loads)
     dbt_passed: int = 0
@@ -141,6 +142,7 @@ class RunRecord:
     def describe(self) -> str:
         return (f"{self.status}: {self.documents_seen} documents seen, {self.documents_unchanged} unchanged, "
                 f"{self.documents_new} new, {self.documents_changed} changed, "
+                f"{self.documents_reread} read again (another parser version), "
                 f"{self.documents_put_back} put back, {self.documents_quarantined} quarantined, "
                 f"{self.documents_missing} missing, {self.documents_deleted} deleted, "
                 f"{self.warnings} failed checks ({self.checks_failed_error} of severity error); dbt "
@@ -495,7 +497,7 @@ def _run(layout: Layout, record: RunRecord, build: _Build, paths: list, manifest
     summary = pipeline.ingest(paths, layout.build, manifest=manifest, progress=progress,
                               skip_quarantined=not force, time_limit=time_limit)
     record.batch_id, record.warnings = summary.batch_id, summary.warnings
-    record.documents_unchanged = summary.unchanged
+    record.documents_unchanged, record.documents_reread = summary.unchanged, summary.reread
     record.documents_put_back, record.documents_deleted = len(summary.put_back), len(summary.deleted)
     record.documents_quarantined = len(summary.quarantined)
     record.documents_new, record.documents_changed, record.checks_failed_error = _batch_counts(

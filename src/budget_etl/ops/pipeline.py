@@ -65,6 +65,7 @@ class IngestSummary:
     files_seen: int = 0
     loaded: int = 0
     unchanged: int = 0
+    reread: int = 0  # loaded by another parser version: read again, their rows replaced
     quarantined: list[QuarantineEntry] = field(default_factory=list)
     warnings: int = 0  # failed validation checks of the loaded documents
     incomplete: int = 0  # of them, completeness checks: a core subject (三公, 项目支出 …) without facts
@@ -81,7 +82,9 @@ class IngestSummary:
     def describe(self) -> str:
         lines = [
             f"batch {self.batch_id}: {self.files_seen} files, {self.loaded} loaded, "
-            f"{self.unchanged} unchanged, {len(self.put_back)} put back, {len(self.quarantined)} quarantined, "
+            f"{self.unchanged} unchanged, "
+            + (f"{self.reread} read again by this parser version, " if self.reread else "")
+            + f"{len(self.put_back)} put back, {len(self.quarantined)} quarantined, "
             f"{self.warnings} failed checks"
             + (f" ({self.incomplete} completeness: core subjects without facts)" if self.incomplete else "")
             + f", {len(self.deleted)} deleted"
@@ -327,7 +330,7 @@ def pending_files(inputs: Inputs, known: KnownFiles, present: set[str] | None = 
             present.add(sha)
         if refused is not None and known.refused(refused):
             continue
-        if refused is None and (sha in known.documents or sha in known.quarantined) \
+        if refused is None and (known.current(sha) or sha in known.quarantined) \
                 and not known.put_back(path.as_posix(), sha):
             continue
         pending += files
@@ -556,7 +559,7 @@ def ingest(
     is_synthetic = {**inputs.synthetic, **{Path(p).resolve(): bool(v) for p, v in (synthetic or {}).items()}}
     pending: list[Prepared] = []  # prepared, not yet loaded
     quarantined: list[QuarantineEntry] = []
-    skipped = loaded = warnings = incomplete = 0
+    skipped = loaded = reread = warnings = incomplete = 0
     con = warehouse.connect(warehouse_path)
     try:
         con.execute(f"set memory_limit = '{INGEST_MEMORY_LIMIT}'")
@@ -567,13 +570,14 @@ def ingest(
         merged = 0  # documents made of two files paired by their refusals (counted as two until paired)
 
         def flush(final: bool = False) -> None:
-            nonlocal loaded, warnings, incomplete
+            nonlocal loaded, reread, warnings, incomplete
             parts = [p.tables for p in pending if p.tables]
             tables = {name: pa.concat_tables([p[name] for p in parts]) for name in parts[0]} if parts else {}
             result = warehouse.load_tables(
                 con, tables, quarantined if final else (), batch_id=batch_id, started_at=started_at,
                 files_seen=len(inputs.files), skipped=skipped if final else 0, put_back=put_back if final else ())
             loaded += len(result.loaded)
+            reread += len(result.reread)
             warnings += result.warnings
             incomplete += _failed_completeness(tables.get("validation_results"))
             pending.clear()
@@ -597,7 +601,7 @@ def ingest(
             if known.put_back(path.as_posix(), sha):
                 put_back.append((sha, path.as_posix()))  # published again: not parsed again
                 continue
-            if sha in staged_ids or sha in known.documents or (skip_quarantined and sha in known.quarantined):
+            if sha in staged_ids or known.current(sha) or (skip_quarantined and sha in known.quarantined):
                 skipped += 1  # same bytes already loaded (or refused): nothing to parse
                 if skip_quarantined and files == (path,) and known.refusal_of.get(sha) in HALVES.values():
                     # a half refused in an earlier run still waits for its other half, which may be new now
@@ -628,7 +632,7 @@ def ingest(
             present.add(document_id)
             if known.put_back(files[0].as_posix(), document_id):
                 put_back.append((document_id, files[0].as_posix()))
-            elif document_id in staged_ids or document_id in known.documents:
+            elif document_id in staged_ids or known.current(document_id):
                 skipped += 1
             else:
                 prepared = _prepare([(files, is_synthetic.get(files[0].resolve(), False))], schemas, time_limit)
@@ -672,8 +676,8 @@ def ingest(
     for path in deleted:
         log.warning("deleted %s: loaded before, gone now; its figures stay served", path)
     return IngestSummary(
-        batch_id=batch_id, files_seen=len(inputs.files), loaded=loaded,
-        unchanged=inputs.documents_seen - merged - loaded - len(quarantined) - len(put_back),
+        batch_id=batch_id, files_seen=len(inputs.files), loaded=loaded, reread=reread,
+        unchanged=inputs.documents_seen - merged - loaded - reread - len(quarantined) - len(put_back),
         quarantined=quarantined,
         warnings=warnings, incomplete=incomplete, missing=inputs.missing, put_back=[path for _, path in put_back],
         versions=described, deleted=deleted, skipped=dict(skipped_files),
