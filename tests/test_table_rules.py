@@ -28,7 +28,8 @@ from test_national_tables import (
 
 W = Decimal(10000)
 RULES = ("identity.revenue_balance", "identity.expenditure_balance", "chain.revenue_summary",
-         "chain.expenditure_summary", "chain.basic_expenditure", "chain.fiscal_expenditure")
+         "chain.expenditure_summary", "chain.basic_expenditure", "chain.fiscal_expenditure",
+         "chain.fiscal_revenue", "completeness.empty_fund_tables", "identity.row_total_parts")
 
 # a budget's 收入总表 with no 合计 label: its only row holds the totals
 REVENUE = [["合计", "一般公共预算", "政府性基金预算"], ["1,000.00", "1,000.00", ""]]
