@@ -69,8 +69,9 @@ TABLE_KINDS: list[tuple[str, str]] = [
     (r"基本支出(?:预算)?总表", "basic_by_economic"),  # not the 支出总表: the basic part by economic class
     (r"国有资产|资产占用", "assets"),
     (r"绩效", "performance"),
-    (r"国有资本经营预算(?:财政拨款)?(?:拨款)?(?:收入)?支出", "state_capital"),
-    (r"政府性基金(?:预算)?(?:财政拨款)?(?:拨款)?(?:收入)?支出", "government_fund"),
+    # … 收入支出决算表, 支出预算表; Xi'an: 政府性基金收支表
+    (r"国有资本经营预算(?:财政拨款)?(?:拨款)?(?:收入)?支出|国有资本经营(?:预算)?收支表", "state_capital"),
+    (r"政府性基金(?:预算)?(?:财政拨款)?(?:拨款)?(?:收入)?支出|政府性基金(?:预算)?收支表", "government_fund"),
     (r"财政拨款收(?:入)?支(?:出)?(?:预算|决算)?总表", "fiscal_summary"),
     (r"收支(?:预算|决算)?总表|收入支出(?:预算|决算)?总表", "summary"),
     (r"收入(?:预算)?总表|收入决算表", "revenue_summary"),
@@ -416,7 +417,7 @@ def _header_labels(table: Table, year: int | None = None, measure: str | None = 
     labels: dict[int, str] = {}
     measured: dict[int, str] = {}  # the measure cells of each column, apart from its label
     other_groups: set[int] = set()
-    for row in (row for row in table.rows[:first_data] if not _numbers_columns(row)):
+    for row in (row for row in table.rows[:first_data] if not _numbers_columns(row) and not _caption_row(row)):
         groups = [(c.col, _YEAR_GROUP.match(_key(c.text))) for c in row if _YEAR_GROUP.match(_key(c.text))]
         if len(groups) >= 2:
             bounds = [col for col, _ in groups] + [max(c.col for c in row) + 1]
@@ -440,6 +441,14 @@ def _header_labels(table: Table, year: int | None = None, measure: str | None = 
     if measure is not None:
         other_groups.update(col for col, m in measures.items() if m != measure)
     return {col: label for col, label in labels.items() if col not in other_groups}, first_data
+
+
+_CAPTION = re.compile(r"^(?:编制|预算)?(?:部门|单位)(?:名称)?[:：]")
+
+
+def _caption_row(row: list[Cell]) -> bool:
+    """部门： | 江苏省人大常委会办公厅 | 单位：万元 above a header: the office's name is no column's label."""
+    return any(_CAPTION.match(_key(c.text)) for c in row)
 
 
 def _columns(labels: dict[int, str]) -> dict[str, int]:
