@@ -306,6 +306,23 @@ def test_revenue_table_fund_columns_by_label_never_the_carryover_group_or_a_neig
     assert "government_fund" not in columns  # the 300.00 is 其中 of the 一般公共预算, under a header of its own
 
 
+def test_a_caption_row_names_no_column():
+    # Jiangsu: 部门： | 江苏省人大常委会办公厅 | 单位：万元 above the header; the name is not part of 基本支出's label
+    expenditure = [["部门：", "江苏省某某厅", "", "单位：万元", ""], *EXPENDITURE[1:]]
+    facts = extract(_national(expenditure=("公开03表：支出预算总表", expenditure)))
+    columns = {f.column_key: f.amount_yuan for f in facts.table_figures if f.table_kind == "expenditure_summary"}
+    assert columns == {"total": 1000 * W, "basic": 700 * W, "project": 250 * W, "unit_reserve": 50 * W}
+
+
+def test_the_fund_tables_are_sections_present_empty_or_missing():
+    sections = {s.section_key: s.status for s in extract(_national()).sections}
+    assert (sections["government_fund"], sections["state_capital"]) == ("declared_empty", "missing")
+    # Xi'an's title: 政府性基金收支表, printed with its header only
+    fund = ("表9 2022年部门综合预算政府性基金收支表（不含上年结转）", [["项目", "预算数"], ["合计", ""]])
+    sections = {s.section_key: s.status for s in extract(_national(fund=fund)).sections}
+    assert sections["government_fund"] == "present"
+
+
 # chain.fiscal_revenue
 
 
