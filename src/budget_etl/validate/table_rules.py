@@ -237,6 +237,7 @@ def _empty_fund_tables(name: str, figures: Figures, facts: ExtractedDocument, co
     fund table is empty when it says so or prints only zeros; absent (no such table): no comparison."""
     fiscal = _table_of(figures, "fiscal_summary", "fiscal_appropriation")
     sections = {s.section_key: s for s in facts.sections}
+    adds_up = _funds_add_up(fiscal, ROUNDING_YUAN.get(facts.info.currency_unit, Decimal(0)))
     results = []
     for fund, (kind, fund_zh) in _FUND_TABLES.items():
         section = sections.get(kind)
@@ -244,7 +245,6 @@ def _empty_fund_tables(name: str, figures: Figures, facts: ExtractedDocument, co
             continue
         in_summary = [f for (row, col), f in fiscal.items()
                       if row == fund or (col == fund and row.startswith("expenditure"))]
-        adds_up = _funds_add_up(fiscal, ROUNDING_YUAN.get(facts.info.currency_unit, Decimal(0)))
         summary = _fund_state(in_summary) if in_summary or not adds_up else "zero"
         in_table = [f for (k, _, row, col), f in figures.items() if k == kind and col == "total"]
         table = "zero" if section.status == "declared_empty" else _fund_state(in_table)
@@ -299,7 +299,7 @@ def _row_total_parts(name: str, figures: Figures, facts: ExtractedDocument, comp
         table = _table_of(figures, kind, scope)
         parts = _FUNDS if kind == "fiscal_summary" else _ROW_PARTS.get(kind, ("basic", "project"))
         for (row, column), total in sorted(table.items(), key=lambda item: item[0]):
-            if column != "total" or (kind == "summary") or not any((row, p) in table for p in parts):
+            if column != "total" or kind == "summary" or not any((row, p) in table for p in parts):
                 continue
             # a 支出总表 may print other uses beside 基本 and 项目: those recorded, and an empty part for any other
             uses = [f.amount_yuan for use in OTHER_USES if (f := table.get((row, use))) is not None]
