@@ -132,7 +132,10 @@ RULES: tuple[Rule, ...] = (
          suggestion_zh="核对收入总表合计行的财政拨款（一般公共预算等各项拨款）与财政拨款收支总表的本年收入合计，更正抄录错误。"),
     Rule("completeness.empty_fund_tables", "无政府性基金（国有资本经营）拨款的，其支出表无数字；有数字的，总表有该项拨款",
          "A fund (政府性基金, 国有资本经营) the 财政拨款收支总表 shows no money of has an empty 财政拨款支出表, and a fund "
-         "table with figures has its money in the 财政拨款收支总表", "completeness", "warning", EXACT,
+         "table with figures has its money in the 财政拨款收支总表", "completeness", "warning",
+         ("有无之比（零对非零）；总表空白的资金是否为零，以其余资金之和是否等于合计（印刷单位 0.01 的舍入）判断",
+          "zero against non-zero; a blank fund of the 总表 is zero when the other funds already make its total "
+          "(within the rounding of 0.01 of the printed unit)"),
          counterparts=("V33-122",),
          suggestion_zh="核对财政拨款收支总表的政府性基金（国有资本经营）拨款与该项资金的财政拨款支出表：无此项拨款的，"
                        "支出表应为空表并注明；有支出的，总表应列示该项拨款。"),
