@@ -28,7 +28,8 @@ from test_national_tables import (
 
 W = Decimal(10000)
 RULES = ("identity.revenue_balance", "identity.expenditure_balance", "chain.revenue_summary",
-         "chain.expenditure_summary", "chain.basic_expenditure", "chain.fiscal_expenditure")
+         "chain.expenditure_summary", "chain.basic_expenditure", "chain.fiscal_expenditure",
+         "chain.fiscal_revenue", "completeness.empty_fund_tables", "identity.row_total_parts")
 
 # a budget's 收入总表 with no 合计 label: its only row holds the totals
 REVENUE = [["合计", "一般公共预算", "政府性基金预算"], ["1,000.00", "1,000.00", ""]]
@@ -252,3 +253,191 @@ def test_fiscal_chain_cannot_apply_without_the_table_or_its_column(fiscal):
     # no 财政拨款收支总表; or one without a 一般公共预算 column (and no 财政拨款 table by function for its 合计)
     doc = _national(fiscal=("公开04表：财政拨款收支预算总表", fiscal)) if fiscal else _national()
     assert _rows(doc)["chain.fiscal_expenditure"]["status"] == "not_applicable"
+
+
+# --- the second block: chain.fiscal_revenue, completeness.empty_fund_tables, identity.row_total_parts ---------
+
+FISCAL_TABLE = ("公开04表：财政拨款收支预算总表", FISCAL)
+FUND_TABLE = ("公开10表：政府性基金支出预算表",
+              [["功能科目代码", "功能科目名称", "金额"], ["", "合计", "100.00"], ["229", "其他支出", "100.00"]])
+
+
+def _fiscal(revenue: dict[int, str] | None = None, spending: dict[int, str] | None = None):
+    """FISCAL with its 收入 side's fund rows (row -> amount) and its 本年支出合计's cells (column -> amount) changed."""
+    rows = [row[:] for row in FISCAL]
+    for at, text in (revenue or {}).items():
+        rows[at][1] = text
+    for col, text in (spending or {}).items():
+        rows[4][col] = text
+    return ("公开04表：财政拨款收支预算总表", rows)
+
+
+def test_fiscal_summary_fund_rows_are_figures_of_this_year_only():
+    # Beijing's 财政拨款收支总表: the fund rows above 本年收入合计, again under 上年结转结余 (the carry-over's parts)
+    fiscal = [
+        ["收入", "", "支出", ""],
+        ["项目", "预算数", "项目", "预算数"],
+        ["一、一般公共预算资金", "1,000.00", "一、一般公共服务支出", "1,000.00"],
+        ["二、政府性基金预算资金", "", "二、国有资本经营预算支出", ""],
+        ["本年收入合计", "1,000.00", "本年支出合计", "1,000.00"],
+        ["上年结转结余", "20.00", "年终结转结余", "20.00"],
+        ["二、政府性基金预算拨款", "20.00", "", ""],
+        ["收入总计", "1,020.00", "支出总计", "1,020.00"],
+    ]
+    facts = extract(_national(fiscal=("公开04表：财政拨款收支预算总表", fiscal)))
+    rows = {f.row_key: (f.amount_yuan, f.src.row) for f in facts.table_figures if f.table_kind == "fiscal_summary"}
+    assert rows["general_public_budget"] == (1000 * W, 3)
+    # the 20.00 under 上年结转结余 is carried over, not this year's fund money; the 支出 side's 国有资本经营预算支出
+    # is a class of spending
+    assert "government_fund" not in rows and "state_capital_operation" not in rows
+
+
+def test_revenue_table_fund_columns_by_label_never_the_carryover_group_or_a_neighbour():
+    # Beijing: 上年结转结余 › 一般公共预算资金 right of the carry-over column; Xi'an: 其中：专项资金… beside 政府性基金拨款
+    revenue = [
+        ["合计", "本年收入", "", "", "", "上年结转结余", ""],
+        ["", "小计", "一般公共预算资金", "其中：专项资金", "政府性基金拨款", "小计", "一般公共预算资金"],
+        ["1,100.00", "1,000.00", "1,000.00", "300.00", "", "100.00", "100.00"],
+    ]
+    facts = extract(_national(revenue=("公开02表：收入预算总表", revenue)))
+    columns = {f.column_key: (f.amount_yuan, f.src.col) for f in facts.table_figures
+               if f.table_kind == "revenue_summary"}
+    assert columns["general_public_budget"] == (1000 * W, 3)
+    assert "government_fund" not in columns  # the 300.00 is 其中 of the 一般公共预算, under a header of its own
+
+
+def test_a_caption_row_names_no_column():
+    # Jiangsu: 部门： | 江苏省人大常委会办公厅 | 单位：万元 above the header; the name is not part of 基本支出's label
+    expenditure = [["部门：", "江苏省某某厅", "", "单位：万元", ""], *EXPENDITURE[1:]]
+    facts = extract(_national(expenditure=("公开03表：支出预算总表", expenditure)))
+    columns = {f.column_key: f.amount_yuan for f in facts.table_figures if f.table_kind == "expenditure_summary"}
+    assert columns == {"total": 1000 * W, "basic": 700 * W, "project": 250 * W, "unit_reserve": 50 * W}
+
+
+def test_the_fund_tables_are_sections_present_empty_or_missing():
+    sections = {s.section_key: s.status for s in extract(_national()).sections}
+    assert (sections["government_fund"], sections["state_capital"]) == ("declared_empty", "missing")
+    # Xi'an's title: 政府性基金收支表, printed with its header only
+    fund = ("表9 2022年部门综合预算政府性基金收支表（不含上年结转）", [["项目", "预算数"], ["合计", ""]])
+    sections = {s.section_key: s.status for s in extract(_national(fund=fund)).sections}
+    assert sections["government_fund"] == "present"
+
+
+# chain.fiscal_revenue
+
+
+@pytest.mark.parametrize("revenue", [
+    REVENUE,  # 合计 | 一般公共预算 | 政府性基金预算 (blank)
+    [["本年收入合计", "财政拨款收入", "其他收入"], ["1,010.00", "1,000.00", "10.00"]],  # Shanghai: one 财政拨款 column
+])
+def test_fiscal_revenue_chain_passes(revenue):
+    row = _rows(_national(fiscal=FISCAL_TABLE, revenue=("公开02表：收入预算总表", revenue)))["chain.fiscal_revenue"]
+    assert (row["status"], row["expected"], row["actual"]) == ("pass", 1000 * W, 1000 * W)
+
+
+def test_fiscal_revenue_chain_fails_with_both_places():
+    revenue = [["本年收入合计", "财政拨款收入", "其他收入"], ["1,000.00", "990.00", "10.00"]]
+    row = _rows(_national(fiscal=FISCAL_TABLE, revenue=("公开02表：收入预算总表", revenue)))["chain.fiscal_revenue"]
+    assert (row["status"], row["severity"]) == ("fail", "warning")
+    assert (row["expected"], row["actual"], row["difference"]) == (1000 * W, 990 * W, -10 * W)
+    assert _place(row) == (1, 7, 5, 2)  # the 财政拨款收支总表's 本年收入合计
+    assert "合计 9900000.00 (p1 table 8 row 2 col 2)" in row["detail"]  # the 收入总表's 财政拨款收入
+
+
+def test_a_blank_fund_column_that_could_hold_the_difference_is_insufficient_data():
+    revenue = [["合计", "一般公共预算", "政府性基金预算"], ["1,000.00", "990.00", ""]]
+    row = _rows(_national(fiscal=FISCAL_TABLE, revenue=("公开02表：收入预算总表", revenue)))["chain.fiscal_revenue"]
+    assert row["status"] == "insufficient_data" and "government_fund (blank)" in row["detail"]
+
+
+@pytest.mark.parametrize("revenue", [
+    None,  # no 收入总表
+    [["项目名称", "金额"], ["收入总计", "1,000.00"], ["一般公共预算资金", "1,000.00"]],  # Jiangsu: sources down rows
+])
+def test_fiscal_revenue_chain_cannot_apply_without_a_fund_column(revenue):
+    doc = _national(fiscal=FISCAL_TABLE, revenue=("公开02表：收入预算总表", revenue)) if revenue else \
+        _national(fiscal=FISCAL_TABLE)
+    row = _rows(doc)["chain.fiscal_revenue"]
+    assert row["status"] == "not_applicable" and "财政拨款 (一般公共预算) column" in row["detail"]
+
+
+# completeness.empty_fund_tables
+
+
+def test_empty_fund_tables_pass_when_both_are_empty_or_both_hold_money():
+    # the 政府性基金 row blank, its totals equal to the 一般公共预算 alone; its table says 此表为空
+    row = _rows(_national(fiscal=FISCAL_TABLE))["completeness.empty_fund_tables"]
+    assert row["status"] == "pass" and "declared empty" in row["detail"]
+    fiscal = _fiscal({3: "100.00"}, {3: "1,100.00", 5: "100.00"})
+    row = _rows(_national(fiscal=fiscal, fund=FUND_TABLE))["completeness.empty_fund_tables"]
+    assert (row["status"], row["expected"], row["actual"]) == ("pass", 100 * W, 100 * W)
+
+
+def test_money_in_the_summary_and_an_empty_fund_table_fails():
+    fiscal = _fiscal({3: "100.00"})  # 二、政府性基金预算拨款 100.00; its table declares itself empty
+    row = _rows(_national(fiscal=fiscal))["completeness.empty_fund_tables"]
+    assert (row["status"], row["expected"], row["actual"], row["difference"]) == ("fail", 100 * W, 0, -100 * W)
+    assert "政府性基金预算拨款 1000000.00 (p1 table 7 row 4 col 2)" in row["detail"]
+    assert row["src_table"] == 6 and "declared empty" in row["detail"]  # the fund table's place
+
+
+def test_a_fund_table_with_figures_and_no_such_money_in_the_summary_fails():
+    row = _rows(_national(fiscal=FISCAL_TABLE, fund=FUND_TABLE))["completeness.empty_fund_tables"]
+    assert (row["status"], row["expected"], row["actual"], row["difference"]) == ("fail", 0, 100 * W, 100 * W)
+    assert _place(row) == (1, 6, 2, 3)  # the fund table's 合计
+    assert "its totals equal to the other funds" in row["detail"]
+
+
+def test_a_blank_fund_row_that_could_hold_the_money_is_insufficient_data():
+    # 一般公共预算 900 of 1,000 on both sides: the blank 政府性基金 row and column may hold the 100
+    rows = _with(_with(_with(FISCAL, (2, 1), "900.00"), (4, 4), "900.00"), (6, 4), "900.00")
+    fiscal = ("公开04表：财政拨款收支预算总表", rows)
+    row = _rows(_national(fiscal=fiscal, fund=FUND_TABLE))["completeness.empty_fund_tables"]
+    assert (row["status"], row["expected"], row["actual"]) == ("insufficient_data", None, 100 * W)
+
+
+@pytest.mark.parametrize("parts", [{"fund": ("", None)}, {}])
+def test_empty_fund_tables_cannot_apply_without_both_tables(parts):
+    # no fund table beside the 财政拨款收支总表; or no 财政拨款收支总表
+    doc = _national(fiscal=FISCAL_TABLE, **parts) if parts else _national()
+    row = _rows(doc)["completeness.empty_fund_tables"]
+    assert row["status"] == "not_applicable", row
+
+
+# identity.row_total_parts
+
+
+def test_row_total_parts_pass_on_every_row():
+    row = _rows(_final())["identity.row_total_parts"]
+    assert row["status"] == "pass"
+    # the rows 201 and 20106 of the table by function, 201 of the 支出决算表 and the 合计 rows of both tables
+    assert "5 of 5 comparison(s) pass" in row["detail"] and "20106 财政事务" in row["detail"]
+
+
+def test_a_row_whose_parts_do_not_add_up_fails_with_its_place():
+    function = _with(FINAL_FUNCTION, (4, 5), "750.00")  # 20106 财政事务: 基本支出 750 + 项目支出 200 ≠ 940
+    row = _rows(_final(function=("一般公共预算财政拨款支出决算表", function)))["identity.row_total_parts"]
+    assert (row["status"], row["expected"], row["actual"], row["difference"]) == ("fail", 940 * W, 950 * W, 10 * W)
+    assert (row["src_table"], row["src_row"]) == (3, 5)
+    assert "20106 财政事务" in row["detail"] and "1 of 5 comparison(s) fail" in row["detail"]
+
+
+def test_the_fund_columns_of_the_fiscal_summary_add_up_to_its_total():
+    fiscal = _fiscal(spending={5: "20.00"})  # 本年支出合计: 1,000 = 一般公共预算 1,000 + 政府性基金 20?
+    row = _rows(_national(fiscal=fiscal))["identity.row_total_parts"]
+    assert (row["status"], row["expected"], row["actual"]) == ("fail", 1000 * W, 1020 * W)
+    assert _place(row) == (1, 7, 5, 4)
+    assert "general_public_budget 本年支出合计 10000000.00 (p1 table 7 row 5 col 5)" in row["detail"]
+
+
+def test_an_empty_part_that_could_hold_the_difference_is_insufficient_data():
+    expenditure = _with(EXPENDITURE, (2, 3), "")  # 单位预留机动经费 blank: 700 + 250 of 1,000
+    row = _rows(_national(expenditure=("公开03表：支出预算总表", expenditure)))["identity.row_total_parts"]
+    assert row["status"] == "insufficient_data" and "empty" in row["detail"]
+    # printed, it completes the row
+    assert _rows(_national())["identity.row_total_parts"]["status"] == "pass"
+
+
+def test_row_total_parts_cannot_apply_to_tables_of_one_amount():
+    row = _rows(_national(expenditure=("", None)))["identity.row_total_parts"]
+    assert row["status"] == "not_applicable" and "by header label" in row["detail"]

@@ -217,6 +217,9 @@ TABLE_ROW_KEYS = Vocabulary("table_row_key", "表格合计行", "Total row of a 
     "balance_distribution": "结余分配",
     "personnel": "人员经费合计",
     "public_operating": "公用经费合计",
+    "general_public_budget": "一般公共预算拨款（财政拨款收支总表收入方）",
+    "government_fund": "政府性基金预算拨款（财政拨款收支总表收入方）",
+    "state_capital_operation": "国有资本经营预算拨款（财政拨款收支总表收入方）",
 })
 
 # The column of a table a figure stands in, by its header label.
@@ -232,6 +235,10 @@ TABLE_COLUMN_KEYS = Vocabulary("table_column_key", "表格列", "Column of a tab
     "state_capital_operation": "国有资本经营预算",
     "carryover_begin": "上年结转（年初结转和结余）",
     "carryover_end": "结转下年（年末结转和结余）",
+    "unit_reserve": "单位预留机动经费",
+    "business_operation": "事业单位经营支出",
+    "higher_level_remittance": "上缴上级支出",
+    "subsidiary_subsidy": "对附属单位补助支出",
 })
 
 # Where mart_budget_execution's budget figure comes from.
@@ -251,6 +258,8 @@ SECTION_KEYS = Vocabulary("section_key", "章节", "Section of a disclosure", {
     "procurement": "政府采购",
     "assets": "固定资产占用情况",
     "glossary": "名词解释",
+    "government_fund": "政府性基金预算财政拨款支出表",
+    "state_capital": "国有资本经营预算财政拨款支出表",
 })
 
 SECTION_STATUSES = Vocabulary("section_status", "章节状态", "Whether a section is in the document", {

@@ -137,6 +137,25 @@ RULES: tuple[Rule, ...] = (
          "财政拨款收支总表: this year's spending (and its 一般公共预算 column) = the total of the 财政拨款 (一般公共预算) "
          "table by function", "identity", "warning", ROUNDING, counterparts=("V33-202", "BUD-105"),
          suggestion_zh="核对财政拨款收支总表的本年支出合计（一般公共预算列）与一般公共预算（财政拨款）支出表合计，更正不一致之处。"),
+    # --- table rules, second block (validate/table_rules.py): V33-204, V33-122, the row part of V33-119/240/241 ---
+    Rule("chain.fiscal_revenue", "收入总表财政拨款 = 财政拨款收支总表本年收入合计",
+         "收入总表: its 财政拨款 column (else 一般公共预算 + 政府性基金 + 国有资本经营) of the 合计 row = the "
+         "财政拨款收支总表's revenue of the year", "identity", "warning", ROUNDING, counterparts=("V33-204",),
+         suggestion_zh="核对收入总表合计行的财政拨款（一般公共预算等各项拨款）与财政拨款收支总表的本年收入合计，更正抄录错误。"),
+    Rule("completeness.empty_fund_tables", "无政府性基金（国有资本经营）拨款的，其支出表无数字；有数字的，总表有该项拨款",
+         "A fund (政府性基金, 国有资本经营) the 财政拨款收支总表 shows no money of has an empty 财政拨款支出表, and a fund "
+         "table with figures has its money in the 财政拨款收支总表", "completeness", "warning",
+         ("有无之比（零对非零）；总表空白的资金是否为零，以其余资金之和是否等于合计（印刷单位 0.01 的舍入）判断",
+          "zero against non-zero; a blank fund of the 总表 is zero when the other funds already make its total "
+          "(within the rounding of 0.01 of the printed unit)"),
+         counterparts=("V33-122",),
+         suggestion_zh="核对财政拨款收支总表的政府性基金（国有资本经营）拨款与该项资金的财政拨款支出表：无此项拨款的，"
+                       "支出表应为空表并注明；有支出的，总表应列示该项拨款。"),
+    Rule("identity.row_total_parts", "每行合计 = 各分项之和（基本支出 + 项目支出；财政拨款收支总表各资金列）",
+         "Each row's 合计 = its parts: 基本支出 + 项目支出 in every row of a table by function and in every table's "
+         "total row (人员经费 + 公用经费 in a basic table; the funds in the 财政拨款收支总表)", "identity", "warning",
+         ROUNDING, counterparts=("V33-119", "V33-240", "V33-241", "BUD-102"),
+         suggestion_zh="核对该行：合计应等于基本支出与项目支出之和（财政拨款收支总表中为各资金列之和），更正计算或抄录错误。"),
     # the text rules (validate/text_rules.py)
     Rule("change.direction", "增减方向（增加/减少/持平）与所述数字一致",
          "A stated change's direction (增加 / 减少 / 持平) matches its figures", "change", "warning",

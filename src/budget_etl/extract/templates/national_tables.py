@@ -69,8 +69,9 @@ TABLE_KINDS: list[tuple[str, str]] = [
     (r"基本支出(?:预算)?总表", "basic_by_economic"),  # not the 支出总表: the basic part by economic class
     (r"国有资产|资产占用", "assets"),
     (r"绩效", "performance"),
-    (r"国有资本经营预算(?:财政拨款)?(?:拨款)?(?:收入)?支出", "state_capital"),
-    (r"政府性基金(?:预算)?(?:财政拨款)?(?:拨款)?(?:收入)?支出", "government_fund"),
+    # … 收入支出决算表, 支出预算表; Xi'an: 政府性基金收支表
+    (r"国有资本经营预算(?:财政拨款)?(?:拨款)?(?:收入)?支出|国有资本经营(?:预算)?收支表", "state_capital"),
+    (r"政府性基金(?:预算)?(?:财政拨款)?(?:拨款)?(?:收入)?支出|政府性基金(?:预算)?收支表", "government_fund"),
     (r"财政拨款收(?:入)?支(?:出)?(?:预算|决算)?总表", "fiscal_summary"),
     (r"收支(?:预算|决算)?总表|收入支出(?:预算|决算)?总表", "summary"),
     (r"收入(?:预算)?总表|收入决算表", "revenue_summary"),
@@ -416,7 +417,7 @@ def _header_labels(table: Table, year: int | None = None, measure: str | None = 
     labels: dict[int, str] = {}
     measured: dict[int, str] = {}  # the measure cells of each column, apart from its label
     other_groups: set[int] = set()
-    for row in (row for row in table.rows[:first_data] if not _numbers_columns(row)):
+    for row in (row for row in table.rows[:first_data] if not _numbers_columns(row) and not _caption_row(row)):
         groups = [(c.col, _YEAR_GROUP.match(_key(c.text))) for c in row if _YEAR_GROUP.match(_key(c.text))]
         if len(groups) >= 2:
             bounds = [col for col, _ in groups] + [max(c.col for c in row) + 1]
@@ -440,6 +441,14 @@ def _header_labels(table: Table, year: int | None = None, measure: str | None = 
     if measure is not None:
         other_groups.update(col for col, m in measures.items() if m != measure)
     return {col: label for col, label in labels.items() if col not in other_groups}, first_data
+
+
+_CAPTION = re.compile(r"^(?:编制|预算)?(?:部门|单位)(?:名称)?[:：]")
+
+
+def _caption_row(row: list[Cell]) -> bool:
+    """部门： | 江苏省人大常委会办公厅 | 单位：万元 above a header: the office's name is no column's label."""
+    return any(_CAPTION.match(_key(c.text)) for c in row)
 
 
 def _columns(labels: dict[int, str]) -> dict[str, int]:
@@ -1102,20 +1111,33 @@ FIGURE_ROWS: list[tuple[str, str]] = [
     (r"结余分配", "balance_distribution"),
     (r"人员经费合计", "personnel"),
     (r"公用经费合计", "public_operating"),
+    # the 收入 side of a 财政拨款收支总表 by fund (one、一般公共预算拨款 | 1,000.00), read before its 本年收入合计 only
+    (r"一般公共预算(?:财政)?(?:拨款)?(?:收入|资金)?", "general_public_budget"),
+    (r"政府性基金(?:预算)?(?:财政)?(?:拨款)?(?:收入|资金)?", "government_fund"),
+    (r"国有资本经营(?:预算)?(?:财政)?(?:拨款)?(?:收入|资金)?", "state_capital_operation"),
 ]
+_FUND_ROWS = ("general_public_budget", "government_fund", "state_capital_operation")
 
 # Header labels of a figure's column (matched in full) -> vocab.TABLE_COLUMN_KEYS. First match wins.
 FIGURE_COLUMNS: list[tuple[str, str]] = [
     (r"人员经费(?:合计|小计)?", "personnel"),
     (r"(?:日常)?公用经费(?:合计|小计)?", "public_operating"),
     (r"基本支出(?:合计|小计)?", "basic"),
-    (r"项目支出(?:合计|小计)?", "project"),
+    (r"项目支出(?:项目支出)?(?:合计|小计|总数)?", "project"),  # Beijing: 项目支出 › 项目支出总数
+    (r"单位预留机动经费", "unit_reserve"),  # the other uses beside 基本 and 项目 in a 支出总表
+    (r"事业单位经营支出", "business_operation"),
+    (r"上缴上级支出", "higher_level_remittance"),
+    (r"对附属单位补助支出", "subsidiary_subsidy"),
     (r"(?:上年|年初)结转(?:和?结余)?(?:资金|收入)?(?:小计|合计)?", "carryover_begin"),  # a group's 小计 too
     (r"(?:结转下年|年末结转和?结余)(?:资金)?(?:小计|合计)?", "carryover_end"),
-    (r"一般公共预算(?:财政)?(?:拨款)?(?:收入|支出)?(?:小计|合计)?", "general_public_budget"),
-    (r"政府性基金(?:预算)?(?:财政)?(?:拨款)?(?:收入|支出)?(?:小计|合计)?", "government_fund"),
-    (r"国有资本经营(?:预算)?(?:财政)?(?:拨款)?(?:收入|支出)?(?:小计|合计)?", "state_capital_operation"),
-    (r"财政拨款(?:收入|支出)?(?:小计|合计)?", "fiscal_appropriation"),
+    # under 本年收入 / 财政拨款 group headers (Shenzhen: 本年收入 › 财政拨款 › 一般公共预算拨款 joined), 资金 (Beijing)
+    (r"(?:本年收入)?(?:财政拨款)?一般公共预算(?:财政)?(?:拨款)?(?:收入|支出|资金)?(?:小计|合计)?",
+     "general_public_budget"),
+    (r"(?:本年收入)?(?:财政拨款)?政府性基金(?:预算)?(?:财政)?(?:拨款)?(?:收入|支出|资金)?(?:小计|合计)?",
+     "government_fund"),
+    (r"(?:本年收入)?(?:财政拨款)?国有资本经营(?:预算)?(?:财政)?(?:拨款)?(?:收入|支出|资金)?(?:小计|合计)?",
+     "state_capital_operation"),
+    (r"(?:本年收入)?财政拨款(?:收入|支出)?(?:小计|合计)?", "fiscal_appropriation"),
     (r"(?:(?:19|20)\d{2}年度?)?(?:本年|全年)?(?:收入|支出)?(?:合计|总计|小计|金额|(?:年初|调整后?)?预算数?|决算数?)"
      r"|.{0,20}(?:合计|总计)", "total"),
 ]
@@ -1127,6 +1149,7 @@ _KIND_SCOPES = {"summary": "all_funds", "revenue_summary": "all_funds", "expendi
                 "state_capital": "state_capital_operation"}
 _NO_FIGURES = ("performance", "assets")  # their rows are targets and holdings, not the money of the table set
 _SIDED_KINDS = ("summary", "fiscal_summary")  # tables with a 收入 side and a 支出 side
+_FUND_COLUMNS = ("general_public_budget", "government_fund", "state_capital_operation", "fiscal_appropriation")
 
 
 def _figure_key(patterns: list[tuple[str, str]], text: str) -> str | None:
@@ -1163,7 +1186,12 @@ def _figures_of(t: Titled, kind: str, scope: str) -> list[TableFigure]:
     unnamed column is its total). A table without a labelled total row: the row ``_total_row`` finds."""
     if t.unit is None or t.declared_empty:
         return []
-    labels = _header_labels(t.header or t.table, t.year, t.measure)[0]
+    header = t.header or t.table
+    labels = _header_labels(header, t.year, t.measure)[0]
+    headed = {c.col for row in header.rows[:_header_labels(header)[1]] for c in row if not _is_blank(c.text)}
+    # the fund columns right of a 上年结转 column are its parts (Beijing: 上年结转结余 › 一般公共预算资金)
+    carry = min((col for col, label in labels.items()
+                 if _figure_key(FIGURE_COLUMNS, label) == "carryover_begin"), default=None)
     first_data = _header_labels(t.table)[1]
     segments: list[tuple[str, Cell | None, list[Cell]]] = []
     for row in t.table.rows[first_data:]:
@@ -1177,7 +1205,7 @@ def _figures_of(t: Titled, kind: str, scope: str) -> list[TableFigure]:
             current = (_resolve_side(key, cell, t, kind), cell, []) if key else None
             if current is not None:
                 segments.append(current)
-    segments = _resolve_rows([s for s in segments if s[0]])
+    segments = _resolve_rows(_this_year_funds([s for s in segments if s[0]]))
     if not segments and kind not in _SIDED_KINDS:
         row = _total_row(t.table, first_data)
         if row is None and kind == "basic_by_economic" and not t.continues and _classes_by_name([t]):
@@ -1192,11 +1220,14 @@ def _figures_of(t: Titled, kind: str, scope: str) -> list[TableFigure]:
         for cell in amounts:
             # a header centred over a merged cell may stand one column off its amount (as in _read_columns):
             # an amount under no header takes the header next to it that has no amount of its own
-            col = cell.col if cell.col in labels else next(
+            # (never onto a column whose own header the labels leave out, as 其中：专项资金… in Xi'an)
+            col = cell.col if cell.col in labels or cell.col in headed else next(
                 (c for c in (cell.col + 1, cell.col - 1) if c in labels and c not in taken), cell.col)
             column = _figure_key(FIGURE_COLUMNS, labels.get(col, ""))
             if column is None and len(amounts) == 1:
                 column = "total"
+            if column in _FUND_COLUMNS and carry is not None and col > carry:
+                continue
             if column is not None:
                 # a total row without a label of its own (a unit's name, or none) is the table's 合计
                 out.append(TableFigure(kind, scope, row_key, column, _label(label.text) if label else "合计",
@@ -1206,11 +1237,21 @@ def _figures_of(t: Titled, kind: str, scope: str) -> list[TableFigure]:
 
 def _resolve_side(key: str, label: Cell, t: Titled, kind: str) -> str | None:
     """总计 of a table with two sides: the revenue or the expenditure total by the header over its label's
-    column (收入 | 支出); neither: no figure."""
+    column (收入 | 支出); neither: no figure. A fund's row: on the 收入 side of a 财政拨款收支总表 only."""
+    if key in _FUND_ROWS:
+        header = _header_labels(t.header or t.table)[0].get(label.col, "")
+        return key if kind == "fiscal_summary" and "收入" in header and "支出" not in header else None
     if key != "total" or kind not in _SIDED_KINDS:
         return key
     header = _header_labels(t.header or t.table)[0].get(label.col, "")
     return "revenue_total" if header.startswith("收入") else "expenditure_total" if header.startswith("支出") else None
+
+
+def _this_year_funds(segments: list[tuple[str, Cell, list[Cell]]]) -> list[tuple[str, Cell, list[Cell]]]:
+    """The fund rows above the 收入 side's first total or 结转 row: those below it split the carry-over."""
+    ends = ("revenue_total", "revenue_this_year", "revenue_sum", "carryover_begin")
+    end = next((i for i, (key, _, _) in enumerate(segments) if key in ends), len(segments))
+    return [s for i, s in enumerate(segments) if i < end or s[0] not in _FUND_ROWS]
 
 
 def _resolve_rows(segments: list[tuple[str, Cell, list[Cell]]]) -> list[tuple[str, Cell, list[Cell]]]:
@@ -1238,6 +1279,8 @@ SECTION_TABLES = {
     "procurement": ("procurement",),
     "assets": ("assets",),
     "performance": ("performance",),
+    "government_fund": ("government_fund",),
+    "state_capital": ("state_capital",),
 }
 
 
