@@ -8,9 +8,12 @@ from decimal import Decimal
 
 import pytest
 
+from budget_etl.extract import extract
 from budget_etl.facts import Section, Source
+from budget_etl.readers import read_path
 from budget_etl.validate import _row
 from budget_etl.validate.text_rules import text_checks
+from national_gold import PDF_DIR
 
 D = Decimal
 
@@ -347,3 +350,36 @@ def test_zero_total_cannot_apply_without_the_documents_own_total(gold_doc, seed_
     text = "说明\n2024年度财政拨款收入支出总计0万元。"
     assert _one(gold_doc, text, "text.zero_total")["status"] == "not_applicable"
     assert _one(gold_doc, seed_text, "text.zero_total")["status"] == "not_applicable"
+
+
+# --- on real documents (../shared/real, read when present) -------------------------------------------------
+
+
+def _real(name: str):
+    path = PDF_DIR / name
+    if not path.exists():
+        pytest.skip("../shared/real not present")
+    doc = read_path(path)
+    return extract(doc), doc.text
+
+
+@pytest.mark.shared
+def test_a_real_budgets_wrong_rate_and_doubled_mark_are_found_and_its_right_rates_pass():
+    facts, text = _real("jiangsu_sheng_npc-office_2018_ys.pdf")
+    rate = _one(facts, text, "change.rate")
+    # 18 rates read; one wrong: 1557.29 / (1685.72 - 1557.29) = 1212.56%, printed 1312.56%
+    assert (rate["status"], rate["src_line"]) == ("fail", 1188) and rate["detail"].startswith("1 of 18 ")
+    assert (rate["expected"], rate["actual"]) == (D("1212.56"), D("1312.56"))
+    marks = _one(facts, text, "wording.punctuation")
+    assert (marks["status"], marks["src_line"]) == ("fail", 1260) and "该项支出。。" in marks["detail"]
+    assert _one(facts, text, "wording.doubled_word")["status"] == "pass"
+
+
+@pytest.mark.shared
+def test_a_real_final_accounts_relations_and_completion_rates_pass():
+    facts, text = _real("shanghai_putuo_shehui-gongzuobu_2024_js.pdf")
+    row = _one(facts, text, "execution.final_vs_budget_wording")
+    # 全年预算为2.23万元，支出决算为2.22万元 … 决算数小于全年预算数: 0.01 apart is smaller
+    assert (row["status"], row["detail"][:2]) == ("pass", "10")
+    rate = _one(facts, text, "change.rate")  # each rate is of a change from zero (a unit new in 2024)
+    assert rate["status"] == "not_applicable" and "4 rate(s) of a change from zero" in rate["detail"]
