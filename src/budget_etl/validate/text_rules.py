@@ -475,11 +475,11 @@ def _final_vs_budget(text: str):
                 continue
             if result is None:
                 continue
-            checked += 1
             if result[0] == "zero":
                 left_out += 1
-                checked -= 1
-            elif result[0]:
+                continue
+            checked += 1
+            if result[0]:
                 failed.append((number, line[budgets[next(iter(budgets))].start():final.end()], *result[1:]))
     note = f"; {left_out} completion rate(s) of a zero budget left out" if left_out else ""
     if not checked:
