@@ -307,6 +307,8 @@ def test_the_seeds_punctuation_words_and_percentages_pass(gold_doc, seed_text):
     text = "目录\n一、部门职责……………3\n说明。。。\n主要原因：\n，人员增加。"
     assert _one(gold_doc, text, "wording.punctuation")["status"] == "pass"
     assert _one(gold_doc, "比2025年年初预算减少，达到目的的", "wording.doubled_word")["status"] == "pass"
+    # a performance target's bound is no computed share
+    assert _one(gold_doc, "系统可用率≥99.999%，占比20.51%", "wording.percent_decimals")["status"] == "pass"
 
 
 @pytest.mark.parametrize("name, text, shown", [
@@ -347,8 +349,8 @@ def test_a_zero_total_in_a_document_with_figures_fails(gold_doc):
 
 def test_zero_total_cannot_apply_without_the_documents_own_total(gold_doc, seed_text):
     # a unit without appropriations may state a 财政拨款 total of zero: that is not the document's own total
-    text = "说明\n2024年度财政拨款收入支出总计0万元。"
-    assert _one(gold_doc, text, "text.zero_total")["status"] == "not_applicable"
+    for text in ("说明\n2024年度财政拨款收入支出总计0万元。", "本部门政府性基金预算收支总计0.00万元。"):
+        assert _one(gold_doc, text, "text.zero_total")["status"] == "not_applicable"
     assert _one(gold_doc, seed_text, "text.zero_total")["status"] == "not_applicable"
 
 

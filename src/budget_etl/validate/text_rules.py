@@ -1,5 +1,7 @@
-"""Rules of the text (rulebook.py declares them): a stated change's direction against its figures, a stated share
-against its amount and whole, years in the headings, and empty-table notes against their tables. They read the
+"""Rules of the text (rulebook.py declares them): a stated change's direction and its rate against its figures, a
+stated share against its amount and whole, a 决算's relation of final to budget figures, years in the headings,
+empty-table notes against their tables, and format slips (doubled punctuation, doubled words, percentages with
+more than 2 decimals, a 收入支出总计 of zero). They read the
 document's normalised text (both forms: the notes form and the national table set, whose tables the PDF reader
 renders as tab-indented cell lines), one row per rule and document, passes included. A blank is never a zero:
 a figure the sentence does not give is not compared.
@@ -563,7 +565,8 @@ _LEADER = re.compile(r"…{2}|\.{4}|·{3}|．{3}")
 DOUBLED_WORDS = ("预算", "决算", "财政拨款", "经费", "万元", "支出", "收入", "资金")
 _DOUBLED_WORD = re.compile("|".join(f"(?:{w}){{2}}" for w in DOUBLED_WORDS))
 _ANY_WORD = re.compile("|".join(DOUBLED_WORDS))
-_PERCENT = re.compile(rf"(?P<number>{NUMBER})\s*[%％]")
+# a performance target's bound (可用率≥99.999%) is no computed share: read, never a finding
+_PERCENT = re.compile(rf"(?P<bound>[≥≤＞＜><]=?|不低于|不少于|不高于|不超过|达到|高于|低于)?\s*(?P<number>{NUMBER})\s*[%％]")
 
 
 def _line_findings(text: str, found, name: str, plural: str, empty: str, ok: str):
@@ -595,22 +598,25 @@ def _doubled_words_of(line: str):
 
 
 def _percents_of(line: str):
-    found = _PERCENT.findall(line)
-    return len(found), [p + "%" for p in found if "." in p and len(p.rpartition(".")[2].strip()) > 2]
+    found = list(_PERCENT.finditer(line))
+    return len(found), [m["number"] + "%" for m in found if not m["bound"] and "." in m["number"]
+                        and len(m["number"].rpartition(".")[2].strip()) > 2]
 
 
 # --- text.zero_total --------------------------------------------------------------------------------------
 
 # The document's own 收入支出总计 (not the 财政拨款 / 政府性基金 one: a unit may have no appropriation at all):
 # 收入支出总计0万元 / 收支预算总计0.00万元 / 收入、支出预算总计为0元.
-_ALL_FUNDS_TOTAL = re.compile(
-    rf"(?<!拨款)(?<!基金)(?<!经营)(?<!专户)收入?[、和]?支出?(?:预算|决算)?总[计额]\s*(?:为|是)?\s*{AMOUNT}")
+_ALL_FUNDS_TOTAL = re.compile(rf"收入?[、和]?支出?(?:预算|决算)?总[计额]\s*(?:为|是)?\s*{AMOUNT}")
+_FUND_BEFORE = re.compile(r"(?:拨款|基金|国有资本经营|专户|一般公共)(?:预算)?$")
 
 
 def _zero_total(facts: ExtractedDocument, text: str):
     stated = []
     for number, line in enumerate(text.split("\n"), 1):
         for m in _ALL_FUNDS_TOTAL.finditer(line):
+            if _FUND_BEFORE.search(line, 0, m.start()):
+                continue
             try:
                 stated.append((number, m[0], amount(m)))
             except NumberFormatError:
