@@ -93,9 +93,10 @@ def test_report_of_xiguan_2020(warehouse):
         "+273,225.62",  # total expenditure on last year
         "-958.50",  # 三公 on last year
         "公务用车保险费减少", "定额增加",  # the reasons of the 三公 changes
-        # 18 frames, 7 identities, 9 project fundings, assets, 5 completeness, 6 rules, 9 table rules (not
-        # applicable, as text.share: Xiguan states no share)
-        "55 项检查全部通过或不适用", "不适用 10",
+        # 18 frames, 7 identities, 9 project fundings, assets, 5 completeness, 11 rules, 9 table rules (not
+        # applicable, as text.share, change.rate and text.zero_total: Xiguan states no share, no rate and no
+        # 收入支出总计)
+        "60 项检查全部通过或不适用", "不适用 12",
         "同区、同市都没有其他部门的2020年文件",  # Xiguan is alone in its district and city
     ]:
         assert expected in text, expected

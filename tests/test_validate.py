@@ -38,17 +38,19 @@ def _only(result: validate.Validation, check_name: str) -> dict:
 def test_gold_document_passes_every_check(gold_doc, seed_bytes):
     result = _run(gold_doc, text=seed_bytes.decode("utf-8"))
     assert result.blocking == []
-    # every check passes; the table rules cannot apply to the notes form (no national tables), nor text.share
-    # (the seed states no share): one not_applicable row each
+    # every check passes; the table rules cannot apply to the notes form (no national tables), nor text.share,
+    # change.rate and text.zero_total (the seed states no share, no rate and no 收入支出总计): one
+    # not_applicable row each
     not_passed = {r["check_name"]: r["status"] for r in result.rows if r["status"] != "pass"}
-    assert not_passed == dict.fromkeys((*TABLE_RULES, "text.share"), "not_applicable")
+    assert not_passed == dict.fromkeys((*TABLE_RULES, "text.share", "change.rate", "text.zero_total"),
+                                       "not_applicable")
     assert {(r["check_kind"], r["severity"]) for r in result.rows} == {
         ("schema", "error"), ("identity", "warning"), ("completeness", "warning"), ("wording", "warning"),
-        ("change", "warning")}
+        ("wording", "info"), ("change", "warning")}
     # 18 frames (one per fact table, stated_counts and table_figures among them) + 7 identities + one funding
     # row per project (9) + assets + 5 core subjects (completeness) + the template leftovers and the 三公 change
-    # reasons (a budget: no execution rule) + the 4 text rules + the 9 table rules (not_applicable)
-    assert len(result.rows) == 18 + 7 + 9 + 1 + 5 + 2 + 4 + 9
+    # reasons (a budget: no execution rule) + the 9 text rules of a budget + the 9 table rules (not_applicable)
+    assert len(result.rows) == 18 + 7 + 9 + 1 + 5 + 2 + 9 + 9
     assert _only(result, "schema.operating_expenses")["detail"] == "18 rows"
     revenue = _only(result, "identity.revenue_total")
     assert (revenue["expected"], revenue["actual"], revenue["difference"]) == (
@@ -277,7 +279,8 @@ def test_a_batch_is_validated_at_once_and_failures_stay_with_their_document():
     good_result, bad_result = validate.validate_documents(batch)
     # no failure; the table rules and the text rules that have nothing to read in the text "text" cannot apply
     assert {r["check_name"] for r in good_result.rows if r["status"] != "pass"} == {
-        *TABLE_RULES, "change.direction", "text.share", "wording.empty_note"}
+        *TABLE_RULES, "change.direction", "text.share", "wording.empty_note", "change.rate", "wording.punctuation",
+        "wording.doubled_word", "wording.percent_decimals", "text.zero_total"}
     assert {r["status"] for r in good_result.rows} == {"pass", "not_applicable"}
     assert {r["document_id"] for r in bad_result.rows} == {batch[1][1]["document_id"]}
     (failure,) = [r for r in bad_result.rows if r["status"] == "fail"]

@@ -178,6 +178,35 @@ RULES: tuple[Rule, ...] = (
          "An empty-table note names its own table's subject, and its table holds no figures", "wording",
          "warning", counterparts=("V33-109", "V33-114", "BUD-106"),
          suggestion_zh="空表说明应写明本表的内容（如“本部门无国有资本经营预算财政拨款支出，故本表无数据”）；表内有数字时删去该说明。"),
+    # more text rules (validate/text_rules.py): rates, 决算 against 预算, format
+    Rule("change.rate", "所述增减幅度（增长/下降 %）= 增减额 ÷ 上年数", "A stated rate of change (增长 / 下降 %) = the "
+         "change over last year's amount, from the figures of its statement", "change", "warning",
+         ("百分比末位的一半，加上所用金额各半个 0.01 印刷单位（上年数由本年数与增减额推得时两者之和）",
+          "half of the printed percentage's last digit, plus half of 0.01 of the printed unit on each amount "
+          "used (both, when last year's is worked out from this year's and the change)"),
+         counterparts=("V33-110", "CMM-006"),
+         suggestion_zh="按增减额除以上年数重新计算增减幅度（保留两位小数），更正百分比或金额。"),
+    Rule("execution.final_vs_budget_wording", "决算说明中“决算数大于/小于/持平预算数”及完成预算的比例与所列数字一致",
+         "In a 决算, the stated relation of the final figure to the budget (大于 / 小于 / 等于 / 基本持平) and the "
+         "completion rate match the two figures; a difference states its reason", "execution", "warning",
+         ("印刷单位 0.01 的舍入；“基本持平”容许不足预算数 1% 的差额；完成率容许百分比末位的一半及金额的舍入",
+          "rounding of 0.01 of the printed unit; 基本持平 allows a difference under 1% of the budget; the "
+          "completion rate half of its last digit plus the rounding of the amounts"),
+         applies_to=("final_accounts",), counterparts=("V33-110",),
+         suggestion_zh="核对年初（全年）预算数与决算数：“大于/小于/持平”的表述和完成预算的比例应与数字一致，"
+                       "决算数与预算数不同的写明主要原因。"),
+    Rule("wording.punctuation", "标点：无重复标点（，，/。。）或相邻的两个标点（，。）",
+         "Punctuation: no doubled mark (，， / 。。) and no two different marks side by side (，。)", "wording",
+         "warning", counterparts=("V33-113",), suggestion_zh="删去多余的标点符号。"),
+    Rule("wording.doubled_word", "无重复词语（预算预算、决算决算、财政拨款财政拨款等）",
+         "No doubled word (预算预算, 决算决算, 财政拨款财政拨款 and the others of a declared list)", "wording",
+         "warning", counterparts=("CMM-002",), suggestion_zh="删去重复的词语。"),
+    Rule("wording.percent_decimals", "百分比最多保留两位小数", "A percentage is printed with at most 2 decimals",
+         "wording", "info", counterparts=("V33-232",), suggestion_zh="百分比保留两位小数。"),
+    Rule("text.zero_total", "正文所述收入支出总计不为零（文件有数字时）",
+         "The 收入支出总计 the text states is not zero when the document holds figures", "wording", "warning",
+         counterparts=("V33-111",),
+         suggestion_zh="正文中的收入支出总计为 0：按收支总表填写实际的收入支出总计。"),
 )
 
 # GovBudgetChecker rules (§1.1–1.6 of ../shared/research/govbudgetchecker_rules.md) that no rule above covers,

@@ -1,5 +1,7 @@
-"""Rules of the text (rulebook.py declares them): a stated change's direction against its figures, a stated share
-against its amount and whole, years in the headings, and empty-table notes against their tables. They read the
+"""Rules of the text (rulebook.py declares them): a stated change's direction and its rate against its figures, a
+stated share against its amount and whole, a 决算's relation of final to budget figures, years in the headings,
+empty-table notes against their tables, and format slips (doubled punctuation, doubled words, percentages with
+more than 2 decimals, a 收入支出总计 of zero). They read the
 document's normalised text (both forms: the notes form and the national table set, whose tables the PDF reader
 renders as tab-indented cell lines), one row per rule and document, passes included. A blank is never a zero:
 a figure the sentence does not give is not compared.
@@ -355,6 +357,299 @@ def _table_of(lines: list[str], index: int) -> tuple[int, str, list[str]] | None
     return None
 
 
+# --- change.rate ------------------------------------------------------------------------------------------
+
+# A stated rate of change after its comparison: 比2025年年初预算数30385.62万元增加2466.43万元，增长8.12% /
+# 与上年相比，财政拨款支出增加844.15万元，增长6.59% / 比上年减少1.00万元，下降5.88% / 较上年90万元增长11.11%.
+_RATE_DIRS = "增幅|降幅|增长率|下降率|增长|增加|上升|提高|下降|减少|降低"
+_RATE = re.compile(
+    rf"(?:与|较|比|同)\s*(?:上一?年度?|\d{{4}}\s*年)[^\d，,。；;:：%]{{0,20}}?"
+    rf"(?:(?P<prior>{AMOUNT.replace('?P<number>', '?P<pn>').replace('?P<unit>', '?P<pu>')}))?"
+    rf"\s*(?:相比|比较)?[，,]?[^\d，,。；;:：%（(]{{0,12}}?"
+    rf"(?:(?:{_DIR_WORDS})了?\s*(?:{AMOUNT})?[，,]\s*)?"
+    rf"(?:{_RATE_DIRS})(?:为|达|是)?了?\s*(?P<rate>{NUMBER})\s*[%％]")
+_SENTENCE_START = re.compile(r"^[\s，,]*$")
+
+
+def _change_rate(text: str):
+    checked, failed, from_zero = 0, [], 0
+    for number, line in enumerate(text.split("\n"), 1):
+        start = 0
+        for clause in re.split(r"(?<=[。；;])", line):
+            for m in _RATE.finditer(clause):
+                try:
+                    judged = _judge_rate(line[:start], clause, m)
+                except NumberFormatError:
+                    continue
+                if judged is None:
+                    continue
+                if judged == "from_zero":
+                    from_zero += 1
+                    continue
+                checked += 1
+                low, high, computed, stated, change, prior = judged
+                if not low <= stated <= high:
+                    failed.append((number, m[0], computed, stated, change, prior))
+            start += len(clause)
+    left_out = f"; {from_zero} rate(s) of a change from zero left out" if from_zero else ""
+    if not checked:
+        return "not_applicable", f"no stated rate of change with two of its figures{left_out}", None, {}
+    if not failed:
+        return "pass", f"{checked} stated rate(s) of change equal change / last year's amount, within the rounding " \
+                       f"of the printed figures{left_out}", None, {}
+    shown = "; ".join(f"line {n}: {w!r}: {c:f} / {p:f} yuan is {r:.2f}%" for n, w, r, _, c, p in failed[:_SHOWN])
+    more = f"; and {len(failed) - _SHOWN} more" if len(failed) > _SHOWN else ""
+    line, _, computed, stated, _, _ = failed[0]
+    computed = computed.quantize(Decimal("0.01"))
+    return "fail", f"{len(failed)} of {checked} stated rate(s) of change differ from the figures: {shown}{more}", \
+        Source(line=line), {"expected": computed, "actual": stated, "difference": stated - computed}
+
+
+def _judge_rate(before_clause: str, clause: str, m: re.Match):
+    """(low, high, computed, stated, change, prior) of a stated rate, the bounds in percent with the rounding of
+    the printed figures; "from_zero" when last year's amount is nothing; None when the statement gives fewer
+    than two of this year's amount, last year's and the change. This year's amount is the last one before the
+    comparison, in its sentence, or (a sentence that opens with 与上年相比) in the sentences of its paragraph
+    before it."""
+    head = clause[:m.start()]
+    before = list(_AMOUNT_RE.finditer(head))
+    if not before and _SENTENCE_START.match(head):
+        before = list(_AMOUNT_RE.finditer(before_clause))
+    prior = None if m["pn"] is None else (to_decimal(m["pn"]) * UNIT_SCALE[m["pu"]], _tolerance(m["pu"]))
+    year = re.match(r"(?:与|较|比|同)\s*(\d{4})\s*年", m[0])
+    if prior is None and year:  # 2023年当年预算执行数为60.13万元，2024年预算安排25.77万元，比2023年…减少57.14%
+        named = list(re.finditer(rf"{year[1]}\s*年度?[^\d，,。；;:：]{{0,12}}?为?\s*{AMOUNT}", head))
+        if named:
+            prior = (amount(named[-1]), _tolerance(named[-1]["unit"]))
+            before = [b for b in before if b.start() != named[-1].start("number")]
+    current = (amount(before[-1]), _tolerance(before[-1]["unit"])) if before else None
+    change = None if m["number"] is None else (abs(amount(m)), _tolerance(m["unit"]))
+    if prior is None and current is not None and change is not None:
+        # the direction word decides the sign: 增加 from this year's back to last year's
+        down = re.search(r"减少|下降|降低", m[0][:m.start("number") - m.start()])
+        prior = (current[0] + change[0] if down else current[0] - change[0], current[1] + change[1])
+    if change is None and current is not None and prior is not None:
+        change = (abs(current[0] - prior[0]), current[1] + prior[1])
+    if prior is None or change is None:
+        return None
+    if prior[0] <= prior[1]:
+        return "from_zero"
+    stated = to_decimal(m["rate"])
+    decimals = -stated.as_tuple().exponent if "." in m["rate"] else 0
+    digit = Decimal(10) ** -decimals
+    # the rate rounded at its last printed digit, or cut off there (some offices cut: 2.3153% printed 2.31%)
+    low = max(change[0] - change[1], Decimal(0)) / (prior[0] + prior[1]) * HUNDRED - digit
+    high = (change[0] + change[1]) / (prior[0] - prior[1]) * HUNDRED + digit / 2
+    return low, high, change[0] / prior[0] * HUNDRED, stated, change[0], prior[0]
+
+
+# --- execution.final_vs_budget_wording -------------------------------------------------------------------
+
+# 年初预算为2993.92万元（，全年预算为321.02万元），支出决算为2940.05万元，完成年初预算的98.20%。
+# 决算数小于预算数的主要原因：… / 决算数与预算数基本持平。
+_BUDGET = re.compile(rf"(?P<which>年初|全年|调整后?)预算数?为?\s*{AMOUNT}")
+_FINAL = re.compile(rf"决算数?为?\s*{AMOUNT}")
+_COMPLETION = re.compile(rf"完成(?P<which>年初|全年)?预算数?的\s*(?P<pct>{NUMBER})\s*[%％]")
+_RELATION = re.compile(
+    r"决算数?(?:(?P<gt>大于|高于|超过)|(?P<lt>小于|低于)|(?P<eq>等于))(?P<which>年初|全年)?预算数?"
+    r"|决算数?与(?P<which2>年初|全年)?预算数?(?P<roughly>基本)?(?P<flat>持平|一致|相等)")
+_REASON = re.compile(r"原因[:：是为]?\s*[^\s。；;，,]{2}")
+_WHICH = {"调整": "全年", "调整后": "全年"}
+
+
+def _final_vs_budget(text: str):
+    checked, failed, left_out = 0, [], 0
+    for number, line in enumerate(text.split("\n"), 1):
+        line = re.split(r"其中[:：]", line)[0]  # the items under 其中 give their final figures only
+        finals = list(_FINAL.finditer(line))
+        for i, final in enumerate(finals):
+            start = finals[i - 1].end() if i else 0
+            end = finals[i + 1].start() if i + 1 < len(finals) else len(line)
+            budgets = {_WHICH.get(b["which"], b["which"]): b for b in _BUDGET.finditer(line, start, final.start())}
+            if not budgets:
+                continue
+            after = line[final.end():end]
+            nxt = _BUDGET.search(after)
+            after = after[:nxt.start()] if nxt else after
+            try:
+                result = _judge_final(amount(final), final["unit"], budgets, after)
+            except NumberFormatError:
+                continue
+            if result is None:
+                continue
+            if result[0] == "zero":
+                left_out += 1
+                continue
+            checked += 1
+            if result[0]:
+                failed.append((number, line[budgets[next(iter(budgets))].start():final.end()], *result[1:]))
+    note = f"; {left_out} completion rate(s) of a zero budget left out" if left_out else ""
+    if not checked:
+        return "not_applicable", f"no 决算 statement gives its budget and final figures with a relation or a " \
+                                 f"completion rate{note}", None, {}
+    if not failed:
+        return "pass", f"{checked} statement(s) of final against budget: each relation and completion rate " \
+                       f"matches the figures{note}", None, {}
+    shown = "; ".join(f"line {n}: {w!r}: {why}" for n, w, why, _, _ in failed[:_SHOWN])
+    more = f"; and {len(failed) - _SHOWN} more" if len(failed) > _SHOWN else ""
+    line, _, _, expected, actual = failed[0]
+    return "fail", f"{len(failed)} of {checked} statement(s) of final against budget contradict their figures: " \
+                   f"{shown}{more}", Source(line=line), \
+        {"expected": expected, "actual": actual,
+         "difference": None if expected is None or actual is None else actual - expected}
+
+
+def _judge_final(final: Decimal, unit: str, budgets: dict[str, re.Match], after: str):
+    """(failed, why, expected, actual) of one statement; ("zero",) for a completion rate of a budget of zero
+    (and nothing else to hold); None when it states neither a relation nor a completion rate."""
+    relation, completion = _RELATION.search(after), _COMPLETION.search(after)
+    if relation is None and completion is None:
+        return None
+    if completion is not None:
+        which = completion["which"]
+        named = [budgets[which]] if which in budgets else list(budgets.values()) if which is None else []
+        usable = [b for b in named if amount(b) > _tolerance(b["unit"])]
+        if named and not usable and relation is None:
+            return ("zero",)
+        stated = to_decimal(completion["pct"])
+        decimals = -stated.as_tuple().exponent if "." in completion["pct"] else 0
+        half_pct = Decimal(5) * Decimal(10) ** (-decimals - 1)
+        fits = []
+        for b in usable:
+            budget, h_b, h_f = amount(b), _tolerance(b["unit"]), _tolerance(unit)
+            low = max(final - h_f, Decimal(0)) / (budget + h_b) * HUNDRED - half_pct
+            high = (final + h_f) / (budget - h_b) * HUNDRED + half_pct
+            fits.append((low <= stated <= high, final / budget * HUNDRED))
+        if fits and not any(ok for ok, _ in fits):
+            computed = fits[0][1].quantize(Decimal("0.01"))
+            return True, f"完成{which or ''}预算的{completion['pct']}% stated, {final:f} / " \
+                         f"{amount(usable[0]):f} yuan is {computed}%", computed, stated
+    if relation is None:
+        return False, "", None, None
+    which = relation["which"] or relation["which2"]
+    named = [budgets[which]] if which in budgets else list(budgets.values()) if which is None else []
+    if not named:
+        return False, "", None, None
+    word = relation[0]
+    outcomes = []
+    for b in named:
+        budget = amount(b)
+        tolerance = _tolerance(unit, b["unit"])
+        difference = final - budget
+        # 大于 / 小于: the printed figures differ that way (rounding keeps their order); 持平: within rounding
+        if relation["gt"]:
+            ok = difference > 0
+        elif relation["lt"]:
+            ok = difference < 0
+        elif relation["roughly"]:
+            ok = abs(difference) <= max(tolerance, ROUGHLY_FLAT_SHARE * budget)
+        else:
+            ok = abs(difference) <= tolerance
+        outcomes.append((ok, budget))
+    if not any(ok for ok, _ in outcomes):
+        budget = outcomes[0][1]
+        return True, f"{word} yet the final {final:f} against the budget {budget:f} yuan", budget, final
+    if (relation["gt"] or relation["lt"]) and not _REASON.search(after[relation.end():]):
+        return True, f"{word} with no reason stated", None, None
+    return False, "", None, None
+
+
+# --- wording.punctuation, wording.doubled_word, wording.percent_decimals ----------------------------------
+
+_MARKS = "，。！？；：、"
+# two marks side by side (，， / 。。 / ，。), not part of a longer run (。。。 or …… is an ellipsis, a TOC leader)
+_DOUBLED_MARKS = re.compile(rf"(?<![{_MARKS}])[{_MARKS}][ \t\u3000]{{0,2}}[{_MARKS}](?![ \t\u3000]{{0,2}}[{_MARKS}])")
+_LEADER = re.compile(r"…{2}|\.{4}|·{3}|．{3}")
+# Words a slip of the keyboard doubles (CMM-002's and their kin). A declared list: doubling is no slip in
+# general (2025年年初, 目的的).
+DOUBLED_WORDS = ("预算", "决算", "财政拨款", "经费", "万元", "支出", "收入", "资金")
+_DOUBLED_WORD = re.compile("|".join(f"(?:{w}){{2}}" for w in DOUBLED_WORDS))
+_ANY_WORD = re.compile("|".join(DOUBLED_WORDS))
+# a performance target's bound (可用率≥99.999%) is no computed share: read, never a finding
+_PERCENT = re.compile(rf"(?P<bound>[≥≤＞＜><]=?|不低于|不少于|不高于|不超过|达到|高于|低于)?\s*(?P<number>{NUMBER})\s*[%％]")
+
+
+def _line_findings(text: str, found, name: str, plural: str, empty: str, ok: str):
+    """The row of a rule that looks for slips line by line: ``found(line)`` gives (checked, slips) of a line."""
+    checked, slips = 0, []
+    for number, line in enumerate(text.split("\n"), 1):
+        count, bad = found(line)
+        checked += count
+        slips += [(number, s) for s in bad]
+    if not checked:
+        return "not_applicable", empty, None, {}
+    if not slips:
+        return "pass", f"{checked} {plural}: {ok}", None, {}
+    shown = "; ".join(f"line {n}: {s!r}" for n, s in slips[:_SHOWN])
+    more = f"; and {len(slips) - _SHOWN} more" if len(slips) > _SHOWN else ""
+    return "fail", f"{len(slips)} {name}: {shown}{more}", Source(line=slips[0][0]), {}
+
+
+def _punctuation_of(line: str):
+    if _LEADER.search(line):  # a table of contents' leader line
+        return 0, []
+    marks = sum(line.count(c) for c in _MARKS)
+    return marks, [line[max(m.start() - 12, 0):m.end() + 4].strip() for m in _DOUBLED_MARKS.finditer(line)]
+
+
+def _doubled_words_of(line: str):
+    return len(_ANY_WORD.findall(line)), \
+        [line[max(m.start() - 8, 0):m.end() + 8].strip() for m in _DOUBLED_WORD.finditer(line)]
+
+
+def _percents_of(line: str):
+    found = list(_PERCENT.finditer(line))
+    return len(found), [m["number"] + "%" for m in found if not m["bound"] and "." in m["number"]
+                        and len(m["number"].rpartition(".")[2].strip()) > 2]
+
+
+# --- text.zero_total --------------------------------------------------------------------------------------
+
+# The document's own 收入支出总计 (not the 财政拨款 / 政府性基金 one: a unit may have no appropriation at all):
+# 收入支出总计0万元 / 收支预算总计0.00万元 / 收入、支出预算总计为0元.
+_ALL_FUNDS_TOTAL = re.compile(rf"收入?[、和]?支出?(?:预算|决算)?总[计额]\s*(?:为|是)?\s*{AMOUNT}")
+_FUND_BEFORE = re.compile(r"(?:拨款|基金|国有资本经营|专户|一般公共)(?:预算)?$")
+
+
+def _zero_total(facts: ExtractedDocument, text: str):
+    stated = []
+    for number, line in enumerate(text.split("\n"), 1):
+        for m in _ALL_FUNDS_TOTAL.finditer(line):
+            if _FUND_BEFORE.search(line, 0, m.start()):
+                continue
+            try:
+                stated.append((number, m[0], amount(m)))
+            except NumberFormatError:
+                continue
+    if not stated:
+        return "not_applicable", "the text states no 收入支出总计 of the document's own", None, {}
+    zeros = [s for s in stated if s[2] == 0]
+    figures = _largest_figure(facts)
+    if not zeros or figures is None:
+        return "pass", f"{len(stated)} stated 收入支出总计: " + \
+            ("none is zero" if not zeros else "zero, and the document holds no figure"), None, {}
+    shown = "; ".join(f"line {n}: {w!r}" for n, w, _ in zeros[:_SHOWN])
+    value, where = figures
+    return "fail", f"{len(zeros)} 收入支出总计 stated as zero while the document holds figures (such as " \
+                   f"{value:f} yuan, {where}): {shown}", Source(line=zeros[0][0]), \
+        {"expected": value, "actual": Decimal(0), "difference": -value}
+
+
+def _largest_figure(facts: ExtractedDocument) -> tuple[Decimal, str] | None:
+    """The document's largest stated total above zero, else its largest amount of any fact (and where it was
+    read); None when it holds no figure above zero."""
+    totals = [t for t in facts.stated_totals if t.amount_yuan and t.amount_yuan > 0]
+    if totals:
+        top = max(totals, key=lambda t: t.amount_yuan)
+        return top.amount_yuan, f"stated {top.metric}, {top.src.describe()}"
+    amounts = [(getattr(r, money), r) for _, attr in FACT_TABLES.values() for r in getattr(facts, attr)
+               for money in ("amount_yuan", "value_yuan", "budget_yuan") if getattr(r, money, None)]
+    if not amounts:
+        return None
+    value, record = max(amounts, key=lambda a: a[0])
+    return value, record.src.describe() if getattr(record, "src", None) is not None else ""
+
+
 # --- the rows ---------------------------------------------------------------------------------------------
 
 
@@ -366,6 +661,18 @@ def text_checks(facts: ExtractedDocument, text: str, document_id: str, row) -> l
         "text.share": lambda: _text_share(facts, text),
         "wording.stray_year": lambda: _stray_years(facts, text),
         "wording.empty_note": lambda: _empty_notes(facts, text),
+        "change.rate": lambda: _change_rate(text),
+        "execution.final_vs_budget_wording": lambda: _final_vs_budget(text),
+        "wording.punctuation": lambda: _line_findings(
+            text, _punctuation_of, "doubled or adjacent punctuation mark(s)", "punctuation mark(s)",
+            "the text has no punctuation marks", "none doubled, no two adjacent"),
+        "wording.doubled_word": lambda: _line_findings(
+            text, _doubled_words_of, "doubled word(s)", "use(s) of the words a slip may double",
+            f"the text uses none of the words {'/'.join(DOUBLED_WORDS)}", "none doubled"),
+        "wording.percent_decimals": lambda: _line_findings(
+            text, _percents_of, "percentage(s) printed with more than 2 decimals", "percentage(s)",
+            "the text prints no percentage", "none with more than 2 decimals"),
+        "text.zero_total": lambda: _zero_total(facts, text),
     }
     rows = []
     for name, check in checks.items():
