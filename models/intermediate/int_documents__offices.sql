@@ -1,4 +1,6 @@
--- Each document with its office key and its place in the history of the office's disclosure of that year
+-- Each document with its office key (office_id: the md5 of the office's canonical name, which the seed
+-- office_aliases gives a printed name a person has accepted as another name of an office, else of the name
+-- as printed, compared in Simplified characters) and its place in the history of the office's disclosure of that year
 -- and kind: a re-published file (new bytes) is a new document_id and a new version. The order of versions
 -- is raw.document_versions' (src/budget_etl/catalog/views/document_versions.sql; the ingest reads it too): the
 -- document's own edition words (更正, 修订, 修正) first, then its arrival (a file put back arrives again),
@@ -17,16 +19,34 @@ versions as (
     select * from {{ source('budget', 'document_versions') }}
 ),
 
+aliases as (
+    select * from {{ ref('office_aliases') }}
+),
+
+named as (
+    -- the office's name as compared (Simplified, no whitespace; computed by the ingest, readers/normalize.py
+    -- name_key; a document loaded before that column existed: its printed name without whitespace), and the
+    -- canonical name an accepted alias gives it: office_id is computed from the latter, here only
+    select
+        documents.*,
+        coalesce(documents.office_name_simplified,
+                 regexp_replace(documents.office_name, '\s+', '', 'g')) as office_name_compared
+    from documents
+),
+
 versioned as (
     select
-        {{ office_key('documents.office_name') }} as office_id,
-        documents.*,
+        {{ office_key('coalesce(aliases.canonical_name, named.office_name_compared)') }} as office_id,
+        coalesce(regexp_replace(aliases.canonical_name, '\s+', '', 'g'), named.office_name_compared)
+            as canonical_name,
+        named.*,
         versions.version_number,
         versions.superseded_by,
         versions.is_latest_version,
         versions.version_reason
-    from documents
-    inner join versions on documents.document_id = versions.document_id
+    from named
+    inner join versions on named.document_id = versions.document_id
+    left join aliases on regexp_replace(aliases.printed_name, '\s+', '', 'g') = named.office_name_compared
 ),
 
 final as (

@@ -107,7 +107,7 @@ def export(warehouse: Path, fmt: str, out: Path, tables: tuple[str, ...], header
 
 @click.command()
 @warehouse_option
-@click.option("--office", required=True, metavar="ID", help="office_id (marts.dim_office), office name or unit code.")
+@click.option("--office", required=True, metavar="ID", help="office_id (marts.dim_office), any name it prints (a former one too) or unit code.")
 @click.option("--year", type=int, required=True, help="Fiscal year.")
 @click.option("--kind", "doc_kind", type=click.Choice(["budget", "final_accounts"]), default=None,
               help="Kind of disclosure (default: the budget if there is one).")

@@ -20,6 +20,7 @@ from budget_etl.extract.errors import ExtractionError
 from budget_etl.extract.sections import ORDINAL_STYLES
 from budget_etl.facts import DocumentInfo, Source
 from budget_etl.readers.blocks import Paragraph, ReadDocument
+from budget_etl.readers.normalize import name_key, to_simplified
 
 BUDGET = "budget"
 FINAL_ACCOUNTS = "final_accounts"
@@ -137,7 +138,9 @@ def document_info(identity: DocumentIdentity, doc: ReadDocument, *, is_synthetic
         if unit:
             unit_code, unit_full_name = unit["code"], unit["name"]
             break
-    division = locate(identity.office_name, unit_full_name, province=identity.province)
+    # names are compared in Simplified characters (a Traditional spelling is placed like its Simplified one)
+    division = locate(name_key(identity.office_name), unit_full_name and name_key(unit_full_name),
+                      province=identity.province and to_simplified(identity.province))
     # a name the national list lacks (a new or fictional division): the district and city as printed
     district = None if division else _DISTRICT_RE.match(identity.office_name)
     city = None if division else _CITY_RE.match(unit_full_name or "")
@@ -158,6 +161,7 @@ def document_info(identity: DocumentIdentity, doc: ReadDocument, *, is_synthetic
         src=Source(line=identity.line, page=identity.page),
         adcode=division.adcode if division else None,
         admin_level=division.level if division else None,
+        office_name_simplified=name_key(identity.office_name),
     )
 
 
