@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import shutil
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -16,10 +17,12 @@ from budget_etl.analyst import offices
 from budget_etl.cli import main
 from budget_etl.extract.identity import DocumentIdentity, PrintedName, document_info, printed_office_names
 from budget_etl.ops.pipeline import ingest
-from budget_etl.paths import ALIASES_DIR_VAR, ALIASES_FILE, dbt_project_dir
+from budget_etl.paths import aliases_file
 from budget_etl.readers import read_bytes
 from budget_etl.readers.normalize import name_key
 from national_gold import PDF_DIR
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _office_id(name: str) -> str:
@@ -67,8 +70,8 @@ def test_the_jiangsu_npc_office_under_two_names_is_one_office_and_suggested(tmp_
     warehouse = tmp_path / "wh.duckdb"
     summary = ingest([docs], warehouse, progress=False)
     assert (summary.loaded, summary.quarantined) == (2, [])  # the 2019 narrative and tables are one document
-    aliases = tmp_path / ALIASES_FILE
-    shutil.copyfile(dbt_project_dir() / "aliases" / ALIASES_FILE, aliases)
+    aliases = tmp_path / "office_aliases.csv"
+    shutil.copyfile(aliases_file(), aliases)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         # today's title names: one office in both years, whatever else the documents print
         assert con.execute("select distinct office_name, office_name_simplified from raw.documents").fetchall() == [
@@ -99,8 +102,42 @@ def test_the_jiangsu_npc_office_under_two_names_is_one_office_and_suggested(tmp_
         assert [c.printed_name for c in offices.suggest(con, offices.read_aliases(aliases))] == ["江苏省人大常委会"]
 
 
+def _documents(rows: list[tuple]) -> duckdb.DuckDBPyConnection:
+    """The columns of raw.documents that suggest reads, a row per (id, name, year, unit code, adcode, province)."""
+    con = duckdb.connect()
+    con.execute("create schema raw")
+    con.execute("create table raw.document_files (document_id varchar, file_order int, file_name varchar)")
+    con.execute("""create table raw.documents (document_id varchar, office_name varchar, fiscal_year int,
+                   unit_code varchar, adcode varchar, province varchar, district varchar)""")
+    con.executemany("insert into raw.documents values (?, ?, ?, ?, ?, ?, null)", rows)
+    con.execute("""create or replace table raw.documents as select *, 'budget' as doc_kind, null as city,
+                   document_id || '.txt' as file_name, office_name as normalized_text, now() as loaded_at
+                   from raw.documents""")
+    return con
+
+
+def test_candidates_by_unit_code_and_by_a_name_inside_another_in_one_division():
+    con = _documents([
+        ("a", "上海市普陀区万里街道办事处", 2023, None, "310107", "上海市"),
+        ("b", "普陀区万里街道", 2024, None, "310107", "上海市"),  # inside the other, same division: renamed
+        ("c", "普陀区万里街道", 2024, None, "330903", "浙江省"),  # the same words in another division: not
+        ("d", "某某区审计局", 2022, "611002", None, "河北省"),
+        ("e", "某某区审计服务中心", 2023, "611002", None, "河北省"),  # the same unit code in one province
+        ("f", "另一区审计局", 2023, "611002", None, "福建省"),  # the same code elsewhere: another office
+        ("g", "普陀区萬里街道", 2022, None, "310107", "上海市"),  # Traditional: already the office of b
+    ])
+    candidates = offices.suggest(con)
+    assert [(c.printed_name, c.canonical_name, c.reason, c.documents) for c in candidates] == [
+        ("某某区审计局", "某某区审计服务中心", "same_unit_code", ("2022 budget d.txt", "2023 budget e.txt")),
+        ("上海市普陀区万里街道办事处", "普陀区万里街道", "name_contained", ("2024 budget b.txt", "2023 budget a.txt")),
+    ]
+    # once accepted, neither is suggested again
+    accepted = [offices.alias_of(c, "张三") for c in candidates]
+    assert offices.suggest(con, accepted) == []
+
+
 def test_accepting_refuses_an_alias_that_would_chain(tmp_path):
-    seed = tmp_path / ALIASES_FILE
+    seed = tmp_path / "office_aliases.csv"
     seed.write_text("printed_name,canonical_name,accepted_by,accepted_on,reason\n甲办,乙办,张三,2026-01-01,renamed\n",
                     encoding="utf-8")
     with pytest.raises(ValueError, match="would chain"):
@@ -113,7 +150,7 @@ def test_accepting_refuses_an_alias_that_would_chain(tmp_path):
 
 def test_the_repository_seed_is_written_as_compared():
     """Names in the seed are Simplified without whitespace: the form the build compares."""
-    for alias in offices.read_aliases(dbt_project_dir() / "aliases" / ALIASES_FILE):
+    for alias in offices.read_aliases(aliases_file()):
         assert name_key(alias.printed_name) == alias.printed_name and alias.accepted_by and alias.reason
         assert name_key(alias.canonical_name) == alias.canonical_name
 
@@ -139,11 +176,12 @@ def test_a_renamed_office_keeps_one_office_id_once_its_alias_is_accepted(tmp_pat
     warehouse = tmp_path / "wh.duckdb"
     summary = ingest([tmp_path / "docs"], warehouse, progress=False)
     assert (summary.loaded, summary.quarantined) == (4, [])
-    folder = tmp_path / "aliases"
-    folder.mkdir()
-    seed = folder / ALIASES_FILE
-    seed.write_text(",".join(offices.ALIAS_COLUMNS) + "\n", encoding="utf-8")
-    monkeypatch.setenv(ALIASES_DIR_VAR, str(folder))
+    # the build of a copy of the dbt project, whose seed the test may edit
+    for part in ("dbt_project", "models"):
+        shutil.copytree(ROOT / part, tmp_path / "repo" / part, ignore=shutil.ignore_patterns("target", "logs"))
+    monkeypatch.setenv("BUDGET_ETL_HOME", str(tmp_path / "repo"))
+    seed = aliases_file()
+    assert seed.is_relative_to(tmp_path) and offices.read_aliases(seed) == []
 
     def offices_named() -> list[tuple]:
         assert (result := build(warehouse)).ok, result.describe()
@@ -159,7 +197,7 @@ def test_a_renamed_office_keeps_one_office_id_once_its_alias_is_accepted(tmp_pat
     with duckdb.connect(str(warehouse), read_only=True) as con:
         candidates = offices.suggest(con, offices.read_aliases(seed))
     assert [(c.printed_name, c.canonical_name, c.reason) for c in candidates] == [
-        (old_name, new_name, "name_contained" if new_name in old_name else "same_unit_code")]
+        (old_name, new_name, "same_unit_code")]  # a fictional division has no adcode: no name_contained
     offices.accept([offices.alias_of(candidates[0], "张三")], seed)
 
     assert offices_named() == [(_office_id(new_name), sorted([old_name, new_name]), new_name, [2021, 2022])]

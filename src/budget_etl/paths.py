@@ -34,12 +34,7 @@ def acknowledgements_file() -> Path:
     return (Path(folder) if folder else dbt_project_dir() / "acknowledgements") / ACKNOWLEDGEMENTS_FILE
 
 
-ALIASES_DIR_VAR = "BUDGET_ETL_ALIASES_DIR"  # read by dbt_project.yml's seed-paths too
-ALIASES_FILE = "office_aliases.csv"
-
 
 def aliases_file() -> Path:
-    """The accepted office aliases (dbt seed office_aliases: a printed name -> the office's canonical name):
-    the file of the folder BUDGET_ETL_ALIASES_DIR names, else dbt_project/aliases/ of the checkout."""
-    folder = os.environ.get(ALIASES_DIR_VAR)
-    return (Path(folder) if folder else dbt_project_dir() / "aliases") / ALIASES_FILE
+    """The accepted office aliases (dbt seed office_aliases: a printed name -> the office's canonical name)."""
+    return dbt_project_dir() / "seeds" / "office_aliases.csv"

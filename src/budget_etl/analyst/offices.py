@@ -1,8 +1,7 @@
 """Office identity: the accepted aliases and the candidates a person reviews (`budget-etl offices`).
 
 office_id is the md5 of an office's canonical name (dbt: models/intermediate/int_documents__offices.sql). The
-seed office_aliases (dbt_project/aliases/office_aliases.csv, or the folder BUDGET_ETL_ALIASES_DIR names) maps a
-printed name to the canonical name of the office it belongs to; a name without an alias is its own canonical
+seed office_aliases (dbt_project/seeds/office_aliases.csv) maps a printed name to the canonical name of the office it belongs to; a name without an alias is its own canonical
 name. Names are compared in Simplified characters without whitespace (readers/normalize.py name_key), so a
 Traditional spelling needs no alias.
 

@@ -140,7 +140,7 @@ def report(warehouse: Path, office: str, year: int, doc_kind: str | None, out: P
               help="With --suggest: append candidate N (repeatable) to the seed office_aliases.")
 @click.option("--by", "accepted_by", default="", metavar="NAME", help="Who accepts them (the seed's accepted_by).")
 @click.option("--aliases", "aliases_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="The seed file (default: office_aliases.csv of $BUDGET_ETL_ALIASES_DIR or dbt_project/aliases).")
+              help="The seed file (default: dbt_project/seeds/office_aliases.csv).")
 def offices(warehouse: Path, suggest: bool, as_csv: bool, numbers: tuple[int, ...], accepted_by: str,
             aliases_path: Path | None) -> None:
     """Office identity: the accepted aliases (printed name -> canonical office name), or with --suggest the
