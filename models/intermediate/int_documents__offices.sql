@@ -1,6 +1,4 @@
--- Each document with its office key (office_id: the md5 of the office's canonical name, which the seed
--- office_aliases gives a printed name a person has accepted as another name of an office, else of the name
--- as printed, compared in Simplified characters) and its place in the history of the office's disclosure of that year
+-- Each document with its office key and its place in the history of the office's disclosure of that year
 -- and kind: a re-published file (new bytes) is a new document_id and a new version. The order of versions
 -- is raw.document_versions' (src/budget_etl/catalog/views/document_versions.sql; the ingest reads it too): the
 -- document's own edition words (更正, 修订, 修正) first, then its arrival (a file put back arrives again),
@@ -24,9 +22,8 @@ aliases as (
 ),
 
 named as (
-    -- the office's name as compared (Simplified, no whitespace; computed by the ingest, readers/normalize.py
-    -- name_key; a document loaded before that column existed: its printed name without whitespace), and the
-    -- canonical name an accepted alias gives it: office_id is computed from the latter, here only
+    -- The printed name as compared: Simplified, no whitespace (computed by the ingest: readers/normalize.py
+    -- name_key; a document loaded before that column existed: its printed name without whitespace).
     select
         documents.*,
         coalesce(documents.office_name_simplified,
@@ -35,6 +32,8 @@ named as (
 ),
 
 versioned as (
+    -- office_id is computed here and nowhere else: the md5 (macro office_key) of the office's canonical name,
+    -- the name a person accepted for the printed name in the seed office_aliases, else the name as compared
     select
         {{ office_key('coalesce(aliases.canonical_name, named.office_name_compared)') }} as office_id,
         coalesce(regexp_replace(aliases.canonical_name, '\s+', '', 'g'), named.office_name_compared)
