@@ -10,11 +10,14 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import opencc
 import pytest
 from click.testing import CliRunner
 
 from budget_etl.analyst import offices
+from budget_etl.analyst.report import find_office
 from budget_etl.cli import main
+from budget_etl.extract import extract
 from budget_etl.extract.identity import DocumentIdentity, PrintedName, document_info, printed_office_names
 from budget_etl.ops.pipeline import ingest
 from budget_etl.paths import aliases_file
@@ -149,7 +152,9 @@ def test_accepting_refuses_an_alias_that_would_chain(tmp_path):
 
 
 def test_the_repository_seed_is_written_as_compared():
-    """Names in the seed are Simplified without whitespace: the form the build compares."""
+    """The seed has the columns accept writes; its names are Simplified without whitespace (as compared)."""
+    with aliases_file().open(encoding="utf-8") as f:
+        assert tuple(next(csv.reader(f))) == offices.ALIAS_COLUMNS
     for alias in offices.read_aliases(aliases_file()):
         assert name_key(alias.printed_name) == alias.printed_name and alias.accepted_by and alias.reason
         assert name_key(alias.canonical_name) == alias.canonical_name
@@ -167,9 +172,7 @@ def test_a_renamed_office_keeps_one_office_id_once_its_alias_is_accepted(tmp_pat
     files = sorted((tmp_path / "docs").glob("*/*_2022_budget.txt"))
     renamed = files[0]
     text = renamed.read_text(encoding="utf-8")
-    old = read_bytes(renamed.read_bytes(), renamed.name)  # the office's name as its title prints it
-    from budget_etl.extract import extract
-    old_name = extract(old).info.office_name
+    old_name = extract(read_bytes(renamed.read_bytes(), renamed.name)).info.office_name  # as its title prints it
     new_name = old_name.replace("街道办事处", "街道")
     assert new_name != old_name
     renamed.write_text(text.replace(old_name, new_name), encoding="utf-8")
@@ -204,3 +207,7 @@ def test_a_renamed_office_keeps_one_office_id_once_its_alias_is_accepted(tmp_pat
     with duckdb.connect(str(warehouse), read_only=True) as con:  # the year on year change crosses the rename
         assert con.execute("select count(*) from marts.mart_yoy where office_id = ? and fiscal_year = 2022 "
                            "and prior_amount_yuan is not null", [_office_id(new_name)]).fetchone()[0] > 0
+        # the report finds it by its former name and by a Traditional spelling of its name
+        traditional = opencc.OpenCC("s2t").convert(new_name)
+        assert traditional != new_name
+        assert {find_office(con, name)["office_id"] for name in (old_name, traditional)} == {_office_id(new_name)}
