@@ -42,10 +42,37 @@ versioned as (
         versions.version_number,
         versions.superseded_by,
         versions.is_latest_version,
-        versions.version_reason
+        versions.version_reason,
+        versions.edition,
+        versions.published_at
     from named
     inner join versions on named.document_id = versions.document_id
     left join aliases on regexp_replace(aliases.printed_name, '\s+', '', 'g') = named.office_name_compared
+),
+
+served as (
+    -- raw.document_versions orders the versions of each printed name apart: two names of one office (an
+    -- accepted alias) may each have a latest version of the same year, kind and scope. The one that comes
+    -- last in the same order (edition words, then publication) is served; the other is superseded by it.
+    select
+        *,
+        first(document_id) over (
+            partition by office_id, fiscal_year, doc_kind, scope, is_latest_version
+            order by edition is not null desc, published_at desc, source_path desc, document_id desc
+        ) as served_document_id
+    from versioned
+),
+
+named_apart as (
+    select
+        * exclude (served_document_id) replace (
+            is_latest_version and served_document_id = document_id as is_latest_version,
+            case when is_latest_version and served_document_id <> document_id
+                then served_document_id else superseded_by end as superseded_by,
+            case when is_latest_version and served_document_id <> document_id
+                then 'superseded_by_other_name' else version_reason end as version_reason
+        )
+    from served
 ),
 
 final as (
@@ -55,7 +82,7 @@ final as (
             partition by office_id, fiscal_year, doc_kind, is_latest_version
             order by case scope when 'department' then 0 when 'unit' then 2 else 1 end, loaded_at, document_id
         ) = 1 as is_office_year_document
-    from versioned
+    from named_apart
 )
 
 select * from final
