@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import astuple, dataclass, fields
 from datetime import date
 from pathlib import Path
@@ -81,7 +82,6 @@ class _Document:
     city: str | None
     district: str | None
     files: tuple[str, ...]
-    text: str
 
     @property
     def label(self) -> str:
@@ -95,11 +95,20 @@ def _documents(con: duckdb.DuckDBPyConnection) -> list[_Document]:
             from raw.document_files group by document_id
         )
         select d.document_id, d.office_name, d.fiscal_year, d.doc_kind, d.unit_code, d.adcode, d.province, d.city,
-               d.district, coalesce(files.file_names, [d.file_name]), d.normalized_text
+               d.district, coalesce(files.file_names, [d.file_name])
         from raw.documents d
         left join files using (document_id)
         order by d.fiscal_year, d.loaded_at, d.document_id""").fetchall()
-    return [_Document(r[0], name_key(r[1]), *r[1:9], tuple(r[9]), r[10] or "") for r in rows]
+    return [_Document(r[0], name_key(r[1]), *r[1:9], tuple(r[9])) for r in rows]
+
+
+def _texts(con: duckdb.DuckDBPyConnection, batch: int = 50) -> Iterator[tuple[str, str]]:
+    """(document_id, text) of every document, a few at a time: the texts of a large warehouse are never all
+    in memory at once."""
+    cursor = con.cursor()
+    cursor.execute("select document_id, normalized_text from raw.documents order by fiscal_year, loaded_at, document_id")
+    while rows := cursor.fetchmany(batch):
+        yield from rows
 
 
 def _completed(name: str, doc: _Document) -> str:
@@ -145,8 +154,10 @@ def suggest(con: duckdb.DuckDBPyConnection, aliases: list[Alias] | None = None) 
             found[key] = Candidate(printed, into, earlier.reason, (*earlier.evidence, evidence),
                                    tuple(dict.fromkeys([*earlier.documents, *(d.label for d in docs)])))
 
-    for doc in documents:
-        for printed in printed_office_names(doc.text, list(doc.files)):
+    by_id = {doc.document_id: doc for doc in documents}
+    for document_id, text in _texts(con):
+        doc = by_id[document_id]
+        for printed in printed_office_names(text or "", list(doc.files)):
             name = name_key(_completed(printed.name, doc))
             if name != doc.name:
                 shown = printed.name if name == name_key(printed.name) else f"{printed.name} (→ {name})"
