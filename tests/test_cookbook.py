@@ -255,5 +255,5 @@ def test_one_office_across_its_names(results, warehouse):
     got = results[23]
     assert len(got) == rows(warehouse, "select count(*) as n from marts.dim_office")[0]["n"]
     [x] = xiguan(got)  # one name, no alias accepted (the repository's seed has none for it)
-    assert (x["printed_names"], x["canonical_name"], x["first_fiscal_year"], x["accepted_aliases"]) == (
-        [XIGUAN], XIGUAN, 2020, None)
+    assert (x["name_count"], x["printed_names"], x["canonical_name"], x["accepted_aliases"]) == (
+        1, [f"{XIGUAN} (2020-2020)"], XIGUAN, None)

@@ -11,8 +11,6 @@ final as (
     select
         office_id,
         first(office_name order by fiscal_year desc, loaded_at desc) as office_name,
-        -- every name the office's documents print (an accepted alias joins a renamed office's names)
-        list(distinct office_name order by office_name) as printed_names,
         first(canonical_name) as canonical_name,
         -- the latest name as compared (Simplified): what the office types' patterns are matched against
         first(office_name_compared order by fiscal_year desc, loaded_at desc) as office_name_compared,
@@ -52,6 +50,10 @@ typed as (
     group by final.office_id
 )
 
-select final.* exclude (office_name_compared), typed.office_type, typed.office_type_zh
+select
+    final.* exclude (office_name_compared, canonical_name),
+    typed.office_type,
+    typed.office_type_zh,
+    final.canonical_name
 from final
 left join typed on final.office_id = typed.office_id
