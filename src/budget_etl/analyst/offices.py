@@ -114,9 +114,9 @@ def _texts(con: duckdb.DuckDBPyConnection, batch: int = 50) -> Iterator[tuple[st
 def _completed(name: str, doc: _Document) -> str:
     """A short name the document prints ("省人大办公厅") with the division it leaves out ("江苏省"): the
     document's own province, city or district, never a guessed one."""
-    for short, whole in (("省", doc.province), ("市", doc.city or (doc.province if (doc.province or "")
-                                                                     .endswith("市") else None)),
-                         ("区", doc.district), ("县", doc.district)):
+    municipality = doc.province if doc.province and doc.province.endswith("市") else None  # 上海市
+    for short, whole in (("省", doc.province), ("市", doc.city or municipality), ("区", doc.district),
+                         ("县", doc.district)):
         if name.startswith(short) and whole and whole.endswith(short):
             return whole + name[1:]
     return name
@@ -125,7 +125,6 @@ def _completed(name: str, doc: _Document) -> str:
 def suggest(con: duckdb.DuckDBPyConnection, aliases: list[Alias] | None = None) -> list[Candidate]:
     """The candidate aliases of the warehouse's documents that the accepted ones do not settle yet."""
     canonical = {name_key(a.printed_name): name_key(a.canonical_name) for a in (aliases or [])}
-
     targets = set(canonical.values())
 
     def resolved(name: str) -> str:
