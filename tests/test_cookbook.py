@@ -250,3 +250,11 @@ def test_offices_of_one_type(results, warehouse):
     ranks = [r["rank_in_type"] for r in got if r["office_type_zh"] == "街道办事处"]
     assert ranks == sorted(ranks) and ranks[0] == 1
 
+
+
+def test_one_office_across_its_names(results, warehouse):
+    got = results[23]
+    assert len(got) == rows(warehouse, "select count(*) as n from marts.dim_office")[0]["n"]
+    [x] = xiguan(got)  # one name, no alias accepted (the repository's seed has none for it)
+    assert (x["name_count"], x["printed_names"], x["canonical_name"], x["accepted_aliases"]) == (
+        1, [f"{XIGUAN} (2020-2020)"], XIGUAN, None)

@@ -1,5 +1,8 @@
 {#-
-    office_id: 'ofc_' + the first 16 hex digits of md5(office name without whitespace).
+    office_id: 'ofc_' + the first 16 hex digits of md5(office name without whitespace), applied once, in
+    int_documents__offices, to the office's canonical name (seed office_aliases, else the printed name in
+    Simplified characters: readers/normalize.py name_key), so a renamed office keeps its key once its alias
+    is accepted.
 
     Why not unit_code: it is missing from many documents (Xiguan prints it only in the headers of its
     project tables, so a year without projects would get another key) and it is a code of the district's

@@ -1,4 +1,5 @@
--- One row per office. Attributes come from the office's most recent document that gives them.
+-- One row per office (office_id: int_documents__offices, from the canonical name an accepted alias gives, else
+-- the printed name in Simplified). Attributes come from the office's most recent document that gives them.
 
 with
 
@@ -10,6 +11,9 @@ final as (
     select
         office_id,
         first(office_name order by fiscal_year desc, loaded_at desc) as office_name,
+        first(canonical_name) as canonical_name,
+        -- the latest name as compared (Simplified): what the office types' patterns are matched against
+        first(office_name_compared order by fiscal_year desc, loaded_at desc) as office_name_compared,
         first(unit_code order by fiscal_year desc, loaded_at desc)
             filter (where unit_code is not null) as unit_code,
         first(unit_full_name order by fiscal_year desc, loaded_at desc)
@@ -42,10 +46,14 @@ typed as (
         arg_min(office_types.office_type, office_types.priority) as office_type,
         arg_min(office_types.office_type_zh, office_types.priority) as office_type_zh
     from final
-    inner join office_types on regexp_matches(final.office_name, office_types.pattern)
+    inner join office_types on regexp_matches(final.office_name_compared, office_types.pattern)
     group by final.office_id
 )
 
-select final.*, typed.office_type, typed.office_type_zh
+select
+    final.* exclude (office_name_compared, canonical_name),
+    typed.office_type,
+    typed.office_type_zh,
+    final.canonical_name
 from final
 left join typed on final.office_id = typed.office_id

@@ -38,6 +38,7 @@ renamed as (
         template,
         adcode,
         admin_level,
+        office_name_simplified,
         parser_version,
         batch_id,
         loaded_at

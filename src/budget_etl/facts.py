@@ -108,6 +108,11 @@ class DocumentInfo:
                              str_matches=vocab.ADCODE, default=None)
     admin_level: str | None = col("行政层级", "Level of government of the office", vocab=vocab.ADMIN_LEVELS,
                                   default=None)
+    # the name as it is compared (readers/normalize.py name_key): office_id, aliases and office types use it,
+    # so that a Traditional spelling (a mirror site's) is the same office; office_name stays as printed
+    office_name_simplified: str | None = col("部门名称的比对写法：简体、去空白（部门键据此计算）",
+                                             "The office name as compared: Simplified characters, no whitespace "
+                                             "(the office key is computed from it)", default=None)
 
 
 @table(zh="文件自述的合计数", en="Totals and subtotals as the document states them",

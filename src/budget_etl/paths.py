@@ -32,3 +32,9 @@ def acknowledgements_file() -> Path:
     BUDGET_ETL_ACKNOWLEDGEMENTS_DIR names, else dbt_project/acknowledgements/ of the checkout."""
     folder = os.environ.get(ACKNOWLEDGEMENTS_DIR_VAR)
     return (Path(folder) if folder else dbt_project_dir() / "acknowledgements") / ACKNOWLEDGEMENTS_FILE
+
+
+
+def aliases_file() -> Path:
+    """The accepted office aliases (dbt seed office_aliases: a printed name -> the office's canonical name)."""
+    return dbt_project_dir() / "seeds" / "office_aliases.csv"

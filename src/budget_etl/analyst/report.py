@@ -18,6 +18,7 @@ import jinja2
 
 from budget_etl import __version__
 from budget_etl.analyst import charts
+from budget_etl.readers.normalize import name_key
 
 METRICS = [  # metric, Chinese name, column of mart_office_year
     ("total_expenditure", "支出合计", "total_expenditure_yuan"),
@@ -83,9 +84,11 @@ class ReportData:
 
 
 def find_office(con: duckdb.DuckDBPyConnection, office: str) -> dict:
-    """An office by office_id, exact name or unit code."""
-    found = _rows(con, "select * from marts.dim_office where office_id = ? or office_name = ? or unit_code = ? "
-                       "order by office_id", [office, office, office])
+    """An office by office_id, any name its documents print (a former name too, once its alias is accepted),
+    its canonical name (Traditional spellings matched as Simplified) or unit code."""
+    found = _rows(con, "select * from marts.dim_office where office_id = ? or canonical_name = ? or unit_code = ? "
+                       "or office_id in (select office_id from marts.dim_office_name where office_name = ?) "
+                       "order by office_id", [office, name_key(office), office, office])
     if not found:
         raise ReportError(f"no office {office!r} in the warehouse (see marts.dim_office)")
     if len(found) > 1:

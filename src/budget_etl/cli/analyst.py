@@ -1,4 +1,4 @@
-"""The analyst's commands of `budget-etl`: sql, export, report, dictionary (registered in cli.py).
+"""The analyst's commands of `budget-etl`: sql, export, report, offices, dictionary (registered in cli.py).
 
 They only read the warehouse: every one opens it read-only. `sql` runs the user's SQL in a sandbox that
 reads and writes no other file unless given --allow-write DIR.
@@ -107,7 +107,7 @@ def export(warehouse: Path, fmt: str, out: Path, tables: tuple[str, ...], header
 
 @click.command()
 @warehouse_option
-@click.option("--office", required=True, metavar="ID", help="office_id (marts.dim_office), office name or unit code.")
+@click.option("--office", required=True, metavar="ID", help="office_id (marts.dim_office), any name it prints (a former one too) or unit code.")
 @click.option("--year", type=int, required=True, help="Fiscal year.")
 @click.option("--kind", "doc_kind", type=click.Choice(["budget", "final_accounts"]), default=None,
               help="Kind of disclosure (default: the budget if there is one).")
@@ -133,6 +133,67 @@ def report(warehouse: Path, office: str, year: int, doc_kind: str | None, out: P
 
 
 @click.command()
+@warehouse_option
+@click.option("--suggest", is_flag=True, help="List candidate aliases (numbered) with their reason and documents.")
+@click.option("--csv", "as_csv", is_flag=True, help="With --suggest: print them as rows of the seed, to paste.")
+@click.option("--accept", "numbers", type=int, multiple=True, metavar="N",
+              help="With --suggest: append candidate N (repeatable) to the seed office_aliases.")
+@click.option("--by", "accepted_by", default="", metavar="NAME", help="Who accepts them (the seed's accepted_by).")
+@click.option("--aliases", "aliases_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The seed file (default: dbt_project/seeds/office_aliases.csv).")
+def offices(warehouse: Path, suggest: bool, as_csv: bool, numbers: tuple[int, ...], accepted_by: str,
+            aliases_path: Path | None) -> None:
+    """Office identity: the accepted aliases (printed name -> canonical office name), or with --suggest the
+    candidates for a person to accept: names one document prints for itself (its title, its tables' 部门：
+    line, its headings, its files' names), the same unit code, one name inside another in one division.
+
+    An accepted alias gives both names one office_id at the next build (`budget-etl run`); names are
+    compared in Simplified characters, so a Traditional spelling needs none.
+    """
+    from budget_etl.analyst import offices as identity
+    from budget_etl.paths import aliases_file
+
+    path = aliases_path or aliases_file()
+    aliases = identity.read_aliases(path)
+    if not suggest:
+        if numbers or as_csv:
+            raise click.UsageError("--csv and --accept go with --suggest")
+        for a in aliases:
+            click.echo(f"{a.printed_name} -> {a.canonical_name}  ({a.accepted_by} {a.accepted_on}: {a.reason})")
+        click.echo(f"{len(aliases)} accepted aliases in {path}")
+        return
+    con = _open(warehouse)
+    try:
+        candidates = identity.suggest(con, aliases)
+    finally:
+        con.close()
+    if numbers or as_csv:
+        if not accepted_by:
+            raise click.UsageError("--by NAME: who accepts them")
+        wrong = [n for n in numbers if not 1 <= n <= len(candidates)]
+        if wrong:
+            raise click.UsageError(f"no candidate {wrong[0]}: there are {len(candidates)}")
+        chosen = [identity.alias_of(candidates[n - 1], accepted_by) for n in numbers] if numbers else \
+            [identity.alias_of(c, accepted_by) for c in candidates]
+        if as_csv:
+            click.echo(identity.csv_rows(chosen), nl=False)
+            return
+        try:
+            identity.accept(chosen, path)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"accepted {len(chosen)} aliases into {path}; rebuild (budget-etl run) to apply them")
+        return
+    for number, c in enumerate(candidates, start=1):
+        click.echo(f"{number}. {c.printed_name} -> {c.canonical_name}  [{c.reason}: {identity.REASONS[c.reason]}]")
+        for evidence in c.evidence:
+            click.echo(f"     {evidence}")
+        for label in c.documents:
+            click.echo(f"     {label}")
+    click.echo(f"{len(candidates)} candidates; accept with --accept N --by NAME, or print them with --csv --by NAME")
+
+
+@click.command()
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Where to write it  [default: docs/data_dictionary.md in the checkout]")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if the file is out of date.")
@@ -151,4 +212,4 @@ def dictionary(out: Path | None, check: bool) -> None:
     click.echo(f"data dictionary written: {write(out)}")
 
 
-COMMANDS = (sql, export, report, dictionary)
+COMMANDS = (sql, export, report, offices, dictionary)

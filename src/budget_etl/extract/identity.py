@@ -20,6 +20,7 @@ from budget_etl.extract.errors import ExtractionError
 from budget_etl.extract.sections import ORDINAL_STYLES
 from budget_etl.facts import DocumentInfo, Source
 from budget_etl.readers.blocks import Paragraph, ReadDocument
+from budget_etl.readers.normalize import name_key, to_simplified
 
 BUDGET = "budget"
 FINAL_ACCOUNTS = "final_accounts"
@@ -137,7 +138,9 @@ def document_info(identity: DocumentIdentity, doc: ReadDocument, *, is_synthetic
         if unit:
             unit_code, unit_full_name = unit["code"], unit["name"]
             break
-    division = locate(identity.office_name, unit_full_name, province=identity.province)
+    # names are compared in Simplified characters (a Traditional spelling is placed like its Simplified one)
+    division = locate(name_key(identity.office_name), unit_full_name and name_key(unit_full_name),
+                      province=identity.province and to_simplified(identity.province))
     # a name the national list lacks (a new or fictional division): the district and city as printed
     district = None if division else _DISTRICT_RE.match(identity.office_name)
     city = None if division else _CITY_RE.match(unit_full_name or "")
@@ -158,6 +161,7 @@ def document_info(identity: DocumentIdentity, doc: ReadDocument, *, is_synthetic
         src=Source(line=identity.line, page=identity.page),
         adcode=division.adcode if division else None,
         admin_level=division.level if division else None,
+        office_name_simplified=name_key(identity.office_name),
     )
 
 
@@ -181,3 +185,44 @@ def _office(text: str) -> str:
 def _scope(text: str) -> str | None:
     m = _SCOPE_RE.search(text)
     return None if m is None else DEPARTMENT if m["scope"] == "部门" else UNIT
+
+
+# The names a document prints for itself besides its title's: a table's labelled line ("部门：江苏省人大常委会办公厅
+# 单位：万元"), a heading naming the office before the year and the kind ("第二部分 省人大办公厅 2017 年度部门预算表"),
+# and a file's name ("江苏省人大办公厅2017年度预算公开.pdf"). `budget-etl offices --suggest` offers them as aliases.
+_LABELLED_NAME_RE = re.compile(r"^(?:部门|部门名称|单位名称|预算单位|预算主管部门|编制单位)\s*[:：]\s*(?P<name>[^\s:：，。；\d]{3,30})")
+_HEADING_NAME_RE = re.compile(
+    r"^(?P<name>[^\s，。；、（）()：:\d]{3,30}?)\s*(?:19|20)\d{2}\s*(?:年度?)?\s*(?:部门|单位)?(?:收支)?(?:预算|(?<!预)决算)")
+_MAX_HEADING = 40
+# how an office's name ends; anything else a pattern catches is not taken for a name
+_OFFICE_END_RE = re.compile(r"(?:厅|局|委|会|办|室|处|院|中心|街道|镇|乡|部|所|站|队|署|府|馆|社|校|团|宫|园|台|司)$")
+_NOT_A_NAME_RE = re.compile(r"^(?:本|该|全|各|所属|下属)|合计|单位[:：]")
+
+
+@dataclass(frozen=True)
+class PrintedName:
+    name: str
+    where: str  # "line 12" or "file name x.pdf"
+
+
+def printed_office_names(text: str, file_names: list[str] = ()) -> list[PrintedName]:
+    """The office names a document prints for itself in its text and its files' names, as printed (the
+    title's is in DocumentInfo.office_name). A name is never completed from elsewhere here."""
+    found = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        line = line.strip()
+        labelled = _LABELLED_NAME_RE.match(line)
+        heading = None if labelled or len(line) > _MAX_HEADING else _HEADING_NAME_RE.match(_NOT_OFFICE.sub("", line)
+                                                                                           .strip())
+        for m in (labelled, heading):
+            if m and _is_office_name(m["name"]):
+                found.append(PrintedName(m["name"], f"line {number}"))
+    for file_name in file_names:
+        m = _HEADING_NAME_RE.match(_NOT_OFFICE.sub("", file_name.rsplit(".", 1)[0]).strip())
+        if m and _is_office_name(m["name"]):
+            found.append(PrintedName(m["name"], f"file name {file_name}"))
+    return found
+
+
+def _is_office_name(name: str) -> bool:
+    return bool(_OFFICE_END_RE.search(name)) and not _NOT_A_NAME_RE.search(name)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
+
+import opencc
 
 # Full-width ASCII (digits, Latin letters, ％ ＋ － ． ，...) to half-width, but keep the Chinese punctuation
 # the templates use as separators (，：；（）、) so that keyword patterns can rely on them.
@@ -47,3 +50,21 @@ def clean(text: str) -> str:
     if "  " not in text and "\t" not in text:  # no run to shorten: the common case, the same result
         return text.strip()
     return _INNER_SPACES.sub(" ", text).strip()
+
+
+@cache
+def _traditional_to_simplified() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Traditional characters to Simplified ones (OpenCC t2s); Simplified text comes back unchanged."""
+    return _traditional_to_simplified().convert(text)
+
+
+def name_key(name: str) -> str:
+    """A name as it is compared (an office's, a division's, an alias's): in Simplified characters, without
+    whitespace. The stored name stays as printed; only the comparison uses this, so that 江蘇省人大常委會辦公廳
+    (a mirror site's spelling) is the office 江苏省人大常委会办公厅. (Simplified names keep the key they had
+    before: office_id, the md5 of this key, does not change for them.)"""
+    return re.sub(r"\s+", "", to_simplified(name))

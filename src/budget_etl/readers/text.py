@@ -15,13 +15,11 @@ from __future__ import annotations
 import codecs
 import contextlib
 import re
-from functools import cache
 
-import opencc
 from charset_normalizer import from_bytes
 
 from budget_etl.readers.blocks import Block, Cell, Paragraph, ReadDocument, Table, UnreadableDocument
-from budget_etl.readers.normalize import clean, normalize_text
+from budget_etl.readers.normalize import clean, normalize_text, to_simplified
 
 _BOMS = [
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -183,15 +181,10 @@ def parse_blocks(text: str) -> list[Block]:
     return blocks
 
 
-@cache
-def _traditional_to_simplified() -> opencc.OpenCC:
-    return opencc.OpenCC("t2s")
-
-
 def read_text_bytes(data: bytes) -> ReadDocument:
     raw, encoding = decode(data)
     if encoding.startswith("big5"):  # traditional characters: the extractors know simplified ones
-        raw = _traditional_to_simplified().convert(raw)
+        raw = to_simplified(raw)
     text = normalize_text(raw)
     if not _is_readable_text(text):
         raise UnreadableDocument(
