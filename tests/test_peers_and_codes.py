@@ -10,8 +10,9 @@ from decimal import Decimal
 
 import pytest
 
-from analyst_support import rows
 from budget_etl.paths import dbt_project_dir
+
+from analyst_support import rows
 
 pytestmark = pytest.mark.slow
 
