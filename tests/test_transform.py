@@ -114,8 +114,8 @@ def xiguan(tmp_path_factory):
 @pytest.fixture(scope="module")
 def with_slips(xiguan, tmp_path_factory):
     """The same warehouse with three slips a real document could contain: an operating expense item that
-    does not add up, an item name the seed does not know, and a function class code (synthetic, 类 299 does
-    not exist) the national code list (seed function_classes) does not have."""
+    does not add up, an item name the seed does not know, and a function and an economic class code
+    (synthetic: 类 299 and 300 do not exist) the national code lists (seeds) do not have."""
     warehouse = tmp_path_factory.mktemp("slips") / "budget.duckdb"
     shutil.copyfile(xiguan[0], warehouse)
     with duckdb.connect(str(warehouse)) as con:
@@ -123,6 +123,9 @@ def with_slips(xiguan, tmp_path_factory):
         con.execute("update raw.operating_expenses set item_name_zh = '某某专项费' where item_no = 2")
         con.execute("""insert into raw.function_expenditure (document_id, function_code, level, name_zh, total_yuan,
                        fund_scope) select document_id, '2999901', 'item', '某某支出', 1.00, 'general_public_budget'
+                       from raw.documents""")
+        con.execute("""insert into raw.economic_expenditure (document_id, economic_code, scheme, name_zh, amount_yuan,
+                       fund_scope) select document_id, '30097', 'department', '某某费', 1.00, 'general_public_budget'
                        from raw.documents""")
     return warehouse, build(warehouse)
 
@@ -258,15 +261,20 @@ def test_slips_warn_and_never_error(with_slips):
     assert row["item_code"] == "other"
 
 
-def test_an_unlisted_function_code_is_kept_and_warned(with_slips):
+def test_unlisted_class_codes_are_kept_and_warned(with_slips):
     warehouse, result = with_slips
-    [warning] = [n for n in result.warnings if n.unique_id.split(".")[2] == "fct_expenditure_by_function_code_is_listed"]
-    assert warning.failures == 1
+    warned = {n.unique_id.split(".")[2]: n.failures for n in result.warnings}
+    assert warned["fct_expenditure_by_function_code_is_listed"] == 1
+    assert warned["fct_expenditure_by_economic_code_is_listed"] == 1
     [row] = rows(warehouse, """select function_code, class_code, class_name_zh, section_code, item_code, item_name_zh,
                                       is_listed_code, total_yuan from marts.fct_expenditure_by_function""")
     assert row == {"function_code": "2999901", "class_code": "299", "class_name_zh": None, "section_code": "29999",
                    "item_code": "2999901", "item_name_zh": None, "is_listed_code": False,
                    "total_yuan": Decimal("1.00")}
+    [economic] = rows(warehouse, """select economic_code, class_code, class_name_zh, item_code, is_listed_code
+                                    from marts.fct_expenditure_by_economic""")
+    assert economic == {"economic_code": "30097", "class_code": "300", "class_name_zh": None, "item_code": "30097",
+                        "is_listed_code": False}
 
 
 def test_docs_writes_one_static_page(xiguan, tmp_path):
