@@ -184,3 +184,22 @@ def bundled_warehouse(tmp_path_factory) -> Path:
     result = build(warehouse)
     assert result.ok, result.describe()
     return warehouse
+
+
+@pytest.fixture(scope="session")
+def real_warehouse(tmp_path_factory) -> Path:
+    """A warehouse built by the real pipeline from the real documents of ../shared/real (skipped without
+    them); the blank template is quarantined, every other document loads and dbt builds without errors."""
+    from budget_etl.ops.pipeline import ingest
+    from budget_etl.transform import build
+
+    real = SHARED / "real"
+    if not real.is_dir():
+        pytest.skip("../shared/real not present")
+    warehouse = tmp_path_factory.mktemp("real") / "budget.duckdb"
+    summary = ingest([real], warehouse, progress=False)
+    assert summary.loaded > 0, summary.describe()
+    assert {q.reason_code for q in summary.quarantined} <= {"template_without_amounts"}, summary.quarantined
+    result = build(warehouse)
+    assert result.ok, result.describe()
+    return warehouse

@@ -34,6 +34,7 @@ def test_comparison_within_district_and_city(bundled_warehouse):
                ratio_to_peer_median, peer_total_yuan
         from marts.mart_office_comparison join marts.dim_office using (office_id)
         where office_name = ? and fiscal_year = 2022 and metric = 'total_expenditure'
+          and peer_group_type in ('district', 'city')
         order by peer_group_type desc""", ["琰骞区溦蒨街道办事处"])
     assert rows == [
         ("district", "琰骞区", 3, 3, Decimal("0.256333"), Decimal("2570401.01"), Decimal("0.6999"),

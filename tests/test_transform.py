@@ -35,9 +35,12 @@ CONTRACT = {
     "fct_expenditure": ["document_id", "office_id", "fiscal_year", "doc_kind", "expenditure_class", "expenditure_type",
                         "amount_yuan"],
     "fct_expenditure_by_function": ["document_id", "office_id", "fiscal_year", "fund_scope", "function_code",
-                                    "level", "name_zh", "total_yuan", "basic_yuan", "project_yuan"],
+                                    "level", "name_zh", "total_yuan", "basic_yuan", "project_yuan", "class_code",
+                                    "class_name_zh", "section_code", "section_name_zh", "item_code",
+                                    "item_name_zh", "is_listed_code"],
     "fct_expenditure_by_economic": ["document_id", "office_id", "fiscal_year", "fund_scope", "scheme",
-                                    "economic_code", "name_zh", "amount_yuan"],
+                                    "economic_code", "name_zh", "amount_yuan", "class_code", "class_name_zh",
+                                    "item_code", "item_name_zh", "is_listed_code"],
     "fct_operating_expense": ["document_id", "office_id", "fiscal_year", "doc_kind", "item_name_zh", "item_code",
                               "amount_yuan"],
     "fct_three_public_cost": ["document_id", "office_id", "fiscal_year", "doc_kind", "category", "amount_yuan",
@@ -73,7 +76,8 @@ CONTRACT = {
     "mart_yoy": ["office_id", "fiscal_year", "metric", "amount_yuan", "prior_amount_yuan", "change_yuan",
                  "change_pct", "prior_source", "stated_matches_prior_document"],
     "mart_office_comparison": ["office_id", "fiscal_year", "metric", "amount_yuan", "peer_group_type",
-                               "peer_group", "peer_count", "rank_in_peer", "share_of_peer_total",
+                               "peer_group", "peer_office_type", "peer_count", "rank_in_peer",
+                               "share_of_peer_total",
                                "peer_median_yuan", "ratio_to_peer_median"],
     "mart_budget_execution": ["office_id", "fiscal_year", "metric", "budget_yuan", "final_yuan", "difference_yuan",
                               "execution_rate", "budget_source", "budget_sources_differ", "final_document_id"],
@@ -110,13 +114,20 @@ def xiguan(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def with_slips(xiguan, tmp_path_factory):
-    """The same warehouse with two slips a real document could contain: an operating expense item that
-    does not add up, and an item name the seed does not know."""
+    """The same warehouse with three slips a real document could contain: an operating expense item that
+    does not add up, an item name the seed does not know, and a function and an economic class code
+    (synthetic: 类 299 and 300 do not exist) the national code lists (seeds) do not have."""
     warehouse = tmp_path_factory.mktemp("slips") / "budget.duckdb"
     shutil.copyfile(xiguan[0], warehouse)
     with duckdb.connect(str(warehouse)) as con:
         con.execute("update raw.operating_expenses set amount_yuan = amount_yuan + 1 where item_no = 1")
         con.execute("update raw.operating_expenses set item_name_zh = '某某专项费' where item_no = 2")
+        con.execute("""insert into raw.function_expenditure (document_id, function_code, level, name_zh, total_yuan,
+                       fund_scope) select document_id, '2999901', 'item', '某某支出', 1.00, 'general_public_budget'
+                       from raw.documents""")
+        con.execute("""insert into raw.economic_expenditure (document_id, economic_code, scheme, name_zh, amount_yuan,
+                       fund_scope) select document_id, '30097', 'department', '某某费', 1.00, 'general_public_budget'
+                       from raw.documents""")
     return warehouse, build(warehouse)
 
 
@@ -252,6 +263,22 @@ def test_slips_warn_and_never_error(with_slips):
     assert "fct_operating_expense_item_code_mapped" in warned
     [row] = rows(warehouse, "select item_code from marts.fct_operating_expense where item_no = 2")
     assert row["item_code"] == "other"
+
+
+def test_unlisted_class_codes_are_kept_and_warned(with_slips):
+    warehouse, result = with_slips
+    warned = {n.unique_id.split(".")[2]: n.failures for n in result.warnings}
+    assert warned["fct_expenditure_by_function_code_is_listed"] == 1
+    assert warned["fct_expenditure_by_economic_code_is_listed"] == 1
+    [row] = rows(warehouse, """select function_code, class_code, class_name_zh, section_code, item_code, item_name_zh,
+                                      is_listed_code, total_yuan from marts.fct_expenditure_by_function""")
+    assert row == {"function_code": "2999901", "class_code": "299", "class_name_zh": None, "section_code": "29999",
+                   "item_code": "2999901", "item_name_zh": None, "is_listed_code": False,
+                   "total_yuan": Decimal("1.00")}
+    [economic] = rows(warehouse, """select economic_code, class_code, class_name_zh, item_code, is_listed_code
+                                    from marts.fct_expenditure_by_economic""")
+    assert economic == {"economic_code": "30097", "class_code": "300", "class_name_zh": None, "item_code": "30097",
+                        "is_listed_code": False}
 
 
 def test_docs_writes_one_static_page(xiguan, tmp_path):

@@ -14,3 +14,18 @@ from {{ model }}
 group by {{ combination_of_columns | join(', ') }}
 having count(*) > 1
 {% endtest %}
+
+{#- Spans of years (from_column .. to_column, empty = open) of one key that overlap: each row whose span
+    reaches the start of the key's next span. -#}
+{% test spans_do_not_overlap(model, key_columns, from_column, to_column) %}
+select *
+from (
+    select
+        *,
+        lead(coalesce({{ from_column }}, 0)) over (
+            partition by {{ key_columns | join(', ') }} order by coalesce({{ from_column }}, 0)
+        ) as next_span_from
+    from {{ model }}
+) as spans
+where next_span_from <= coalesce({{ to_column }}, 9999)
+{% endtest %}

@@ -1,6 +1,6 @@
 -- Headline figures per office, fiscal year and kind of disclosure (the latest version of each; its main
--- figure: a budget's own, a 决算's 决算数), with the office's district and city for peer comparisons. Input of
--- mart_yoy and mart_office_comparison, which compare a kind of disclosure only with the same kind.
+-- figure: a budget's own, a 决算's 决算数). Input of mart_yoy and mart_office_comparison, which compare a kind
+-- of disclosure only with the same kind (the comparison places an office by dim_office).
 
 with
 
@@ -20,8 +20,6 @@ final as (
         documents.office_id,
         documents.fiscal_year,
         documents.doc_kind,
-        documents.district,
-        documents.city,
         metrics.document_id,
         metrics.metric,
         metrics.amount_yuan

@@ -1,6 +1,9 @@
--- Each office's figures against its peers: the offices of the same district, and of the same city, in the
--- same fiscal year and kind of disclosure. The office itself is one of its peers. Offices whose district
--- (or city) is unknown are left out of that peer group.
+-- Each office's figures against its peers, in the same fiscal year and kind of disclosure: the offices of the
+-- same division (district, city, province) and the offices of the same type (dim_office.office_type) within
+-- the province and nationally. The office itself is one of its peers. Where an office and its division come
+-- from is dim_office's (one place per office, whatever year). A group of one office is no peer group: it
+-- gives no row, so every row has at least one other office to compare with. An office whose division (or
+-- type) is unknown is left out of the groups that need it.
 
 with
 
@@ -8,15 +11,42 @@ metrics as (
     select * from {{ ref('int_office_year_metrics') }}
 ),
 
-peer_members as (
-    select 'district' as peer_group_type, district as peer_group, * exclude (district, city)
+offices as (
+    select office_id, district, city, province, office_type from {{ ref('dim_office') }}
+),
+
+placed as (
+    select metrics.*, offices.district, offices.city, offices.province, offices.office_type
     from metrics
+    inner join offices on metrics.office_id = offices.office_id
+),
+
+peer_members as (
+    -- peer_key identifies the group (a district name alone is not unique: 上海 and 舟山 both have a 普陀区)
+    select 'district' as peer_group_type, district as peer_group, cast(null as varchar) as peer_office_type,
+        concat_ws('|', province, city, district) as peer_key, *
+    from placed
     where district is not null
 
     union all
-    select 'city' as peer_group_type, city as peer_group, * exclude (district, city)
-    from metrics
+    select 'city', city, null, concat_ws('|', province, city), *
+    from placed
     where city is not null
+
+    union all
+    select 'province', province, null, province, *
+    from placed
+    where province is not null
+
+    union all
+    select 'office_type_in_province', province, office_type, concat_ws('|', province, office_type), *
+    from placed
+    where province is not null and office_type is not null
+
+    union all
+    select 'office_type_national', '全国', office_type, office_type, *
+    from placed
+    where office_type is not null
 ),
 
 windowed as (
@@ -29,7 +59,7 @@ windowed as (
         -- input's scale and would drop the half fen); rounded half-up to the fen below
         median(cast(amount_yuan as decimal(18, 3))) over peers as peer_median_exact
     from peer_members
-    window peers as (partition by peer_group_type, peer_group, fiscal_year, doc_kind, metric)
+    window peers as (partition by peer_group_type, peer_key, fiscal_year, doc_kind, metric)
 ),
 
 final as (
@@ -40,6 +70,7 @@ final as (
         amount_yuan,
         peer_group_type,
         peer_group,
+        peer_office_type,
         cast(peer_count as integer) as peer_count,
         cast(rank_in_peer as integer) as rank_in_peer,
         cast(round(amount_yuan / nullif(peer_total_yuan, 0), 6) as decimal(12, 6)) as share_of_peer_total,
@@ -49,6 +80,7 @@ final as (
         document_id,
         cast(peer_total_yuan as decimal(18, 2)) as peer_total_yuan
     from windowed
+    where peer_count > 1  -- a group of one is no peer group
 )
 
 select * from final
