@@ -281,6 +281,25 @@ def test_unlisted_class_codes_are_kept_and_warned(with_slips):
                         "is_listed_code": False}
 
 
+def test_acknowledgements_elsewhere_are_read_and_never_written(xiguan, tmp_path, monkeypatch):
+    # a reviewers' folder named by an absolute path: dbt loads the seed from a copy (it writes each seed it
+    # loads under target/ joined with the seed path, which was the reviewers' own file)
+    warehouse = tmp_path / "budget.duckdb"
+    shutil.copyfile(xiguan[0], warehouse)
+    folder = tmp_path / "reviewers"
+    folder.mkdir()
+    accepted = folder / "finding_acknowledgements.csv"
+    content = ("document_id,check_name,reviewer,reason_zh,acknowledged_on\n"
+               f"{'d' * 64},identity.revenue_total,王审核,已核实：印刷错误已更正,2026-11-30\n").encode()
+    accepted.write_bytes(content)
+    monkeypatch.setenv("BUDGET_ETL_ACKNOWLEDGEMENTS_DIR", str(folder))
+    result = build(warehouse, select="finding_acknowledgements", work_dir=tmp_path / "dbt")
+    assert result.ok and result.passed >= 1
+    assert accepted.read_bytes() == content  # untouched
+    assert rows(warehouse, "select reviewer, reason_zh from staging.finding_acknowledgements") == [
+        {"reviewer": "王审核", "reason_zh": "已核实：印刷错误已更正"}]
+
+
 def test_docs_writes_one_static_page(xiguan, tmp_path):
     warehouse, _ = xiguan
     page = docs(warehouse, tmp_path / "docs")

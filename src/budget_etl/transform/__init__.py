@@ -23,7 +23,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from budget_etl.paths import dbt_project_dir
+from budget_etl.paths import (
+    ACKNOWLEDGEMENTS_DIR_VAR,
+    ACKNOWLEDGEMENTS_FILE,
+    acknowledgements_file,
+    dbt_project_dir,
+)
 
 log = logging.getLogger(__name__)
 
@@ -132,12 +137,29 @@ def _invoke(command: Sequence[str], warehouse_path: str | Path, work_dir: str | 
         "--log-path", str(work / "logs"),
         "--quiet",  # dbt's own log goes to logs/dbt.log; the caller prints a summary
     ]
-    with (_environment(**{WAREHOUSE_ENV: str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}),
+    work.mkdir(parents=True, exist_ok=True)
+    acknowledgements = _acknowledgements_copy(project, work)
+    with (_environment(**{WAREHOUSE_ENV: str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+                          ACKNOWLEDGEMENTS_DIR_VAR: acknowledgements}),
           _console_kept(work / "logs" / "dbt.log")):
         try:
             return dbtRunner().invoke(args)
         finally:
             _release_warehouse()
+
+
+def _acknowledgements_copy(project: Path, work: Path) -> str:
+    """The reviewers' acknowledgements (paths.acknowledgements_file) copied under ``work``'s target folder, and
+    named relative to the project as dbt's seed-paths need: dbt writes each seed it loads under its target
+    path joined with the seed path, and an absolute seed path would have it overwrite the reviewers' own file."""
+    source = acknowledgements_file()
+    if not source.is_file():
+        raise TransformError(f"no acknowledgements file at {source} (see {ACKNOWLEDGEMENTS_DIR_VAR} in "
+                             "docs/rulebook.md): create it with the header of dbt_project/acknowledgements/")
+    folder = work / "target" / "acknowledgements"  # one name: dbt's partial parsing keeps its cache
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, folder / ACKNOWLEDGEMENTS_FILE)
+    return os.path.relpath(folder, project)
 
 
 def _release_warehouse() -> None:
