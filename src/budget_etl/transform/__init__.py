@@ -138,7 +138,10 @@ def _invoke(command: Sequence[str], warehouse_path: str | Path, work_dir: str | 
         "--quiet",  # dbt's own log goes to logs/dbt.log; the caller prints a summary
     ]
     work.mkdir(parents=True, exist_ok=True)
-    acknowledgements = _acknowledgements_copy(project, work)
+    try:
+        acknowledgements = _acknowledgements_copy(project, work)
+    except OSError as exc:  # a full disk, a read-only work folder
+        raise TransformError(f"dbt {command[0]} could not run: {exc}") from exc
     with (_environment(**{WAREHOUSE_ENV: str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
                           ACKNOWLEDGEMENTS_DIR_VAR: acknowledgements}),
           _console_kept(work / "logs" / "dbt.log")):
