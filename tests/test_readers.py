@@ -13,7 +13,7 @@ from budget_etl.extract import ExtractionError, extract
 from budget_etl.load import warehouse
 from budget_etl.readers import UnreadableDocument, read_bytes
 from budget_etl.readers.blocks import Paragraph, Table
-from budget_etl.readers.normalize import normalize_text
+from budget_etl.readers.normalize import as_simplified, normalize_text
 
 from goldcheck import assert_matches_gold
 
@@ -107,17 +107,37 @@ def _big5_seed(seed_bytes) -> bytes:
     return traditional.replace("≥", "≧").encode("big5")
 
 
-def test_big5_text_is_decoded_and_read_in_simplified_characters(seed_bytes, gold):
+def test_big5_text_is_decoded_kept_as_printed_and_read_in_simplified_characters(seed_bytes, gold):
     data = _big5_seed(seed_bytes)
     doc = read_bytes(data, "mirror.txt")
     assert doc.encoding == "big5hkscs"
-    assert doc.paragraphs()[0].text == "山海关区西关街道办事处部门2020年部门预算公开说明"
+    assert doc.paragraphs()[0].text == "山海關區西關街道辦事處部門2020年部門預算公開說明"  # stored as printed
+    assert as_simplified(doc).paragraphs()[0].text == "山海关区西关街道办事处部门2020年部门预算公开说明"
+    assert as_simplified(doc).text.count("\n") == doc.text.count("\n")  # every line where it was
     facts = extract(doc)
     assert (facts.info.office_name, facts.info.fiscal_year) == ("山海关区西关街道办事处", 2020)
     assert facts.total("revenue_total") == facts.total("expenditure_total") == Decimal("3566894.19")
     expected = copy.deepcopy(gold)
     expected["project_indicator_example"]["target_raw"] = "≧95百分比"  # the raw target as Big5 writes it
     assert_matches_gold(facts, expected)
+
+
+def test_traditional_utf8_text_gives_the_facts_and_checks_of_its_simplified_original(seed_bytes):
+    # a mirror re-publishing the seed in Traditional characters, in UTF-8: the same facts and the same
+    # outcome of every check (the rules read the text in Simplified), its stored text as printed
+    def checked(data: bytes):
+        doc = read_bytes(data, "x.txt")
+        facts = extract(doc)
+        row = warehouse.document_row(facts, doc, data=data, source_path="x.txt")
+        return doc, facts, {r["check_name"]: r["status"] for r in validate.validate_document(facts, row).rows}
+
+    traditional = opencc.OpenCC("s2t").convert(seed_bytes.decode("utf-8")).encode("utf-8")
+    doc, facts, checks = checked(traditional)
+    _, original_facts, original_checks = checked(seed_bytes)
+    assert "預算" in doc.text and "预算" not in doc.text
+    assert facts.info.office_name == "山海关区西关街道办事处" and facts.info.fiscal_year == 2020
+    assert facts.total("expenditure_total") == original_facts.total("expenditure_total") == Decimal("3566894.19")
+    assert checks == original_checks and checks["change.direction"] == "pass"
 
 
 def test_gb18030_text_is_not_taken_for_big5(seed_bytes):

@@ -10,12 +10,15 @@ from budget_etl.extract.numbers import NumberFormatError
 from budget_etl.extract.registry import choose
 from budget_etl.facts import ExtractedDocument
 from budget_etl.readers.blocks import ReadDocument
+from budget_etl.readers.normalize import as_simplified
 
 __all__ = ["ExtractionError", "extract"]
 
 
 def extract(doc: ReadDocument, *, is_synthetic: bool = False) -> ExtractedDocument:
-    """Facts of a read document; raises ExtractionError with a specific reason when it cannot."""
+    """Facts of a read document; raises ExtractionError with a specific reason when it cannot. A document in
+    Traditional characters is read in Simplified ones (the templates' keywords), its stored text as printed."""
+    doc = as_simplified(doc)
     if not doc.paragraphs():
         raise ExtractionError("no_text", "The document has no paragraphs of text to extract from.")
     identity = read_identity(doc)  # first, whatever the template: a text that is no disclosure stops here

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import replace
 from functools import cache
 
 import opencc
+
+from budget_etl.readers.blocks import Paragraph, ReadDocument
 
 # Full-width ASCII (digits, Latin letters, ％ ＋ － ． ，...) to half-width, but keep the Chinese punctuation
 # the templates use as separators (，：；（）、) so that keyword patterns can rely on them.
@@ -60,6 +63,19 @@ def _traditional_to_simplified() -> opencc.OpenCC:
 def to_simplified(text: str) -> str:
     """Traditional characters to Simplified ones (OpenCC t2s); Simplified text comes back unchanged."""
     return _traditional_to_simplified().convert(text)
+
+
+def as_simplified(doc: ReadDocument) -> ReadDocument:
+    """A document in Traditional characters (a mirror site's re-publication) as the extractors read it: every
+    paragraph, cell and the text in Simplified ones. The document itself keeps its printed text (stored in
+    raw.documents); lines and cells stay where they were, since t2s keeps every line break."""
+    text = to_simplified(doc.text)
+    if text == doc.text:
+        return doc
+    blocks = [replace(b, text=to_simplified(b.text)) if isinstance(b, Paragraph) else
+              replace(b, rows=[[replace(c, text=to_simplified(c.text)) for c in row] for row in b.rows])
+              for b in doc.blocks]
+    return replace(doc, blocks=blocks, text=text)
 
 
 def name_key(name: str) -> str:

@@ -1,9 +1,9 @@
 """Plain-text disclosures: decode any Chinese encoding, then rebuild the tables Word flattened.
 
 Encodings: UTF-8 (a few stray undecodable bytes are replaced by U+FFFD, which validation flags), UTF-16,
-GB18030 (and so GBK and GB2312), and Big5 (documents re-published on Taiwanese and Hong Kong sites): Big5
-text is in traditional characters and is converted to simplified ones (OpenCC), so that extractors see the
-one spelling of each keyword they know; every figure and line stays where it was.
+GB18030 (and so GBK and GB2312), and Big5 (documents re-published on Taiwanese and Hong Kong sites). Text in
+traditional characters stays as printed; extraction and validation read it in simplified ones
+(``normalize.as_simplified``), the one spelling of each keyword they know.
 
 Word's "save as text" writes a table one cell per line, each cell line starting with a tab, an empty
 cell as a line holding only the tab, rows separated by blank lines; a cell that holds several lines
@@ -19,7 +19,7 @@ import re
 from charset_normalizer import from_bytes
 
 from budget_etl.readers.blocks import Block, Cell, Paragraph, ReadDocument, Table, UnreadableDocument
-from budget_etl.readers.normalize import clean, normalize_text, to_simplified
+from budget_etl.readers.normalize import clean, normalize_text
 
 _BOMS = [
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -183,8 +183,6 @@ def parse_blocks(text: str) -> list[Block]:
 
 def read_text_bytes(data: bytes) -> ReadDocument:
     raw, encoding = decode(data)
-    if encoding.startswith("big5"):  # traditional characters: the extractors know simplified ones
-        raw = to_simplified(raw)
     text = normalize_text(raw)
     if not _is_readable_text(text):
         raise UnreadableDocument(

@@ -26,6 +26,7 @@ from budget_etl.catalog.identities import IDENTITIES, ROUNDING_YUAN, Figure, Fir
 from budget_etl.catalog.tables import CheckResult
 from budget_etl.catalog.vocab import PROJECT_CODE  # noqa: F401 (re-exported for callers)
 from budget_etl.facts import ExtractedDocument, Source, fact_rows, flat_record, source_of
+from budget_etl.readers.normalize import to_simplified
 from budget_etl.validate.completeness import completeness_checks
 from budget_etl.validate.disclosure import disclosure_checks
 from budget_etl.validate.rulebook import rule_of
@@ -96,7 +97,7 @@ def validate_documents(batch: list[tuple[ExtractedDocument, dict]],
     for facts, document in batch:
         document_id = document["document_id"]
         rows[document_id] += decoding_check(document)
-        text = document.get("normalized_text") or ""
+        text = to_simplified(document.get("normalized_text") or "")  # the rules' words are Simplified
         if not blocking[document_id]:  # identities need typed values
             rows[document_id] += identity_checks(facts, document_id)
             rows[document_id] += disclosure_checks(facts, text, document_id, _row)
