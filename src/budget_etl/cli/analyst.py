@@ -82,21 +82,25 @@ def sql(query: str | None, warehouse: Path, sql_file, fmt: str, max_rows: int, w
 @click.command()
 @warehouse_option
 @click.option("--format", "fmt", type=click.Choice(["parquet", "csv", "xlsx"]), required=True,
-              help="parquet: partitioned by fiscal_year; csv: UTF-8; xlsx: one workbook per table.")
+              help="parquet: a folder per table, a file per fiscal_year; csv: UTF-8 with a BOM; xlsx: one "
+                   "workbook per table.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder to write to (created if needed).")
 @click.option("--table", "tables", multiple=True, metavar="NAME",
               help="A mart to export (repeatable); default: every mart.")
 @click.option("--headers", type=click.Choice(["en", "zh"]), default="en", show_default=True,
-              help="Column headers: the column names, or Chinese names (csv and xlsx, for Excel users).")
-def export(warehouse: Path, fmt: str, out: Path, tables: tuple[str, ...], headers: str) -> None:
+              help="Column headers: the column names, or Chinese names (and codes such as doc_kind by their "
+                   "Chinese names).")
+@click.option("--bom/--no-bom", default=True, show_default=True,
+              help="csv: begin with a UTF-8 byte-order mark, which Excel needs to read Chinese.")
+def export(warehouse: Path, fmt: str, out: Path, tables: tuple[str, ...], headers: str, bom: bool) -> None:
     """Export marts to Parquet, CSV or Excel files, one per table."""
     from budget_etl.analyst.export import ExportError
     from budget_etl.analyst.export import export as run_export
 
     con = _open(warehouse)
     try:
-        written = run_export(con, out, fmt, tables, language=headers)
+        written = run_export(con, out, fmt, tables, language=headers, bom=bom)
     except ExportError as exc:
         raise click.ClickException(str(exc)) from exc
     finally:
