@@ -31,7 +31,8 @@ def _open(warehouse: Path, opener=None):
 @warehouse_option
 @click.option("-f", "--file", "sql_file", type=click.File(encoding="utf-8"), help="Read the SQL from a file.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
-              show_default=True, help="table: a readable box table; csv and json: every row, for other tools.")
+              show_default=True, help="table: a readable box table (amounts with thousands separators; says which "
+                   "columns did not fit); csv and json: every row and column, plain numbers, for other tools.")
 @click.option("--max-rows", type=click.IntRange(1), default=50, show_default=True,
               help="Rows shown by the table format (the middle ones are elided).")
 @click.option("--allow-write", "write_to", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
@@ -111,7 +112,8 @@ def export(warehouse: Path, fmt: str, out: Path, tables: tuple[str, ...], header
 
 @click.command()
 @warehouse_option
-@click.option("--office", required=True, metavar="ID", help="office_id (marts.dim_office), any name it prints (a former one too) or unit code.")
+@click.option("--office", required=True, metavar="ID", help="office_id (marts.dim_office), any name it prints (a former one too), unit code, or part of a name "
+                   "(西关); several matches are listed.")
 @click.option("--year", type=int, required=True, help="Fiscal year.")
 @click.option("--kind", "doc_kind", type=click.Choice(["budget", "final_accounts"]), default=None,
               help="Kind of disclosure (default: the budget if there is one).")
