@@ -92,8 +92,8 @@ def _with_separators(relation: duckdb.DuckDBPyRelation) -> duckdb.DuckDBPyRelati
     the decimal's own digits, never through a float) and right-aligned (padded to the column's widest). DuckDB's
     box renderer has no separator option (only its CLI has ``.thousand_sep``)."""
     decimals = [n for n, t in zip(relation.columns, relation.types, strict=True) if str(t).startswith("DECIMAL")]
-    if not decimals:
-        return relation
+    if not decimals or len(set(relation.columns)) < len(relation.columns):
+        return relation  # nothing to format, or columns a projection cannot name apart (select 1 a, 2 a)
     row = "__budget_etl_row"  # the window below may reorder rows: this restores the query's order
 
     def text(q: str) -> str:
