@@ -90,11 +90,39 @@ def test_sql_prints_a_readable_table(warehouse):
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0].startswith("┌") and lines[-1].startswith("└")
-    assert any(XIGUAN in line and "2020" in line and "3566894.19" in line for line in lines)
+    # amounts with thousands separators in the table (csv and json keep them plain: below)
+    assert any(XIGUAN in line and "2020" in line and "3,566,894.19" in line for line in lines)
     # wide Chinese characters are aligned: every line of the box is as wide on screen
     from wcwidth import wcswidth
 
     assert len({wcswidth(line) for line in lines}) == 1
+
+
+def test_sql_table_keeps_the_order_and_says_which_columns_it_cut(warehouse):
+    runner = CliRunner()
+    base = ["sql", "--warehouse", str(warehouse)]
+    query = ("select office_id, total_expenditure_yuan from marts.mart_office_year "
+             "order by total_expenditure_yuan desc, office_id")
+    table = runner.invoke(main, [*base, "--max-rows", "1000", query])
+    plain = runner.invoke(main, [*base, "--format", "csv", query])
+    assert table.exit_code == 0 and plain.exit_code == 0, table.output
+    want = [line.split(",") for line in plain.output.splitlines()[1:]]
+    got = [[c.strip() for c in line.strip("│").split("│")] for line in table.output.splitlines()[4:-2]]
+    assert [[o, f"{Decimal(a):,}"] for o, a in want] == got and len(got) > 20  # same rows, same order
+    assert all("," not in amount for _, amount in want)  # csv: plain numbers
+    wide = runner.invoke(main, [*base, "select * from marts.mart_office_year limit 2"], env={"COLUMNS": "100"})
+    cut_note = [line for line in wide.output.splitlines() if "columns not shown" in line]
+    assert len(cut_note) == 1 and "--format csv or --format json, or select fewer columns" in wide.output
+    count = int(cut_note[0].split(" of ")[0])
+    shown = int(re.search(r"columns \((\d+) shown\)", wide.output)[1])
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        names = [c for (c,) in con.sql("select column_name from duckdb_columns() where schema_name = 'marts' "
+                                        "and table_name = 'mart_office_year' order by column_index").fetchall()]
+    assert count == len(names) - shown > 0
+    hidden = cut_note[0].split(": ", 1)[1].rstrip(".").split(", ")
+    assert len(hidden) == count and names[0] not in hidden and names[-1] not in hidden
+    narrow = runner.invoke(main, [*base, "select office_id from marts.dim_office limit 1"])
+    assert "columns not shown" not in narrow.output
 
 
 def test_sql_csv_json_stdin_and_errors(warehouse):

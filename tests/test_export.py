@@ -52,33 +52,30 @@ SPARSE = {"fct_procurement", "mart_budget_execution", "mart_office_comparison"}
 def test_parquet_read_back_equals_every_mart(con, tmp_path):
     written = export(con, tmp_path, "parquet")
     tables = mart_tables(con)
-    assert len(tables) == 25 and len(written) == len(tables)
+    assert len(tables) == 25 and written == [tmp_path / t for t in tables]  # a folder for every table
     years = sorted(y for (y,) in con.sql("select distinct fiscal_year from marts.mart_office_year").fetchall())
     for table in tables:
         names = ", ".join(f'"{c}"' for c, _, _ in columns(con, table))
-        if (tmp_path / table).is_dir():  # partitioned by fiscal year, Hive style
-            partitions = sorted(int(p.name.split("=")[1]) for p in (tmp_path / table).iterdir() if "=" in p.name)
-            if con.sql(f'select count(*) from marts."{table}"').fetchall()[0][0] == 0:
-                # empty (the bundled sample has no national tables): one file without partitions
-                assert partitions == [], table
-                readback = f"select {names} from read_parquet('{tmp_path / table}/*.parquet')"
-            else:
-                in_table = {y for (y,) in con.sql(f'select distinct fiscal_year from marts."{table}"').fetchall()}
-                assert set(partitions) == in_table, table  # one partition per year with rows
-                if table.startswith(("mart_", "fct_")) and table not in SPARSE:
-                    assert set(years) <= set(partitions), table
-                readback = (f"select {names} from read_parquet('{tmp_path / table}/**/*.parquet', "
-                            "hive_partitioning = true, hive_types = {'fiscal_year': INTEGER})")
-        else:
-            assert table == "dim_office"  # the one mart without fiscal_year
-            readback = f"select {names} from read_parquet('{tmp_path / table}.parquet')"
-        _same(con, table, readback)
-    # pandas reads a partitioned table as one frame
+        files = sorted(p.name for p in (tmp_path / table).iterdir())
+        has_years = "fiscal_year" in [c for c, _, _ in columns(con, table)] and con.sql(f'select count(*) from marts."{table}"').fetchall()[0][0]
+        if has_years:
+            in_table = {y for (y,) in con.sql(f'select distinct fiscal_year from marts."{table}"').fetchall()}
+            assert files == sorted(f"{y}.parquet" for y in in_table), table  # one file per year with rows
+            if table.startswith(("mart_", "fct_")) and table not in SPARSE:
+                assert set(years) <= in_table, table
+        else:  # dim_office (no fiscal_year), or empty (the bundled sample has no national tables)
+            assert files == ["data.parquet"], table
+        # no Hive options: fiscal_year is a column of each file and reads back INTEGER (checked by _same)
+        _same(con, table, f"select {names} from read_parquet('{tmp_path / table}/*.parquet')")
+    # pandas reads a table's folder as one frame, the year as an integer
     import pandas as pd
 
     frame = pd.read_parquet(tmp_path / "mart_office_year")
     assert len(frame) == con.sql("select count(*) from marts.mart_office_year").fetchall()[0][0]
     assert isinstance(frame.total_expenditure_yuan.iloc[0], Decimal)
+    assert str(frame.fiscal_year.dtype) == "int32" and sorted(set(frame.fiscal_year)) == years
+    again = export(con, tmp_path, "parquet", ["mart_office_year"])  # overwrites, leaves nothing stale
+    assert sorted(p.name for p in again[0].iterdir()) == [f"{y}.parquet" for y in years]
 
 
 def test_csv_read_back_equals_every_mart(con, tmp_path):
@@ -97,8 +94,10 @@ def test_csv_read_back_equals_every_mart(con, tmp_path):
                           if c in text else f'"{c}"' for c, _, _ in cols)
         _same(con, table, f"select {items} from {readback}")
     assert guarded > 0  # the corpus has indicator targets such as "=100%"
-    first = (tmp_path / "dim_office.csv").read_text(encoding="utf-8").splitlines()[0]
-    assert first.startswith("office_id,office_name,unit_code,district")
+    raw = (tmp_path / "dim_office.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbfoffice_id,office_name,unit_code,district")  # a BOM: Excel reads UTF-8
+    export(con, tmp_path, "csv", ["dim_office"], bom=False)
+    assert (tmp_path / "dim_office.csv").read_bytes() == raw[3:]
 
 
 def _excel_value(value, duck_type: str):
@@ -135,6 +134,12 @@ def test_xlsx_read_back_equals_every_mart(con, tmp_path):
         about = list(book["说明"].iter_rows(values_only=True))
         assert [r[0] for r in about[1:]] == [c for c, _, _ in cols]
         book.close()
+    # the 说明 sheet's columns are as wide as their text (a Chinese character two wide), within 60
+    about = load_workbook(tmp_path / "fct_revenue.xlsx")["说明"]
+    widths = {letter: about.column_dimensions[letter].width for letter in "ABCDE"}
+    longest_name = max(len(c) for c, _, _ in columns(con, "fct_revenue"))
+    assert widths["A"] == max(longest_name, 8) + 2
+    assert widths["D"] > widths["C"] and widths["E"] == 60  # Chinese descriptions; long English ones capped
 
 
 def test_chinese_headers_are_the_dictionary_names(con, tmp_path):
@@ -146,8 +151,21 @@ def test_chinese_headers_are_the_dictionary_names(con, tmp_path):
         labels = dictionary.zh_labels({c.name: c.description for c in models[table].columns})
         assert list(header) == [labels[c] for c, _, _ in columns(con, table)]
     assert header[:6] == ("文件键", "部门键", "预算（决算）年度", "文件类型", "收入来源", "金额（元）")
-    csv_header = (tmp_path / "fct_three_public_cost.csv").read_text(encoding="utf-8").splitlines()[0]
-    assert csv_header.startswith("文件键,部门键,预算（决算）年度,文件类型,类别,金额（元）,文件自述比上年增减（元）")
+    csv_lines = (tmp_path / "fct_three_public_cost.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert csv_lines[0].startswith("文件键,部门键,预算（决算）年度,文件类型,类别,金额（元）,文件自述比上年增减（元）")
+    # codes by their Chinese names, from the catalog's vocabularies
+    kinds = {line.split(",")[3] for line in csv_lines[1:]}
+    categories = {line.split(",")[4] for line in csv_lines[1:]}
+    assert kinds == {"部门预算", "部门决算"}
+    assert {"因公出国（境）费", "公务接待费"} <= categories and not categories & {"overseas_travel", "official_reception"}
+    revenue = list(load_workbook(tmp_path / "fct_revenue.xlsx", read_only=True)["fct_revenue"].iter_rows(values_only=True))
+    assert {r[3] for r in revenue[1:]} == {"部门预算", "部门决算"}
+    # Parquet carries Chinese column names too
+    export(con, tmp_path, "parquet", ["fct_three_public_cost"], language="zh")
+    zh = con.sql(f"select * from read_parquet('{tmp_path / 'fct_three_public_cost'}/*.parquet')")
+    assert zh.columns[:4] == ["文件键", "部门键", "预算（决算）年度", "文件类型"]
+    assert zh.types[2] == "INTEGER"
+    assert {k for (k,) in zh.select('"文件类型"').distinct().fetchall()} == {"部门预算", "部门决算"}
 
 
 def test_export_cli(warehouse, tmp_path):
@@ -155,12 +173,14 @@ def test_export_cli(warehouse, tmp_path):
     base = ["export", "--warehouse", str(warehouse), "--out", str(tmp_path)]
     ok = runner.invoke(main, [*base, "--format", "parquet", "--table", "mart_office_year", "--table", "dim_office"])
     assert ok.exit_code == 0, ok.output
-    assert ok.output.splitlines() == [f"wrote {tmp_path / 'mart_office_year'}", f"wrote {tmp_path / 'dim_office.parquet'}"]
+    assert ok.output.splitlines() == [f"wrote {tmp_path / 'mart_office_year'}", f"wrote {tmp_path / 'dim_office'}"]
     again = runner.invoke(main, [*base, "--format", "parquet", "--table", "mart_office_year"])
     assert again.exit_code == 0, again.output  # overwrites
     unknown = runner.invoke(main, [*base, "--format", "csv", "--table", "nope"])
     assert unknown.exit_code == 1 and "no such mart(s): nope" in unknown.output
-    zh = runner.invoke(main, [*base, "--format", "parquet", "--headers", "zh"])
-    assert zh.exit_code == 1 and "csv and xlsx" in zh.output
+    zh = runner.invoke(main, [*base, "--format", "parquet", "--headers", "zh", "--table", "dim_office"])
+    assert zh.exit_code == 0, zh.output  # Parquet carries Chinese column names
+    plain = runner.invoke(main, [*base, "--format", "csv", "--no-bom", "--table", "dim_office"])
+    assert plain.exit_code == 0 and (tmp_path / "dim_office.csv").read_bytes().startswith(b"office_id,")
     with pytest.raises(ExportError):
         export(duckdb.connect(str(warehouse), read_only=True), tmp_path, "json")

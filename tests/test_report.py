@@ -11,6 +11,7 @@ import tempfile
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+import duckdb
 import pytest
 from click.testing import CliRunner
 from PIL import Image
@@ -158,6 +159,24 @@ def test_report_errors(warehouse, tmp_path):
     no_year = runner.invoke(main, [*base, "--office", XIGUAN, "--year", "1999"])
     assert no_year.exit_code == 1 and "its years: 2020" in no_year.output
     assert not (tmp_path / "r.html").exists()
+    # several offices with a name containing the text: listed, one per line, and nothing written
+    several = runner.invoke(main, [*base, "--office", "昶蕤区", "--year", "2023"])
+    assert several.exit_code == 1 and "'昶蕤区' matches 3 offices" in several.output, several.output
+    listed = [line.split()[-1] for line in several.output.splitlines() if line.startswith("  ofc_")]
+    assert listed == ["昶蕤区棽蒨街道办事处", "昶蕤区澴蓼街道办事处", "昶蕤区珏槭街道办事处"]
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_report_finds_an_office_by_part_of_its_name(warehouse, tmp_path):
+    """西关 (or 西關, in Traditional) is part of one office's name only: that office's report."""
+    from budget_etl.analyst.report import find_office
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert {find_office(con, part)["office_name"] for part in ("西关", "西關", "西关街道")} == {XIGUAN}
+    result = CliRunner().invoke(main, ["report", "--warehouse", str(warehouse), "--office", "西关", "--year", "2020",
+                                       "--out", str(tmp_path / "xiguan.html")])
+    assert result.exit_code == 0, result.output
+    assert XIGUAN in (tmp_path / "xiguan.html").read_text(encoding="utf-8")
 
 
 def test_report_shows_a_failed_check(warehouse, tmp_path):

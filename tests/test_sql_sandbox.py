@@ -77,3 +77,20 @@ def test_allow_write_lets_files_in_that_folder_only(warehouse, tmp_path):
         refused = sql(warehouse, escape, "--allow-write", str(out))
         assert refused.exit_code == 1 and "Error" in refused.output, escape
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_table_amounts_have_separators_exactly_and_csv_keeps_them_plain():
+    from budget_etl.analyst.query import render
+
+    con = duckdb.connect()
+    # 9,999,999,999,999,999.99 is beyond a float's precision: the digits come from the decimal itself
+    amounts = con.sql("select * from (values (1, 9999999999999999.99::decimal(18,2)), (2, -0.50), (3, null), "
+                      "(4, -1234567.05)) t(n, amount_yuan) order by n")
+    table = render(amounts)
+    cells = [[c.strip() for c in line.strip("│").split("│")] for line in table.splitlines()[4:-1]]
+    assert cells == [["1", "9,999,999,999,999,999.99"], ["2", "-0.50"], ["3", "NULL"], ["4", "-1,234,567.05"]]
+    assert render(amounts, "csv").splitlines()[1:] == ["1,9999999999999999.99", "2,-0.50", "3,", "4,-1234567.05"]
+    assert "2023" in render(con.sql("select 2023 as fiscal_year"))  # integers (years) stay plain
+    same_names = render(con.sql("select 1234.5::decimal(18,2) as a, 2.0::decimal(9,2) as a"))
+    assert "1234.50" in same_names  # columns a projection cannot tell apart: shown as DuckDB shows them
+    assert "columns not shown" not in table

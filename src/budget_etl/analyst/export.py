@@ -1,34 +1,42 @@
-"""Export marts to files: Parquet (partitioned by fiscal year), CSV or Excel, one per table.
+"""Export marts to files: Parquet (one file per fiscal year), CSV or Excel, one per table.
 
-* ``parquet``: ``OUT/<table>/fiscal_year=<year>/data_0.parquet`` (Hive partitioning; read back with
-  ``read_parquet('OUT/<table>/**/*.parquet', hive_partitioning = true)``), or ``OUT/<table>.parquet`` for a
-  table without ``fiscal_year`` (an empty table: ``OUT/<table>/data_0.parquet``, no partitions). Types are
-  kept exactly (decimals stay decimals).
-* ``csv``: ``OUT/<table>.csv``, UTF-8, header row, ``.`` decimal point, empty for NULL. A text cell that
-  begins with ``= + - @``, a tab or a carriage return gets a leading ``'`` (OWASP's guard against CSV
-  injection: a spreadsheet would run it as a formula); numbers, negative ones included, stay numbers.
+* ``parquet``: every table is a folder ``OUT/<table>/``: ``<year>.parquet`` for each fiscal year of a table
+  with ``fiscal_year`` (a table without it, or an empty one: ``OUT/<table>/data.parquet``). ``fiscal_year``
+  stays a column inside each file, so it reads back as the integer it is (Hive folders ``fiscal_year=2023``
+  would make it BIGINT in DuckDB and a category in pandas). Read a table back with
+  ``read_parquet('OUT/<table>/*.parquet')`` or ``pandas.read_parquet('OUT/<table>')``. Types are kept
+  exactly (decimals stay decimals).
+* ``csv``: ``OUT/<table>.csv``, UTF-8 with a byte-order mark (so that Excel on Windows reads Chinese; ``bom=False``
+  for tools that mind it), header row, ``.`` decimal point, empty for NULL. A text cell that begins with
+  ``= + - @``, a tab or a carriage return gets a leading ``'`` (OWASP's guard against CSV injection: a
+  spreadsheet would run it as a formula); numbers, negative ones included, stay numbers.
 * ``xlsx``: ``OUT/<table>.xlsx``, the rows on the first sheet (frozen header, filters, number formats) and the
   column descriptions on a second sheet ``说明``. Text is always stored as text, never as a formula (an
   indicator target ``=5个`` is the text ``=5个``).
 
-Headers are the column names, or with ``headers="zh"`` (csv and xlsx) their Chinese names from the column
-comments (the same as in docs/data_dictionary.md).
+With ``headers="zh"`` (every format: Parquet and CSV carry Chinese column names as well as Excel does) the
+headers are the columns' Chinese names from the column comments (the same as in docs/data_dictionary.md) and
+codes of a closed set (``doc_kind``, ``metric``, ...) are shown by their Chinese names from the catalog's
+vocabularies (``budget`` -> ``部门预算``).
 """
 
 from __future__ import annotations
 
 import re
+import shutil
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 
 from budget_etl.analyst.dictionary import split_description, zh_labels
+from budget_etl.catalog.tables import enum_labels
 
 FORMATS = ("parquet", "csv", "xlsx")
 SCHEMA = "marts"
 PARTITION_COLUMN = "fiscal_year"
 EXCEL_MAX_ROWS = 1_048_575  # one row for the header
+BOM = "\ufeff".encode()
 
 
 class ExportError(ValueError):
@@ -76,12 +84,27 @@ def guard_csv_text(text: str) -> str:
     return text
 
 
-def _select(con, table: str, names: dict[str, str], *, guard_text: bool = False) -> str:
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _labelled(column: str, labels: dict[str, str]) -> str:
+    """The column with each code replaced by its Chinese name (catalog constants, not document text)."""
+    cases = " ".join(f"when {_sql_text(code)} then {_sql_text(zh)}" for code, zh in labels.items())
+    return f'case "{column}" {cases} else "{column}" end'
+
+
+def _select(con, table: str, names: dict[str, str], *, guard_text: bool = False, language: str = "en") -> str:
     """The query of a table's rows; with ``guard_text``, a ``'`` before any text a spreadsheet would take for
-    a formula (text columns only: a negative number stays a number)."""
-    text = {name for name, duck_type, _ in columns(con, table) if duck_type == "VARCHAR"} if guard_text else set()
+    a formula (text columns only: a negative number stays a number); with ``language="zh"``, codes of a
+    closed set by their Chinese names."""
+    varchar = {name for name, duck_type, _ in columns(con, table) if duck_type == "VARCHAR"}
+    text = varchar if guard_text else set()
+    labels = {c: terms for c, terms in enum_labels().items() if c in varchar} if language == "zh" else {}
 
     def item(column: str) -> str:
+        if column in labels:
+            return _labelled(column, labels[column])  # no label begins like a formula
         quoted = f'"{column}"'  # identifiers come from the catalog (table checked against it), quoted
         if column in text:
             return f"case when regexp_matches({quoted}, '{CSV_FORMULA_START}') then '''' || {quoted} else {quoted} end"
@@ -98,14 +121,13 @@ def export(
     tables: list[str] | tuple[str, ...] | None = None,
     *,
     language: str = "en",
+    bom: bool = True,
 ) -> list[Path]:
     """Write each table (default: every mart) to ``out_dir``; returns the files or folders written."""
     if fmt not in FORMATS:
         raise ExportError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     if language not in ("en", "zh"):
         raise ExportError(f"headers must be en or zh, not {language!r}")
-    if language == "zh" and fmt == "parquet":
-        raise ExportError("Chinese headers are for csv and xlsx; Parquet keeps the column names")
     con = warehouse
     known = mart_tables(con)
     tables = list(tables) if tables else known
@@ -118,31 +140,45 @@ def export(
     for table in tables:
         names = headers(con, table, language)
         if fmt == "parquet":
-            written.append(_parquet(con, table, names, out))
+            written.append(_parquet(con, table, names, out, language))
         elif fmt == "csv":
-            path = out / f"{table}.csv"
-            select = _select(con, table, names, guard_text=True)
-            con.execute(f"copy ({select}) to {_quote_path(path)} (header, delimiter ',')")
-            written.append(path)
+            written.append(_csv(con, table, names, out / f"{table}.csv", language, bom))
         else:
-            written.append(_xlsx(con, table, names, out / f"{table}.xlsx"))
+            written.append(_xlsx(con, table, names, out / f"{table}.xlsx", language))
     return written
 
 
-def _parquet(con, table: str, names: dict[str, str], out: Path) -> Path:
-    if PARTITION_COLUMN not in names:
-        path = out / f"{table}.parquet"
-        con.execute(f"copy ({_select(con, table, names)}) to {_quote_path(path)} (format parquet)")
-        return path
-    path = out / table
-    if not con.execute(f'select count(*) from marts."{table}"').fetchall()[0][0]:
-        # an empty table has no partition to write: one empty file keeps its columns readable the same way
-        path.mkdir(parents=True, exist_ok=True)
-        con.execute(f"copy ({_select(con, table, names)}) to {_quote_path(path / 'data_0.parquet')} (format parquet)")
-        return path
-    con.execute(f"copy ({_select(con, table, names)}) to {_quote_path(path)} "
-                f"(format parquet, partition_by ({PARTITION_COLUMN}), overwrite true)")
+def _csv(con, table: str, names: dict[str, str], path: Path, language: str, bom: bool) -> Path:
+    select = _select(con, table, names, guard_text=True, language=language)
+    con.execute(f"copy ({select}) to {_quote_path(path)} (header, delimiter ',')")
+    if bom:  # DuckDB writes no byte-order mark: put one in front, streaming
+        marked = path.with_name(path.name + ".bom")
+        with path.open("rb") as source, marked.open("wb") as target:
+            target.write(BOM)
+            shutil.copyfileobj(source, target)
+        marked.replace(path)
     return path
+
+
+def _parquet(con, table: str, names: dict[str, str], out: Path, language: str) -> Path:
+    """``out/<table>/<year>.parquet`` per fiscal year (``data.parquet`` without years); the folder is
+    emptied first so that a year no longer in the table leaves no file behind."""
+    folder = out / table
+    if folder.is_dir():
+        for old in folder.glob("*.parquet"):
+            old.unlink()
+    folder.mkdir(parents=True, exist_ok=True)
+    select = _select(con, table, names, language=language)
+    years = [] if PARTITION_COLUMN not in names else [y for (y,) in con.execute(
+        f'select distinct {PARTITION_COLUMN} from {SCHEMA}."{table}" order by 1').fetchall()]
+    if not years:
+        con.execute(f"copy ({select}) to {_quote_path(folder / 'data.parquet')} (format parquet)")
+        return folder
+    year_column = names[PARTITION_COLUMN]
+    for year in years:
+        where = f'select * from ({select}) where "{year_column}" = {int(year)}'
+        con.execute(f"copy ({where}) to {_quote_path(folder / f'{int(year)}.parquet')} (format parquet)")
+    return folder
 
 
 def _number_format(duck_type: str) -> str | None:
@@ -154,7 +190,12 @@ def _number_format(duck_type: str) -> str | None:
     return None
 
 
-def _xlsx(con, table: str, names: dict[str, str], path: Path) -> Path:
+def _width(texts) -> int:
+    """A column's width in Excel's units for its longest text (a Chinese character is two wide)."""
+    return min(max([len(str(t).encode("gbk", "replace")) for t in texts] + [8]) + 2, 60)
+
+
+def _xlsx(con, table: str, names: dict[str, str], path: Path, language: str) -> Path:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -185,7 +226,7 @@ def _xlsx(con, table: str, names: dict[str, str], path: Path) -> Path:
 
     sheet.append([header_cell(names[name]) for name, _, _ in cols])
     formats = [_number_format(duck_type) for _, duck_type, _ in cols]
-    cursor = con.execute(_select(con, table, names))
+    cursor = con.execute(_select(con, table, names, language=language))
     while batch := cursor.fetchmany(10000):
         for row in batch:
             cells = []
@@ -197,9 +238,13 @@ def _xlsx(con, table: str, names: dict[str, str], path: Path) -> Path:
             sheet.append(cells)
 
     about = book.create_sheet("说明")
-    about.append([header_cell(h) for h in ("column", "表头", "type", "说明", "description")])
-    for name, duck_type, comment in cols:
-        zh, en = split_description(comment) if comment else ("", "")
-        about.append([text_cell(text) for text in (name, names[name], duck_type, zh, en)])
+    titles = ("column", "表头", "type", "说明", "description")
+    rows = [(name, names[name], duck_type, *(split_description(comment) if comment else ("", "")))
+            for name, duck_type, comment in cols]
+    for i, texts in enumerate(zip(titles, *rows, strict=True), start=1):  # widths first: write-only sheet
+        about.column_dimensions[get_column_letter(i)].width = _width(texts)
+    about.append([header_cell(h) for h in titles])
+    for row in rows:
+        about.append([text_cell(text) for text in row])
     book.save(path)
     return path

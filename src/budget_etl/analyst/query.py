@@ -55,12 +55,20 @@ def _jsonable(value):
 def render(relation: duckdb.DuckDBPyRelation, fmt: str = "table", *, max_rows: int = 50,
            max_width: int = 120) -> str:
     """A query's result as text: DuckDB's box table (wide Chinese characters aligned; at most
-    ``max_rows`` rows, the middle ones elided), CSV (every row, header first) or JSON (a list of objects)."""
+    ``max_rows`` rows, the middle ones elided; amounts with thousands separators; a note naming the columns
+    too wide to show), CSV (every row, header first) or JSON (a list of objects); csv and json keep numbers
+    plain."""
     if fmt == "table":
         buffer = io.StringIO()
         with contextlib.redirect_stdout(buffer):
-            relation.show(max_rows=max_rows, max_width=max_width)
-        return buffer.getvalue().rstrip("\n")
+            _with_separators(relation).show(max_rows=max_rows, max_width=max_width)
+        table = buffer.getvalue().rstrip("\n")
+        cut = _columns_cut(table, relation.columns)
+        if cut:
+            table += (f"\n{len(cut)} of {len(relation.columns)} columns not shown (too wide for the terminal): "
+                      f"{', '.join(cut)}.\nSee every column with --format csv or --format json, or select fewer "
+                      "columns.")
+        return table
     names = relation.columns
     rows = relation.fetchall()
     if fmt == "csv":
@@ -73,6 +81,44 @@ def render(relation: duckdb.DuckDBPyRelation, fmt: str = "table", *, max_rows: i
         records = [{n: _jsonable(v) for n, v in zip(names, row, strict=True)} for row in rows]
         return json.dumps(records, ensure_ascii=False, indent=2)
     raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _with_separators(relation: duckdb.DuckDBPyRelation) -> duckdb.DuckDBPyRelation:
+    """The relation with its decimal columns (the amounts) as text with thousands separators, exact (from
+    the decimal's own digits, never through a float) and right-aligned (padded to the column's widest). DuckDB's
+    box renderer has no separator option (only its CLI has ``.thousand_sep``)."""
+    decimals = [n for n, t in zip(relation.columns, relation.types, strict=True) if str(t).startswith("DECIMAL")]
+    if not decimals or len(set(relation.columns)) < len(relation.columns):
+        return relation  # nothing to format, or columns a projection cannot name apart (select 1 a, 2 a)
+    row = "__budget_etl_row"  # the window below may reorder rows: this restores the query's order
+
+    def text(q: str) -> str:
+        return (f"case when {q} < 0 then '-' else '' end || format('{{:,}}', trunc(abs({q}))::hugeint) "
+                f"|| coalesce('.' || nullif(split_part(abs({q})::varchar, '.', 2), ''), '')")
+
+    items = [f"lpad({text(_quote(n))}, cast(max(length({text(_quote(n))})) over () as integer), ' ') as {_quote(n)}"
+             if n in decimals else _quote(n) for n in relation.columns]
+    numbered = relation.project(f"*, row_number() over () as {row}")
+    formatted = numbered.project(", ".join([*items, row])).order(row)
+    return formatted.project(", ".join(_quote(n) for n in relation.columns))
+
+
+def _columns_cut(table: str, names: list[str]) -> list[str]:
+    """The columns DuckDB's box table left out for want of width (it shows the first and the last ones, with a
+    ``…`` column between), read from its header line; empty when every column is shown."""
+    lines = table.splitlines()
+    if len(lines) < 2 or not lines[-1].rstrip().endswith("shown)") or "columns" not in lines[-1]:
+        return []
+    cells = [c.strip() for c in lines[1].strip().strip("│").split("│")]
+    if "…" not in cells:
+        return []
+    before = cells.index("…")
+    after = len(cells) - before - 1
+    return names[before:len(names) - after]
 
 
 def run(con: duckdb.DuckDBPyConnection, sql: str) -> duckdb.DuckDBPyRelation | None:

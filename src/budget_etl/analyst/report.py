@@ -85,15 +85,23 @@ class ReportData:
 
 def find_office(con: duckdb.DuckDBPyConnection, office: str) -> dict:
     """An office by office_id, any name its documents print (a former name too, once its alias is accepted),
-    its canonical name (Traditional spellings matched as Simplified) or unit code."""
+    its canonical name (Traditional spellings matched as Simplified) or unit code; else by part of any of its
+    names (西关 finds 山海关区西关街道办事处), compared in Simplified. Several matches: an error that lists them."""
     found = _rows(con, "select * from marts.dim_office where office_id = ? or canonical_name = ? or unit_code = ? "
                        "or office_id in (select office_id from marts.dim_office_name where office_name = ?) "
                        "order by office_id", [office, name_key(office), office, office])
+    if not found and name_key(office):
+        part = name_key(office)
+        names = _rows(con, "select office_id, office_name from marts.dim_office_name union "
+                           "select office_id, coalesce(canonical_name, office_name) from marts.dim_office")
+        ids = sorted({n["office_id"] for n in names if part in name_key(n["office_name"])})
+        found = _rows(con, "select * from marts.dim_office where list_contains(?, office_id) order by office_name",
+                      [ids]) if ids else []
     if not found:
-        raise ReportError(f"no office {office!r} in the warehouse (see marts.dim_office)")
+        raise ReportError(f"no office {office!r} in the warehouse (see marts.dim_office, or give part of a name)")
     if len(found) > 1:
-        raise ReportError(f"{office!r} matches {len(found)} offices: use the office_id, one of "
-                          + ", ".join(f"{o['office_id']} ({o['office_name']})" for o in found))
+        raise ReportError(f"{office!r} matches {len(found)} offices; give one's office_id or full name:\n"
+                          + "\n".join(f"  {o['office_id']}  {o['office_name']}" for o in found))
     return found[0]
 
 

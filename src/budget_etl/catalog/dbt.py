@@ -21,6 +21,7 @@ STAGING_DIR = Path("models/staging")
 STAGING_YML = STAGING_DIR / "_staging.yml"
 IDENTITY_TESTS_DIR = Path("dbt_project/tests")
 RULES_SEED = Path("dbt_project/seeds/rules.csv")  # the rulebook (budget_etl.validate.rulebook)
+CODE_LABELS_SEED = Path("dbt_project/seeds/code_labels.csv")  # Chinese names of the vocabularies' codes
 GENERATED = "Generated from the catalog (src/budget_etl/catalog) by `budget-etl catalog --write`: do not edit."
 # Source tests warn: validation has already recorded the offending rows (schema.* check rows), and the
 # document was loaded on purpose so that the rest of its facts are not lost.
@@ -217,7 +218,24 @@ def generated_files() -> dict[Path, str]:
     from budget_etl.validate.rulebook import seed_csv  # the rulebook builds on the catalog, not the reverse
 
     files[RULES_SEED] = seed_csv()
+    files[CODE_LABELS_SEED] = code_labels_csv()
     return files
+
+
+def code_labels_csv() -> str:
+    """The seed ``code_labels``: one row per column that holds a vocabulary's codes and per code, with the
+    code's Chinese name (catalog.tables.enum_labels, the same names Chinese exports show)."""
+    import csv
+    import io
+
+    from budget_etl.catalog.tables import enum_labels
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["column_name", "code", "label_zh"])
+    for column, terms in sorted(enum_labels().items()):
+        writer.writerows([column, code, zh] for code, zh in terms.items())
+    return out.getvalue()
 
 
 def _stale(root: Path, files: dict[Path, str]) -> list[Path]:

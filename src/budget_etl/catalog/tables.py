@@ -176,3 +176,15 @@ TABLES: dict[str, Table] = {
 
 # The tables validated before a load: the document and its facts.
 VALIDATED = ["documents", *FACT_TABLES]
+
+
+def enum_labels() -> dict[str, dict[str, str]]:
+    """column name -> {code: Chinese name}, for every column that holds a vocabulary's codes (a column name
+    means one set of codes wherever it appears: ``metric`` is a total, count or change metric, never two names
+    for one code). What Chinese exports show instead of the codes."""
+    labels: dict[str, dict[str, str]] = {}
+    for t in TABLES.values():
+        for c in t.columns:
+            if c.vocab is not None:
+                labels.setdefault(c.name, {}).update(c.vocab.terms)
+    return labels

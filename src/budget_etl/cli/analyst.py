@@ -31,7 +31,8 @@ def _open(warehouse: Path, opener=None):
 @warehouse_option
 @click.option("-f", "--file", "sql_file", type=click.File(encoding="utf-8"), help="Read the SQL from a file.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
-              show_default=True, help="table: a readable box table; csv and json: every row, for other tools.")
+              show_default=True, help="table: a readable box table (amounts with thousands separators; says which "
+                   "columns did not fit); csv and json: every row and column, plain numbers, for other tools.")
 @click.option("--max-rows", type=click.IntRange(1), default=50, show_default=True,
               help="Rows shown by the table format (the middle ones are elided).")
 @click.option("--allow-write", "write_to", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
@@ -82,21 +83,25 @@ def sql(query: str | None, warehouse: Path, sql_file, fmt: str, max_rows: int, w
 @click.command()
 @warehouse_option
 @click.option("--format", "fmt", type=click.Choice(["parquet", "csv", "xlsx"]), required=True,
-              help="parquet: partitioned by fiscal_year; csv: UTF-8; xlsx: one workbook per table.")
+              help="parquet: a folder per table, a file per fiscal_year; csv: UTF-8 with a BOM; xlsx: one "
+                   "workbook per table.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder to write to (created if needed).")
 @click.option("--table", "tables", multiple=True, metavar="NAME",
               help="A mart to export (repeatable); default: every mart.")
 @click.option("--headers", type=click.Choice(["en", "zh"]), default="en", show_default=True,
-              help="Column headers: the column names, or Chinese names (csv and xlsx, for Excel users).")
-def export(warehouse: Path, fmt: str, out: Path, tables: tuple[str, ...], headers: str) -> None:
+              help="Column headers: the column names, or Chinese names (and codes such as doc_kind by their "
+                   "Chinese names).")
+@click.option("--bom/--no-bom", default=True, show_default=True,
+              help="csv: begin with a UTF-8 byte-order mark, which Excel needs to read Chinese.")
+def export(warehouse: Path, fmt: str, out: Path, tables: tuple[str, ...], headers: str, bom: bool) -> None:
     """Export marts to Parquet, CSV or Excel files, one per table."""
     from budget_etl.analyst.export import ExportError
     from budget_etl.analyst.export import export as run_export
 
     con = _open(warehouse)
     try:
-        written = run_export(con, out, fmt, tables, language=headers)
+        written = run_export(con, out, fmt, tables, language=headers, bom=bom)
     except ExportError as exc:
         raise click.ClickException(str(exc)) from exc
     finally:
@@ -107,7 +112,8 @@ def export(warehouse: Path, fmt: str, out: Path, tables: tuple[str, ...], header
 
 @click.command()
 @warehouse_option
-@click.option("--office", required=True, metavar="ID", help="office_id (marts.dim_office), any name it prints (a former one too) or unit code.")
+@click.option("--office", required=True, metavar="ID", help="office_id (marts.dim_office), any name it prints (a former one too), unit code, or part of a name "
+                   "(西关); several matches are listed.")
 @click.option("--year", type=int, required=True, help="Fiscal year.")
 @click.option("--kind", "doc_kind", type=click.Choice(["budget", "final_accounts"]), default=None,
               help="Kind of disclosure (default: the budget if there is one).")
