@@ -128,6 +128,9 @@ def test_projects(results, warehouse):
     assert len(xiguan(results[9])) == 9
     assert sum(r["total_budget_yuan"] for r in xiguan(results[9])) == D("1928480.00")
     assert all(r["years"] >= 1 for r in results[9])
+    # the demo's 提前下达2021/2022/2023年… projects: one project by its code, three names, every year
+    renamed = [r for r in results[9] if r["latest_name_zh"] == "提前下达2023年市级社区干部生活补助资金"]
+    assert len(renamed) == 3 and all((r["names"], r["years"]) == (3, 3) for r in renamed)
 
 
 def test_indicators_and_spending_plan(results, warehouse):

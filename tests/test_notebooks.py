@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import duckdb
 import nbformat
 import pytest
 from nbclient import NotebookClient
@@ -44,3 +45,40 @@ def test_notebook_runs_and_concludes(path, bundled_warehouse, monkeypatch):
     assert notebook.cells[-2].cell_type == "markdown" and "结论 / Conclusion" in notebook.cells[-2].source
     conclusion = notebook.cells[-1].outputs[-1]["data"]["text/markdown"]
     assert conclusion.count("\n- **") >= 2 and not re.search(r"\bnan\b", conclusion), conclusion
+    # the notebook says what it ran on, counted from dim_document
+    [[real, synthetic]] = duckdb.connect(str(bundled_warehouse), read_only=True).execute(
+        "select count(*) filter (not is_synthetic), count(*) filter (is_synthetic) from marts.dim_document").fetchall()
+    note = notebook.cells[1].outputs[0]["data"]["text/markdown"]
+    assert f"{real} real, {synthetic} synthetic" in note and f"{synthetic} of the {real + synthetic}" in note
+    if path.stem == "office_over_years":
+        assert stated_recurrence(bundled_warehouse) in conclusion, conclusion
+
+
+def stated_recurrence(warehouse) -> str:
+    """The notebook's claim on recurring projects, worked out here by project_code for the office it studies
+    (the most years of budgets, then the largest)."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    [[office, years]] = con.execute("""select office_id, count(*) from marts.mart_office_year where doc_kind = 'budget'
+        group by office_id order by count(*) desc, max(total_expenditure_yuan) desc, office_id limit 1""").fetchall()
+    [[every, total]] = con.execute("""
+        select count(*) filter (where n = ?), count(*) from (
+            select project_code, count(distinct p.fiscal_year) as n from marts.fct_project p
+            join marts.mart_office_year y using (document_id)
+            where y.office_id = ? and y.doc_kind = 'budget' group by project_code)""", [years, office]).fetchall()
+    return f"{every} of {total} projects (by project code) recur every year"
+
+
+def test_a_notebook_runs_on_real_documents_only(bundled_warehouse, monkeypatch):
+    """BUDGET_ETL_REAL_ONLY=1: the study sees only Xiguan's real budget and says so."""
+    monkeypatch.setenv("BUDGET_ETL_WAREHOUSE", str(bundled_warehouse))
+    monkeypatch.setenv("BUDGET_ETL_REAL_ONLY", "1")
+    monkeypatch.setenv("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    path = project_root() / "notebooks" / "office_over_years.ipynb"
+    notebook = nbformat.read(path, as_version=4)
+    NotebookClient(notebook, timeout=300, kernel_name="python3",
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    note = notebook.cells[1].outputs[0]["data"]["text/markdown"]
+    assert "1 documents (real documents only): 1 real, 0 synthetic" in note
+    assert "山海关区西关街道办事处" in notebook.cells[3].outputs[0]["data"]["text/markdown"]
+    conclusion = notebook.cells[-1].outputs[-1]["data"]["text/markdown"]
+    assert "9 of 9 projects (by project code) recur every year" in conclusion

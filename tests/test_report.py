@@ -63,7 +63,9 @@ def write(warehouse: Path, office: str, year: int, out: Path) -> str:
                                        "--year", str(year), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert result.output.strip() == f"report written: {out}"
-    return out.read_text(encoding="utf-8")
+    html = out.read_text(encoding="utf-8")
+    assert "-0.0%" not in html and "+0.0%" not in html  # a change that rounds to zero is 0.0%
+    return html
 
 
 def assert_self_contained(html: str) -> None:
@@ -225,3 +227,67 @@ def test_report_shows_budget_against_final_when_both_exist(warehouse, tmp_path):
         assert tp_row and yuan(tp["final"]) in tp_row[1] and yuan(tp["budget"]) in tp_row[1]
     earlier = write(warehouse, final["office_id"], 2022, tmp_path / "2022.html")
     assert "预算执行" not in earlier
+
+
+def test_report_shows_both_figures_of_a_cross_year_disagreement(warehouse, tmp_path):
+    """The demo corpus plants a 三公 item whose stated prior-year figure is not last year's own: the page shows
+    both figures, each with its source (a line of this document; last year's document by title and file)."""
+    found = rows(warehouse, """select y.*, p.file_name as prior_file, p.title as prior_title
+                               from marts.mart_yoy y join marts.dim_document p on p.document_id = y.prior_document_id
+                               where y.stated_matches_prior_document = false order by y.office_id, y.metric""")
+    assert found, "the bundled demo corpus plants a cross-year disagreement"
+    pick = found[0]
+    out = ARTIFACTS / "report_cross_year.html"
+    html = write(warehouse, pick["office_id"], pick["fiscal_year"], out)
+    row = re.search(rf'<tr data-metric="{pick["metric"]}"><td>[^<]+</td>(.*?)</tr>', html, re.S)
+    assert row, pick["metric"]
+    cells = re.findall(r'<td class="num">([^<]*)</td>', row[1])
+    assert cells == [yuan(pick["stated_prior_yuan"]), yuan(pick["prior_document_yuan"]),
+                     ("+" if pick["stated_prior_yuan"] > pick["prior_document_yuan"] else "")
+                     + yuan(pick["stated_prior_yuan"] - pick["prior_document_yuan"])]
+    assert f"{pick['fiscal_year'] - 1}年部门预算：{pick['prior_title']}（{pick['prior_file']}" in row[1]
+    [line] = rows(warehouse, "select min(src_line) as n from marts.fct_three_public_cost where document_id = ? "
+                             "and category = ?", [pick["document_id"], pick["metric"]])
+    assert f'本文件 <a class="src" href="#L{line["n"]}"' in row[1]
+    # a link to a source line opens the folded text in Chromium
+    dom = chromium("--dump-dom", out.as_uri() + f"#L{line['n']}")
+    assert re.search(r'<details id="source-text" open', dom)
+    assert not re.search(r'<details id="passed-checks" open', dom)
+
+
+def test_report_folds_the_text_and_passing_checks_and_marks_cited_numbers(warehouse, tmp_path):
+    html = write(warehouse, XIGUAN, 2020, tmp_path / "xiguan.html")
+    assert re.search(r'<details id="source-text"><summary>展开原文 \d+ 行', html)
+    [count] = rows(warehouse, """select count(*) as n from marts.dq_check_results q join marts.dim_document d
+                                 using (document_id) where d.file_name = 'xiguan_2020_budget.txt'
+                                 and q.status = 'pass' and q.check_kind = 'identity'""")
+    assert count["n"] == 17  # 7 identities, 9 project fundings, the assets
+    folded = re.search(r'<details id="passed-checks"><summary>通过或不适用的检查 29 项.*?</details>', html, re.S)
+    assert folded and folded[0].count('<td class="ok">通过</td>') == 17
+    assert folded[0].count('<td class="">不适用</td>') == 12  # as the status line counts them: 不适用 12
+    assert '<table id="checks">' not in html  # Xiguan fails no check: nothing left open
+    # line 94 gives 支出合计 and its parts: each cited figure is marked inside its line, an uncited one is not
+    line = re.search(r'<div id="L94" class="cited">(.*?)</div>', html)[1]
+    assert re.findall(r"<mark>([^<]+)</mark>", line) == ["3566894.19", "1638414.19", "1491138.28", "147275.91",
+                                                         "1928480.00"]
+    assert "安排682600元" in line  # a project's figure the key figures do not cite
+
+
+def test_report_text_is_escaped_and_zero_change_has_no_sign(warehouse):
+    import duckdb
+
+    from budget_etl.analyst import report
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    data = report.gather(con, XIGUAN, 2020)
+    con.close()
+    n = data.lines["total_expenditure"]
+    data.text_lines[n - 1] = '<script>alert("x")</script> 支出合计 3,566,894.19 & <b>'
+    html = report.render(data)
+    assert "<script>" not in html and "<b>" not in html
+    assert (f'<a class="n" href="#L{n}">{n}</a>&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; 支出合计 '
+            "<mark>3,566,894.19</mark> &amp; &lt;b&gt;") in html
+    assert report.marked_line("3,566,894.19元与356.69万元", {Decimal("3566894.19")}, "元") == [
+        ("3,566,894.19", True), ("元与356.69万元", False)]
+    assert [report._pct(v) for v in (None, 0, -0.0175, 0.04, -0.05, 13.4328, -2.06)] == [
+        "—", "0.0%", "0.0%", "0.0%", "-0.1%", "+13.4%", "-2.1%"]

@@ -300,10 +300,20 @@ def test_acknowledgements_elsewhere_are_read_and_never_written(xiguan, tmp_path,
         {"reviewer": "王审核", "reason_zh": "已核实：印刷错误已更正"}]
 
 
+def _dbt_outputs_in_checkout() -> dict[str, int]:
+    """Every file dbt may write in the checkout (dbt_project/target, dbt_project/logs) and its mtime."""
+    project = dbt_project_dir()
+    return {str(path): path.stat().st_mtime_ns for folder in ("target", "logs")
+            for path in (project / folder).rglob("*") if path.is_file()}
+
+
 def test_docs_writes_one_static_page(xiguan, tmp_path):
     warehouse, _ = xiguan
+    before = _dbt_outputs_in_checkout()
     page = docs(warehouse, tmp_path / "docs")
     assert page == tmp_path / "docs" / "index.html"
+    assert _dbt_outputs_in_checkout() == before  # docs writes only into --out
+    assert [p.name for p in (tmp_path / "docs").iterdir()] == ["index.html"]
     html = page.read_text(encoding="utf-8")
     # the manifest and catalog are inlined as JSON, Chinese as \u escapes
     assert "mart_office_year" in html and json.dumps("部门年度汇总")[1:-1] in html

@@ -9,8 +9,10 @@ and the document's own text as an appendix, so that every figure links to the li
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -18,8 +20,10 @@ import jinja2
 
 from budget_etl import __version__
 from budget_etl.analyst import charts
+from budget_etl.extract.numbers import NUMBER, UNITS, NumberFormatError, yuan
 from budget_etl.readers.normalize import name_key
 
+_NUMBER_WITH_UNIT = re.compile(rf"(?P<number>{NUMBER})\s*(?P<unit>{UNITS})?")
 METRICS = [  # metric, Chinese name, column of mart_office_year
     ("total_expenditure", "支出合计", "total_expenditure_yuan"),
     ("total_revenue", "收入合计", "total_revenue_yuan"),
@@ -77,10 +81,19 @@ class ReportData:
     # mart_budget_execution rows of the office and year that have a budget figure: budget against final,
     # shown when the office has final accounts (决算) of the year and a budget to hold them against
     execution: list[dict] = field(default_factory=list)
+    # the mart_yoy rows whose stated prior-year figure disagrees with last year's own document, each with that
+    # document (dim_document row) and the line of its figure: the page shows both figures and both sources
+    disagreements: list[dict] = field(default_factory=list)
 
     @property
     def failed_checks(self) -> list[dict]:
         return [c for c in self.checks if c["status"] == "fail"]
+
+    @property
+    def folded_checks(self) -> list[dict]:
+        """The identities that hold and the checks that do not apply (the page folds them away)."""
+        return [c for c in self.checks if c["status"] == "not_applicable"
+                or (c["status"] == "pass" and c["check_kind"] == "identity")]
 
 
 def find_office(con: duckdb.DuckDBPyConnection, office: str) -> dict:
@@ -170,9 +183,74 @@ def gather(con: duckdb.DuckDBPyConnection, office: str, year: int, doc_kind: str
     execution_order = [*(m for m, _, _ in METRICS), *THREE_PUBLIC]
     data.execution = sorted(execution, key=lambda r: execution_order.index(r["metric"])
                             if r["metric"] in execution_order else len(execution_order))
+    data.disagreements = _disagreements(con, yoy, lines)
     data.cited = {n for n in [*lines.values(), *(r["src_line"] for r in three_public),
                               *(p["src_line"] for p in projects), *(c["src_line"] for c in checks)] if n}
     return data
+
+
+def _disagreements(con, yoy: dict[str, dict], lines: dict[str, int | None]) -> list[dict]:
+    """The year-on-year rows where this document's stated prior-year figure is not last year's own."""
+    found = []
+    for metric, row in yoy.items():
+        if row["stated_matches_prior_document"] is not False:
+            continue
+        [prior] = _rows(con, "select * from marts.dim_document where document_id = ?", [row["prior_document_id"]])
+        found.append({"metric": metric, "stated_prior_yuan": row["stated_prior_yuan"],
+                      "line": lines.get(metric) or _three_public_line(con, row["document_id"], metric),
+                      "prior_document_yuan": row["prior_document_yuan"], "prior_document": prior,
+                      "prior_line": _source_lines(con, prior["document_id"]).get(metric)
+                      or _three_public_line(con, prior["document_id"], metric)})
+    return found
+
+
+def _three_public_line(con, document_id: str, category: str) -> int | None:
+    """The line a 三公 item (a mart_yoy metric named after its category) was read from."""
+    return con.execute("select min(src_line) from marts.fct_three_public_cost where document_id = ? "
+                       "and category = ?", [document_id, category]).fetchone()[0]
+
+
+def cited_amounts(data: ReportData) -> dict[int, set[Decimal]]:
+    """line -> the amounts (yuan, unsigned) the page cites from it."""
+    cited: dict[int, set[Decimal]] = {}
+
+    def add(line, *amounts):
+        if line:
+            cited.setdefault(line, set()).update(abs(a) for a in amounts if a is not None)
+
+    for metric, _, column in METRICS:
+        add(data.lines.get(metric), data.figures[column])
+    for r in data.three_public:
+        add(r["src_line"], r["amount_yuan"], r["prior_year_amount_yuan"], r["change_yuan"])
+    for p in data.projects:
+        add(p["src_line"], p["budget_yuan"], p["fiscal_funds_yuan"], p["other_funds_yuan"])
+    for c in data.checks:
+        add(c["src_line"], c["actual"])
+    for d in data.disagreements:
+        add(d["line"], d["stated_prior_yuan"])
+    return cited
+
+
+def marked_line(text: str, amounts: set[Decimal], unit: str) -> list[tuple[str, bool]]:
+    """The line as pieces (text, is a cited number): a number is cited when, in the unit written after it (else
+    the document's unit), it is one of ``amounts``. The pieces are text: the template escapes them."""
+    pieces, start = [], 0
+    for match in _NUMBER_WITH_UNIT.finditer(text):
+        try:
+            value = yuan(match["number"], match["unit"] or unit)
+        except NumberFormatError:
+            continue
+        if abs(value) in amounts:
+            pieces += [(text[start:match.start("number")], False), (match["number"], True)]
+            start = match.end("number")
+    return [p for p in [*pieces, (text[start:], False)] if p[0]]
+
+
+def _marked_text(data: ReportData) -> list[list[tuple[str, bool]]]:
+    """Every line of the document's text as pieces, the numbers the page cites marked."""
+    cited, unit = cited_amounts(data), data.document["currency_unit"] or "元"
+    return [marked_line(text, cited[n], unit) if n in cited else [(text, False)]
+            for n, text in enumerate(data.text_lines, start=1)]
 
 
 def _source_lines(con, document_id: str) -> dict[str, int | None]:
@@ -287,7 +365,11 @@ def chart_projects(data: ReportData, top: int = 15) -> str:
 
 
 def _pct(value, digits: int = 1) -> str:
-    return "—" if value is None else f"{float(value):+.{digits}f}%"
+    """A change in percent with its sign; one that rounds to zero is 0.0% (never -0.0% or +0.0%)."""
+    if value is None:
+        return "—"
+    text = f"{float(value):+.{digits}f}"
+    return (text[1:] if float(text) == 0 else text) + "%"
 
 
 def _signed(value) -> str:
@@ -331,6 +413,7 @@ def render(data: ReportData, *, generated_at: datetime | None = None) -> str:
         THREE_PUBLIC=THREE_PUBLIC, DOC_KIND_ZH=DOC_KIND_ZH, PEER_TYPE_ZH=PEER_TYPE_ZH,
         METRIC_ZH={m: label for m, label, _ in METRICS} | THREE_PUBLIC, BUDGET_SOURCE_ZH=BUDGET_SOURCE_ZH,
         version=__version__,
+        marked=_marked_text(data),
         generated_at=(generated_at or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC"),
     )
 

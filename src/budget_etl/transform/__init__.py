@@ -228,10 +228,10 @@ def docs(warehouse_path: str | Path, out_dir: str | Path) -> Path:
         wal = warehouse.with_name(warehouse.name + ".wal")
         if wal.exists():
             shutil.copyfile(wal, copy.with_name(copy.name + ".wal"))
-        outcome = _invoke(["docs", "generate", "--static"], copy)
-    if not outcome.success:
-        raise TransformError(f"dbt docs generate failed: {outcome.exception}")
-    static = dbt_project_dir().resolve() / "target" / "static_index.html"
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    return Path(shutil.copyfile(static, out / "index.html"))
+        # dbt's target/ and logs/ go to the temporary folder: the command writes only into out_dir
+        outcome = _invoke(["docs", "generate", "--static"], copy, work_dir=Path(tmp) / "dbt")
+        if not outcome.success:
+            raise TransformError(f"dbt docs generate failed: {outcome.exception}")
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        return Path(shutil.copyfile(Path(tmp) / "dbt" / "target" / "static_index.html", out / "index.html"))
