@@ -81,8 +81,9 @@ def sql(query: str | None, warehouse: Path, sql_file, fmt: str, max_rows: int, w
 
 @click.command()
 @warehouse_option
-@click.option("--format", "fmt", type=click.Choice(["parquet", "csv", "xlsx"]), required=True,
-              help="parquet: partitioned by fiscal_year; csv: UTF-8; xlsx: one workbook per table.")
+@click.option("--format", "fmt", type=click.Choice(["parquet", "csv", "xlsx", "sqlite"]), required=True,
+              help="parquet: partitioned by fiscal_year; csv: UTF-8; xlsx: one workbook per table; sqlite: one "
+                   "budget.sqlite with a Datasette metadata.json.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder to write to (created if needed).")
 @click.option("--table", "tables", multiple=True, metavar="NAME",
@@ -90,13 +91,18 @@ def sql(query: str | None, warehouse: Path, sql_file, fmt: str, max_rows: int, w
 @click.option("--headers", type=click.Choice(["en", "zh"]), default="en", show_default=True,
               help="Column headers: the column names, or Chinese names (csv and xlsx, for Excel users).")
 def export(warehouse: Path, fmt: str, out: Path, tables: tuple[str, ...], headers: str) -> None:
-    """Export marts to Parquet, CSV or Excel files, one per table."""
+    """Export marts to Parquet, CSV or Excel files, one per table, or to one SQLite file for Datasette."""
     from budget_etl.analyst.export import ExportError
     from budget_etl.analyst.export import export as run_export
+    from budget_etl.analyst.sqlite_export import export_sqlite
 
+    if fmt == "sqlite" and headers == "zh":
+        raise click.UsageError("--headers zh is for csv and xlsx: the sqlite file keeps the column names and "
+                               "its metadata.json gives their Chinese descriptions")
     con = _open(warehouse)
     try:
-        written = run_export(con, out, fmt, tables, language=headers)
+        written = export_sqlite(con, out, tables) if fmt == "sqlite" else \
+            run_export(con, out, fmt, tables, language=headers)
     except ExportError as exc:
         raise click.ClickException(str(exc)) from exc
     finally:
