@@ -1,4 +1,4 @@
-"""The analyst's commands of `budget-etl`: sql, export, report, offices, dictionary (registered in cli.py).
+"""The analyst's commands of `budget-etl`: sql, export, report, offices, dictionary, site (registered in cli/etl.py).
 
 They only read the warehouse: every one opens it read-only. `sql` runs the user's SQL in a sandbox that
 reads and writes no other file unless given --allow-write DIR.
@@ -218,4 +218,30 @@ def dictionary(out: Path | None, check: bool) -> None:
     click.echo(f"data dictionary written: {write(out)}")
 
 
-COMMANDS = (sql, export, report, offices, dictionary)
+@click.command()
+@warehouse_option
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, metavar="DIR",
+              help="Folder to write the site to (created if needed).")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def site(warehouse: Path, out: Path, quiet: bool) -> None:
+    """Write a static, offline site of every office: an index (filter by province, city, office type and year,
+    search by name), the report of every office and year, a page per peer group, and every mart as CSV.
+
+    Every link is relative: open DIR/index.html from disk or serve DIR from any web server.
+    """
+    from budget_etl.analyst.charts import CJKFontMissing
+    from budget_etl.analyst.export import ExportError
+    from budget_etl.analyst.report import ReportError
+    from budget_etl.analyst.site import SiteError, build_site
+
+    con = _open(warehouse)
+    try:
+        index = build_site(con, out, progress=not quiet)
+    except (SiteError, ReportError, ExportError, CJKFontMissing) as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        con.close()
+    click.echo(f"site written: {index}")
+
+
+COMMANDS = (sql, export, report, offices, dictionary, site)
