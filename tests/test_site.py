@@ -143,3 +143,13 @@ def test_a_peer_page_lists_the_group_with_its_amounts(site, bundled_warehouse):
             assert f"{amount:,.2f}" in html
     index = (site / "index.html").read_text(encoding="utf-8")
     assert f'href="peers/{pages[0].name}"' in index
+
+
+def test_type_groups_of_one_division_get_pages_of_their_own():
+    from budget_etl.analyst.site import PeerGroup
+
+    streets = PeerGroup("office_type_national", "全国", 2023, "budget", "street_office", "街道办事处")
+    other = PeerGroup("office_type_national", "全国", 2023, "budget", "finance_bureau", None)
+    assert streets.href != other.href and streets.href.isascii()
+    assert streets.label == "全国同类部门：全国（街道办事处）" and other.label == "全国同类部门：全国（finance_bureau）"
+    assert PeerGroup("district", "昶蕤区", 2023, "budget", None, None).label == "同区：昶蕤区"

@@ -40,16 +40,20 @@ class PeerGroup:
     peer_group: str
     fiscal_year: int
     doc_kind: str
+    peer_office_type: str | None  # the office type of a type group (its Chinese name in office_type_zh)
+    office_type_zh: str | None
 
     @property
     def href(self) -> str:
-        """Relative to the site's root; ASCII, whatever the group's name."""
-        digest = hashlib.sha1(self.peer_group.encode()).hexdigest()[:10]
+        """Relative to the site's root; ASCII, whatever the group's name (a type group: its type too)."""
+        digest = hashlib.sha1(f"{self.peer_group}\n{self.peer_office_type or ''}".encode()).hexdigest()[:10]
         return f"peers/{self.peer_group_type}_{digest}_{self.fiscal_year}_{self.doc_kind}.html"
 
     @property
     def label(self) -> str:
-        return f"{PEER_TYPE_ZH.get(self.peer_group_type, self.peer_group_type)}：{self.peer_group}"
+        kind = PEER_TYPE_ZH.get(self.peer_group_type, self.peer_group_type)
+        of_type = f"（{self.office_type_zh or self.peer_office_type}）" if self.peer_office_type else ""
+        return f"{kind}：{self.peer_group}{of_type}"
 
 
 def office_href(office_id: str, year: int, doc_kind: str) -> str:
@@ -75,14 +79,17 @@ def _entries(con: duckdb.DuckDBPyConnection) -> list[dict]:
 def _peer_groups(con: duckdb.DuckDBPyConnection) -> dict[PeerGroup, list[dict]]:
     """Each peer group with more than one office -> its rows of mart_office_comparison with the office's name."""
     rows = report._rows(con, """
-        select c.*, o.office_name
+        select c.*, o.office_name, t.office_type_zh as peer_office_type_zh
         from marts.mart_office_comparison c join marts.dim_office o using (office_id)
+        left join (select distinct office_type, office_type_zh from marts.dim_office) t
+          on t.office_type = c.peer_office_type
         where c.peer_count > 1 and c.peer_group is not null
-        order by c.peer_group_type, c.peer_group, c.fiscal_year, c.doc_kind, o.office_name""")
+        order by c.peer_group_type, c.peer_group, c.peer_office_type, c.fiscal_year, c.doc_kind, o.office_name""")
     groups: dict[PeerGroup, list[dict]] = {}
     for r in rows:
-        groups.setdefault(PeerGroup(r["peer_group_type"], r["peer_group"], r["fiscal_year"], r["doc_kind"]),
-                          []).append(r)
+        group = PeerGroup(r["peer_group_type"], r["peer_group"], r["fiscal_year"], r["doc_kind"],
+                          r["peer_office_type"], r["peer_office_type_zh"])
+        groups.setdefault(group, []).append(r)
     return groups
 
 
