@@ -1,4 +1,4 @@
-"""The analyst's commands of `budget-etl`: sql, export, report, offices, dictionary (registered in cli.py).
+"""The analyst's commands of `budget-etl`: sql, export, report, offices, dictionary, site (registered in cli/etl.py).
 
 They only read the warehouse: every one opens it read-only. `sql` runs the user's SQL in a sandbox that
 reads and writes no other file unless given --allow-write DIR.
@@ -82,9 +82,9 @@ def sql(query: str | None, warehouse: Path, sql_file, fmt: str, max_rows: int, w
 
 @click.command()
 @warehouse_option
-@click.option("--format", "fmt", type=click.Choice(["parquet", "csv", "xlsx"]), required=True,
+@click.option("--format", "fmt", type=click.Choice(["parquet", "csv", "xlsx", "sqlite"]), required=True,
               help="parquet: a folder per table, a file per fiscal_year; csv: UTF-8 with a BOM; xlsx: one "
-                   "workbook per table.")
+                   "workbook per table; sqlite: one budget.sqlite with a Datasette metadata.json.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder to write to (created if needed).")
 @click.option("--table", "tables", multiple=True, metavar="NAME",
@@ -95,13 +95,18 @@ def sql(query: str | None, warehouse: Path, sql_file, fmt: str, max_rows: int, w
 @click.option("--bom/--no-bom", default=True, show_default=True,
               help="csv: begin with a UTF-8 byte-order mark, which Excel needs to read Chinese.")
 def export(warehouse: Path, fmt: str, out: Path, tables: tuple[str, ...], headers: str, bom: bool) -> None:
-    """Export marts to Parquet, CSV or Excel files, one per table."""
+    """Export marts to Parquet, CSV or Excel files, one per table, or to one SQLite file for Datasette."""
     from budget_etl.analyst.export import ExportError
     from budget_etl.analyst.export import export as run_export
+    from budget_etl.analyst.sqlite_export import export_sqlite
 
+    if fmt == "sqlite" and headers == "zh":
+        raise click.UsageError("--headers zh is for csv, xlsx and parquet: the sqlite file keeps the column names and "
+                               "its metadata.json gives their Chinese descriptions")
     con = _open(warehouse)
     try:
-        written = run_export(con, out, fmt, tables, language=headers, bom=bom)
+        written = export_sqlite(con, out, tables) if fmt == "sqlite" else \
+            run_export(con, out, fmt, tables, language=headers, bom=bom)
     except ExportError as exc:
         raise click.ClickException(str(exc)) from exc
     finally:
@@ -218,4 +223,30 @@ def dictionary(out: Path | None, check: bool) -> None:
     click.echo(f"data dictionary written: {write(out)}")
 
 
-COMMANDS = (sql, export, report, offices, dictionary)
+@click.command()
+@warehouse_option
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, metavar="DIR",
+              help="Folder to write the site to (created if needed).")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def site(warehouse: Path, out: Path, quiet: bool) -> None:
+    """Write a static, offline site of every office: an index (filter by province, city, office type and year,
+    search by name), the report of every office and year, a page per peer group, and every mart as CSV.
+
+    Every link is relative: open DIR/index.html from disk or serve DIR from any web server.
+    """
+    from budget_etl.analyst.charts import CJKFontMissing
+    from budget_etl.analyst.export import ExportError
+    from budget_etl.analyst.report import ReportError
+    from budget_etl.analyst.site import SiteError, build_site
+
+    con = _open(warehouse)
+    try:
+        index = build_site(con, out, progress=not quiet)
+    except (SiteError, ReportError, ExportError, CJKFontMissing) as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        con.close()
+    click.echo(f"site written: {index}")
+
+
+COMMANDS = (sql, export, report, offices, dictionary, site)

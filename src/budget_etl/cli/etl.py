@@ -341,7 +341,7 @@ def catalog_command(write: bool, ddl: bool) -> None:
     click.echo("every generated file matches the catalog")
 
 
-from budget_etl.cli.analyst import COMMANDS as _ANALYST_COMMANDS  # noqa: E402  (sql, export, report, offices, dictionary)
+from budget_etl.cli.analyst import COMMANDS as _ANALYST_COMMANDS  # noqa: E402  (sql, export, report, offices, dictionary, site)
 
 for _command in _ANALYST_COMMANDS:
     main.add_command(_command)
