@@ -271,6 +271,12 @@ def _insert(con, schemas: dict[str, pa.Schema], table: str, rows: list[dict], wh
         _insert_table(con, table, _table(schemas[table], table, rows), where)
 
 
+def replace_fetch_log(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:
+    """raw.fetch_log becomes the store's fetch log (append-only there: the store's file is the record)."""
+    con.execute("delete from raw.fetch_log")
+    _insert(con, raw_schemas(con), "fetch_log", rows)
+
+
 def staging_tables(schemas: dict[str, pa.Schema], documents: Sequence[StagedDocument]) -> dict[str, pa.Table]:
     """A batch of documents as Arrow tables: raw.documents (without batch_id and loaded_at, which the load
     sets), every fact table, raw.validation_results and raw.document_files. Built apart from the load, so that worker processes
