@@ -33,6 +33,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import charset_normalizer
 import httpx
 import lxml.html
 
@@ -188,8 +189,10 @@ def sniff(data: bytes, url: str) -> tuple[str | None, str | None]:
 
 
 def page_title(data: bytes) -> str | None:
+    """The <title> of an HTML page, whatever its encoding (portals use UTF-8 and GBK alike)."""
+    best = charset_normalizer.from_bytes(data[:65536]).best()
     try:
-        title = lxml.html.fromstring(data).findtext(".//title")
+        title = lxml.html.fromstring(str(best) if best is not None else data).findtext(".//title")
     except (ValueError, lxml.etree.ParserError):
         return None
     return " ".join(title.split()) if title and title.strip() else None
@@ -244,7 +247,7 @@ def _request(client: httpx.Client, url: str, headers: dict, politeness: Politene
             hosts.wait_turn(host)
             try:
                 with client.stream("GET", current, headers=headers) as response:
-                    if response.is_redirect:
+                    if response.has_redirect_location:
                         location = current.join(response.headers.get("location", ""))
                         if location.scheme not in ("http", "https"):
                             raise _Refused("redirect_refused", f"redirected to {location}: only http(s) is "

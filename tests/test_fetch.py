@@ -1,0 +1,221 @@
+"""budget-etl fetch against a local HTTP server on 127.0.0.1: first fetch and load, 304s, a changed file,
+an HTML page under a .pdf URL, 404, 500-then-200, a slow response, an oversized body."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import threading
+import time
+from dataclasses import replace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+
+from budget_etl.ops import fetch as fetching
+from budget_etl.ops import manifest as manifests
+from budget_etl.ops import pipeline
+from budget_etl.synth import generate_corpus
+
+from conftest import SEED, SHARED
+
+REAL_PDF = SHARED / "real" / "shanghai_putuo_qufuban_2025_ys.pdf"
+HTML = ("<!DOCTYPE html><html><head><title> 西关区财政局 — 预算公开 </title></head>"
+        "<body><a href='x.pdf'>下载</a></body></html>").encode()
+# quick for tests: no pause between requests, short backoff, a small size limit
+FAST = replace(fetching.POLITE, timeout=0.5, interval=0.0, backoff=0.01, retries=2, max_bytes=2_000_000)
+
+
+class Portal:
+    """What the server answers: path -> bytes (200 with an ETag, 304 when it matches) or a behaviour."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+        self.failures: dict[str, list[int]] = {}  # path -> statuses to answer first, one per request
+        self.slow: set[str] = set()
+        self.unsized: set[str] = set()  # answered without Content-Length (the body streams until closed)
+        self.requests: list[tuple[str, int, str]] = []  # (path, status, User-Agent)
+
+
+def _handler(portal: Portal):
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+
+        def answer(self, status: int, body: bytes = b"", headers: dict | None = None) -> None:
+            portal.requests.append((self.path, status, self.headers.get("User-Agent", "")))
+            self.send_response(status)
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            if self.path not in portal.unsized:
+                self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if body:
+                with contextlib.suppress(ConnectionError):  # the client may give up on a body too large
+                    self.wfile.write(body)
+
+        def do_GET(self) -> None:
+            if self.path in portal.slow:
+                time.sleep(1.0)  # past the 0.5 s timeout
+            if portal.failures.get(self.path):
+                self.answer(portal.failures[self.path].pop(0))
+                return
+            if self.path == "/moved.pdf":
+                self.answer(301, headers={"Location": "/docs/real.pdf"})
+                return
+            if self.path == "/elsewhere.pdf":
+                self.answer(302, headers={"Location": "ftp://127.0.0.1/real.pdf"})
+                return
+            body = portal.files.get(self.path)
+            if body is None:
+                self.answer(404, b"<html><title>404</title></html>")
+                return
+            etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+            if self.headers.get("If-None-Match") == etag:
+                self.answer(304, headers={"ETag": etag})
+                return
+            self.answer(200, body, {"ETag": etag, "Last-Modified": "Tue, 06 Feb 2024 08:00:00 GMT",
+                                    "Content-Type": "application/pdf"})
+
+    return Handler
+
+
+@pytest.fixture
+def portal():
+    portal = Portal()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(portal))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    portal.base = f"http://127.0.0.1:{server.server_address[1]}"
+    yield portal
+    server.shutdown()
+    server.server_close()
+
+
+def synth_document(folder: Path) -> bytes:
+    """A generated disclosure of another office than the seed's."""
+    manifest = generate_corpus(folder / "corpus", offices=1, years=[2023])
+    (entry,) = manifests.read(manifest)
+    return entry.path.read_bytes()
+
+
+def _manifest(folder: Path, portal: Portal, paths: list[str], **declared) -> Path:
+    entries = [{"url": portal.base + p, **declared.get(p, {})} for p in paths]
+    path = folder / "sources.yml"
+    path.write_text(yaml.safe_dump({"documents": entries}, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _outcomes(summary: fetching.FetchSummary, portal: Portal) -> dict[str, str]:
+    return {r.url.removeprefix(portal.base): r.outcome for r in summary.rows}
+
+
+def test_sniff_trusts_content_not_names():
+    assert fetching.sniff(b"%PDF-1.7\n...", "http://x/a.txt") == ("pdf", None)
+    assert fetching.sniff(HTML, "http://x/a.pdf") == (None, "html_not_document")
+    assert fetching.sniff("二〇二四年 预算".encode(), "http://x/a.txt") == ("txt", None)
+    assert fetching.sniff("二〇二四年 预算".encode(), "http://x/a.pdf") == (None, "not_a_document")
+    assert fetching.page_title(HTML) == "西关区财政局 — 预算公开"
+
+
+def test_manifest_url_entries(tmp_path):
+    path = tmp_path / "sources.yml"
+    path.write_text("documents:\n  - path: a.txt\n  - url: https://example.gov.cn/a.pdf\n"
+                    "    published_on: 2024-02-06\n    office: 西关区财政局\n    fiscal_year: 2024\n", "utf-8")
+    assert [e.path.name for e in manifests.read(path)] == ["a.txt"]
+    (source,) = manifests.sources(path)
+    assert (source.url, source.published_on, source.office, source.fiscal_year) == (
+        "https://example.gov.cn/a.pdf", "2024-02-06", "西关区财政局", 2024)
+    path.write_text("documents:\n  - url: ftp://example.gov.cn/a.pdf\n  - url: https://x/b.pdf\n"
+                    "    published_on: soon\n", "utf-8")
+    with pytest.raises(manifests.ManifestError, match="expected an http:// or https:// address.*published_on is "
+                       "'soon'"):
+        manifests.sources(path)
+
+
+def test_fetch_and_load(tmp_path, portal):
+    seed = SEED.read_bytes()
+    portal.files["/docs/seed.txt"] = seed
+    portal.files["/docs/landing.pdf"] = HTML
+    portal.files["/docs/big.pdf"] = portal.files["/docs/big-unsized.pdf"] = b"%PDF-1.4\n" + b"0" * 3_000_000
+    portal.unsized.add("/docs/big-unsized.pdf")
+    other = synth_document(tmp_path)
+    portal.files["/docs/flaky.txt"] = other
+    portal.failures["/docs/flaky.txt"] = [500]
+    portal.files["/docs/slow.txt"] = seed
+    portal.slow.add("/docs/slow.txt")
+    paths = ["/docs/seed.txt", "/docs/landing.pdf", "/docs/big.pdf", "/docs/big-unsized.pdf", "/docs/flaky.txt", "/docs/slow.txt",
+             "/docs/gone.pdf", "/elsewhere.pdf"]
+    if REAL_PDF.is_file():
+        portal.files["/docs/real.pdf"] = REAL_PDF.read_bytes()
+        paths.append("/moved.pdf")  # a redirect within http
+    manifest = _manifest(tmp_path, portal, paths, **{"/docs/seed.txt": {"published_on": "2024-02-06"}})
+    manifest.write_text(manifest.read_text("utf-8").replace("'2024-02-06'", "2024-02-06"), "utf-8")
+
+    summary = fetching.fetch(manifest, politeness=FAST)
+    outcomes = _outcomes(summary, portal)
+    assert outcomes == {"/docs/seed.txt": "fetched", "/docs/landing.pdf": "html_not_document",
+                        "/docs/big.pdf": "too_large", "/docs/big-unsized.pdf": "too_large", "/docs/flaky.txt": "fetched", "/docs/slow.txt": "timeout",
+                        "/docs/gone.pdf": "not_found", "/elsewhere.pdf": "redirect_refused",
+                        **({"/moved.pdf": "fetched"} if REAL_PDF.is_file() else {})}
+    rows = {r.url.removeprefix(portal.base): r for r in summary.rows}
+    assert rows["/docs/landing.pdf"].page_title == "西关区财政局 — 预算公开"
+    assert rows["/docs/flaky.txt"].attempts == 2 and rows["/docs/slow.txt"].attempts == FAST.retries + 1
+    assert rows["/docs/gone.pdf"].http_status == 404
+    assert rows["/docs/seed.txt"].sha256 == hashlib.sha256(seed).hexdigest()
+    assert rows["/docs/seed.txt"].published_on == "2024-02-06"
+    if REAL_PDF.is_file():
+        assert rows["/moved.pdf"].source_format == "pdf" and rows["/moved.pdf"].final_url.endswith("/docs/real.pdf")
+    assert all(ua.startswith("budget-etl/") for _, _, ua in portal.requests)
+    store = fetching.Store.beside(manifest)
+    stored = store.document_of(portal.base + "/docs/seed.txt")
+    assert stored.read_bytes() == seed and stored.name == f"{hashlib.sha256(seed).hexdigest()}.txt"
+    assert store.document_of(portal.base + "/docs/landing.pdf") is None  # never stored as a document
+
+    warehouse = tmp_path / "w.duckdb"
+    first = pipeline.ingest([], warehouse, manifest=manifest, progress=False)
+    loaded = 3 if REAL_PDF.is_file() else 2
+    assert first.loaded == loaded
+    assert sorted(first.missing) == sorted(f"{portal.base}{p} (not fetched: budget-etl fetch)" for p in
+                                           ["/docs/landing.pdf", "/docs/big.pdf", "/docs/big-unsized.pdf",
+                                            "/docs/slow.txt",
+                                            "/docs/gone.pdf", "/elsewhere.pdf"])
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("select count(*), count(distinct outcome) from raw.fetch_log").fetchall() == [
+            (len(paths), 6)]
+        assert con.execute("select published_on::varchar from raw.fetch_log where url like '%seed.txt'"
+                           ).fetchall() == [("2024-02-06",)]
+        assert con.execute("select count(*) from raw.documents where source_path like '%.fetched/objects/%'"
+                           ).fetchall() == [(loaded,)]
+
+    # second run: nothing transferred (304s), nothing loaded again
+    portal.requests.clear()
+    portal.files.pop("/docs/flaky.txt")  # stopped answering: what was loaded from it stays
+    second = fetching.fetch(manifest, politeness=FAST)
+    outcomes = _outcomes(second, portal)
+    assert outcomes["/docs/seed.txt"] == "not_modified" and outcomes["/docs/flaky.txt"] == "not_found"
+    if REAL_PDF.is_file():
+        assert outcomes["/moved.pdf"] == "not_modified"
+    # the documents already fetched are not transferred again (the refused URLs are tried again)
+    assert [(p, status) for p, status, _ in portal.requests if p in ("/docs/seed.txt", "/docs/real.pdf")] == [
+        ("/docs/seed.txt", 304), *([("/docs/real.pdf", 304)] if REAL_PDF.is_file() else [])]
+    assert ("/docs/seed.txt", 304, FAST.user_agent) in portal.requests
+    again = pipeline.ingest([], warehouse, manifest=manifest, progress=False)
+    assert (again.loaded, again.unchanged, again.deleted) == (0, loaded, [])
+
+    # the seed changes on the portal: refetched, loaded, superseding the old version
+    changed = seed + "\n（更正）\n".encode()
+    portal.files["/docs/seed.txt"] = changed
+    third = fetching.fetch(manifest, politeness=FAST)
+    assert _outcomes(third, portal)["/docs/seed.txt"] == "fetched"
+    later = pipeline.ingest([], warehouse, manifest=manifest, progress=False)
+    assert later.loaded == 1
+    old, new = hashlib.sha256(seed).hexdigest(), hashlib.sha256(changed).hexdigest()
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        versions = dict(con.execute("select document_id, superseded_by from raw.document_versions "
+                                    "where document_id in (?, ?)", [old, new]).fetchall())
+    assert versions == {old: new, new: None}
+    assert fetching.Store.beside(manifest).document_of(portal.base + "/docs/seed.txt").read_bytes() == changed
