@@ -131,8 +131,8 @@ def test_manifest_url_entries(tmp_path):
         "https://example.gov.cn/a.pdf", "2024-02-06", "西关区财政局", 2024)
     path.write_text("documents:\n  - url: ftp://example.gov.cn/a.pdf\n  - url: https://x/b.pdf\n"
                     "    published_on: soon\n", "utf-8")
-    with pytest.raises(manifests.ManifestError, match="expected an http:// or https:// address.*published_on is "
-                       "'soon'"):
+    with pytest.raises(manifests.ManifestError, match=r"expected an http:// or https:// address.*published_on is "
+                       r"'soon'"):
         manifests.sources(path)
 
 
