@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import threading
 import time
 from dataclasses import replace
@@ -219,3 +220,37 @@ def test_fetch_and_load(tmp_path, portal):
                                     "where document_id in (?, ?)", [old, new]).fetchall())
     assert versions == {old: new, new: None}
     assert fetching.Store.beside(manifest).document_of(portal.base + "/docs/seed.txt").read_bytes() == changed
+
+
+@pytest.mark.slow
+def test_nightly_fetch_publishes_with_the_official_source(tmp_path, portal):
+    """nightly --fetch: fetched, loaded, built; dim_document and the report know the URL; a URL that stops
+    answering is a warning (exit code 1) and its document stays."""
+    from budget_etl.analyst.report import gather, render
+    from budget_etl.ops.nightly import nightly
+
+    seed = SEED.read_bytes()
+    portal.files["/docs/seed.txt"] = seed
+    manifest = tmp_path / "sources.yml"
+    manifest.write_text(f"documents:\n  - url: {portal.base}/docs/seed.txt\n    published_on: 2020-02-10\n"
+                        f"  - url: {portal.base}/docs/landing.pdf\n", "utf-8")
+    portal.files["/docs/landing.pdf"] = HTML
+    published = tmp_path / "warehouse.duckdb"
+    assert nightly([], published, manifest=manifest, fetch=True, politeness=FAST) == 1  # the HTML page
+    with duckdb.connect(str(published), read_only=True) as con:
+        assert con.execute("select source_url, published_on::varchar, fetched_at is not null, sha256 "
+                           "from marts.dim_document").fetchall() == [
+            (f"{portal.base}/docs/seed.txt", "2020-02-10", True, hashlib.sha256(seed).hexdigest())]
+        assert con.execute("select outcome, page_title from raw.fetch_log where url like '%landing.pdf'"
+                           ).fetchall() == [("html_not_document", "西关区财政局 — 预算公开")]
+        html = render(gather(con, "山海关区西关街道办事处", 2020))
+    assert f'官方来源 <a href="{portal.base}/docs/seed.txt">' in html and "发布日期 2020-02-10" in html
+
+    portal.files.pop("/docs/seed.txt")  # the portal moved it: a warning, nothing dropped, nothing rebuilt
+    assert nightly([], published, manifest=manifest, fetch=True, politeness=FAST) == 1
+    with duckdb.connect(str(published), read_only=True) as con:
+        assert con.execute("select count(*) from marts.dim_document").fetchall() == [(1,)]
+    runs = [json.loads(line) for line in published.with_name(published.name + ".runs.jsonl").read_text(
+        "utf-8").splitlines()]
+    assert [(r["status"], r["urls_failed"]) for r in runs if r.get("ended_at")] == [
+        ("published", 1), ("unchanged", 2)]

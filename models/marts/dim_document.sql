@@ -11,7 +11,7 @@ documents as (
 fetched as (
     -- the first request that brought these bytes (the document key is the sha256 of a one-file document)
     select
-        sha256,
+        sha256 as fetched_sha256,
         arg_min(url, fetched_at) as source_url,
         min(fetched_at) as fetched_at,
         arg_min(published_on, fetched_at) as published_on
@@ -47,7 +47,7 @@ final as (
         fetched.fetched_at,
         fetched.published_on
     from documents
-    left join fetched on fetched.sha256 = documents.sha256
+    left join fetched on fetched.fetched_sha256 = documents.sha256
 )
 
 select * from final
