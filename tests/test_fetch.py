@@ -221,6 +221,11 @@ def test_fetch_and_load(tmp_path, portal):
     assert versions == {old: new, new: None}
     assert fetching.Store.beside(manifest).document_of(portal.base + "/docs/seed.txt").read_bytes() == changed
 
+    # a stored file deleted by hand: fetched afresh (no conditional request that a 304 would leave empty)
+    fetching.Store.beside(manifest).document_of(portal.base + "/docs/seed.txt").unlink()
+    assert _outcomes(fetching.fetch(manifest, politeness=FAST), portal)["/docs/seed.txt"] == "fetched"
+    assert fetching.Store.beside(manifest).document_of(portal.base + "/docs/seed.txt").read_bytes() == changed
+
 
 @pytest.mark.slow
 def test_nightly_fetch_publishes_with_the_official_source(tmp_path, portal):

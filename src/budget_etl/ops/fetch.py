@@ -337,7 +337,8 @@ def fetch(manifest: str | Path, store: str | Path | None = None, politeness: Pol
     """Fetch every url: entry of ``manifest`` (and of the manifests it includes) into the store."""
     sources = manifests.sources(manifest)
     target = Store.beside(manifest, store)
-    state = target.state()
+    # a URL whose stored file is gone is fetched afresh (a 304 would leave it with no document)
+    state = {url: e for url, e in target.state().items() if (target.root / e["store_path"]).is_file()}
     hosts = _Hosts(politeness)
     timeout = httpx.Timeout(politeness.timeout)
     with httpx.Client(headers={"User-Agent": politeness.user_agent}, timeout=timeout,
