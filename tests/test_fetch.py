@@ -259,3 +259,19 @@ def test_nightly_fetch_publishes_with_the_official_source(tmp_path, portal):
         "utf-8").splitlines()]
     assert [(r["status"], r["urls_failed"]) for r in runs if r.get("ended_at")] == [
         ("published", 1), ("unchanged", 2)]
+
+
+def test_fetch_command(tmp_path, portal):
+    from click.testing import CliRunner
+
+    from budget_etl.cli import main
+
+    portal.files["/docs/seed.txt"] = SEED.read_bytes()
+    manifest = _manifest(tmp_path, portal, ["/docs/seed.txt", "/docs/gone.pdf"])
+    store = tmp_path / "store"
+    result = CliRunner().invoke(main, ["fetch", "--manifest", str(manifest), "--store", str(store),
+                                       "--timeout", "2"])
+    assert result.exit_code == 1, result.output
+    assert "fetched 2 URLs: 1 new or changed, 0 unchanged, 1 failed" in result.output
+    assert f"not_found {portal.base}/docs/gone.pdf: HTTP 404" in result.output
+    assert len(list((store / "objects").rglob("*.txt"))) == 1
