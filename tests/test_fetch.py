@@ -216,6 +216,9 @@ def test_fetch_and_load(tmp_path, portal):
     assert later.loaded == 1
     old, new = hashlib.sha256(seed).hexdigest(), hashlib.sha256(changed).hexdigest()
     with duckdb.connect(str(warehouse), read_only=True) as con:
+        # every request of the three fetches, each once, however many loads read the log
+        assert con.execute("select count(*), count(distinct (url, fetched_at)) from raw.fetch_log").fetchall() == [
+            (3 * len(paths), 3 * len(paths))]
         versions = dict(con.execute("select document_id, superseded_by from raw.document_versions "
                                     "where document_id in (?, ?)", [old, new]).fetchall())
     assert versions == {old: new, new: None}

@@ -564,7 +564,7 @@ def ingest(
     Documents are inserted LOAD_CHUNK at a time under one batch_id; the batch is atomic only together with
     the publish step of ``budget_etl.ops.nightly`` (which loads into a private copy). A document that takes
     longer than ``time_limit`` seconds to read and extract is quarantined as ``timeout`` (None: no limit).
-    The manifest's url: entries are read from ``store`` (see :func:`collect`), whose fetch log becomes
+    The manifest's url: entries are read from ``store`` (see :func:`collect`), whose fetch log is added to
     raw.fetch_log.
     """
     started_at = warehouse.now()
@@ -671,7 +671,7 @@ def ingest(
         bar.close()
         flush(final=True)
         if manifest is not None:
-            warehouse.replace_fetch_log(con, fetching.log_rows(fetching.Store.beside(manifest, store)))
+            warehouse.add_fetch_log(con, fetching.log_rows(fetching.Store.beside(manifest, store)))
         versions = warehouse.batch_versions(con, batch_id)
         deleted = deleted_sources(inputs, known, present)
     finally:
