@@ -44,8 +44,10 @@ log = logging.getLogger(__name__)
 
 DEFAULT_STORE = ".fetched"  # beside the manifest (hidden: a folder scan does not read it as documents)
 LOG_FILE, STATE_FILE, OBJECTS = "fetch_log.jsonl", "state.json", "objects"
-USER_AGENT = (f"budget-etl/{__version__} (public budget disclosures, one request per host per second; "
-              "https://github.com/budget-etl/budget-etl)")
+# who asks, and how to reach the operator (BUDGET_ETL_FETCH_CONTACT: an email or a URL) if a portal objects
+USER_AGENT = (f"budget-etl/{__version__} (public budget disclosures; one request per host per second"
+              + (f"; {os.environ['BUDGET_ETL_FETCH_CONTACT']}" if os.environ.get("BUDGET_ETL_FETCH_CONTACT") else "")
+              + ")")
 # outcomes that leave a document in the store
 DOCUMENT_OUTCOMES = ("fetched", "not_modified", "unchanged")
 
