@@ -37,7 +37,10 @@ class Portal:
         self.files: dict[str, bytes] = {}
         self.failures: dict[str, list[int]] = {}  # path -> statuses to answer first, one per request
         self.slow: set[str] = set()
-        self.unsized: set[str] = set()  # answered without Content-Length (the body streams until closed)
+        self.unsized: set[str] = set()
+        self.pause = 0.0  # seconds each answer waits (for the concurrency test)
+        self.in_flight = self.most_in_flight = 0
+        self.lock = threading.Lock()  # answered without Content-Length (the body streams until closed)
         self.requests: list[tuple[str, int, str]] = []  # (path, status, User-Agent)
 
 
@@ -59,6 +62,17 @@ def _handler(portal: Portal):
                     self.wfile.write(body)
 
         def do_GET(self) -> None:
+            with portal.lock:
+                portal.in_flight += 1
+                portal.most_in_flight = max(portal.most_in_flight, portal.in_flight)
+            try:
+                time.sleep(portal.pause)
+                self.get()
+            finally:
+                with portal.lock:
+                    portal.in_flight -= 1
+
+        def get(self) -> None:
             if self.path in portal.slow:
                 time.sleep(1.0)  # past the 0.5 s timeout
             if portal.failures.get(self.path):
@@ -262,6 +276,18 @@ def test_nightly_fetch_publishes_with_the_official_source(tmp_path, portal):
         "utf-8").splitlines()]
     assert [(r["status"], r["urls_failed"]) for r in runs if r.get("ended_at")] == [
         ("published", 1), ("unchanged", 2)]
+
+
+@pytest.mark.parametrize("per_host", [1, 2])
+def test_requests_at_a_time_to_one_host(tmp_path, portal, per_host):
+    portal.pause = 0.1
+    paths = [f"/docs/{i}.txt" for i in range(6)]
+    for i, path in enumerate(paths):
+        portal.files[path] = SEED.read_bytes() + f"\n{i}\n".encode()
+    manifest = _manifest(tmp_path, portal, paths)
+    summary = fetching.fetch(manifest, politeness=replace(FAST, timeout=5.0, per_host=per_host, workers=4))
+    assert summary.count("fetched") == len(paths)
+    assert portal.most_in_flight == per_host
 
 
 def test_fetch_command(tmp_path, portal):
