@@ -9,7 +9,7 @@ the dbt sources are made from.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from budget_etl.catalog import vocab
@@ -138,6 +138,35 @@ class DocumentVersion:
     version_reason: str = col("版本说明", "Why this version is served or not", vocab=vocab.VERSION_REASONS)
 
 
+@table(zh="下载日志：每次请求来源地址一行", en="Fetch log: one row per request for a source URL (budget-etl "
+       "fetch), from the store's fetch_log.jsonl", grain="one row per URL and request", key=("url", "fetched_at"),
+       staged=False)
+@dataclass
+class FetchLogRow:
+    url: str = col("来源地址（清单所列）", "Source URL, as the manifest gives it")
+    fetched_at: datetime = col("请求时间（UTC）", "When it was requested (UTC)")
+    outcome: str = col("下载结果", "What the request brought", vocab=vocab.FETCH_OUTCOMES)
+    http_status: int | None = col("HTTP 状态码（无响应时为空）", "HTTP status (null: no response)")
+    attempts: int = col("尝试次数（含重试）", "Tries, retries included", ge=1)
+    final_url: str | None = col("重定向后的地址（无重定向时为空）", "Address after redirects (null: none)")
+    sha256: str | None = col("文件字节的 sha256（即文件键）", "sha256 of the bytes (the document key)",
+                             str_matches=vocab.SHA256)
+    size_bytes: int | None = col("传输的字节数", "Bytes transferred", sql_type="BIGINT", ge=0)
+    source_format: str | None = col("按内容判定的文件格式", "File format, sniffed from the content",
+                                    vocab=vocab.SOURCE_FORMATS)
+    store_path: str | None = col("本地存储中的路径（相对存储目录）", "Path in the local store (relative to it)")
+    etag: str | None = col("响应的 ETag", "ETag of the response")
+    last_modified: str | None = col("响应的 Last-Modified", "Last-Modified of the response")
+    content_type: str | None = col("响应的 Content-Type", "Content-Type of the response")
+    page_title: str | None = col("网页标题（html_not_document 时）", "The page's <title> (html_not_document)")
+    detail: str | None = col("说明", "What happened, in words")
+    published_on: date | None = col("发布日期（清单声明）", "Publication date, as the manifest declares it")
+    declared_office: str | None = col("部门（清单声明）", "Office, as the manifest declares it")
+    declared_fiscal_year: int | None = col("年度（清单声明）", "Fiscal year, as the manifest declares it")
+    declared_doc_kind: str | None = col("文件类型（清单声明）", "Kind, as the manifest declares it")
+    declared_scope: str | None = col("文件范围（清单声明）", "Scope, as the manifest declares it")
+
+
 @dataclass(frozen=True)
 class Table:
     name: str
@@ -172,6 +201,7 @@ TABLES: dict[str, Table] = {
     "publications": _table("publications", Publication),
     "document_files": _table("document_files", DocumentFile),
     "document_versions": _table("document_versions", DocumentVersion),
+    "fetch_log": _table("fetch_log", FetchLogRow),
 }
 
 # The tables validated before a load: the document and its facts.

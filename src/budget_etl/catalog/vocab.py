@@ -298,12 +298,26 @@ CHECK_STATUSES = Vocabulary("check_status", "校验结果", "Outcome of a check"
     "insufficient_data": "数据不足",
 })
 
+FETCH_OUTCOMES = Vocabulary("fetch_outcome", "下载结果", "What a request for a disclosure's URL brought", {
+    "fetched": "已下载（新的或已更改的文件）",
+    "not_modified": "未更改（304，未传输）",
+    "unchanged": "已下载，与上次相同",
+    "html_not_document": "网页而非文件（不入库）",
+    "not_a_document": "非 PDF、Word 或文本文件（不入库）",
+    "not_found": "404/410：地址已失效",
+    "http_error": "其他 HTTP 错误（含重试后仍为 429/5xx）",
+    "timeout": "超时（重试后）",
+    "network_error": "网络错误（重试后）",
+    "too_large": "超过大小上限（已放弃）",
+    "redirect_refused": "重定向到非 http(s) 地址或次数过多",
+})
+
 ALL: tuple[Vocabulary, ...] = (
     DOC_KINDS, MEASURES, BUDGET_SOURCES, SOURCE_FORMATS, CURRENCY_UNITS, REVENUE_SOURCES, EXPENDITURE_CLASSES,
     EXPENDITURE_TYPES,
     THREE_PUBLIC_CATEGORIES, TOTAL_METRICS, COUNT_METRICS, CHANGE_METRICS, SECTION_KEYS, SECTION_STATUSES, TARGET_OPERATORS,
     CHECK_KINDS, SEVERITIES, CHECK_STATUSES, ADMIN_LEVELS, PUBLICATION_EVENTS, VERSION_REASONS, SCOPES, FUND_SCOPES,
-    FUNCTION_LEVELS, ECONOMIC_SCHEMES, TABLE_KINDS, TABLE_ROW_KEYS, TABLE_COLUMN_KEYS,
+    FUNCTION_LEVELS, ECONOMIC_SCHEMES, TABLE_KINDS, TABLE_ROW_KEYS, TABLE_COLUMN_KEYS, FETCH_OUTCOMES,
 )
 
 # Formats of codes that are open sets (a regex each); \Z: no trailing newline.

@@ -271,6 +271,13 @@ def _insert(con, schemas: dict[str, pa.Schema], table: str, rows: list[dict], wh
         _insert_table(con, table, _table(schemas[table], table, rows), where)
 
 
+def add_fetch_log(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:
+    """Add the requests of a store's fetch log that raw.fetch_log does not hold yet (by URL and time): a
+    load from another manifest or store never removes the provenance of what is loaded."""
+    _insert(con, raw_schemas(con), "fetch_log", rows, "where not exists (select 1 from raw.fetch_log f "
+            "where f.url = b.url and f.fetched_at = b.fetched_at)")
+
+
 def staging_tables(schemas: dict[str, pa.Schema], documents: Sequence[StagedDocument]) -> dict[str, pa.Table]:
     """A batch of documents as Arrow tables: raw.documents (without batch_id and loaded_at, which the load
     sets), every fact table, raw.validation_results and raw.document_files. Built apart from the load, so that worker processes

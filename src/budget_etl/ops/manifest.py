@@ -10,6 +10,10 @@ The shape, checked before anything is used::
                                   # the document for people and are not read
       - files: [a_2019-narrative.pdf, a_2019-tables.pdf]   # one document published as several files:
                                   # instead of path:, two or more distinct paths, the narrative first
+      - url: https://www.example.gov.cn/yusuan/2024/bumen.pdf   # fetched by `budget-etl fetch` into the
+        published_on: 2024-02-06  # store (budget_etl.ops.fetch); optional, as declared by the user:
+        office: 某某局            # published_on, office, fiscal_year, doc_kind, scope, is_synthetic
+        fiscal_year: 2024
 
 A manifest of any other shape (empty, a string, a list, an unknown top-level key, an entry without a path,
 is_synthetic that is not true or false, ...) is a :class:`ManifestError` naming the file and every problem;
@@ -19,12 +23,14 @@ so is an include that is missing or that leads back to a manifest already being 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import yaml
 
 MANIFEST = "sources.yml"  # the name of a folder's manifest
 TOP_LEVEL_KEYS = ("documents", "include")
+DECLARED = ("published_on", "office", "fiscal_year", "doc_kind", "scope")  # what a url: entry may declare
 MAX_PROBLEMS = 5  # problems named in one error; the rest are counted
 
 
@@ -47,9 +53,35 @@ class Entry:
             object.__setattr__(self, "files", (self.path,))
 
 
+@dataclass(frozen=True)
+class Source:
+    """A document a manifest lists by its URL (fetched into the store), with what the manifest declares."""
+
+    url: str
+    is_synthetic: bool | None = None
+    published_on: str | None = None  # ISO date
+    office: str | None = None
+    fiscal_year: int | None = None
+    doc_kind: str | None = None
+    scope: str | None = None
+
+    def declared(self) -> dict:
+        """The declared fields as fetch_log columns."""
+        return {"published_on": self.published_on, "declared_office": self.office,
+                "declared_fiscal_year": self.fiscal_year, "declared_doc_kind": self.doc_kind,
+                "declared_scope": self.scope}
+
+
 def read(manifest: str | Path) -> list[Entry]:
-    """The documents of a manifest and of the manifests it includes, in order; raises ManifestError."""
-    return _read(Path(manifest), ())
+    """The documents (files) of a manifest and of the manifests it includes, in order; raises ManifestError.
+    The url: entries are not among them: see :func:`sources`."""
+    return [e for e in _read(Path(manifest), ()) if isinstance(e, Entry)]
+
+
+def sources(manifest: str | Path) -> list[Source]:
+    """The url: entries of a manifest and of the manifests it includes, in order, each URL once."""
+    found = {e.url: e for e in _read(Path(manifest), ()) if isinstance(e, Source)}
+    return list(found.values())
 
 
 def synthetic_flags(manifest: str | Path) -> dict[Path, bool]:
@@ -57,7 +89,7 @@ def synthetic_flags(manifest: str | Path) -> dict[Path, bool]:
     return {f.resolve(): e.is_synthetic for e in read(manifest) if e.is_synthetic is not None for f in e.files}
 
 
-def _read(manifest: Path, including: tuple[Path, ...]) -> list[Entry]:
+def _read(manifest: Path, including: tuple[Path, ...]) -> list[Entry | Source]:
     if manifest.resolve() in including:
         chain = " -> ".join(p.as_posix() for p in (*including, manifest.resolve()))
         raise ManifestError(f"{manifest}: includes itself ({chain})")
@@ -79,6 +111,12 @@ def _read(manifest: Path, including: tuple[Path, ...]) -> list[Entry]:
         raise ManifestError(f"{manifest}: {named}")
     entries = []
     for e in content.get("documents") or []:
+        if "url" in e:
+            published = e.get("published_on")
+            entries.append(Source(e["url"].strip(), e.get("is_synthetic"),
+                                  published.isoformat() if published is not None else None,
+                                  *(e.get(key) for key in DECLARED[1:])))
+            continue
         files = tuple(manifest.parent / f for f in e.get("files") or [e["path"]])
         entries.append(Entry(files[0], e.get("is_synthetic"), files))
     for included in content.get("include") or []:
@@ -108,7 +146,10 @@ def shape_problems(content) -> list[str]:
         problems.append(f"documents: is {_kind(documents)}, expected a list of {{path: ...}}")
     for i, entry in enumerate(documents if isinstance(documents, list) else [], start=1):
         if not isinstance(entry, dict):
-            problems.append(f"documents entry {i} is {_kind(entry)}, expected a mapping with path: or files:")
+            problems.append(f"documents entry {i} is {_kind(entry)}, expected a mapping with path:, files: or "
+                            "url:")
+        elif "url" in entry:
+            problems += _url_problems(i, entry)
         elif "files" in entry:
             problems += _files_problems(i, entry)
         elif not isinstance(entry.get("path"), str) or not entry["path"].strip():
@@ -121,6 +162,30 @@ def shape_problems(content) -> list[str]:
     for i, included in enumerate(include if isinstance(include, list) else [], start=1):
         if not isinstance(included, str) or not included.strip():
             problems.append(f"include entry {i} is {_kind(included)}, expected a manifest path")
+    return problems
+
+
+def _url_problems(i: int, entry: dict) -> list[str]:
+    """What is wrong with an entry of url: (a document fetched from the web)."""
+    url = entry["url"]
+    if "path" in entry or "files" in entry:
+        return [f"documents entry {i} has url: and path:/files:; a fetched document is url: alone"]
+    if not isinstance(url, str) or not url.strip().lower().startswith(("http://", "https://")):
+        return [f"documents entry {i}: url: is {url!r}, expected an http:// or https:// address"]
+    problems = []
+    if "is_synthetic" in entry and not isinstance(entry["is_synthetic"], bool):
+        problems.append(f"documents entry {i} ({url}): is_synthetic is {entry['is_synthetic']!r}, expected true "
+                        "or false")
+    published = entry.get("published_on")
+    if published is not None and not isinstance(published, date):
+        problems.append(f"documents entry {i} ({url}): published_on is {published!r}, expected a date "
+                        "(YYYY-MM-DD)")
+    year = entry.get("fiscal_year")
+    if year is not None and (not isinstance(year, int) or isinstance(year, bool)):
+        problems.append(f"documents entry {i} ({url}): fiscal_year is {year!r}, expected a year")
+    for key in ("office", "doc_kind", "scope"):
+        if entry.get(key) is not None and not isinstance(entry[key], str):
+            problems.append(f"documents entry {i} ({url}): {key} is {_kind(entry[key])}, expected text")
     return problems
 
 

@@ -47,6 +47,7 @@ import pyarrow as pa
 from budget_etl.facts import FACT_TABLES
 from budget_etl.load import warehouse
 from budget_etl.ops import faults, pipeline
+from budget_etl.ops import fetch as fetching
 from budget_etl.ops.manifest import ManifestError
 from budget_etl.transform import TransformError  # the module imports dbt only when it runs it
 
@@ -125,6 +126,8 @@ class RunRecord:
     documents_changed: int = 0  # loaded, superseding an earlier version
     documents_quarantined: int = 0
     documents_missing: int = 0  # listed in the manifest, not there
+    urls_fetched: int = 0  # --fetch: URLs whose new or changed document was stored
+    urls_failed: int = 0  # --fetch: URLs that brought no document (404, HTML page, timeout, ...): see fetch_log
     documents_put_back: int = 0  # loaded bytes back at a path that held others: published again
     documents_deleted: int = 0  # loaded before, gone from the sources now (their figures stay served)
     documents_reread: int = 0  # loaded by another parser version: read again, their rows replaced
@@ -145,6 +148,7 @@ class RunRecord:
                 f"{self.documents_reread} read again (another parser version), "
                 f"{self.documents_put_back} put back, {self.documents_quarantined} quarantined, "
                 f"{self.documents_missing} missing, {self.documents_deleted} deleted, "
+                f"{self.urls_fetched} URLs fetched, {self.urls_failed} URLs failed, "
                 f"{self.warnings} failed checks ({self.checks_failed_error} of severity error); dbt "
                 f"{self.dbt_passed} passed, {self.dbt_warned} warned, {self.dbt_errored} errors, "
                 f"{self.dbt_skipped} skipped; exit code {self.exit_code}")
@@ -371,10 +375,14 @@ def nightly(
     command: str = "nightly",
     allow_shrink: bool = False,
     time_limit: float | None = pipeline.DOCUMENT_TIME_LIMIT,
+    fetch: bool = False,
+    store: str | Path | None = None,
+    politeness: fetching.Politeness = fetching.POLITE,
 ) -> int:
     """Load what is new in ``paths`` / ``manifest`` and publish the rebuilt warehouse atomically; ``force``
     rebuilds and publishes even when nothing changed (``budget-etl run``); ``allow_shrink`` publishes a
-    warehouse with fewer documents or facts than the published one; ``time_limit``: seconds per document.
+    warehouse with fewer documents or facts than the published one; ``time_limit``: seconds per document;
+    ``fetch``: first fetch the manifest's url: entries into ``store`` (budget_etl.ops.fetch), under the lock.
     Returns the exit code: 0 all good, 1 published but documents were quarantined / missing or failed checks
     of severity error, 2 the run failed (or another run holds the lock) and nothing was published."""
     layout = Layout(Path(published).absolute())
@@ -390,8 +398,13 @@ def nightly(
                 append_run(layout, record)  # a run that cannot log its start does not run
                 build = _Build(layout, held)
                 try:
+                    if fetch and manifest is not None:
+                        _fetch(record, manifest, store, politeness)
                     record.exit_code = _run(layout, record, build, list(paths), manifest, force=force,
-                                            progress=progress, allow_shrink=allow_shrink, time_limit=time_limit)
+                                            progress=progress, allow_shrink=allow_shrink, time_limit=time_limit,
+                                            store=store)
+                    if record.urls_failed and record.exit_code == 0:
+                        record.exit_code = 1
                 except Exception as exc:
                     cause = _environmental(exc)
                     record.status, record.exit_code, record.message = "failed", 2, _one_line(cause or exc)
@@ -468,9 +481,20 @@ class _Build:
             self.fd = None
 
 
+def _fetch(record: RunRecord, manifest: str | Path, store: str | Path | None,
+           politeness: fetching.Politeness) -> None:
+    """Fetch the manifest's URLs; a URL that brought no document is a warning, never a failed run."""
+    summary = fetching.fetch(manifest, store, politeness)
+    record.urls_fetched, record.urls_failed = summary.count("fetched"), len(summary.failed)
+    for row in summary.failed:
+        log.warning("fetch %s %s: %s", row.outcome, row.url, row.detail)
+    log.info("%s", summary.describe().splitlines()[0])
+
+
 def _run(layout: Layout, record: RunRecord, build: _Build, paths: list, manifest: str | Path | None, *,
-         force: bool, progress: bool, allow_shrink: bool, time_limit: float | None) -> int:
-    inputs = pipeline.collect(paths, manifest, flags=False)  # which files; ingest reads the flags
+         force: bool, progress: bool, allow_shrink: bool, time_limit: float | None,
+         store: str | Path | None = None) -> int:
+    inputs = pipeline.collect(paths, manifest, flags=False, store=store)  # which files; ingest reads the flags
     record.documents_seen, record.documents_missing = len(inputs.files), len(inputs.missing)
     for missing in inputs.missing:
         log.warning("missing %s: listed in the manifest, no such file", missing)
@@ -495,7 +519,7 @@ def _run(layout: Layout, record: RunRecord, build: _Build, paths: list, manifest
 
     build.verify()
     summary = pipeline.ingest(paths, layout.build, manifest=manifest, progress=progress,
-                              skip_quarantined=not force, time_limit=time_limit)
+                              skip_quarantined=not force, time_limit=time_limit, store=store)
     record.batch_id, record.warnings = summary.batch_id, summary.warnings
     record.documents_unchanged, record.documents_reread = summary.unchanged, summary.reread
     record.documents_put_back, record.documents_deleted = len(summary.put_back), len(summary.deleted)

@@ -38,6 +38,7 @@ from budget_etl.facts import FACT_TABLES, ExtractedDocument, Source
 from budget_etl.load import warehouse
 from budget_etl.load.warehouse import KnownFiles, QuarantineEntry, StagedDocument
 from budget_etl.ops import faults
+from budget_etl.ops import fetch as fetching
 from budget_etl.ops import manifest as manifests
 from budget_etl.readers import ReadDocument, UnreadableDocument
 
@@ -194,11 +195,13 @@ def pair_by_name(files: Iterable[Path]) -> dict[Path, tuple[Path, ...]]:
 
 
 def collect(paths: Iterable[str | Path] = (), manifest: str | Path | None = None, *,
-            flags: bool = True) -> Inputs:
+            flags: bool = True, store: str | Path | None = None) -> Inputs:
     """The files of ``paths`` (files and folders) and of a sources.yml ``manifest``, with is_synthetic from
     the manifest and from the sources.yml files in the folders (not read when ``flags`` is false: only the
     ingest needs them). A manifest's files must stay inside its folder; the ones it lists that are not
-    there are ``missing``. A manifest of the wrong shape raises ManifestError (see budget_etl.ops.manifest)."""
+    there are ``missing``. A manifest of the wrong shape raises ManifestError (see budget_etl.ops.manifest).
+    The manifest's url: entries are the files last fetched from them into ``store`` (default: beside the
+    manifest, see budget_etl.ops.fetch); a URL never fetched is ``missing``."""
     paths = [Path(p) for p in paths]
     inputs = Inputs(*_discover(paths))
     inputs.roots = [p for p in paths if p.is_dir()] + ([Path(manifest).parent] if manifest is not None else [])
@@ -220,6 +223,17 @@ def collect(paths: Iterable[str | Path] = (), manifest: str | Path | None = None
                 listed[entry.path] = entry.files
             if entry.is_synthetic is not None:
                 inputs.synthetic[entry.path.resolve()] = entry.is_synthetic
+        fetched = fetching.Store.beside(manifest, store)
+        if sources := manifests.sources(manifest):
+            inputs.roots.append(fetched.root)
+        for source in sources:
+            path = fetched.document_of(source.url)
+            if path is None or not path.is_file():
+                inputs.missing.append(f"{source.url} (not fetched: budget-etl fetch)")
+                continue
+            inputs.files.append((path, fetched.root))
+            if source.is_synthetic is not None:
+                inputs.synthetic[path.resolve()] = source.is_synthetic
     in_listed = {f.resolve() for files in listed.values() for f in files}
     named = pair_by_name(f for f, _ in inputs.files if f.resolve() not in in_listed)
     for files in {**named, **listed}.values():
@@ -540,6 +554,7 @@ def ingest(
     synthetic: Mapping[str | Path, bool] | None = None,
     skip_quarantined: bool = False,
     time_limit: float | None = DOCUMENT_TIME_LIMIT,
+    store: str | Path | None = None,
 ) -> IngestSummary:
     """Ingest files and folders (and the files of a sources.yml ``manifest``) into the warehouse as one batch.
 
@@ -549,10 +564,12 @@ def ingest(
     Documents are inserted LOAD_CHUNK at a time under one batch_id; the batch is atomic only together with
     the publish step of ``budget_etl.ops.nightly`` (which loads into a private copy). A document that takes
     longer than ``time_limit`` seconds to read and extract is quarantined as ``timeout`` (None: no limit).
+    The manifest's url: entries are read from ``store`` (see :func:`collect`), whose fetch log is added to
+    raw.fetch_log.
     """
     started_at = warehouse.now()
     batch_id = warehouse.new_batch_id()
-    inputs = collect(paths, manifest)
+    inputs = collect(paths, manifest, store=store)
     skipped_files = Counter(why for _, why in inputs.skipped)
     if skipped_files:
         log.info("skipped %d files and folders: %s", len(inputs.skipped), describe_skipped(skipped_files))
@@ -653,6 +670,8 @@ def ingest(
                 log.warning("quarantined %s: %s: %s", entry.source_path, entry.reason_code, entry.reason)
         bar.close()
         flush(final=True)
+        if manifest is not None:
+            warehouse.add_fetch_log(con, fetching.log_rows(fetching.Store.beside(manifest, store)))
         versions = warehouse.batch_versions(con, batch_id)
         deleted = deleted_sources(inputs, known, present)
     finally:
