@@ -33,6 +33,7 @@ class StagedDocument:
     validation: list[dict] = field(default_factory=list)
     rows: dict[str, list[dict]] | None = None  # fact_rows(facts, document_id), when already made
     files: list[dict] = field(default_factory=list)  # raw.document_files rows; none: the one file of document
+    pages: dict[int, int] = field(default_factory=dict)  # line -> page, where known (``line_pages``)
 
     @property
     def document_id(self) -> str:
@@ -162,6 +163,28 @@ def file_rows(document_id: str, files: Sequence[tuple[str, str, int]]) -> list[d
             for order, (path, sha, size) in enumerate(files, start=1)]
 
 
+def line_pages(read_doc: ReadDocument) -> dict[int, int]:
+    """The page of each line of a document's text that a paragraph or table cell was read from (PDF); empty for
+    formats without pages."""
+    cells = [c for t in read_doc.tables() for row in t.rows for c in row]
+    return {b.line: b.page for b in [*read_doc.paragraphs(), *cells] if b.line is not None and b.page is not None}
+
+
+def lines_table(schema: pa.Schema, documents: Sequence[StagedDocument]) -> pa.Table:
+    """raw.document_lines of documents: every line of each normalised text (split as DuckDB's
+    ``string_split(text, chr(10))``, numbered from 1 like ``src_line``), with its page where known. Built
+    column by column: a batch has hundreds of lines per document."""
+    ids, numbers, pages, texts = [], [], [], []
+    for d in documents:
+        lines = d.document["normalized_text"].split("\n")
+        ids.extend([d.document_id] * len(lines))
+        numbers.extend(range(1, len(lines) + 1))
+        pages.extend(d.pages.get(n) for n in range(1, len(lines) + 1))
+        texts.extend(lines)
+    columns = {"document_id": ids, "line_number": numbers, "page": pages, "line_text": texts}
+    return pa.table([pa.array(columns[f.name], f.type) for f in schema], schema=schema)
+
+
 def loaded_ids(con: duckdb.DuckDBPyConnection, ids: list[str]) -> set[str]:
     """Those of ``ids`` that are already in raw.documents."""
     if not ids:
@@ -273,7 +296,7 @@ def _insert(con, schemas: dict[str, pa.Schema], table: str, rows: list[dict], wh
 
 def staging_tables(schemas: dict[str, pa.Schema], documents: Sequence[StagedDocument]) -> dict[str, pa.Table]:
     """A batch of documents as Arrow tables: raw.documents (without batch_id and loaded_at, which the load
-    sets), every fact table, raw.validation_results and raw.document_files. Built apart from the load, so that worker processes
+    sets), every fact table, raw.validation_results, raw.document_files and raw.document_lines. Built apart from the load, so that worker processes
     can build them (``schemas``: ``raw_schemas``); raises ValueError on a column the table does not have."""
     fixed = {c.name for c in TABLES["documents"].columns if c.set_on_load}
     document_schema = pa.schema([f for f in schemas["documents"] if f.name not in fixed])
@@ -286,6 +309,7 @@ def staging_tables(schemas: dict[str, pa.Schema], documents: Sequence[StagedDocu
     tables["document_files"] = _table(schemas["document_files"], "document_files", [
         row for d in documents for row in d.files or file_rows(
             d.document_id, [(d.document["source_path"], d.document["sha256"], d.document["size_bytes"])])])
+    tables["document_lines"] = lines_table(schemas["document_lines"], documents)
     return tables
 
 
