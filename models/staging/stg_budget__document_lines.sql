@@ -11,7 +11,7 @@ renamed as (
         document_id,
         line_number,
         page,
-        text
+        line_text
     from source
 )
 
