@@ -12,9 +12,9 @@ from budget_etl import PARSER_VERSION, validate
 from budget_etl.facts import FACT_TABLES, flat_record
 from budget_etl.load import warehouse
 from budget_etl.load.warehouse import QuarantineEntry, StagedDocument
-from budget_etl.readers.blocks import ReadDocument
+from budget_etl.readers.blocks import Cell, Paragraph, ReadDocument, Table
 
-RAW_TABLES = ["documents", *FACT_TABLES, "validation_results", "quarantine", "load_batches"]
+RAW_TABLES = ["documents", *FACT_TABLES, "validation_results", "document_lines", "quarantine", "load_batches"]
 
 
 def staged(doc, data: bytes = b"xiguan bytes", path: str = "ingest/documents/xiguan_2020_budget.txt"):
@@ -94,6 +94,7 @@ def test_load_keeps_every_row_and_every_decimal_exact(con, gold_doc):
         "project_indicators": 1, "procurement_items": 0, "assets": 4, "glossary": 2,
         "function_expenditure": 0, "economic_expenditure": 0,  # the notes form has no classified tables
         "table_figures": 0,  # nor national tables
+        "document_lines": 2,  # 第一行, 第二行
         "validation_results": 60, "quarantine": 0, "load_batches": 1,  # + 2 disclosure, 9 text, 1 + 9 table rules
     }
     amounts = dict(con.execute("select item_name_zh, amount_yuan from raw.operating_expenses").fetchall())
@@ -207,3 +208,20 @@ def _other_document(doc):
     other = gold_facts()
     other.info.fiscal_year = doc.info.fiscal_year + 1
     return other
+
+
+def test_every_line_of_the_text_is_a_row_with_its_page_where_known(con, gold_doc):
+    # the lines are numbered as the facts' src_line: the parts of DuckDB's string_split of normalized_text
+    cells = [[Cell("公务用车运行维护费", 3, 1, 1, page=2), Cell("10000", 3, 1, 2, page=2)]]
+    read_doc = ReadDocument([Paragraph("第一行", 1, page=1), Table(1, cells)], "第一行\n\n公务用车运行维护费 10000\n",
+                            "pdf", "pdf")
+    row = warehouse.document_row(gold_doc, read_doc, data=b"pdf bytes", source_path="x.pdf")
+    doc = StagedDocument(row, gold_doc, validate.validate_document(gold_doc, row).rows,
+                         pages=warehouse.line_pages(read_doc))
+    warehouse.load_batch(con, [doc])
+    assert con.execute("select line_number, page, line_text from raw.document_lines order by line_number"
+                       ).fetchall() == [(1, 1, "第一行"), (2, None, ""), (3, 2, "公务用车运行维护费 10000"), (4, None, "")]
+    assert con.execute("select list(t order by n) from (select unnest(string_split(normalized_text, chr(10))) as t, "
+                       "generate_subscripts(string_split(normalized_text, chr(10)), 1) as n from raw.documents)"
+                       ).fetchall() == con.execute("select list(line_text order by line_number) "
+                                                   "from raw.document_lines").fetchall()
