@@ -76,6 +76,18 @@ def test_a_warehouse_made_before_a_column_was_added_gains_it(tmp_path):
     con.close()
 
 
+def test_a_warehouse_made_before_document_lines_gains_the_lines_of_its_documents(tmp_path, gold_doc):
+    path = tmp_path / "old.duckdb"
+    with warehouse.connect(path) as con:
+        warehouse.load_batch(con, [staged(gold_doc)])
+        con.execute("drop table raw.document_lines")  # as an older version left it
+    with warehouse.connect(path) as con:
+        assert con.execute("select line_number, page, line_text from raw.document_lines order by line_number"
+                           ).fetchall() == [(1, None, "第一行"), (2, None, "第二行")]
+    with warehouse.connect(path) as con:  # once
+        assert counts(con)["document_lines"] == 2
+
+
 def test_provenance_keeps_the_page_and_the_file(con, gold_doc):
     gold_doc.projects[0].src = dataclasses.replace(gold_doc.projects[0].src, page=7, file="附表.pdf")
     warehouse.load_batch(con, [staged(gold_doc)])

@@ -105,11 +105,19 @@ def sha256_hex(data: bytes) -> str:
 
 def connect(path: str | Path) -> duckdb.DuckDBPyConnection:
     """Open (or create) the warehouse file and make sure the staging tables exist with every column of the
-    catalog (a warehouse made by an older version gains the columns added since, e.g. src_page)."""
+    catalog (a warehouse made by an older version gains the columns added since, e.g. src_page, and the lines
+    of its documents)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
+    had_lines = con.execute("select count(*) from duckdb_tables() where schema_name = 'raw' "
+                            "and table_name = 'document_lines'").fetchall()[0][0]
     con.execute(ddl())
+    if not had_lines:  # a warehouse made before raw.document_lines: its documents' lines, without pages
+        con.execute("""
+            insert into raw.document_lines (document_id, line_number, line_text)
+            select document_id, generate_subscripts(lines, 1), unnest(lines)
+            from (select document_id, string_split(normalized_text, chr(10)) as lines from raw.documents)""")
     existing: dict[str, set[str]] = {}
     for table, column in con.execute("select table_name, column_name from information_schema.columns "
                                      "where table_schema = 'raw'").fetchall():
