@@ -1,7 +1,7 @@
--- Every line of every loaded document (superseded versions too), numbered like the facts' src_line, with its
--- page where the format has pages: tracing a figure to its line is a join on (document_id, src_line).
--- A view over raw.document_lines, not a table: the text is stored once, in raw, and this mart is only a name
--- for it (the export skips views: the full text of every document is no table to download).
+-- Every line a row of a loaded document cites (a fact, a check, the document's details; superseded versions
+-- too), numbered like src_line, with its page where the format has pages: tracing a figure to its line is a
+-- join on (document_id, src_line).
+-- A view over raw.document_lines, not a table: no further copy of the lines (the export skips views).
 
 {{ config(materialized='view') }}
 

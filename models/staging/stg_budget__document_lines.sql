@@ -1,5 +1,5 @@
 -- Generated from the catalog (src/budget_etl/catalog) by `budget-etl catalog --write`: do not edit.
--- 文件逐行原文（追溯数字到行） / The lines of each document's normalised text, one row each, so that a fact's src_line is found by a join, not by splitting raw.documents.normalized_text: one row per document and line.
+-- 被引用的原文行（追溯数字到行） / The lines of each document's normalised text that its rows cite (a src_line of a fact, a check or the document), one row each: a figure is traced to its line by a join; the whole text stays in raw.documents.normalized_text: one row per document and cited line.
 with
 
 source as (

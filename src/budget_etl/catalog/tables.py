@@ -57,9 +57,10 @@ class DocumentFile:
     size_bytes: int = col("文件大小（字节）", "Size of the file in bytes", sql_type="BIGINT", ge=0)
 
 
-@table(zh="文件逐行原文（追溯数字到行）", en="The lines of each document's normalised text, one row each, so "
-       "that a fact's src_line is found by a join, not by splitting raw.documents.normalized_text",
-       grain="one row per document and line", key=("document_id", "line_number"))
+@table(zh="被引用的原文行（追溯数字到行）", en="The lines of each document's normalised text that its rows cite "
+       "(a src_line of a fact, a check or the document), one row each: a figure is traced to its line by a join; "
+       "the whole text stays in raw.documents.normalized_text",
+       grain="one row per document and cited line", key=("document_id", "line_number"))
 @dataclass
 class DocumentLine:
     document_id: str = col("文件键（raw.documents）", "Document key (raw.documents)", str_matches=vocab.SHA256)

@@ -106,18 +106,22 @@ def sha256_hex(data: bytes) -> str:
 def connect(path: str | Path) -> duckdb.DuckDBPyConnection:
     """Open (or create) the warehouse file and make sure the staging tables exist with every column of the
     catalog (a warehouse made by an older version gains the columns added since, e.g. src_page, and the lines
-    of its documents)."""
+    its rows cite)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
     had_lines = con.execute("select count(*) from duckdb_tables() where schema_name = 'raw' "
                             "and table_name = 'document_lines'").fetchall()[0][0]
     con.execute(ddl())
-    if not had_lines:  # a warehouse made before raw.document_lines: its documents' lines, without pages
-        con.execute("""
+    if not had_lines:  # a warehouse made before raw.document_lines: the lines its rows cite, without pages
+        # table names from the catalog
+        cited = " union ".join(f'select document_id, src_line from raw."{t.name}" where src_line is not null'
+                               for t in TABLES.values() if not t.meta.view and "src_line" in {c.name for c in t.columns})
+        con.execute(f"""
             insert into raw.document_lines (document_id, line_number, line_text)
-            select document_id, generate_subscripts(lines, 1), unnest(lines)
-            from (select document_id, string_split(normalized_text, chr(10)) as lines from raw.documents)""")
+            select c.document_id, c.src_line, string_split(d.normalized_text, chr(10))[c.src_line]
+            from ({cited}) c join raw.documents d using (document_id)
+            where c.src_line <= len(string_split(d.normalized_text, chr(10)))""")
     existing: dict[str, set[str]] = {}
     for table, column in con.execute("select table_name, column_name from information_schema.columns "
                                      "where table_schema = 'raw'").fetchall():
@@ -178,17 +182,30 @@ def line_pages(read_doc: ReadDocument) -> dict[int, int]:
     return {b.line: b.page for b in [*read_doc.paragraphs(), *cells] if b.line is not None and b.page is not None}
 
 
-def lines_table(schema: pa.Schema, documents: Sequence[StagedDocument]) -> pa.Table:
-    """raw.document_lines of documents: every line of each normalised text (split as DuckDB's
-    ``string_split(text, chr(10))``, numbered from 1 like ``src_line``), with its page where known. Built
-    column by column: a batch has hundreds of lines per document."""
+def cited_lines(tables: dict[str, pa.Table]) -> dict[str, set[int]]:
+    """document_id -> the lines its rows cite (``src_line`` of every table of the batch that has one)."""
+    cited: dict[str, set[int]] = {}
+    for data in tables.values():
+        if "src_line" in data.column_names:
+            for document_id, line in zip(data["document_id"].to_pylist(), data["src_line"].to_pylist(), strict=True):
+                if line is not None:
+                    cited.setdefault(document_id, set()).add(line)
+    return cited
+
+
+def lines_table(schema: pa.Schema, documents: Sequence[StagedDocument], cited: dict[str, set[int]]) -> pa.Table:
+    """raw.document_lines of documents: the lines of each normalised text that its rows cite (split as
+    DuckDB's ``string_split(text, chr(10))``, numbered from 1 like ``src_line``), with their page where known.
+    Only cited lines: every line would store the text a second time (it is in raw.documents.normalized_text)
+    and make the table ten times longer, too long to join in a blink. Built column by column."""
     ids, numbers, pages, texts = [], [], [], []
     for d in documents:
         lines = d.document["normalized_text"].split("\n")
-        ids.extend([d.document_id] * len(lines))
-        numbers.extend(range(1, len(lines) + 1))
-        pages.extend(d.pages.get(n) for n in range(1, len(lines) + 1))
-        texts.extend(lines)
+        wanted = sorted(n for n in cited.get(d.document_id, ()) if 1 <= n <= len(lines))
+        ids.extend([d.document_id] * len(wanted))
+        numbers.extend(wanted)
+        pages.extend(d.pages.get(n) for n in wanted)
+        texts.extend(lines[n - 1] for n in wanted)
     columns = {"document_id": ids, "line_number": numbers, "page": pages, "line_text": texts}
     return pa.table([pa.array(columns[f.name], f.type) for f in schema], schema=schema)
 
@@ -317,7 +334,7 @@ def staging_tables(schemas: dict[str, pa.Schema], documents: Sequence[StagedDocu
     tables["document_files"] = _table(schemas["document_files"], "document_files", [
         row for d in documents for row in d.files or file_rows(
             d.document_id, [(d.document["source_path"], d.document["sha256"], d.document["size_bytes"])])])
-    tables["document_lines"] = lines_table(schemas["document_lines"], documents)
+    tables["document_lines"] = lines_table(schemas["document_lines"], documents, cited_lines(tables))
     return tables
 
 
