@@ -253,9 +253,9 @@ def test_documents_read_by_another_parser_version_are_read_again_in_place(tmp_pa
     assert query(wh, "select parser_version from raw.documents") == [(budget_etl.PARSER_VERSION,)]
     assert query(wh, "select batch_id, loaded_at, source_path from raw.documents") == first_load
     assert counts(wh) == {**before, "load_batches": before["load_batches"] + 1}  # replaced, not duplicated
-    # one set of lines, the text's own again: line 105 is the 公务用车运行维护费 sentence
-    assert query(wh, "select count(*), count(distinct line_number), max(line_number) from raw.document_lines") \
-        == [(before["document_lines"],) * 3]
+    # one set of the lines the rows cite, the text's own again: line 105 is the 公务用车运行维护费 sentence
+    assert query(wh, "select count(*), count(distinct line_number) from raw.document_lines") \
+        == [(before["document_lines"],) * 2] and before["document_lines"] > 50
     [(line, text_line)] = query(wh, "select l.line_text, string_split(d.normalized_text, chr(10))[105] "
                                     "from raw.document_lines l join raw.documents d using (document_id) "
                                     "where l.line_number = 105")
