@@ -1,9 +1,6 @@
 -- Every line a row of a loaded document cites (a fact, a check, the document's details; superseded versions
 -- too), numbered like src_line, with its page where the format has pages: tracing a figure to its line is a
 -- join on (document_id, src_line).
--- A view over raw.document_lines, not a table: no further copy of the lines (the export skips views).
-
-{{ config(materialized='view') }}
 
 with
 
