@@ -8,13 +8,20 @@ lines as (
     select * from {{ ref('stg_budget__document_lines') }}
 ),
 
+documents as (
+    select document_id, office_id, fiscal_year from {{ ref('int_documents__offices') }}
+),
+
 final as (
     select
-        document_id,
-        line_number,
-        page,
-        line_text
+        lines.document_id,
+        documents.office_id,
+        documents.fiscal_year,
+        lines.line_number,
+        lines.page,
+        lines.line_text
     from lines
+    join documents using (document_id)
 )
 
 select * from final
