@@ -114,7 +114,7 @@ def test_the_cli_checks_and_writes(copy_of_repo, monkeypatch):
 def test_fact_tables_are_the_lists_of_an_extracted_document():
     assert list(FACT_TABLES) == [f.name for f in dataclasses.fields(ExtractedDocument) if f.name != "info"]
     assert list(TABLES) == ["documents", *FACT_TABLES, "validation_results", "quarantine", "load_batches",
-                           "publications", "document_files", "document_versions", "fetch_log"]
+                           "publications", "document_files", "document_lines", "document_versions", "fetch_log"]
 
 
 def test_every_column_is_described_in_chinese_and_english():

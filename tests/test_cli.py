@@ -88,4 +88,5 @@ def test_run_ends_with_rows_per_table(tmp_path):
         "fct_project_indicator": 36, "fct_revenue": 4, "fct_three_public_cost": 4,
         "fct_section": 9, "fct_procurement": 0, "fct_stated_count": 0, "fct_stated_total": 7, "fct_duty": 12, "fct_glossary_term": 7,
         "fct_expenditure_by_function": 0, "fct_expenditure_by_economic": 0,
-        "fct_table_figure": 0}  # the notes form has no such tables
+        "fct_table_figure": 0,  # the notes form has no such tables
+        "fct_source_line": 83}  # the lines its rows cite

@@ -18,7 +18,7 @@ from budget_etl.readers import ReadDocument, UnreadableDocument
 
 from conftest import SEED, gold_facts
 
-RAW_TABLES = ["documents", *FACT_TABLES, "validation_results", "quarantine", "load_batches"]
+RAW_TABLES = ["documents", *FACT_TABLES, "validation_results", "document_lines", "quarantine", "load_batches"]
 SEED_SHA256 = "d41d1c30c189a9c1b737ef39a19dcbf15da11899f7cfeb5c7164ef9709edeec4"  # ingest/sources.yml
 
 
@@ -238,6 +238,7 @@ def test_documents_read_by_another_parser_version_are_read_again_in_place(tmp_pa
         con.execute("update raw.documents set parser_version = '0.0.9+old'")
         con.execute("update raw.operating_expenses set amount_yuan = 1 where item_name_zh = '党组织活动经费'")
         con.execute("delete from raw.validation_results where check_name = 'identity.expenditure_total'")
+        con.execute("update raw.document_lines set line_text = 'misread' where line_number = 105")
 
     with duckdb.connect(str(wh), read_only=True) as con:  # what the nightly asks before it builds anything
         assert pipeline.pending_files(pipeline.collect([docs], None), warehouse.known_files(con)) == [
@@ -252,6 +253,13 @@ def test_documents_read_by_another_parser_version_are_read_again_in_place(tmp_pa
     assert query(wh, "select parser_version from raw.documents") == [(budget_etl.PARSER_VERSION,)]
     assert query(wh, "select batch_id, loaded_at, source_path from raw.documents") == first_load
     assert counts(wh) == {**before, "load_batches": before["load_batches"] + 1}  # replaced, not duplicated
+    # one set of the lines the rows cite, the text's own again: line 105 is the 公务用车运行维护费 sentence
+    assert query(wh, "select count(*), count(distinct line_number) from raw.document_lines") \
+        == [(before["document_lines"],) * 2] and before["document_lines"] > 50
+    [(line, text_line)] = query(wh, "select l.line_text, string_split(d.normalized_text, chr(10))[105] "
+                                    "from raw.document_lines l join raw.documents d using (document_id) "
+                                    "where l.line_number = 105")
+    assert line == text_line and "公务用车运行维护费10000元" in line
 
     third = pipeline.ingest([docs], wh, progress=False)  # read by this version now: nothing to do
     assert (third.loaded, third.reread, third.unchanged) == (0, 0, 1)

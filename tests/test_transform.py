@@ -29,6 +29,7 @@ CONTRACT = {
     "dim_office": ["office_id", "office_name", "unit_code", "district", "city", "province", "adcode", "admin_level",
                    "office_type", "office_type_zh", "canonical_name"],
     "dim_office_name": ["office_id", "fiscal_year", "office_name", "document_count"],
+    "fct_source_line": ["document_id", "office_id", "fiscal_year", "line_number", "page", "line_text"],
     "dim_document": ["document_id", "office_id", "fiscal_year", "doc_kind", "source_path", "sha256",
                      "loaded_at", "is_synthetic", "scope"],
     "fct_revenue": ["document_id", "office_id", "fiscal_year", "doc_kind", "revenue_source", "amount_yuan"],

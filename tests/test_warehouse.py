@@ -12,9 +12,9 @@ from budget_etl import PARSER_VERSION, validate
 from budget_etl.facts import FACT_TABLES, flat_record
 from budget_etl.load import warehouse
 from budget_etl.load.warehouse import QuarantineEntry, StagedDocument
-from budget_etl.readers.blocks import ReadDocument
+from budget_etl.readers.blocks import Cell, Paragraph, ReadDocument, Table
 
-RAW_TABLES = ["documents", *FACT_TABLES, "validation_results", "quarantine", "load_batches"]
+RAW_TABLES = ["documents", *FACT_TABLES, "validation_results", "document_lines", "quarantine", "load_batches"]
 
 
 def staged(doc, data: bytes = b"xiguan bytes", path: str = "ingest/documents/xiguan_2020_budget.txt"):
@@ -76,6 +76,19 @@ def test_a_warehouse_made_before_a_column_was_added_gains_it(tmp_path):
     con.close()
 
 
+def test_a_warehouse_made_before_document_lines_gains_the_lines_its_rows_cite(tmp_path, gold_doc):
+    path = tmp_path / "old.duckdb"
+    with warehouse.connect(path) as con:
+        warehouse.load_batch(con, [staged(gold_doc)])
+        made = con.execute("select * from raw.document_lines order by line_number").fetchall()
+        con.execute("drop table raw.document_lines")  # as an older version left it
+    with warehouse.connect(path) as con:
+        assert con.execute("select * from raw.document_lines order by line_number").fetchall() == made
+        assert made == [(made[0][0], 1, None, "第一行")]
+    with warehouse.connect(path) as con:  # once
+        assert counts(con)["document_lines"] == 1
+
+
 def test_provenance_keeps_the_page_and_the_file(con, gold_doc):
     gold_doc.projects[0].src = dataclasses.replace(gold_doc.projects[0].src, page=7, file="附表.pdf")
     warehouse.load_batch(con, [staged(gold_doc)])
@@ -94,6 +107,7 @@ def test_load_keeps_every_row_and_every_decimal_exact(con, gold_doc):
         "project_indicators": 1, "procurement_items": 0, "assets": 4, "glossary": 2,
         "function_expenditure": 0, "economic_expenditure": 0,  # the notes form has no classified tables
         "table_figures": 0,  # nor national tables
+        "document_lines": 1,  # 第一行 is the one line of the text the facts cite (the text has two)
         "validation_results": 60, "quarantine": 0, "load_batches": 1,  # + 2 disclosure, 9 text, 1 + 9 table rules
     }
     amounts = dict(con.execute("select item_name_zh, amount_yuan from raw.operating_expenses").fetchall())
@@ -207,3 +221,24 @@ def _other_document(doc):
     other = gold_facts()
     other.info.fiscal_year = doc.info.fiscal_year + 1
     return other
+
+
+def test_the_lines_rows_cite_are_rows_with_their_text_and_page(con, gold_doc):
+    # numbered as the facts' src_line: the parts of DuckDB's string_split of normalized_text
+    gold_doc.revenue[0].src = dataclasses.replace(gold_doc.revenue[0].src, line=3)
+    gold_doc.projects[0].src = dataclasses.replace(gold_doc.projects[0].src, line=1)
+    cells = [[Cell("公务用车运行维护费", 3, 1, 1, page=2), Cell("10000", 3, 1, 2, page=2)]]
+    text = "第一行\n\n公务用车运行维护费 10000\n" + "\n" * 2000  # long enough for every line the facts cite
+    read_doc = ReadDocument([Paragraph("第一行", 1, page=1), Table(1, cells)], text, "pdf", "pdf")
+    row = warehouse.document_row(gold_doc, read_doc, data=b"pdf bytes", source_path="x.pdf")
+    doc = StagedDocument(row, gold_doc, validate.validate_document(gold_doc, row).rows,
+                         pages=warehouse.line_pages(read_doc))
+    warehouse.load_batch(con, [doc])
+    lines = con.execute("select line_number, page, line_text from raw.document_lines order by line_number"
+                        ).fetchall()
+    assert lines[:2] == [(1, 1, "第一行"), (3, 2, "公务用车运行维护费 10000")]
+    assert {text for _, _, text in lines[2:]} == {""}  # the gold document's own lines are blank here
+    cited = " union ".join(f"select src_line from raw.{t} where src_line is not null"
+                           for t in ["documents", *FACT_TABLES, "validation_results"])
+    assert [n for n, _, _ in lines] == [r[0] for r in con.execute(f"select * from ({cited}) order by 1").fetchall()]
+    assert len(lines) > 10

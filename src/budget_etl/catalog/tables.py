@@ -1,9 +1,9 @@
 """Every staging table of schema ``raw``, declared once.
 
 The fact tables are the record classes of ``facts.py`` (registered by their list in ``ExtractedDocument``),
-each with ``document_id`` first. The bookkeeping tables (documents, validation_results, quarantine,
-load_batches) are declared below the same way. ``TABLES`` is what the DDL, the Arrow and pandera schemas and
-the dbt sources are made from.
+each with ``document_id`` first. The bookkeeping tables (documents, document_lines, validation_results,
+quarantine, load_batches) are declared below the same way. ``TABLES`` is what the DDL, the Arrow and pandera
+schemas and the dbt sources are made from.
 """
 
 from __future__ import annotations
@@ -55,6 +55,20 @@ class DocumentFile:
     file_name: str = col("文件名", "File name")
     sha256: str = col("文件字节的 sha256", "sha256 of the file's bytes", str_matches=vocab.SHA256)
     size_bytes: int = col("文件大小（字节）", "Size of the file in bytes", sql_type="BIGINT", ge=0)
+
+
+@table(zh="被引用的原文行（追溯数字到行）", en="The lines of each document's normalised text that its rows cite "
+       "(a src_line of a fact, a check or the document), one row each: a figure is traced to its line by a join; "
+       "the whole text stays in raw.documents.normalized_text",
+       grain="one row per document and cited line", key=("document_id", "line_number"))
+@dataclass
+class DocumentLine:
+    document_id: str = col("文件键（raw.documents）", "Document key (raw.documents)", str_matches=vocab.SHA256)
+    line_number: int = col("行号（从 1 起，即各事实的 src_line）", "Line number from 1 (what facts call src_line)",
+                           ge=1)
+    page: int | None = col("页码（PDF 中该行所在页；无页的格式为空）",
+                           "Page of the line, where the format has pages (PDF) and the line was read as text")
+    line_text: str = col("该行原文（规范化后）", "Text of the line, normalised")
 
 
 @table(zh="校验结果（含通过项）", en="Validation results, passes included",
@@ -200,6 +214,7 @@ TABLES: dict[str, Table] = {
     "load_batches": _table("load_batches", LoadBatch),
     "publications": _table("publications", Publication),
     "document_files": _table("document_files", DocumentFile),
+    "document_lines": _table("document_lines", DocumentLine),
     "document_versions": _table("document_versions", DocumentVersion),
     "fetch_log": _table("fetch_log", FetchLogRow),
 }

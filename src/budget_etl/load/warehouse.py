@@ -33,6 +33,7 @@ class StagedDocument:
     validation: list[dict] = field(default_factory=list)
     rows: dict[str, list[dict]] | None = None  # fact_rows(facts, document_id), when already made
     files: list[dict] = field(default_factory=list)  # raw.document_files rows; none: the one file of document
+    pages: dict[int, int] = field(default_factory=dict)  # line -> page, where known (``line_pages``)
 
     @property
     def document_id(self) -> str:
@@ -104,11 +105,23 @@ def sha256_hex(data: bytes) -> str:
 
 def connect(path: str | Path) -> duckdb.DuckDBPyConnection:
     """Open (or create) the warehouse file and make sure the staging tables exist with every column of the
-    catalog (a warehouse made by an older version gains the columns added since, e.g. src_page)."""
+    catalog (a warehouse made by an older version gains the columns added since, e.g. src_page, and the lines
+    its rows cite)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
+    had_lines = con.execute("select count(*) from duckdb_tables() where schema_name = 'raw' "
+                            "and table_name = 'document_lines'").fetchall()[0][0]
     con.execute(ddl())
+    if not had_lines:  # a warehouse made before raw.document_lines: the lines its rows cite, without pages
+        # table names from the catalog
+        cited = " union ".join(f'select document_id, src_line from raw."{t.name}" where src_line is not null'
+                               for t in TABLES.values() if not t.meta.view and "src_line" in {c.name for c in t.columns})
+        con.execute(f"""
+            insert into raw.document_lines (document_id, line_number, line_text)
+            select c.document_id, c.src_line, string_split(d.normalized_text, chr(10))[c.src_line]
+            from ({cited}) c join raw.documents d using (document_id)
+            where c.src_line <= len(string_split(d.normalized_text, chr(10)))""")
     existing: dict[str, set[str]] = {}
     for table, column in con.execute("select table_name, column_name from information_schema.columns "
                                      "where table_schema = 'raw'").fetchall():
@@ -160,6 +173,41 @@ def file_rows(document_id: str, files: Sequence[tuple[str, str, int]]) -> list[d
     return [{"document_id": document_id, "file_order": order, "source_path": str(path),
              "file_name": Path(path).name, "sha256": sha, "size_bytes": size}
             for order, (path, sha, size) in enumerate(files, start=1)]
+
+
+def line_pages(read_doc: ReadDocument) -> dict[int, int]:
+    """The page of each line of a document's text that a paragraph or table cell was read from (PDF); empty for
+    formats without pages."""
+    cells = [c for t in read_doc.tables() for row in t.rows for c in row]
+    return {b.line: b.page for b in [*read_doc.paragraphs(), *cells] if b.line is not None and b.page is not None}
+
+
+def cited_lines(tables: dict[str, pa.Table]) -> dict[str, set[int]]:
+    """document_id -> the lines its rows cite (``src_line`` of every table of the batch that has one)."""
+    cited: dict[str, set[int]] = {}
+    for data in tables.values():
+        if "src_line" in data.column_names:
+            for document_id, line in zip(data["document_id"].to_pylist(), data["src_line"].to_pylist(), strict=True):
+                if line is not None:
+                    cited.setdefault(document_id, set()).add(line)
+    return cited
+
+
+def lines_table(schema: pa.Schema, documents: Sequence[StagedDocument], cited: dict[str, set[int]]) -> pa.Table:
+    """raw.document_lines of documents: the lines of each normalised text that its rows cite (split as
+    DuckDB's ``string_split(text, chr(10))``, numbered from 1 like ``src_line``), with their page where known.
+    Only cited lines: every line would store the text a second time (it is in raw.documents.normalized_text)
+    and make the table ten times longer, too long to join in a blink. Built column by column."""
+    ids, numbers, pages, texts = [], [], [], []
+    for d in documents:
+        lines = d.document["normalized_text"].split("\n")
+        wanted = sorted(n for n in cited.get(d.document_id, ()) if 1 <= n <= len(lines))
+        ids.extend([d.document_id] * len(wanted))
+        numbers.extend(wanted)
+        pages.extend(d.pages.get(n) for n in wanted)
+        texts.extend(lines[n - 1] for n in wanted)
+    columns = {"document_id": ids, "line_number": numbers, "page": pages, "line_text": texts}
+    return pa.table([pa.array(columns[f.name], f.type) for f in schema], schema=schema)
 
 
 def loaded_ids(con: duckdb.DuckDBPyConnection, ids: list[str]) -> set[str]:
@@ -280,7 +328,7 @@ def add_fetch_log(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:
 
 def staging_tables(schemas: dict[str, pa.Schema], documents: Sequence[StagedDocument]) -> dict[str, pa.Table]:
     """A batch of documents as Arrow tables: raw.documents (without batch_id and loaded_at, which the load
-    sets), every fact table, raw.validation_results and raw.document_files. Built apart from the load, so that worker processes
+    sets), every fact table, raw.validation_results, raw.document_files and raw.document_lines. Built apart from the load, so that worker processes
     can build them (``schemas``: ``raw_schemas``); raises ValueError on a column the table does not have."""
     fixed = {c.name for c in TABLES["documents"].columns if c.set_on_load}
     document_schema = pa.schema([f for f in schemas["documents"] if f.name not in fixed])
@@ -293,6 +341,7 @@ def staging_tables(schemas: dict[str, pa.Schema], documents: Sequence[StagedDocu
     tables["document_files"] = _table(schemas["document_files"], "document_files", [
         row for d in documents for row in d.files or file_rows(
             d.document_id, [(d.document["source_path"], d.document["sha256"], d.document["size_bytes"])])])
+    tables["document_lines"] = lines_table(schemas["document_lines"], documents, cited_lines(tables))
     return tables
 
 

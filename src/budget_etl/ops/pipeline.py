@@ -415,10 +415,10 @@ def with_files(facts: ExtractedDocument, doc: ReadDocument) -> ExtractedDocument
 
 
 def _parse(files: tuple[Path, ...], is_synthetic: bool, time_limit: float | None = None
-           ) -> tuple[dict, ExtractedDocument, list[dict]] | QuarantineEntry:
-    """Read and extract one document (one file, or several in order) into its raw.documents row, facts and
-    raw.document_files rows (runs in a worker process). A refused document is quarantined under its first
-    file, with the sha256 that is its document_id."""
+           ) -> tuple[dict, ExtractedDocument, list[dict], dict[int, int]] | QuarantineEntry:
+    """Read and extract one document (one file, or several in order) into its raw.documents row, facts,
+    raw.document_files rows and the page of its lines (runs in a worker process). A refused document is
+    quarantined under its first file, with the sha256 that is its document_id."""
     path = files[0]
     data: list[bytes] = []
     try:
@@ -430,7 +430,7 @@ def _parse(files: tuple[Path, ...], is_synthetic: bool, time_limit: float | None
             named = [(f.as_posix(), d) for f, d in zip(files, data, strict=True)]
             row = warehouse.document_row(facts, read_doc, files=named)
             return row, facts, warehouse.file_rows(row["document_id"], [
-                (f, warehouse.sha256_hex(d), len(d)) for f, d in named])
+                (f, warehouse.sha256_hex(d), len(d)) for f, d in named]), warehouse.line_pages(read_doc)
     except DocumentTimeout:
         log.warning("%s: reading and extracting took longer than %g s: stopped", path, time_limit)
         sha, size = _identity(data) if len(data) == len(files) else (None, None)
@@ -534,14 +534,14 @@ def _validated(parsed: list) -> tuple[list[StagedDocument], list[QuarantineEntry
     documents = [item for item in parsed if not isinstance(item, QuarantineEntry)]
     refused = [item for item in parsed if isinstance(item, QuarantineEntry)]
     staged = []
-    rows_of = [warehouse.fact_rows(facts, document["document_id"]) for document, facts, _ in documents]
-    results = validate.validate_documents([(facts, document) for document, facts, _ in documents], rows_of)
-    for (document, facts, files), rows, result in zip(documents, rows_of, results, strict=True):
+    rows_of = [warehouse.fact_rows(facts, document["document_id"]) for document, facts, *_ in documents]
+    results = validate.validate_documents([(facts, document) for document, facts, *_ in documents], rows_of)
+    for (document, facts, files, pages), rows, result in zip(documents, rows_of, results, strict=True):
         if result.blocking:
             refused.append(QuarantineEntry(document["source_path"], "schema_violation", result.reason(),
                                            document["sha256"], document["size_bytes"]))
         else:
-            staged.append(StagedDocument(document, facts, result.rows, rows, files))
+            staged.append(StagedDocument(document, facts, result.rows, rows, files, pages))
     return staged, refused
 
 
