@@ -64,7 +64,8 @@ def test_xlsx_cells_of_text_are_strings_never_formulas(con, tmp_path):
 
 def test_csv_text_that_starts_a_formula_is_guarded_and_numbers_are_not(con, tmp_path):
     [path] = export(con, tmp_path, "csv")
-    with open(path, encoding="utf-8", newline="") as f:
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")  # the BOM Excel needs, read past by utf-8-sig
+    with open(path, encoding="utf-8-sig", newline="") as f:
         rows = list(csv.DictReader(f))
     guarded = {row["project_name_zh"] for row in rows}
     assert guarded == {("'" + t if t[0] in "=+-@\t\r" else t) for t in HOSTILE}

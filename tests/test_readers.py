@@ -140,6 +140,13 @@ def test_traditional_utf8_text_gives_the_facts_and_checks_of_its_simplified_orig
     assert checks == original_checks and checks["change.direction"] == "pass"
 
 
+def test_a_rare_traditional_character_of_a_simplified_text_stays_as_printed(seed_bytes):
+    # 蘋 in a street office's name: the document is Simplified, so nothing of it is converted
+    text = seed_bytes.decode("utf-8").replace("西关街道", "蘩蘋街道")
+    facts = extract(read_bytes(text.encode("utf-8"), "x.txt"))
+    assert facts.info.office_name == "山海关区蘩蘋街道办事处"
+
+
 def test_gb18030_text_is_not_taken_for_big5(seed_bytes):
     """Short GB text may be valid Big5 too; the decoding without private-use and kana characters wins."""
     for text in ("某某街道办事处部门2021年部门预算公开说明\n", "Budget 2021 预算\n"):

@@ -57,7 +57,7 @@ def test_unknown_table_is_refused(tmp_path):
 def test_chinese_headers_are_refused_for_sqlite(tmp_path):
     result = CliRunner().invoke(main, ["export", "--format", "sqlite", "--headers", "zh", "--out", str(tmp_path),
                                        "--warehouse", str(_tiny_warehouse(tmp_path / "w.duckdb"))])
-    assert result.exit_code == 2 and "--headers zh is for csv and xlsx" in result.output
+    assert result.exit_code == 2 and "--headers zh is for csv, xlsx and parquet" in result.output
 
 
 @pytest.mark.slow
