@@ -27,7 +27,6 @@ from budget_etl.analyst import export, report
 
 PEER_TYPE_ZH = {"district": "同区", "city": "同市", "province": "同省", "office_type_in_province": "省内同类部门",
                 "office_type_national": "全国同类部门"}
-BOM = "\ufeff".encode()
 
 
 class SiteError(LookupError):
@@ -110,17 +109,6 @@ def _peer_table(group: PeerGroup, rows: list[dict]) -> tuple[list[tuple[str, str
     return metrics, ranked, medians
 
 
-def _write_csv(con: duckdb.DuckDBPyConnection, out: Path) -> list[Path]:
-    """Every mart as CSV through the export module; a BOM first (Excel on Windows reads UTF-8 by it) unless the
-    writer already put one."""
-    written = export.export(con, out, "csv")
-    for path in written:
-        data = path.read_bytes()
-        if not data.startswith(BOM):
-            path.write_bytes(BOM + data)
-    return written
-
-
 def build_site(con: duckdb.DuckDBPyConnection, out_dir: str | Path, *, progress: bool = True) -> Path:
     """Write the site into ``out_dir``; returns the index page."""
     out = Path(out_dir)
@@ -150,7 +138,7 @@ def build_site(con: duckdb.DuckDBPyConnection, out_dir: str | Path, *, progress:
     finally:
         bar.close()
 
-    tables = [p.name for p in _write_csv(con, out / "data")]
+    tables = [p.name for p in export.export(con, out / "data", "csv")]
     index = [{
         "name": e["office_name"], "province": e["province"] or "", "city": e["city"] or "",
         "district": e["district"] or "", "type": e["office_type_zh"] or "", "year": e["fiscal_year"],
