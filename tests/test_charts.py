@@ -102,7 +102,7 @@ def test_a_report_chart_of_projects_with_dollar_signs_in_their_names():
 
     names = ["$x^2$ 改造工程", "项目$^$", r"\frac{1}{2}$"]
     data = ReportData(office={}, document={}, figures={}, history=[], yoy={}, lines={}, three_public=[],
-                      peer_type=None, peers=[], comparison=[], text_lines=[], checks=[],
+                      peer_groups=[], text_lines=[], checks=[],
                       projects=[{"project_name_zh": name, "budget_yuan": 10000 * (i + 1)}
                                 for i, name in enumerate(names)])
     svg = chart_projects(data)

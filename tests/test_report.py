@@ -100,7 +100,7 @@ def test_report_of_xiguan_2020(warehouse):
         # applicable, as text.share, change.rate and text.zero_total: Xiguan states no share, no rate and no
         # 收入支出总计)
         "60 项检查全部通过或不适用", "不适用 12",
-        "同区、同市都没有其他部门的2020年文件",  # Xiguan is alone in its district and city
+        "同区、同市、同省和同类部门都没有其他部门的2020年文件",  # Xiguan is alone in every peer group of 2020
     ]:
         assert expected in text, expected
     # every project with its budget, and the figures linked to the lines they were read from
@@ -134,6 +134,29 @@ def test_report_of_an_office_with_peers(warehouse, tmp_path):
     assert len(peers) == pick["peer_count"]
     peer_word = {"district": "同区", "city": "同市"}[pick["peer_group_type"]]
     assert f"比较组：{peer_word}「{pick['peer_group']}」{pick['peer_count']} 个部门" in text
+    # every peer group the mart has for the office that year, most local first, each with its rank per metric
+    groups = rows(warehouse, """
+        select c.peer_group_type, c.peer_group, c.peer_count, c.rank_in_peer, t.office_type_zh
+        from marts.mart_office_comparison c
+        left join (select distinct office_type, office_type_zh from marts.dim_office) t
+          on t.office_type = c.peer_office_type
+        where c.office_id = ? and c.fiscal_year = ? and c.doc_kind = 'budget' and c.metric = 'three_public'""",
+        [pick["office_id"], pick["fiscal_year"]])
+    order = ["district", "city", "province", "office_type_in_province", "office_type_national"]
+    assert len(groups) >= 3 and {g["peer_group_type"] for g in groups} >= {"district", "city", "province"}
+    shown = re.findall(r'<h3 class="peer-group" data-peer-group-type="([a-z_]+)">', dom)
+    assert shown == sorted((g["peer_group_type"] for g in groups), key=order.index)
+    words = {"district": "同区", "city": "同市", "province": "同省", "office_type_in_province": "省内同类部门",
+             "office_type_national": "全国同类部门"}
+    for g in groups:
+        of_type = f"（{g['office_type_zh']}）" if g["peer_group_type"].startswith("office_type") else ""
+        assert (f"比较组：{words[g['peer_group_type']]}「{g['peer_group']}」{of_type}{g['peer_count']} 个部门"
+                in text), g
+        table = re.search(rf'<table class="peers" data-peer-group-type="{g["peer_group_type"]}"[^>]*>(.*?)</table>',
+                          dom, re.S)[1]
+        assert re.search(rf"“三公”经费</td><td class=\"num\">[\d,.]+</td><td class=\"num\">"
+                         rf"{g['rank_in_peer']}/{g['peer_count']}</td>", table), g
+    assert 'class="back"' not in html  # a report on its own has no site to go back to
     for expected in [pick["office_name"], yuan(figures["total_expenditure_yuan"]),
                      yuan(figures["three_public_yuan"]), yuan(figures["project_yuan"])]:
         assert expected in text, expected

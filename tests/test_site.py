@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from budget_etl.analyst import report
+from budget_etl.analyst import site as site_module
 from budget_etl.cli import main
 from test_report import XIGUAN, chromium
 
@@ -85,7 +86,8 @@ def test_one_page_per_office_and_year_and_a_csv_per_mart(site, bundled_warehouse
     r = years[0]
     page = (site / "offices" / f"{r['office_id']}_{r['fiscal_year']}_{r['doc_kind']}.html").read_text(encoding="utf-8")
     with duckdb.connect(str(bundled_warehouse), read_only=True) as con:
-        same = report.render(report.gather(con, r["office_id"], r["fiscal_year"], r["doc_kind"]))
+        same = report.render(report.gather(con, r["office_id"], r["fiscal_year"], r["doc_kind"]),
+                             **site_module.office_page_links(r["fiscal_year"], r["doc_kind"]))
     strip = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC|<svg.*?</svg>", re.S)  # the time and matplotlib's ids
     assert strip.sub("", page) == strip.sub("", same)
 
@@ -153,3 +155,19 @@ def test_type_groups_of_one_division_get_pages_of_their_own():
     assert streets.href != other.href and streets.href.isascii()
     assert streets.label == "全国同类部门：全国（街道办事处）" and other.label == "全国同类部门：全国（finance_bureau）"
     assert PeerGroup("district", "昶蕤区", 2023, "budget", None, None).label == "同区：昶蕤区"
+
+
+@pytest.mark.slow
+def test_an_office_page_links_back_to_the_index_and_to_each_of_its_peer_groups(site, bundled_warehouse):
+    [r] = rows(bundled_warehouse, """
+        select office_id, fiscal_year, doc_kind, count(distinct peer_group_type) as groups
+        from marts.mart_office_comparison
+        group by all order by groups desc, office_id, fiscal_year limit 1""")
+    page = site / "offices" / f"{r['office_id']}_{r['fiscal_year']}_{r['doc_kind']}.html"
+    html = page.read_text(encoding="utf-8")
+    assert '<nav><a class="back" href="../index.html">' in html
+    linked = re.findall(r'<h3 class="peer-group"[^>]*>比较组：<a href="\.\./(peers/[^"]+)">', html)
+    assert len(linked) == r["groups"] >= 3
+    for href in linked:  # each group's page lists this office and links back to the index
+        group_page = (site / href).read_text(encoding="utf-8")
+        assert f'href="../offices/{page.name}"' in group_page and 'href="../index.html"' in group_page

@@ -10,6 +10,7 @@ and the document's own text as an appendix, so that every figure links to the li
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -45,7 +46,8 @@ THREE_PUBLIC = {
 BUDGET_SOURCE_ZH = {"budget_document": "部门预算文件", "final_accounts": "决算所列预算数", "both": "两者一致"}
 STATUS_ZH = {"pass": "通过", "fail": "不符", "not_applicable": "不适用", "insufficient_data": "数据不足"}
 DOC_KIND_ZH = {"budget": "部门预算", "final_accounts": "部门决算"}
-PEER_TYPE_ZH = {"district": "同区", "city": "同市"}
+PEER_TYPE_ZH = {"district": "同区", "city": "同市", "province": "同省", "office_type_in_province": "省内同类部门",
+                "office_type_national": "全国同类部门"}  # in this order, most local first
 COLORS = {"personnel": "#4e79a7", "public_operating": "#f28e2b", "project": "#59a14f", "office": "#e15759",
           "peer": "#bab0ac", "prior": "#bab0ac", "current": "#4e79a7"}
 
@@ -71,9 +73,11 @@ class ReportData:
     yoy: dict[str, dict]  # metric -> mart_yoy row
     lines: dict[str, int | None]  # metric -> source line
     three_public: list[dict]
-    peer_type: str | None  # district | city | None when the office has no peers
-    peers: list[dict]  # the peer group's offices with their 三公 and total expenditure
-    comparison: list[dict]  # mart_office_comparison rows of the office in the peer group
+    # every peer group of mart_office_comparison the office is in this year (district, city, province, its type
+    # in the province and nationally; the mart has no group of one), most local first: each a dict with the
+    # group's type, name, office type, count, label, the office's rows by metric (comparison) and, for the
+    # first group, its offices with their 三公 (peers, for the chart)
+    peer_groups: list[dict]
     projects: list[dict]
     checks: list[dict]
     text_lines: list[str]
@@ -144,27 +148,7 @@ def gather(con: duckdb.DuckDBPyConnection, office: str, year: int, doc_kind: str
     order = list(THREE_PUBLIC)
     three_public.sort(key=lambda r: order.index(r["category"]) if r["category"] in order else len(order))
 
-    comparison_all = _rows(con, "select * from marts.mart_office_comparison where office_id = ? "
-                                "and fiscal_year = ? and doc_kind = ?", [office_id, year, kind])
-    peer_type = next((t for t in ("district", "city") if any(
-        r["peer_group_type"] == t and r["peer_count"] > 1 for r in comparison_all)), None)
-    comparison, peers = [], []
-    if peer_type:
-        comparison = [r for r in comparison_all if r["peer_group_type"] == peer_type]
-        group = comparison[0]["peer_group"]
-        peers = _rows(con, """
-            select o.office_id, o.office_name, y.three_public_yuan, y.total_expenditure_yuan,
-                   y.three_public_per_10k_yuan
-            from marts.mart_office_comparison c
-            join marts.dim_office o using (office_id)
-            join marts.mart_office_year y using (office_id, fiscal_year, doc_kind)
-            where c.peer_group_type = ? and c.peer_group = ? and c.fiscal_year = ? and c.doc_kind = ?
-              and c.metric = 'three_public'
-            order by y.three_public_yuan desc, o.office_name""", [peer_type, group, year, kind])
-    metric_order = [m for m, _, _ in METRICS]
-    comparison.sort(key=lambda r: metric_order.index(r["metric"]) if r["metric"] in metric_order else 99)
-    comparison = [r for r in comparison if r["metric"] in metric_order]
-
+    peer_groups = _peer_groups(con, office_id, year, kind)
     projects = _rows(con, """
         select p.*, count(i.indicator_no) as indicator_count
         from marts.fct_project p
@@ -176,8 +160,8 @@ def gather(con: duckdb.DuckDBPyConnection, office: str, year: int, doc_kind: str
                         "order by status = 'pass', check_kind, check_name, src_line", [document_id])
     [(text,)] = con.execute("select normalized_text from raw.documents where document_id = ?",
                             [document_id]).fetchall()
-    data = ReportData(office_row, document, figures, history, yoy, lines, three_public, peer_type, peers,
-                      comparison, projects, checks, (text or "").split("\n"))
+    data = ReportData(office_row, document, figures, history, yoy, lines, three_public, peer_groups,
+                      projects, checks, (text or "").split("\n"))
     execution = _rows(con, "select * from marts.mart_budget_execution where office_id = ? and fiscal_year = ? "
                            "and budget_yuan is not null", [office_id, year])
     execution_order = [*(m for m, _, _ in METRICS), *THREE_PUBLIC]
@@ -187,6 +171,44 @@ def gather(con: duckdb.DuckDBPyConnection, office: str, year: int, doc_kind: str
     data.cited = {n for n in [*lines.values(), *(r["src_line"] for r in three_public),
                               *(p["src_line"] for p in projects), *(c["src_line"] for c in checks)] if n}
     return data
+
+
+def _peer_groups(con, office_id: str, year: int, kind: str) -> list[dict]:
+    """Every peer group the office is in for the year, with its rows of mart_office_comparison by metric."""
+    rows = _rows(con, """
+        select c.*, t.office_type_zh from marts.mart_office_comparison c
+        left join (select distinct office_type, office_type_zh from marts.dim_office) t
+          on t.office_type = c.peer_office_type
+        where c.office_id = ? and c.fiscal_year = ? and c.doc_kind = ? and c.peer_count > 1""",
+                 [office_id, year, kind])
+    types, metric_order = list(PEER_TYPE_ZH), [m for m, _, _ in METRICS]
+    groups: dict[tuple, dict] = {}
+    for r in sorted(rows, key=lambda r: (types.index(r["peer_group_type"]) if r["peer_group_type"] in types
+                                         else len(types), r["peer_group"])):
+        key = (r["peer_group_type"], r["peer_group"], r["peer_office_type"])
+        of_type = f"（{r['office_type_zh'] or r['peer_office_type']}）" if r["peer_office_type"] else ""
+        group = groups.setdefault(key, {
+            "peer_group_type": key[0], "peer_group": key[1], "peer_office_type": key[2],
+            "peer_count": r["peer_count"], "comparison": [], "peers": [],
+            "label": f"{PEER_TYPE_ZH.get(key[0], key[0])}「{key[1]}」{of_type}"})
+        if r["metric"] in metric_order:
+            group["comparison"].append(r)
+    for group in groups.values():
+        group["comparison"].sort(key=lambda r: metric_order.index(r["metric"]))
+    found = [g for g in groups.values() if g["comparison"]]
+    if found:  # the chart: the offices of the most local group with their 三公
+        first = found[0]
+        first["peers"] = _rows(con, """
+            select o.office_id, o.office_name, y.three_public_yuan, y.total_expenditure_yuan,
+                   y.three_public_per_10k_yuan
+            from marts.mart_office_comparison c
+            join marts.dim_office o using (office_id)
+            join marts.mart_office_year y using (office_id, fiscal_year, doc_kind)
+            where c.peer_group_type = ? and c.peer_group = ? and c.peer_office_type is not distinct from ?
+              and c.fiscal_year = ? and c.doc_kind = ? and c.metric = 'three_public'
+            order by y.three_public_yuan desc, o.office_name""",
+            [first["peer_group_type"], first["peer_group"], first["peer_office_type"], year, kind])
+    return found
 
 
 def _disagreements(con, yoy: dict[str, dict], lines: dict[str, int | None]) -> list[dict]:
@@ -327,20 +349,22 @@ def chart_three_public_yoy(data: ReportData) -> str:
 
 
 def chart_three_public_peers(data: ReportData) -> str:
-    """Horizontal bars: the 三公 of every office in the peer group, this office highlighted, the median."""
+    """Horizontal bars: the 三公 of every office in the most local peer group, this office highlighted, the
+    median."""
     plt = _plt()
-    peers = list(reversed(data.peers))
+    group = data.peer_groups[0]
+    peers = list(reversed(group["peers"]))
     fig, ax = plt.subplots(figsize=(6.4, 0.45 * len(peers) + 1.2))
     colors = [COLORS["office"] if p["office_id"] == data.office["office_id"] else COLORS["peer"] for p in peers]
     ax.barh([p["office_name"] for p in peers], [float(p["three_public_yuan"] or 0) for p in peers],
             color=colors)
-    median = next((r["peer_median_yuan"] for r in data.comparison if r["metric"] == "three_public"), None)
+    median = next((r["peer_median_yuan"] for r in group["comparison"] if r["metric"] == "three_public"), None)
     if median is not None:
         ax.axvline(float(median), color="#333333", linestyle="--", linewidth=1,
                    label=f"中位数 {charts.yuan(median, 0)} 元")
         ax.legend(loc="lower right", frameon=False, fontsize=8)
     ax.set_xlabel("元")
-    ax.set_title(f"“三公”经费：{PEER_TYPE_ZH[data.peer_type]}各部门（{data.figures['fiscal_year']}年）")
+    ax.set_title(f"“三公”经费：{group['label']}各部门（{data.figures['fiscal_year']}年）")
     ax.spines[["top", "right"]].set_visible(False)
     return charts.to_svg(fig)
 
@@ -392,12 +416,15 @@ def _env() -> jinja2.Environment:
     return env
 
 
-def render(data: ReportData, *, generated_at: datetime | None = None) -> str:
-    """The page's HTML."""
+def render(data: ReportData, *, generated_at: datetime | None = None, index_href: str | None = None,
+           peer_href: Callable[[dict], str] | None = None) -> str:
+    """The page's HTML. On a site (budget_etl.analyst.site): ``index_href`` the link back to its index and
+    ``peer_href`` the link of a peer group's page (a group of ``ReportData.peer_groups``)."""
     svg = {
         "makeup": chart_makeup(data) if data.history else None,
         "three_public_yoy": chart_three_public_yoy(data) if data.three_public else None,
-        "three_public_peers": chart_three_public_peers(data) if data.peers else None,
+        "three_public_peers": chart_three_public_peers(data) if data.peer_groups and data.peer_groups[0]["peers"]
+        else None,
         "projects": chart_projects(data) if any(p["budget_yuan"] is not None for p in data.projects) else None,
     }
     figures = [
@@ -412,16 +439,16 @@ def render(data: ReportData, *, generated_at: datetime | None = None) -> str:
         d=data, figures=figures, svg=svg, status_counts=status_counts, STATUS_ZH=STATUS_ZH,
         THREE_PUBLIC=THREE_PUBLIC, DOC_KIND_ZH=DOC_KIND_ZH, PEER_TYPE_ZH=PEER_TYPE_ZH,
         METRIC_ZH={m: label for m, label, _ in METRICS} | THREE_PUBLIC, BUDGET_SOURCE_ZH=BUDGET_SOURCE_ZH,
-        version=__version__,
+        version=__version__, index_href=index_href, peer_href=peer_href,
         marked=_marked_text(data),
         generated_at=(generated_at or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC"),
     )
 
 
 def write_report(con: duckdb.DuckDBPyConnection, office: str, year: int, out: str | Path,
-                 doc_kind: str | None = None) -> Path:
-    """Gather, render and write the page; returns its path."""
-    html = render(gather(con, office, year, doc_kind))
+                 doc_kind: str | None = None, **links) -> Path:
+    """Gather, render and write the page (``links``: see ``render``); returns its path."""
+    html = render(gather(con, office, year, doc_kind), **links)
     path = Path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(html, encoding="utf-8")

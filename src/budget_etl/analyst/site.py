@@ -4,7 +4,8 @@
 name, in plain JavaScript reading the rows from JSON embedded in the page; the filters are also read from the
 page's query string or hash, ``index.html?q=西关&year=2023``, so a filtered view can be linked).
 ``DIR/offices/<office_id>_<year>_<doc_kind>.html`` is the office report of that year (budget_etl.analyst.report:
-the same page as ``budget-etl report``, every figure linked to its source line), ``DIR/peers/*.html`` one page
+the same page as ``budget-etl report``, every figure linked to its source line, with a link back to the index and
+each of its peer groups linked to the group's page), ``DIR/peers/*.html`` one page
 per peer group of mart_office_comparison (district, city, province, office type) and year, and
 ``DIR/data/<table>.csv`` every mart as CSV (the export module's writer, UTF-8 with a BOM for Excel).
 
@@ -25,8 +26,7 @@ from tqdm import tqdm
 from budget_etl import __version__
 from budget_etl.analyst import export, report
 
-PEER_TYPE_ZH = {"district": "同区", "city": "同市", "province": "同省", "office_type_in_province": "省内同类部门",
-                "office_type_national": "全国同类部门"}
+PEER_TYPE_ZH = report.PEER_TYPE_ZH
 
 
 class SiteError(LookupError):
@@ -57,6 +57,16 @@ class PeerGroup:
 
 def office_href(office_id: str, year: int, doc_kind: str) -> str:
     return f"offices/{office_id}_{year}_{doc_kind}.html"
+
+
+def office_page_links(year: int, doc_kind: str) -> dict:
+    """The links an office page of the site has (``report.render``'s arguments): back to the index, and from each
+    of its peer groups to the group's page."""
+    def peer_href(group: dict) -> str:
+        return "../" + PeerGroup(group["peer_group_type"], group["peer_group"], year, doc_kind,
+                                 group["peer_office_type"], None).href
+
+    return {"index_href": "../index.html", "peer_href": peer_href}
 
 
 def _entries(con: duckdb.DuckDBPyConnection) -> list[dict]:
@@ -126,7 +136,8 @@ def build_site(con: duckdb.DuckDBPyConnection, out_dir: str | Path, *, progress:
     try:
         for e in entries:
             report.write_report(con, e["office_id"], e["fiscal_year"],
-                                out / office_href(e["office_id"], e["fiscal_year"], e["doc_kind"]), e["doc_kind"])
+                                out / office_href(e["office_id"], e["fiscal_year"], e["doc_kind"]), e["doc_kind"],
+                                **office_page_links(e["fiscal_year"], e["doc_kind"]))
             bar.update()
         for group, rows in groups.items():
             metrics, offices, medians = _peer_table(group, rows)
