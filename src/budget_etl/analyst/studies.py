@@ -14,6 +14,8 @@ from budget_etl.analyst.access import warehouse_path
 REAL_ONLY_ENV = "BUDGET_ETL_REAL_ONLY"
 # the column that names a row's document in the marts that have no document_id
 _DOCUMENT_COLUMN = {"mart_budget_execution": "final_document_id"}
+# a peer group's ranks, shares and medians count every member: a group with a synthetic member is left out whole
+_PEER_GROUP = "(peer_group_type, peer_group, coalesce(peer_office_type, ''), fiscal_year, doc_kind)"
 
 
 def real_only_requested() -> bool:
@@ -23,7 +25,9 @@ def real_only_requested() -> bool:
 def connect(warehouse: str | Path | None = None, *, real_only: bool | None = None) -> duckdb.DuckDBPyConnection:
     """The warehouse, read-only. With ``real_only`` (default: $BUDGET_ETL_REAL_ONLY) an in-memory database
     whose ``marts`` schema holds one view per mart keeping only the rows of real documents (not
-    ``dim_document.is_synthetic``), so that every query of a study runs unchanged on real data alone."""
+    ``dim_document.is_synthetic``), so that every query of a study runs unchanged on real data alone; of
+    ``mart_office_comparison`` only the peer groups whose every member is real (a rank or median that counts a
+    synthetic office is no finding on real ones)."""
     if real_only is None:
         real_only = real_only_requested()
     if not real_only:
@@ -40,7 +44,10 @@ def connect(warehouse: str | Path | None = None, *, real_only: bool | None = Non
         columns.setdefault(table, []).append(column)
     for table, names in sorted(columns.items()):
         column = _DOCUMENT_COLUMN.get(table) or ("document_id" if "document_id" in names else None)
-        if column:
+        if table == "mart_office_comparison":
+            keep = (f"{_PEER_GROUP} not in (select {_PEER_GROUP} from warehouse.marts.mart_office_comparison "
+                    f"where document_id not in ({real}))")
+        elif column:
             keep = f"{column} in ({real})"
         elif "office_id" in names:  # dim_office, dim_office_name: the offices of real documents
             keep = "office_id in (select office_id from warehouse.marts.dim_document where not is_synthetic)"
