@@ -1,10 +1,10 @@
 """The office report: one self-contained HTML page for one office and fiscal year.
 
 Key figures (with the change on last year), budget against final accounts (决算) when the office has both for the
-year, charts as inline SVG (spending make-up over the years, 三公
-against last year and against the most local peer group's offices, the projects), the office against every peer
-group it is in (mart_office_comparison: district, city, province, its office type in the province and nationally), the data-quality status of the document,
-and the document's own text as an appendix, so that every figure links to the line it was read from
+year, charts as inline SVG (spending make-up over the years, 三公 against last year and against the offices of
+its most local peer group, the projects), the office against every peer group it is in (mart_office_comparison:
+district, city, province, its office type in the province and nationally), the data-quality status of the
+document, and the document's own text as an appendix, so that every figure links to the line it was read from
 (``#L91``) without leaving the file.
 """
 
