@@ -267,6 +267,7 @@ def test_nightly_fetch_publishes_with_the_official_source(tmp_path, portal):
                            ).fetchall() == [("html_not_document", "西关区财政局 — 预算公开")]
         html = render(gather(con, "山海关区西关街道办事处", 2020))
     assert f'官方来源 <a href="{portal.base}/docs/seed.txt">' in html and "发布日期 2020-02-10" in html
+    assert ".fetched" not in html and str(tmp_path) not in html  # never the local copy's path
 
     portal.files.pop("/docs/seed.txt")  # the portal moved it: a warning, nothing dropped, nothing rebuilt
     assert nightly([], published, manifest=manifest, fetch=True, politeness=FAST) == 1

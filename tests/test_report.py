@@ -86,6 +86,8 @@ def test_report_of_xiguan_2020(warehouse):
     out = ARTIFACTS / "report_xiguan_2020.html"
     html = write(warehouse, XIGUAN, 2020, out)
     assert_self_contained(html)
+    # a document without an official source is named by its file name, never by a local path
+    assert "文件 xiguan_2020_budget.txt · document_id" in html and "ingest/documents" not in html
     dom = render_and_check(out, "report_xiguan_2020")
     text = re.sub(r"<[^>]+>", " ", dom)
     for expected in [
