@@ -80,6 +80,8 @@ def test_one_page_per_office_and_year_and_a_csv_per_mart(site, bundled_warehouse
         f"{r['office_id']}_{r['fiscal_year']}_{r['doc_kind']}.html" for r in years)
     marts = rows(bundled_warehouse, "select table_name from duckdb_tables() where schema_name = 'marts'")
     assert sorted(p.name for p in (site / "data").iterdir()) == sorted(f"{m['table_name']}.csv" for m in marts)
+    index = (site / "index.html").read_text(encoding="utf-8")  # a download link per table
+    assert sorted(re.findall(r'<a href="data/([^"]+)" download>', index)) == sorted(p.name for p in (site / "data").iterdir())
     data = (site / "data" / "mart_office_year.csv").read_bytes()
     assert data.startswith("\ufeffoffice_id,".encode()) and data.count(b"\n") == len(years) + 1
     # the office page is the office report itself
@@ -145,6 +147,7 @@ def test_a_peer_page_lists_the_group_with_its_amounts(site, bundled_warehouse):
             assert f"{amount:,.2f}" in html
     index = (site / "index.html").read_text(encoding="utf-8")
     assert f'href="peers/{pages[0].name}"' in index
+    assert '<a href="../index.html">' in html and '<a href="../data/mart_office_comparison.csv" download>' in html
 
 
 def test_type_groups_of_one_division_get_pages_of_their_own():
