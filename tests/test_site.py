@@ -126,6 +126,17 @@ def test_filters_are_read_from_the_hash(site, bundled_warehouse):
     by_province = dom(site / "index.html", "#province=" + quote(province))
     assert len(office_links(by_province)) == 1 and f">{XIGUAN}</a>" in by_province
     assert re.search(r'id="count"[^>]*>1 / 33 ', by_province)
+    # a city and an office type together: the office-years of that type in that city
+    [pick] = rows(bundled_warehouse, """
+        select o.city, o.office_type_zh, count(*) as n, list(distinct o.office_name order by o.office_name) as names
+        from marts.mart_office_year y join marts.dim_office o using (office_id)
+        where o.city is not null and o.office_type_zh is not null
+        group by all order by count(distinct o.office_id) desc, o.city limit 1""")
+    assert len(pick["names"]) >= 2
+    by_city = dom(site / "index.html", f"#city={quote(pick['city'])}&type={quote(pick['office_type_zh'])}")
+    assert re.search(rf'id="count"[^>]*>{pick["n"]} / 33 ', by_city)
+    listed = re.search(r'<tbody id="rows">(.*?)</tbody>', by_city, re.S)[1]
+    assert sorted(set(re.findall(r'class="office"[^>]*>([^<]+)</a>', listed))) == pick["names"]
 
 
 @pytest.mark.slow
