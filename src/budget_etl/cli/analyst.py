@@ -127,8 +127,9 @@ def report(warehouse: Path, office: str, year: int, doc_kind: str | None, out: P
     """Write one office's report for one year as a self-contained HTML page.
 
     Key figures with the change on last year, charts of the spending make-up, of the 三公 costs against
-    last year and against the district's peers and of the projects, the document's data-quality checks,
-    and its text, each figure linked to the line it was read from.
+    last year and against the most local peer group and of the projects, the office's rank, share and median
+    in every peer group it is in (district, city, province, its office type), the document's data-quality
+    checks, and its text, each figure linked to the line it was read from.
     """
     from budget_etl.analyst.charts import CJKFontMissing
     from budget_etl.analyst.report import ReportError, write_report
