@@ -5,6 +5,7 @@ that cannot be reached is a clear error and nothing is loaded or published."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -154,9 +155,9 @@ def test_an_unreachable_scheduler_loads_and_publishes_nothing(corpus, tmp_path, 
                                        "--executor", "dask", "--scheduler", address])
     assert result.exit_code == 2
     assert not (tmp_path / "p.duckdb").exists()  # nothing published
-    runs = (tmp_path / "p.duckdb.runs.jsonl")
-    assert "SchedulerUnreachable: cannot reach the Dask scheduler" in (runs.read_text() if runs.exists() else
-                                                                       result.output)
+    last = json.loads((tmp_path / "p.duckdb.runs.jsonl").read_text(encoding="utf-8").splitlines()[-1])
+    assert (last["status"], last["exit_code"], last["published"]) == ("failed", 2, False)
+    assert last["message"].startswith(f"SchedulerUnreachable: cannot reach the Dask scheduler at {address} within 2 s")
 
 
 def test_scheduler_and_lake_need_the_dask_executor(tmp_path):

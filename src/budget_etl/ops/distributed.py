@@ -26,6 +26,7 @@ import contextvars
 import hashlib
 import logging
 import os
+import threading
 import uuid
 from collections import deque
 from collections.abc import Iterator
@@ -46,6 +47,9 @@ CONNECT_TIMEOUT = 10  # seconds to reach a scheduler before the run fails
 TASK_RETRIES = 2  # a task that raises (e.g. the lake briefly unwritable) runs again; a dead worker's, always
 NO_PROVINCE = "__HIVE_DEFAULT_PARTITION__"  # the partition of documents without a province (Hive's name)
 LAST_TABLE = "documents"  # written last: its part in the lake says the document's other parts are there
+
+# PDFium is not thread-safe: a worker started with several threads still parses one slice at a time
+_ONE_AT_A_TIME = threading.Lock()
 
 _current: contextvars.ContextVar[DaskExecutor | None] = contextvars.ContextVar("executor", default=None)
 
@@ -127,7 +131,8 @@ def run_task(todo: list, schemas: dict, time_limit: float | None, lake: str) -> 
     """On a worker: parse, validate and lay out a slice of documents and write them into the lake."""
     from budget_etl.ops import pipeline
 
-    prepared = pipeline._prepare(todo, schemas, time_limit)
+    with _ONE_AT_A_TIME:
+        prepared = pipeline._prepare(todo, schemas, time_limit)
     parts = write_parts(Path(lake), prepared.tables) if prepared.tables else []
     return TaskResult(prepared.files, parts, prepared.refused)
 
@@ -135,6 +140,8 @@ def run_task(todo: list, schemas: dict, time_limit: float | None, lake: str) -> 
 def lake_index(lake: Path) -> dict[tuple[str, str], tuple[tuple[str, ...], bool]]:
     """(document_id, source_path) -> (the parts of its group, is_synthetic) for the documents in the lake
     read by this parser version (from the ``documents`` parts, which are written last)."""
+    if not lake.is_dir():
+        return {}
     tables = sorted((p.name for p in lake.iterdir() if p.is_dir()), key=lambda t: t == LAST_TABLE)
     index = {}
     for part in sorted((lake / LAST_TABLE).glob("*/*/*.parquet")):
@@ -192,7 +199,6 @@ class DaskExecutor:
         (same bytes, path and parser version) is read from there, not parsed again."""
         from budget_etl.ops import pipeline
 
-        self.lake.mkdir(parents=True, exist_ok=True)
         index = lake_index(self.lake)
         documents = []  # (files, is_synthetic, document_id, its parts in the lake or ())
         for files, flag in todo:
