@@ -45,18 +45,20 @@ def corpus(tmp_path_factory) -> Path:
     return root
 
 
-def contents(path: Path) -> dict[str, list[tuple]]:
-    """Every raw table's rows, sorted, without the columns that say when or in which batch they came."""
+def contents(path: Path, schema: str = "raw", tables: tuple[str, ...] = ()) -> dict[str, list[tuple]]:
+    """The rows of every table of ``schema`` (or of ``tables``), sorted, without the columns that say when or
+    in which batch they came."""
     with duckdb.connect(str(path), read_only=True) as con:
-        tables = [r[0] for r in con.execute("select table_name from information_schema.tables "
-                                            "where table_schema = 'raw' and table_type = 'BASE TABLE'").fetchall()]
+        tables = tables or tuple(r[0] for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = ? "
+            "and table_type = 'BASE TABLE'", [schema]).fetchall())
         out = {}
         for table in sorted(tables):
             columns = [r[0] for r in con.execute(
-                "select column_name from information_schema.columns where table_schema = 'raw' "
-                "and table_name = ? order by ordinal_position", [table]).fetchall()]
+                "select column_name from information_schema.columns where table_schema = ? "
+                "and table_name = ? order by ordinal_position", [schema, table]).fetchall()]
             kept = ", ".join(f'"{c}"' for c in columns if c not in RUN_COLUMNS)  # names from the catalog
-            out[table] = sorted(con.execute(f'select {kept} from raw."{table}"').fetchall(), key=repr)
+            out[table] = sorted(con.execute(f'select {kept} from "{schema}"."{table}"').fetchall(), key=repr)
         return out
 
 
@@ -134,6 +136,19 @@ def test_a_worker_killed_mid_task_loses_and_duplicates_nothing(corpus, local_war
     assert len(killed) == 1
     assert summary.loaded == 8 and len(summary.quarantined) == 3
     assert contents(tmp_path / "w.duckdb") == contents(local_warehouse)
+
+
+@pytest.mark.slow
+def test_run_on_dask_publishes_the_same_marts(corpus, tmp_path):
+    """`budget-etl run --executor dask` (ingest, dbt build, publish) against the local run: the same marts."""
+    marts = ("mart_office_year", "fct_expenditure", "fct_table_figure", "dq_check_results", "dim_document")
+    for name, options in (("local", []), ("dask", ["--executor", "dask", "--workers", "2"])):
+        result = CliRunner().invoke(main, ["run", str(corpus), "--quiet", "--warehouse",
+                                           str(tmp_path / f"{name}.duckdb"), *options])
+        assert result.exit_code == 1, result.output  # published; 3 files quarantined
+    local, dask = (contents(tmp_path / f"{name}.duckdb", "marts", marts) for name in ("local", "dask"))
+    assert len(local["mart_office_year"]) == 8 and len(local["dim_document"]) == 8
+    assert dask == local
 
 
 def closed_port() -> int:

@@ -202,7 +202,8 @@ class DaskExecutor:
         index = lake_index(self.lake)
         documents = []  # (files, is_synthetic, document_id, its parts in the lake or ())
         for files, flag in todo:
-            document_id, _ = pipeline.identify(files, None)
+            # hashed again only when the lake may hold it (the driver reads each file once more then)
+            document_id = pipeline.identify(files, None)[0] if index else None
             parts, synthetic = index.get((document_id, files[0].as_posix()), ((), False))
             # read as this run would read it (a file now said synthetic was perhaps not before)
             documents.append((files, flag, document_id, parts if synthetic or not flag else ()))
@@ -236,10 +237,17 @@ class DaskExecutor:
         if stored:
             log.info("%d document(s) read from the lake, not parsed again", sum(map(len, stored.values())))
         pieces = [read_parts(result.parts)] + [read_parts([list(parts)], ids) for parts, ids in stored.items()]
-        order = pa.array([document_id for _, _, document_id, _ in task], pa.string())
         tables = {}
+        if not any(pieces):
+            return pipeline.Prepared(len(task), tables, result.refused)
+        # the documents in the order of the task, by the path each was read from
+        position = {files[0].as_posix(): i for i, (files, *_) in enumerate(task)}
+        documents = pa.concat_tables([piece["documents"] for piece in pieces if piece])
+        placed = sorted(zip(documents["document_id"].to_pylist(), documents["source_path"].to_pylist(), strict=True),
+                        key=lambda row: position[row[1]])
+        order = pa.array([document_id for document_id, _ in placed], pa.string())
         for name in pieces[0] or pieces[-1]:
             data = pa.concat_tables([piece[name] for piece in pieces if piece])
-            position = pc.index_in(data["document_id"], value_set=order)
-            tables[name] = data.take(pc.sort_indices(position))  # stable: each document's rows keep their order
+            position_in_task = pc.index_in(data["document_id"], value_set=order)
+            tables[name] = data.take(pc.sort_indices(position_in_task))  # stable: each document's rows keep their order
         return pipeline.Prepared(len(task), tables, result.refused)
