@@ -151,6 +151,42 @@ def test_run_on_dask_publishes_the_same_marts(corpus, tmp_path):
     assert dask == local
 
 
+def test_a_document_that_kills_every_worker_reading_it_is_quarantined(corpus, local_warehouse, tmp_path,
+                                                                      monkeypatch):
+    """Each worker that reaches one document dies (as on a PDF that crashes PDFium): Dask gives up on its task
+    (no retry of a dead worker's task here, to stay fast), the task runs again a document at a time, that
+    document is quarantined as worker_crashed and every other one loads as in a local run."""
+    import dask
+
+    victim = sorted((corpus / "txt").rglob("*.txt"))[0]
+    monkeypatch.setenv("BUDGET_ETL_PAUSE_AT", f"parse:{victim.name}")
+    monkeypatch.setenv("BUDGET_ETL_PAUSE_DIR", str(tmp_path))
+    marker = tmp_path / f"paused.parse:{victim.name}"
+    killed: list[int] = []
+    done = threading.Event()
+
+    def killer() -> None:
+        while not done.is_set():
+            if marker.exists() and (text := marker.read_text().strip()) and int(text) not in killed:
+                killed.append(int(text))
+                os.kill(int(text), signal.SIGKILL)
+            time.sleep(0.05)
+
+    thread = threading.Thread(target=killer, daemon=True)
+    thread.start()
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        summary, _ = ingest_on_dask(corpus, tmp_path / "w.duckdb", tmp_path / "lake")
+    done.set()
+    crashed = [q for q in summary.quarantined if q.reason_code == "worker_crashed"]
+    assert [(q.source_path, q.sha256) for q in crashed] == [(victim.as_posix(), pipeline.hash_file(victim))]
+    assert len(killed) >= 2  # its task, then the document alone
+    assert summary.loaded == 7 and len(summary.quarantined) == 4
+    local, dask_rows = contents(local_warehouse), contents(tmp_path / "w.duckdb")
+    assert len(dask_rows["documents"]) == 7
+    for table in ("documents", "expenditure", "projects", "validation_results"):
+        assert set(dask_rows[table]) < set(local[table]), table  # the others' rows, as a local run has them
+
+
 def closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -211,25 +211,51 @@ class DaskExecutor:
         threads = max(1, sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values())
                       ) if client is not None else 1
         size = max(1, min(task_files, -(-len(todo) // threads)))  # every worker gets work, even for few files
-        schemas_future = client.scatter(schemas, broadcast=True) if client is not None else None
         pending: deque = deque()
         for start in range(0, len(documents), size):
             task = documents[start:start + size]
             new = [(files, flag) for files, flag, _, parts in task if not parts]
-            pending.append((task, new and client.submit(run_task, new, schemas_future, time_limit, str(self.lake),
-                                                        pure=False, retries=TASK_RETRIES)))
+            pending.append((task, new and self._submit(new, schemas, time_limit)))
             if len(pending) >= 2 * threads:
                 yield self._loaded(*pending.popleft())
         while pending:
             yield self._loaded(*pending.popleft())
 
-    @staticmethod
-    def _loaded(task: list, future):
+    def _submit(self, new: list, schemas: dict, time_limit: float | None):
+        # the schemas go with each task (a few KB), not scattered once: scattered data dies with the workers
+        # that hold it, and a task must survive any of them dying
+        future = self._client.submit(run_task, new, schemas, time_limit, str(self.lake), pure=False,
+                                     retries=TASK_RETRIES)
+        return new, future, schemas, time_limit
+
+    def _result(self, new: list, future, schemas: dict, time_limit: float | None) -> TaskResult:
+        """A task's result; a task that killed its workers (Dask gives up after
+        ``distributed.scheduler.allowed-failures``) runs again a document at a time, and the document that
+        kills a worker on its own is quarantined as ``worker_crashed`` (e.g. a PDF that crashes PDFium)."""
+        from distributed import KilledWorker
+
+        from budget_etl.ops import pipeline
+
+        try:
+            return future.result()
+        except KilledWorker:
+            if len(new) > 1:
+                log.warning("a task of %d documents killed its workers: each is read alone", len(new))
+                results = [self._result(*self._submit([document], schemas, time_limit)) for document in new]
+                return TaskResult(len(new), [p for r in results for p in r.parts], [q for r in results for q in r.refused])
+        files = new[0][0]
+        sha, refused = pipeline.identify(files, None)
+        size = sum(f.stat().st_size for f in files) if refused is None else None
+        return TaskResult(1, [], [QuarantineEntry(
+            files[0].as_posix(), "worker_crashed", "reading this document killed the Dask worker reading it, each "
+            "time it was tried: not loaded.", sha, size)])
+
+    def _loaded(self, task: list, submitted):
         """The Prepared slice of a task: the parts its run wrote and those of its documents already in the lake,
         its rows in the order of its documents."""
         from budget_etl.ops import pipeline
 
-        result = future.result() if future else TaskResult(0, [])
+        result = self._result(*submitted) if submitted else TaskResult(0, [])
         stored: dict[tuple[str, ...], set[str]] = {}
         for _, _, document_id, parts in task:
             if parts:
