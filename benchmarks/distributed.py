@@ -4,15 +4,16 @@
 
 - ``budget-etl ingest`` of one synthetic txt corpus (``--documents``, ``budget-etl synth``) into a new
   warehouse: the local process pool, then ``--executor dask`` on a local cluster of 1 and of 2 workers (each
-  run with a new lake), wall time of the whole command, median of ``--repeats``: throughput, the ratio to the
-  local pool and the overhead per document;
-- the same corpus loaded from the lake alone (a new warehouse, every part already there: nothing parsed): the
-  rate of the driver's load, the ceiling of any cluster;
-- documents per second on one core, in this process, of each format: the synthetic txt and docx documents
-  and the real PDFs of ``--pdf`` (default ``../shared/real``; skipped when absent): read, extract, validate
-  and lay out (``pipeline._prepare``), as a worker does;
-- the time for 10^6 documents on N cores, extrapolated from those rates and the efficiency measured with 2
-  Dask workers.
+  run with a new lake), median of ``--repeats``: wall time and CPU time of the whole command (all its
+  processes), throughput, the ratio to the local pool and the overhead per document;
+- the same corpus loaded from the lake alone (a new warehouse, every part already there: nothing parsed, no
+  cluster): the rate of the driver's load, the ceiling of any cluster loading one warehouse;
+- CPU seconds per document, in this process, of each format: the synthetic txt and docx documents and the
+  real PDFs of ``--pdf`` (default ``../shared/real``; skipped when absent): read, extract, validate and lay
+  out (``pipeline._prepare`` on slices of 10), as a worker does;
+- the time for 10^6 documents on N cores, extrapolated from those costs, the CPU overhead per document of
+  Dask with 2 workers and the load rate (both at the margin: the same runs on a corpus a quarter of the
+  size are subtracted, which leaves out the fixed cost of a command and a cluster).
 
 Results replace the part of the --out file between the ``distributed`` markers (the file is created if
 missing). The machine's load average is written with them: the machine may be shared.
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -46,23 +48,28 @@ def synth(out: Path, documents: int, fmt: str = "txt") -> Path:
     return out
 
 
-def ingest_seconds(corpus: Path, scratch: Path, *options: str, lake: Path | None = None) -> float:
-    """Wall time of one ``budget-etl ingest`` into a new warehouse (and a new lake unless ``lake``)."""
+def ingest_run(corpus: Path, scratch: Path, *options: str, lake: Path | None = None) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of all its processes) of one ``budget-etl ingest`` into a new warehouse (and
+    a new lake unless ``lake``). CPU time is the sum over the command and the worker processes it waited for
+    (RUSAGE_CHILDREN): on a shared machine it moves far less than the wall time."""
     warehouse = scratch / "w.duckdb"
     for path in (warehouse, scratch / "w.lake"):
         shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
     extra = ["--lake", str(lake)] if lake else []
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run([CLI, "ingest", "--quiet", "--warehouse", str(warehouse), *options, *extra, str(corpus)],
                           capture_output=True, text=True)
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode not in (0, 1):
         raise SystemExit(f"ingest {' '.join(options)} failed:\n{done.stderr[-2000:]}")
-    return seconds
+    return seconds, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
 
 
-def per_core(files: list[Path]) -> float:
-    """Documents per second in this process (one core): read, extract, validate, lay out as Arrow tables."""
+def cpu_per_document(files: list[Path], slice_size: int = 10) -> float:
+    """CPU seconds per document in this process: read, extract, validate and lay out as Arrow tables
+    (``pipeline._prepare`` on slices, as a worker does)."""
     import duckdb
 
     from budget_etl.catalog.ddl import ddl
@@ -73,14 +80,15 @@ def per_core(files: list[Path]) -> float:
     con.execute(ddl())
     schemas = warehouse.raw_schemas(con)
     pipeline._prepare([((files[0],), True)], schemas)  # imports and caches warm
-    started = time.perf_counter()
-    for f in files:
-        pipeline._prepare([((f,), f.suffix != ".pdf")], schemas)
-    return len(files) / (time.perf_counter() - started)
+    started = time.process_time()
+    for start in range(0, len(files), slice_size):
+        pipeline._prepare([((f,), f.suffix != ".pdf") for f in files[start:start + slice_size]], schemas)
+    return (time.process_time() - started) / len(files)
 
 
-def hours(documents: int, rate: float) -> str:
-    seconds = documents / rate
+def duration(seconds: float) -> str:
+    if seconds >= 86400:
+        return f"{seconds / 86400:.1f} d"
     return f"{seconds / 3600:.1f} h" if seconds >= 3600 else f"{seconds / 60:.0f} min"
 
 
@@ -100,67 +108,76 @@ def main() -> None:
     scratch = args.workdir / "scratch"
     scratch.mkdir(exist_ok=True)
 
-    runs = {"local pool (2 processes)": [], "dask, 1 worker": [], "dask, 2 workers": []}
     options = {"local pool (2 processes)": (), "dask, 1 worker": ("--executor", "dask", "--workers", "1"),
                "dask, 2 workers": ("--executor", "dask", "--workers", "2")}
+    runs: dict[str, list[tuple[float, float]]] = {name: [] for name in options}
     for _ in range(args.repeats):
         for name in runs:
-            runs[name].append(ingest_seconds(corpus, scratch, *options[name]))
-    medians = {name: statistics.median(seconds) for name, seconds in runs.items()}
-    local = medians["local pool (2 processes)"]
-    # the marginal rates, without the fixed costs of a command (start-up, a cluster): from a corpus a quarter
-    # of the size too
+            runs[name].append(ingest_run(corpus, scratch, *options[name]))
+    wall = {name: statistics.median(w for w, _ in measured) for name, measured in runs.items()}
+    cpu = {name: statistics.median(c for _, c in measured) for name, measured in runs.items()}
+    local = "local pool (2 processes)"
+    # the same on a corpus a quarter of the size: the difference is the cost per document without the fixed
+    # cost of a command (start-up, imports, a cluster)
     quarter = synth(args.workdir / f"txt-{args.documents // 4}", args.documents // 4)
-    n_quarter = len(list(quarter.rglob("*.txt")))
-    small = statistics.median(ingest_seconds(quarter, scratch, *options["dask, 2 workers"])
-                              for _ in range(args.repeats))
-    dask_rate = (n - n_quarter) / max(medians["dask, 2 workers"] - small, 1e-9)
-    from_lake = {}
-    for folder, count in ((corpus, n), (quarter, n_quarter)):
+    q = len(list(quarter.rglob("*.txt")))
+    small = {name: statistics.median(ingest_run(quarter, scratch, *options[name])[1] for _ in range(args.repeats))
+             for name in (local, "dask, 2 workers")}
+    lake_cpu = {}
+    for folder, count in ((corpus, n), (quarter, q)):
         lake = args.workdir / f"lake-{count}"
         shutil.rmtree(lake, ignore_errors=True)
-        ingest_seconds(folder, scratch, *options["dask, 2 workers"], lake=lake)  # fills the lake
-        from_lake[count] = statistics.median(ingest_seconds(folder, scratch, *options["dask, 2 workers"], lake=lake)
-                                             for _ in range(args.repeats))
-    load_rate = (n - n_quarter) / max(from_lake[n] - from_lake[n_quarter], 1e-9)
+        ingest_run(folder, scratch, *options["dask, 2 workers"], lake=lake)  # fills the lake
+        from_lake = [ingest_run(folder, scratch, *options["dask, 2 workers"], lake=lake) for _ in range(args.repeats)]
+        lake_cpu[count] = statistics.median(c for _, c in from_lake)
+        if count == n:
+            lake_wall = statistics.median(w for w, _ in from_lake)
 
     docx = synth(args.workdir / "docx-20", 20, "docx")
-    rates = {"txt (synthetic)": per_core(sorted(corpus.rglob("*.txt"))[:40]),
-             "docx (synthetic)": per_core(sorted(docx.rglob("*.docx")))}
+    costs = {"txt (synthetic)": cpu_per_document(sorted(corpus.rglob("*.txt"))[:60]),
+             "docx (synthetic)": cpu_per_document(sorted(docx.rglob("*.docx")))}
     pdfs = sorted(args.pdf.glob("*.pdf")) if args.pdf.is_dir() else []
     if pdfs:
-        rates[f"PDF (the {len(pdfs)} real ones of ../shared/real)"] = per_core(pdfs)
+        costs[f"PDF (the {len(pdfs)} real ones of ../shared/real)"] = cpu_per_document(pdfs)
     load_after = os.getloadavg()
-    # the share of 2 cores' parsing that 2 Dask workers deliver end to end (start-up, lake, load included)
-    efficiency = (n / medians["dask, 2 workers"]) / (2 * rates["txt (synthetic)"])
+    # CPU s per document that the cluster adds (lake writes and reads, scheduling), at the margin
+    overhead = max(0.0, ((cpu["dask, 2 workers"] - small["dask, 2 workers"]) - (cpu[local] - small[local])) / (n - q))
+    # the driver's load from the lake, one process, at the margin: the ceiling of any cluster
+    load_rate = (n - q) / max(lake_cpu[n] - lake_cpu[q], 1e-9)
 
     out = [START, "", "## Distributed executor (Dask)", "",
            f"`benchmarks/distributed.py --documents {args.documents} --repeats {args.repeats}`, "
            f"{started:%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, load average {load_before[0]:.1f} before and "
-           f"{load_after[0]:.1f} after (the machine is shared: the other sessions' work slows every figure).",
+           f"{load_after[0]:.1f} after: the machine is shared with other sessions, so wall times are slowed and "
+           "noisy; CPU seconds (of all the processes of a command) move far less.",
            "", f"`budget-etl ingest` of {n} synthetic txt documents into a new warehouse (whole command, "
            f"start-up included; median of {args.repeats}):", "",
-           "| executor | seconds | documents/s | throughput vs local pool | overhead per document |",
-           "|---|---:|---:|---:|---:|"]
-    for name, seconds in medians.items():
-        overhead = (seconds - local) / n * 1000
-        out.append(f"| {name} | {seconds:.1f} | {n / seconds:.1f} | {local / seconds:.2f} | "
-                   + ("—" if name.startswith("local") else f"{overhead:+.0f} ms") + " |")
-    out += ["", f"At the margin (from {n_quarter} to {n} documents, without the fixed cost of a command and a "
-            f"cluster): Dask with 2 workers {dask_rate:.1f} documents/s; loading from the lake alone into a new "
-            f"warehouse (nothing parsed: the driver's load, the ceiling of any cluster) {load_rate:.0f} "
-            f"documents/s ({from_lake[n]:.1f} s for all {n}).",
-            "", "Documents per second on one core (read, extract, validate, lay out; as a worker does):", "",
-            "| format | documents/s per core | " + " | ".join(f"10^6 on {c} cores" for c in CORES) + " |",
-            "|---|---:|" + "---:|" * len(CORES)]
-    for name, rate in rates.items():
-        cells = [hours(MILLION, min(rate * c * efficiency, load_rate)) for c in CORES]
-        out.append(f"| {name} | {rate:.1f} | " + " | ".join(cells) + " |")
-    out += ["", f"10^6 documents on N cores = 10^6 / min(rate per core × N × {efficiency:.2f}, load rate): "
-            f"{efficiency:.2f} is the share of two cores' parsing that 2 Dask workers delivered at the margin here "
-            f"(lake and load included), and the driver's load from the lake ({load_rate:.0f} "
-            "documents/s on one core) caps any cluster: past that, parse on the cluster and load in several "
-            "warehouses, or query the lake itself.", "", END]
+           "| executor | wall s | documents/s | throughput vs local pool | overhead per document (wall) "
+           "| CPU s | CPU overhead per document |", "|---|---:|---:|---:|---:|---:|---:|"]
+    for name in options:
+        first = name == local
+        out.append(f"| {name} | {wall[name]:.1f} | {n / wall[name]:.1f} | {wall[local] / wall[name]:.2f} | "
+                   + ("—" if first else f"{(wall[name] - wall[local]) / n * 1000:+.0f} ms")
+                   + f" | {cpu[name]:.1f} | " + ("—" if first else f"{(cpu[name] - cpu[local]) / n * 1000:+.0f} ms")
+                   + " |")
+    out += ["", f"At the margin (CPU from {q} to {n} documents, without the fixed cost of a command and a "
+            f"cluster): Dask with 2 workers adds {overhead * 1000:.0f} ms of CPU per document over the local pool. "
+            f"Loading the {n} documents from the lake into a new warehouse (nothing parsed, no cluster: the "
+            f"driver's load alone) takes {lake_wall:.1f} s wall; at the margin {load_rate:.0f} documents per CPU "
+            "second: the ceiling of any cluster loading one warehouse.",
+            "", "CPU per document in one process (read, extract, validate, lay out, in slices of 10 as a worker "
+            "does), and the time for 10^6 documents on N cores:", "",
+            "| format | CPU s per document | documents/s per core | "
+            + " | ".join(f"10^6 on {c} cores" for c in CORES) + " |", "|---|---:|---:|" + "---:|" * len(CORES)]
+    for name, cost in costs.items():
+        cells = [duration(max(MILLION * (cost + overhead) / c, MILLION / load_rate)) for c in CORES]
+        out.append(f"| {name} | {cost:.3f} | {1 / cost:.1f} | " + " | ".join(cells) + " |")
+    out += ["", f"10^6 documents on N cores = max(10^6 × (CPU per document + {overhead * 1000:.0f} ms) / N, "
+            f"10^6 / {load_rate:.0f} documents/s): {overhead * 1000:.0f} ms is the CPU per document that Dask with "
+            "2 workers added over the local pool here at the margin (lake writes and reads, scheduling), and the "
+            "driver's load from the lake caps any cluster loading one warehouse. It assumes the files are read "
+            "as fast as they are parsed (a shared file system that keeps up) and a driver with a core to itself.",
+            "", END]
     write(args.out, "\n".join(out))
     print("\n".join(out))
 
