@@ -214,3 +214,9 @@ def test_an_unreachable_scheduler_loads_and_publishes_nothing(corpus, tmp_path, 
 def test_scheduler_and_lake_need_the_dask_executor(tmp_path):
     result = CliRunner().invoke(main, ["ingest", str(tmp_path), "--scheduler", "tcp://127.0.0.1:8786"])
     assert result.exit_code == 2 and "--scheduler and --lake need --executor dask" in result.output
+
+
+def test_a_province_from_a_document_never_leaves_its_partition_folder():
+    assert distributed.partition(2023, "河北省") == "fiscal_year=2023/province=河北省"
+    for province in ("../../etc", "a/b", ".hidden", "x=y", None, "", "省" * 70):
+        assert distributed.partition(2023, province) == "fiscal_year=2023/province=__HIVE_DEFAULT_PARTITION__"

@@ -26,6 +26,7 @@ import contextvars
 import hashlib
 import logging
 import os
+import re
 import threading
 import uuid
 from collections import deque
@@ -42,10 +43,11 @@ from budget_etl.load.warehouse import QuarantineEntry
 
 log = logging.getLogger(__name__)
 
-EXECUTORS = ("local", "dask")
 CONNECT_TIMEOUT = 10  # seconds to reach a scheduler before the run fails
 TASK_RETRIES = 2  # a task that raises (e.g. the lake briefly unwritable) runs again; a dead worker's, always
 NO_PROVINCE = "__HIVE_DEFAULT_PARTITION__"  # the partition of documents without a province (Hive's name)
+# a province as a folder name: the value comes from a document, so nothing that could leave the folder
+_FOLDER_NAME = re.compile(r"[^./\\=%\x00-\x1f][^/\\=%\x00-\x1f]{0,63}")
 LAST_TABLE = "documents"  # written last: its part in the lake says the document's other parts are there
 
 # PDFium is not thread-safe: a worker started with several threads still parses one slice at a time
@@ -85,8 +87,11 @@ def use(executor: DaskExecutor | None) -> Iterator[DaskExecutor | None]:
             executor.close()
 
 
-def partition(year, province) -> str:
-    return f"fiscal_year={year if year is not None else NO_PROVINCE}/province={province or NO_PROVINCE}"
+def partition(year: int | None, province: str | None) -> str:
+    """The partition folder of a year and province; a province that is no plain folder name (it comes from
+    the document) goes to the default partition, its value still in the rows."""
+    province = province if province and _FOLDER_NAME.fullmatch(province) else NO_PROVINCE
+    return f"fiscal_year={year if year is not None else NO_PROVINCE}/province={province}"
 
 
 def write_parts(lake: Path, tables: dict[str, pa.Table]) -> list[list[str]]:
