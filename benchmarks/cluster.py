@@ -1,6 +1,6 @@
 """Benchmark of the distributed executor (docs/distributed.md) on this machine; results into BENCHMARKS.md.
 
-    .venv/bin/python benchmarks/distributed.py --documents 200 --repeats 2 --out BENCHMARKS.md
+    .venv/bin/python benchmarks/cluster.py --documents 200 --repeats 2 --out BENCHMARKS.md
 
 - ``budget-etl ingest`` of one synthetic txt corpus (``--documents``, ``budget-etl synth``) into a new
   warehouse: the local process pool, then ``--executor dask`` on a local cluster of 1 and of 2 workers (each
@@ -67,6 +67,24 @@ def ingest_run(corpus: Path, scratch: Path, *options: str, lake: Path | None = N
     return seconds, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
 
 
+def load_from_lake(lake: Path, scratch: Path) -> float:
+    """CPU seconds of this process to load every part of the lake into a new warehouse, a group of parts (a
+    task's documents of one year and province) per ``warehouse.load_tables``, as the driver does."""
+    from budget_etl.load import warehouse
+    from budget_etl.ops import distributed
+
+    path = scratch / "from-lake.duckdb"
+    path.unlink(missing_ok=True)
+    groups = sorted({parts for parts, _ in distributed.lake_index(lake).values()})
+    con = warehouse.connect(path)
+    started = time.process_time()
+    for parts in groups:
+        warehouse.load_tables(con, distributed.read_parts([list(parts)]))
+    seconds = time.process_time() - started
+    con.close()
+    return seconds
+
+
 def cpu_per_document(files: list[Path], slice_size: int = 10) -> float:
     """CPU seconds per document in this process: read, extract, validate and lay out as Arrow tables
     (``pipeline._prepare`` on slices, as a worker does)."""
@@ -123,15 +141,12 @@ def main() -> None:
     q = len(list(quarter.rglob("*.txt")))
     small = {name: statistics.median(ingest_run(quarter, scratch, *options[name])[1] for _ in range(args.repeats))
              for name in (local, "dask, 2 workers")}
-    lake_cpu = {}
-    for folder, count in ((corpus, n), (quarter, q)):
-        lake = args.workdir / f"lake-{count}"
-        shutil.rmtree(lake, ignore_errors=True)
-        ingest_run(folder, scratch, *options["dask, 2 workers"], lake=lake)  # fills the lake
-        from_lake = [ingest_run(folder, scratch, *options["dask, 2 workers"], lake=lake) for _ in range(args.repeats)]
-        lake_cpu[count] = statistics.median(c for _, c in from_lake)
-        if count == n:
-            lake_wall = statistics.median(w for w, _ in from_lake)
+    lake = args.workdir / "lake"
+    shutil.rmtree(lake, ignore_errors=True)
+    ingest_run(corpus, scratch, *options["dask, 2 workers"], lake=lake)  # fills the lake
+    from_lake = [ingest_run(corpus, scratch, *options["dask, 2 workers"], lake=lake) for _ in range(args.repeats)]
+    lake_wall = statistics.median(w for w, _ in from_lake)
+    load_cpu = statistics.median(load_from_lake(lake, scratch) for _ in range(args.repeats))
 
     docx = synth(args.workdir / "docx-20", 20, "docx")
     costs = {"txt (synthetic)": cpu_per_document(sorted(corpus.rglob("*.txt"))[:60]),
@@ -142,11 +157,10 @@ def main() -> None:
     load_after = os.getloadavg()
     # CPU s per document that the cluster adds (lake writes and reads, scheduling), at the margin
     overhead = max(0.0, ((cpu["dask, 2 workers"] - small["dask, 2 workers"]) - (cpu[local] - small[local])) / (n - q))
-    # the driver's load from the lake, one process, at the margin: the ceiling of any cluster
-    load_rate = (n - q) / max(lake_cpu[n] - lake_cpu[q], 1e-9)
+    load_rate = n / load_cpu  # the driver's load from the lake: the ceiling of any cluster loading one warehouse
 
     out = [START, "", "## Distributed executor (Dask)", "",
-           f"`benchmarks/distributed.py --documents {args.documents} --repeats {args.repeats}`, "
+           f"`benchmarks/cluster.py --documents {args.documents} --repeats {args.repeats}`, "
            f"{started:%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, load average {load_before[0]:.1f} before and "
            f"{load_after[0]:.1f} after: the machine is shared with other sessions, so wall times are slowed and "
            "noisy; CPU seconds (of all the processes of a command) move far less.",
@@ -162,9 +176,10 @@ def main() -> None:
                    + " |")
     out += ["", f"At the margin (CPU from {q} to {n} documents, without the fixed cost of a command and a "
             f"cluster): Dask with 2 workers adds {overhead * 1000:.0f} ms of CPU per document over the local pool. "
-            f"Loading the {n} documents from the lake into a new warehouse (nothing parsed, no cluster: the "
-            f"driver's load alone) takes {lake_wall:.1f} s wall; at the margin {load_rate:.0f} documents per CPU "
-            "second: the ceiling of any cluster loading one warehouse.",
+            f"Loading the {n} documents from the lake into a new warehouse with `budget-etl ingest` (nothing "
+            f"parsed, no cluster) takes {lake_wall:.1f} s wall, start-up included; the load alone "
+            f"(``warehouse.load_tables`` of every part, in this process) {load_cpu:.2f} CPU s, {load_rate:.0f} "
+            "documents per CPU second: the ceiling of any cluster loading one warehouse.",
             "", "CPU per document in one process (read, extract, validate, lay out, in slices of 10 as a worker "
             "does), and the time for 10^6 documents on N cores:", "",
             "| format | CPU s per document | documents/s per core | "
