@@ -25,8 +25,6 @@ from budget_etl.ops.distributed import DaskExecutor
 from budget_etl.synth import generate_corpus
 from test_pdf_reader import ENCRYPTED, make_pdf
 
-pytest.importorskip("distributed")
-
 # columns that say when or in which batch a row was loaded: they differ between any two runs
 RUN_COLUMNS = {"batch_id", "loaded_at", "published_at", "quarantined_at", "started_at", "finished_at"}
 
