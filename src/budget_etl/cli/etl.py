@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from budget_etl import __version__
-from budget_etl.cli.options import warehouse_option
+from budget_etl.cli.options import executor_options, make_executor, warehouse_option
 from budget_etl.paths import bundled_sample
 
 
@@ -113,17 +113,28 @@ def _in_place(warehouse: Path, what: str) -> Iterator[None]:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @warehouse_option
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def ingest(paths: tuple[Path, ...], warehouse: Path, quiet: bool) -> None:
+@executor_options
+def ingest(paths: tuple[Path, ...], warehouse: Path, quiet: bool, executor: str, scheduler: str | None,
+           workers: int, lake: Path | None) -> None:
     """Read, extract, validate and load documents (files or folders) into the warehouse's staging tables.
 
     Files already loaded (same sha256) are skipped. Files that cannot be read or extracted go to
     raw.quarantine with their reason; the rest of the batch still loads. Exit code 1 when any file was
-    quarantined, 2 when the warehouse cannot be written (e.g. another process has it open).
+    quarantined, 2 when the warehouse cannot be written (e.g. another process has it open) or the Dask
+    scheduler cannot be reached (nothing is loaded then).
     """
+    from budget_etl.ops import distributed
     from budget_etl.ops.pipeline import ingest as run_ingest
 
-    with _in_place(warehouse, "ingest into"):
-        summary = run_ingest(list(paths), warehouse, progress=not quiet)
+    with distributed.use(make_executor(executor, scheduler, workers, lake, warehouse)) as cluster:
+        if cluster is not None and cluster.scheduler is not None:
+            try:
+                cluster.start()  # before the warehouse is opened: an unreachable scheduler loads nothing
+            except distributed.SchedulerUnreachable as exc:
+                click.echo(f"error: {exc}", err=True)
+                sys.exit(2)
+        with _in_place(warehouse, "ingest into"):
+            summary = run_ingest(list(paths), warehouse, progress=not quiet)
     click.echo(summary.describe())
     sys.exit(summary.exit_code)
 
@@ -167,8 +178,9 @@ time_limit_option = click.option(
 @log_json_option
 @allow_shrink_option
 @time_limit_option
+@executor_options
 def run(paths: tuple[Path, ...], warehouse: Path, quiet: bool, log_json: bool, allow_shrink: bool,
-        time_limit: float | None) -> None:
+        time_limit: float | None, executor: str, scheduler: str | None, workers: int, lake: Path | None) -> None:
     """Ingest + validate + build, then publish the warehouse atomically. Without PATHs, runs on the
     bundled sample in ingest/.
 
@@ -176,12 +188,14 @@ def run(paths: tuple[Path, ...], warehouse: Path, quiet: bool, log_json: bool, a
     when all went well, 1 when documents were quarantined (the others are published), 2 when the run failed
     and nothing was published.
     """
+    from budget_etl.ops.distributed import use
     from budget_etl.ops.nightly import configure_logging, nightly
     from budget_etl.ops.pipeline import DOCUMENT_TIME_LIMIT
 
     configure_logging(json_lines=log_json)
-    code = nightly(list(paths) or [bundled_sample()], warehouse, force=True, progress=not quiet, command="run",
-                   allow_shrink=allow_shrink, time_limit=time_limit or DOCUMENT_TIME_LIMIT)
+    with use(make_executor(executor, scheduler, workers, lake, warehouse)):
+        code = nightly(list(paths) or [bundled_sample()], warehouse, force=True, progress=not quiet,
+                       command="run", allow_shrink=allow_shrink, time_limit=time_limit or DOCUMENT_TIME_LIMIT)
     if code < 2:  # published: close with what analysts now find in it
         from budget_etl.load.warehouse import fact_row_counts
 
@@ -247,8 +261,10 @@ store_option = click.option(
 @log_json_option
 @allow_shrink_option
 @time_limit_option
+@executor_options
 def nightly_command(paths: tuple[Path, ...], manifest: Path | None, fetch_first: bool, store: Path | None,
-                    warehouse: Path, log_json: bool, allow_shrink: bool, time_limit: float | None) -> None:
+                    warehouse: Path, log_json: bool, allow_shrink: bool, time_limit: float | None,
+                    executor: str, scheduler: str | None, workers: int, lake: Path | None) -> None:
     """Load what is new or changed (by sha256) in PATHs / the manifest, rebuild and publish atomically.
 
     Without PATHs or --manifest, reads the bundled sample in ingest/. Nothing new: ends at once, the
@@ -263,8 +279,12 @@ def nightly_command(paths: tuple[Path, ...], manifest: Path | None, fetch_first:
     sources = list(paths) or ([] if manifest else [bundled_sample()])
     if fetch_first and manifest is None:
         raise click.UsageError("--fetch needs --manifest (the sources.yml whose url: entries are fetched)")
-    sys.exit(nightly(sources, warehouse, manifest=manifest, allow_shrink=allow_shrink,
-                     time_limit=time_limit or DOCUMENT_TIME_LIMIT, fetch=fetch_first, store=store))
+    from budget_etl.ops.distributed import use
+
+    with use(make_executor(executor, scheduler, workers, lake, warehouse)):
+        code = nightly(sources, warehouse, manifest=manifest, allow_shrink=allow_shrink,
+                       time_limit=time_limit or DOCUMENT_TIME_LIMIT, fetch=fetch_first, store=store)
+    sys.exit(code)
 
 
 @main.command(name="fetch")

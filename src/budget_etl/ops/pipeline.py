@@ -37,7 +37,7 @@ from budget_etl.extract import ExtractionError
 from budget_etl.facts import FACT_TABLES, ExtractedDocument, Source
 from budget_etl.load import warehouse
 from budget_etl.load.warehouse import KnownFiles, QuarantineEntry, StagedDocument
-from budget_etl.ops import faults
+from budget_etl.ops import distributed, faults
 from budget_etl.ops import fetch as fetching
 from budget_etl.ops import manifest as manifests
 from budget_etl.readers import ReadDocument, UnreadableDocument
@@ -498,7 +498,11 @@ def _die_with(parent: int) -> None:
 def _prepared(todo: list[tuple[tuple[Path, ...], bool]], schemas: dict, workers: int,
               time_limit: float | None = None) -> Iterator[Prepared]:
     """Prepared slices of ``todo`` in input order; across worker processes when ``workers`` > 1, with a
-    bounded number of slices in flight, so that memory stays flat however many files there are."""
+    bounded number of slices in flight, so that memory stays flat however many files there are. With
+    ``--executor dask`` (budget_etl.ops.distributed), on the cluster, through the Parquet lake."""
+    if (executor := distributed.current()) is not None:
+        yield from executor.prepared(todo, schemas, time_limit, TASK_FILES)
+        return
     size = max(1, min(TASK_FILES, -(-len(todo) // workers)))  # every worker gets work, even for few files
     tasks = [todo[start:start + size] for start in range(0, len(todo), size)]
     if workers == 1:

@@ -1,0 +1,220 @@
+"""The distributed executor (budget_etl.ops.distributed): a local Dask cluster of 2 workers parses a small
+synthetic corpus (txt, docx, PDFs) into the Parquet lake, and the warehouse loaded from it equals the one the
+local process pool builds, row for row; a worker killed mid-task loses and duplicates nothing; a scheduler
+that cannot be reached is a clear error and nothing is loaded or published."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import threading
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+
+from budget_etl.cli import main
+from budget_etl.ops import distributed, pipeline
+from budget_etl.ops.distributed import DaskExecutor
+from budget_etl.synth import generate_corpus
+from test_pdf_reader import ENCRYPTED, make_pdf
+
+# columns that say when or in which batch a row was loaded: they differ between any two runs
+RUN_COLUMNS = {"batch_id", "loaded_at", "published_at", "quarantined_at", "started_at", "finished_at"}
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    """3 offices x 2 years of txt, 1 office x 2 years of docx, a PDF without a title naming an office
+    (quarantined as no_document_identity), an encrypted PDF and a text that is no disclosure."""
+    root = tmp_path_factory.mktemp("corpus")
+    generate_corpus(root / "txt", offices=3, years=[2022, 2023])
+    generate_corpus(root / "docx", offices=1, years=[2022, 2023], fmt="docx", seed=1)
+    (root / "pdf").mkdir()
+    (root / "pdf" / "scan.pdf").write_bytes(make_pdf([[(20, 380, "Annual report 2023"), (20, 360, "Total 1,234")]]))
+    (root / "pdf" / "locked.pdf").write_bytes(ENCRYPTED)
+    (root / "notes.txt").write_text("会议纪要：无预算数字。\n", encoding="utf-8")
+    return root
+
+
+def contents(path: Path, schema: str = "raw", tables: tuple[str, ...] = ()) -> dict[str, list[tuple]]:
+    """The rows of every table of ``schema`` (or of ``tables``), sorted, without the columns that say when or
+    in which batch they came."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        tables = tables or tuple(r[0] for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = ? "
+            "and table_type = 'BASE TABLE'", [schema]).fetchall())
+        out = {}
+        for table in sorted(tables):
+            columns = [r[0] for r in con.execute(
+                "select column_name from information_schema.columns where table_schema = ? "
+                "and table_name = ? order by ordinal_position", [schema, table]).fetchall()]
+            kept = ", ".join(f'"{c}"' for c in columns if c not in RUN_COLUMNS)  # names from the catalog
+            out[table] = sorted(con.execute(f'select {kept} from "{schema}"."{table}"').fetchall(), key=repr)
+        return out
+
+
+@pytest.fixture(scope="module")
+def local_warehouse(corpus, tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("local") / "w.duckdb"
+    pipeline.ingest([corpus], path, progress=False)
+    return path
+
+
+def ingest_on_dask(corpus: Path, warehouse: Path, lake: Path) -> tuple[pipeline.IngestSummary, bool]:
+    executor = DaskExecutor(lake, workers=2)
+    with distributed.use(executor):
+        summary = pipeline.ingest([corpus], warehouse, progress=False)
+        started = executor._client is not None
+    return summary, started
+
+
+def test_distributed_warehouse_equals_local_row_for_row(corpus, local_warehouse, tmp_path):
+    lake = tmp_path / "lake"
+    summary, started = ingest_on_dask(corpus, tmp_path / "w.duckdb", lake)
+    assert started
+    assert (summary.loaded, sorted(q.reason_code for q in summary.quarantined)) == (
+        8, ["encrypted_pdf", "no_document_identity", "no_document_identity"])
+    local, dask = contents(local_warehouse), contents(tmp_path / "w.duckdb")
+    assert {t: len(rows) for t, rows in dask.items()} == {t: len(rows) for t, rows in local.items()}
+    assert len(dask["documents"]) == 8 and len(dask["expenditure"]) == 24
+    for table in local:
+        assert dask[table] == local[table], table
+
+    # the lake: parts by year and province, money still decimal(18,2), each document once
+    parts = sorted((lake / "documents").glob("fiscal_year=*/province=*/*.parquet"))
+    assert {p.parent.parent.name for p in parts} == {"fiscal_year=2022", "fiscal_year=2023"}
+    ids = [i for p in parts for i in pq.read_table(p, partitioning=None)["document_id"].to_pylist()]
+    assert len(ids) == len(set(ids)) == 8
+    money = pq.read_table(next((lake / "expenditure").rglob("*.parquet")), partitioning=None)
+    assert str(money.schema.field("amount_yuan").type) == "decimal128(18, 2)"
+    assert isinstance(money["amount_yuan"][0].as_py(), Decimal)
+
+    # a re-run on a new warehouse loads the 8 documents from the lake (only the 3 refused files are read
+    # again): no part is written again, none added
+    before = {p: p.stat().st_mtime_ns for p in lake.rglob("*.parquet")}
+    again, _ = ingest_on_dask(corpus, tmp_path / "again.duckdb", lake)
+    assert again.loaded == 8 and len(again.quarantined) == 3
+    assert {p: p.stat().st_mtime_ns for p in lake.rglob("*.parquet")} == before
+    assert contents(tmp_path / "again.duckdb") == local
+
+
+def test_a_worker_killed_mid_task_loses_and_duplicates_nothing(corpus, local_warehouse, tmp_path, monkeypatch):
+    """The worker parsing one document is killed (SIGKILL) while it holds it: Dask runs its task again on a
+    worker and the warehouse is the same as a local run's."""
+    victim = sorted((corpus / "txt").rglob("*.txt"))[-1].name
+    monkeypatch.setenv("BUDGET_ETL_PAUSE_AT", f"parse:{victim}")
+    monkeypatch.setenv("BUDGET_ETL_PAUSE_DIR", str(tmp_path))
+    marker = tmp_path / f"paused.parse:{victim}"
+    killed: list[int] = []
+
+    def killer() -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if marker.exists() and (text := marker.read_text().strip()):
+                pid = int(text)
+                if not killed:
+                    os.kill(pid, signal.SIGKILL)  # the first worker to hold the document dies
+                    killed.append(pid)
+                elif pid != killed[0]:
+                    marker.unlink()  # the task's second run, on a live worker: let it go on
+                    return
+            time.sleep(0.05)
+
+    thread = threading.Thread(target=killer, daemon=True)
+    thread.start()
+    summary, _ = ingest_on_dask(corpus, tmp_path / "w.duckdb", tmp_path / "lake")
+    thread.join(timeout=5)
+    assert len(killed) == 1
+    assert summary.loaded == 8 and len(summary.quarantined) == 3
+    assert contents(tmp_path / "w.duckdb") == contents(local_warehouse)
+
+
+@pytest.mark.slow
+def test_run_on_dask_publishes_the_same_marts(corpus, tmp_path):
+    """`budget-etl run --executor dask` (ingest, dbt build, publish) against the local run: the same marts."""
+    marts = ("mart_office_year", "fct_expenditure", "fct_table_figure", "dq_check_results", "dim_document")
+    for name, options in (("local", []), ("dask", ["--executor", "dask", "--workers", "2"])):
+        result = CliRunner().invoke(main, ["run", str(corpus), "--quiet", "--warehouse",
+                                           str(tmp_path / f"{name}.duckdb"), *options])
+        assert result.exit_code == 1, result.output  # published; 3 files quarantined
+    local, dask = (contents(tmp_path / f"{name}.duckdb", "marts", marts) for name in ("local", "dask"))
+    assert len(local["mart_office_year"]) == 8 and len(local["dim_document"]) == 8
+    assert dask == local
+
+
+def test_a_document_that_kills_every_worker_reading_it_is_quarantined(corpus, local_warehouse, tmp_path,
+                                                                      monkeypatch):
+    """Each worker that reaches one document dies (as on a PDF that crashes PDFium): Dask gives up on its task
+    (no retry of a dead worker's task here, to stay fast), the task runs again a document at a time, that
+    document is quarantined as worker_crashed and every other one loads as in a local run."""
+    import dask
+
+    victim = sorted((corpus / "txt").rglob("*.txt"))[0]
+    monkeypatch.setenv("BUDGET_ETL_PAUSE_AT", f"parse:{victim.name}")
+    monkeypatch.setenv("BUDGET_ETL_PAUSE_DIR", str(tmp_path))
+    marker = tmp_path / f"paused.parse:{victim.name}"
+    killed: list[int] = []
+    done = threading.Event()
+
+    def killer() -> None:
+        while not done.is_set():
+            if marker.exists() and (text := marker.read_text().strip()) and int(text) not in killed:
+                killed.append(int(text))
+                os.kill(int(text), signal.SIGKILL)
+            time.sleep(0.05)
+
+    thread = threading.Thread(target=killer, daemon=True)
+    thread.start()
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        summary, _ = ingest_on_dask(corpus, tmp_path / "w.duckdb", tmp_path / "lake")
+    done.set()
+    crashed = [q for q in summary.quarantined if q.reason_code == "worker_crashed"]
+    assert [(q.source_path, q.sha256) for q in crashed] == [(victim.as_posix(), pipeline.hash_file(victim))]
+    assert len(killed) >= 2  # its task, then the document alone
+    assert summary.loaded == 7 and len(summary.quarantined) == 4
+    local, dask_rows = contents(local_warehouse), contents(tmp_path / "w.duckdb")
+    assert len(dask_rows["documents"]) == 7
+    for table in ("documents", "expenditure", "projects", "validation_results"):
+        assert set(dask_rows[table]) < set(local[table]), table  # the others' rows, as a local run has them
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_an_unreachable_scheduler_loads_and_publishes_nothing(corpus, tmp_path, monkeypatch):
+    monkeypatch.setattr(distributed, "CONNECT_TIMEOUT", 2)
+    address = f"tcp://127.0.0.1:{closed_port()}"
+    result = CliRunner().invoke(main, ["ingest", str(corpus), "--warehouse", str(tmp_path / "w.duckdb"),
+                                       "--executor", "dask", "--scheduler", address])
+    assert result.exit_code == 2
+    assert f"cannot reach the Dask scheduler at {address} within 2 s" in result.output
+    assert not (tmp_path / "w.duckdb").exists()
+
+    result = CliRunner().invoke(main, ["run", str(corpus), "--quiet", "--warehouse", str(tmp_path / "p.duckdb"),
+                                       "--executor", "dask", "--scheduler", address])
+    assert result.exit_code == 2
+    assert not (tmp_path / "p.duckdb").exists()  # nothing published
+    last = json.loads((tmp_path / "p.duckdb.runs.jsonl").read_text(encoding="utf-8").splitlines()[-1])
+    assert (last["status"], last["exit_code"], last["published"]) == ("failed", 2, False)
+    assert last["message"].startswith(f"SchedulerUnreachable: cannot reach the Dask scheduler at {address} within 2 s")
+
+
+def test_scheduler_and_lake_need_the_dask_executor(tmp_path):
+    result = CliRunner().invoke(main, ["ingest", str(tmp_path), "--scheduler", "tcp://127.0.0.1:8786"])
+    assert result.exit_code == 2 and "--scheduler and --lake need --executor dask" in result.output
+
+
+def test_a_province_from_a_document_never_leaves_its_partition_folder():
+    assert distributed.partition(2023, "河北省") == "fiscal_year=2023/province=河北省"
+    for province in ("../../etc", "a/b", ".hidden", "x=y", None, "", "省" * 70):
+        assert distributed.partition(2023, province) == "fiscal_year=2023/province=__HIVE_DEFAULT_PARTITION__"
