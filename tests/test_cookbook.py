@@ -87,7 +87,10 @@ def test_year_on_year_and_three_public(results):
     [growth] = xiguan(results[3])
     assert (growth["prior_amount_yuan"], growth["amount_yuan"], growth["change_yuan"], growth["prior_source"]) == (
         D("3293668.57"), D("3566894.19"), D("273225.62"), "stated")
-    changes = [r["change_pct"] for r in results[3] if r["change_pct"] is not None]
+    # a fraction, shown in percent beside it: 273,225.62 / 3,293,668.57
+    assert (growth["change_rate"], growth["change_pct"], growth["prior_source_zh"]) == (
+        D("0.082955"), D("8.3"), "本年文件自述")
+    changes = [r["change_rate"] for r in results[3] if r["change_rate"] is not None]
     assert changes == sorted(changes, reverse=True)
     assert {(r["category_zh"], r["change_yuan"], r["change_reason_zh"]) for r in xiguan(results[4])} == {
         ("公务用车运行维护费", D("-1000.00"), "公务用车保险费减少"), ("公务接待费", D("41.50"), "定额增加")}
@@ -162,7 +165,7 @@ def test_data_quality_and_provenance(results, warehouse):
     [line] = xiguan(results[16])
     assert line["src_line"] == 105 and line["amount_yuan"] == D("10000.00")
     assert "公务用车运行维护费10000元" in line["source_line"]
-    assert all(r["category_zh"] in r["source_line"] for r in results[16])
+    assert all(r["label_zh"] in r["source_line"] for r in results[16])
 
 
 # --- budget execution (17-19): the demo's 决算 of 2023 against its budgets, worked out from the gold files --

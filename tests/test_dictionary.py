@@ -41,8 +41,8 @@ def test_chinese_column_names():
     assert dictionary.zh_label("部门键（dim_office） / Office key (dim_office)") == "部门键"
     [mart_yoy] = [m for m in dictionary.load() if m.name == "mart_yoy"]
     labels = dictionary.zh_labels({c.name: c.description for c in mart_yoy.columns})
-    assert (labels["change_yuan"], labels["change_pct"], labels["prior_source"]) == (
-        "增减额（元）", "增减百分比", "上年数来源")
+    assert (labels["change_yuan"], labels["change_rate"], labels["prior_source"], labels["prior_source_zh"]) == (
+        "增减额（元）", "增减率", "上年数来源代码", "上年数来源")
     [fct_project] = [m for m in dictionary.load() if m.name == "fct_project"]
     labels = dictionary.zh_labels({c.name: c.description for c in fct_project.columns})
     assert (labels["src_line"], labels["src_row"]) == ("出处：规范化文本的行号（从1起）", "出处：表格行")

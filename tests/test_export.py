@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import re
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -16,6 +17,8 @@ from budget_etl.analyst.export import ExportError, columns, export, mart_tables
 from budget_etl.cli import main
 
 pytestmark = pytest.mark.slow
+
+XIGUAN = "山海关区西关街道办事处"
 
 
 @pytest.fixture(scope="module")
@@ -150,21 +153,26 @@ def test_chinese_headers_are_the_dictionary_names(con, tmp_path):
         header = next(load_workbook(tmp_path / f"{table}.xlsx", read_only=True)[table].iter_rows(values_only=True))
         labels = dictionary.zh_labels({c.name: c.description for c in models[table].columns})
         assert list(header) == [labels[c] for c, _, _ in columns(con, table)]
-    assert header[:6] == ("文件键", "部门键", "预算（决算）年度", "文件类型", "收入来源", "金额（元）")
-    csv_lines = (tmp_path / "fct_three_public_cost.csv").read_text(encoding="utf-8-sig").splitlines()
-    assert csv_lines[0].startswith("文件键,部门键,预算（决算）年度,文件类型,类别,金额（元）,文件自述比上年增减（元）")
-    # codes by their Chinese names, from the catalog's vocabularies
-    kinds = {line.split(",")[3] for line in csv_lines[1:]}
-    categories = {line.split(",")[4] for line in csv_lines[1:]}
-    assert kinds == {"部门预算", "部门决算"}
-    assert {"因公出国（境）费", "公务接待费"} <= categories and not categories & {"overseas_travel", "official_reception"}
+    assert header[:12] == ("文件键", "部门键", "部门名称", "省", "地级市", "区县", "预算（决算）年度", "文件类型代码",
+                           "文件类型", "收入来源代码", "收入来源", "金额（元）")
+    with (tmp_path / "fct_three_public_cost.csv").open(encoding="utf-8-sig", newline="") as f:
+        table = list(csv.reader(f))
+    assert table[0][:13] == ["文件键", "部门键", "部门名称", "省", "地级市", "区县", "预算（决算）年度", "文件类型代码",
+                             "文件类型", "类别代码", "类别", "金额（元）", "文件自述比上年增减（元）"]
+    assert len(table[0]) == len(columns(con, "fct_three_public_cost"))  # the same columns as in English
+    values = {h: {row[i] for row in table[1:]} for i, h in enumerate(table[0])}
+    # the codes stay codes and their Chinese names stand beside them (the marts' *_zh): nothing labelled twice
+    assert values["文件类型代码"] == {"budget", "final_accounts"} and values["文件类型"] == {"部门预算", "部门决算"}
+    assert {"overseas_travel", "official_reception"} <= values["类别代码"]
+    assert {"因公出国（境）费", "公务接待费"} <= values["类别"] and not values["类别"] & values["类别代码"]
+    assert XIGUAN in values["部门名称"] and "河北省" in values["省"]
     revenue = list(load_workbook(tmp_path / "fct_revenue.xlsx", read_only=True)["fct_revenue"].iter_rows(values_only=True))
-    assert {r[3] for r in revenue[1:]} == {"部门预算", "部门决算"}
+    assert {r[8] for r in revenue[1:]} == {"部门预算", "部门决算"} and {r[7] for r in revenue[1:]} == {"budget", "final_accounts"}
     # Parquet carries Chinese column names too
     export(con, tmp_path, "parquet", ["fct_three_public_cost"], language="zh")
     zh = con.sql(f"select * from read_parquet('{tmp_path / 'fct_three_public_cost'}/*.parquet')")
-    assert zh.columns[:4] == ["文件键", "部门键", "预算（决算）年度", "文件类型"]
-    assert zh.types[2] == "INTEGER"
+    assert zh.columns[:8] == ["文件键", "部门键", "部门名称", "省", "地级市", "区县", "预算（决算）年度", "文件类型代码"]
+    assert zh.types[6] == "INTEGER"
     assert {k for (k,) in zh.select('"文件类型"').distinct().fetchall()} == {"部门预算", "部门决算"}
 
 

@@ -89,7 +89,8 @@ def test_duties_with_their_targets(warehouse):
     assert [d["duty_no"] for d in duties] == list(range(1, 13))
     assert duties[0]["duty_name_zh"] == "党建基层组织工作"
     assert duties[10]["duty_targets_zh"] == "社区建设、管理、服务进一步增强。"
-    assert [d["grade_excellent_pct"] for d in duties] == [D(90)] * 5 + [D(100)] * 7
+    # printed 90% and 100%: fractions, as every ratio of the marts
+    assert [d["grade_excellent_rate"] for d in duties] == [D("0.9")] * 5 + [D(1)] * 7
 
 
 def test_glossary_terms(warehouse):

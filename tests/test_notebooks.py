@@ -181,7 +181,7 @@ def district_comparison_claims(con, docs: str) -> list[str]:
         return [f"- **No peer group.** Each of the {offices} offices in this data is alone in its district, city and "
                 "province for each of its years"]
     [[kind, group, year, _]] = groups
-    member = f"""select c.*, o.office_name from marts.mart_office_comparison c join marts.dim_office o using (office_id)
+    member = f"""select c.* from marts.mart_office_comparison c
                  where c.peer_group_type = '{kind}' and c.peer_group = '{group}' and c.fiscal_year = {year}
                    and c.doc_kind = 'budget'"""
     total = con.execute(f"""select office_name, amount_yuan, amount_yuan / sum(amount_yuan) over () * 100, peer_median_yuan
@@ -215,8 +215,8 @@ def project_performance_claims(con, docs: str) -> list[str]:
     indicators = f"select * from marts.fct_project_indicator where document_id in ({budgets})"
     [[budget_count]] = con.execute(f"select count(*) from ({budgets})").fetchall()
     [[plan_count]] = con.execute(f"""select count(*) from marts.fct_project where document_id in ({budgets})
-        and budget_yuan is not null and spend_plan_pct_m03 is not null and spend_plan_pct_m06 is not null
-        and spend_plan_pct_m10 is not null and spend_plan_pct_m12 is not null""").fetchall()
+        and budget_yuan is not null and spend_plan_share_m03 is not null and spend_plan_share_m06 is not null
+        and spend_plan_share_m10 is not null and spend_plan_share_m12 is not null""").fetchall()
     if not plan_count:  # no project states its spending plan (the national table set lists no projects)
         claims = [f"- **Spending plan.** None of the {budget_count} budgets in this data states a project's spending "
                   "plan through the year."]
@@ -237,14 +237,14 @@ def project_performance_claims(con, docs: str) -> list[str]:
         select target_value, count(*), sum(count(*)) over () from ({indicators}) where target_unit = '%'
         group by all order by 2 desc, 1 limit 1""").fetchall()
     plans = f"""select * from marts.fct_project where document_id in ({budgets}) and budget_yuan is not null
-                and spend_plan_pct_m03 is not null and spend_plan_pct_m06 is not null
-                and spend_plan_pct_m10 is not null and spend_plan_pct_m12 is not null"""
+                and spend_plan_share_m03 is not null and spend_plan_share_m06 is not null
+                and spend_plan_share_m10 is not null and spend_plan_share_m12 is not null"""
     [[june, june_weighted, by_october]] = con.execute(f"""
-        select avg(spend_plan_pct_m06), sum(spend_plan_pct_m06 * budget_yuan) / sum(budget_yuan),
-               avg((spend_plan_pct_m10 >= 100)::int) * 100 from ({plans})""").fetchall()
+        select avg(spend_plan_share_m06) * 100, sum(spend_plan_share_m06 * budget_yuan) / sum(budget_yuan) * 100,
+               avg((spend_plan_share_m10 >= 1)::int) * 100 from ({plans})""").fetchall()
     [[plan, plan_share]] = con.execute(f"""
-        select concat_ws('/', spend_plan_pct_m03::int, spend_plan_pct_m06::int, spend_plan_pct_m10::int,
-                         spend_plan_pct_m12::int), count(*) / sum(count(*)) over () * 100
+        select concat_ws('/', (spend_plan_share_m03 * 100)::int, (spend_plan_share_m06 * 100)::int,
+                         (spend_plan_share_m10 * 100)::int, (spend_plan_share_m12 * 100)::int), count(*) / sum(count(*)) over () * 100
         from ({plans}) group by all order by 2 desc, 1 limit 1""").fetchall()
     return [
         f"{rows:,} indicator rows, a median of {statistics.median(per_project):.0f} per project; {level1} is the most "

@@ -314,5 +314,16 @@ def test_report_text_is_escaped_and_zero_change_has_no_sign(warehouse):
             "<mark>3,566,894.19</mark> &amp; &lt;b&gt;") in html
     assert report.marked_line("3,566,894.19元与356.69万元", {Decimal("3566894.19")}, "元") == [
         ("3,566,894.19", True), ("元与356.69万元", False)]
-    assert [report._pct(v) for v in (None, 0, -0.0175, 0.04, -0.05, 13.4328, -2.06)] == [
-        "—", "0.0%", "0.0%", "0.0%", "-0.1%", "+13.4%", "-2.1%"]
+    # a change rate is a fraction (mart_yoy.change_rate), printed in percent
+    assert [report._pct(v) for v in (None, 0, -0.000175, 0.0004, -0.0005, 0.134328, -0.0206, Decimal("-0.083697"))] == [
+        "—", "0.0%", "0.0%", "0.0%", "-0.1%", "+13.4%", "-2.1%", "-8.4%"]
+
+
+def test_report_prints_the_marts_fractions_in_percent(warehouse, tmp_path):
+    """The marts' ratios are fractions (change_rate -0.083697, spend_plan_share_m03 0.25): the page prints
+    them in percent, as the document does."""
+    html = write(warehouse, XIGUAN, 2020, tmp_path / "xiguan.html")
+    # 三公 10,493.50 against 11,452.00 the year before: -958.50, -8.3697 %
+    assert "-958.50 元（-8.4%）" in html
+    # 车辆保险费 plans 25% by March, 60% by June, 90% by October, 100% by December (gold)
+    assert re.search(r"611-1501-YBN-7FFL</td>.*?<td class=\"num\">25/60/90/100</td>", html, re.S)

@@ -47,8 +47,8 @@ CONTRACT = {
     "fct_three_public_cost": ["document_id", "office_id", "fiscal_year", "doc_kind", "category", "amount_yuan",
                               "change_yuan", "prior_year_amount_yuan", "change_reason_zh"],
     "fct_project": ["document_id", "office_id", "fiscal_year", "project_code", "project_name_zh",
-                    "budget_yuan", "fiscal_funds_yuan", "other_funds_yuan", "spend_plan_pct_m03",
-                    "spend_plan_pct_m06", "spend_plan_pct_m10", "spend_plan_pct_m12"],
+                    "budget_yuan", "fiscal_funds_yuan", "other_funds_yuan", "spend_plan_share_m03",
+                    "spend_plan_share_m06", "spend_plan_share_m10", "spend_plan_share_m12"],
     "fct_project_indicator": ["document_id", "project_code", "level1_zh", "level2_zh", "level3_zh",
                               "description_zh", "target_raw", "target_operator", "target_value",
                               "target_unit", "basis_zh"],
@@ -60,7 +60,7 @@ CONTRACT = {
                         "catalog_no", "unit_zh", "quantity", "unit_price_yuan", "amount_yuan"],
     "fct_duty": ["document_id", "office_id", "fiscal_year", "duty_no", "duty_name_zh", "responsibility_zh",
                  "duty_targets_zh", "performance_goal_zh", "performance_indicators_zh", "performance_standard_zh",
-                 "grade_excellent_pct", "grade_good_pct", "grade_fair_pct", "grade_poor_pct"],
+                 "grade_excellent_rate", "grade_good_rate", "grade_fair_rate", "grade_poor_rate"],
     "fct_glossary_term": ["document_id", "office_id", "fiscal_year", "term_no", "term_zh", "definition_zh"],
     "fct_stated_count": ["document_id", "office_id", "fiscal_year", "doc_kind", "scope", "metric", "count",
                          "threshold_yuan", "label_zh", "src_file", "src_page", "src_line"],
@@ -75,7 +75,7 @@ CONTRACT = {
                          "indicator_count", "fixed_assets_yuan", "personnel_share_of_basic",
                          "project_share_of_total", "three_public_per_10k_yuan"],
     "mart_yoy": ["office_id", "fiscal_year", "metric", "amount_yuan", "prior_amount_yuan", "change_yuan",
-                 "change_pct", "prior_source", "stated_matches_prior_document"],
+                 "change_rate", "prior_source", "stated_matches_prior_document"],
     "mart_office_comparison": ["office_id", "fiscal_year", "metric", "amount_yuan", "peer_group_type",
                                "peer_group", "peer_office_type", "peer_count", "rank_in_peer",
                                "share_of_peer_total",
@@ -178,8 +178,8 @@ def test_yoy_matches_the_stated_changes(xiguan):
     # one document, no 2019 document: every prior is the stated one
     assert {r["prior_source"] for r in yoy.values()} == {"stated"}
     assert all(r["stated_matches_prior_document"] is None for r in yoy.values())
-    assert yoy["three_public"]["change_pct"] == D("-8.3697")
-    assert yoy["overseas_travel"]["change_pct"] is None  # zero prior year: null, never infinity
+    assert yoy["three_public"]["change_rate"] == D("-0.083697")  # a fraction: -958.50 / 11452.00
+    assert yoy["overseas_travel"]["change_rate"] is None  # zero prior year: null, never infinity
 
 
 def test_facts_match_gold(xiguan, gold):

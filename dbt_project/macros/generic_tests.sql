@@ -29,3 +29,11 @@ from (
 ) as spans
 where next_span_from <= coalesce({{ to_column }}, 9999)
 {% endtest %}
+
+{#- Rows whose code has no Chinese name: the label column `<code>_zh` is empty where its code column is not
+    (a code the seed code_labels lacks). -#}
+{% test names_every_code(model, column_name) %}
+select *
+from {{ model }}
+where {{ column_name[:-3] }} is not null and {{ column_name }} is null
+{% endtest %}

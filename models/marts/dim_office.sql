@@ -52,6 +52,7 @@ typed as (
 
 select
     final.* exclude (office_name_compared, canonical_name),
+    {{ label_zh('admin_level', 'final') }},
     typed.office_type,
     typed.office_type_zh,
     final.canonical_name

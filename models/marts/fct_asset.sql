@@ -14,6 +14,7 @@ final as (
     select
         assets.document_id,
         documents.office_id,
+        {{ office_columns('documents.office_id') }},
         assets.as_of_date,
         assets.asset_class_zh,
         assets.unit_zh,

@@ -14,6 +14,7 @@ final as (
     select
         duties.document_id,
         documents.office_id,
+        {{ office_columns('documents.office_id') }},
         documents.fiscal_year,
         duties.duty_no,
         duties.duty_name_zh,
@@ -22,10 +23,10 @@ final as (
         duties.performance_goal_zh,
         duties.performance_indicators_zh,
         duties.performance_standard_zh,
-        duties.grade_excellent_pct,
-        duties.grade_good_pct,
-        duties.grade_fair_pct,
-        duties.grade_poor_pct,
+        {{ fraction_of_percent('duties.grade_excellent_pct') }} as grade_excellent_rate,
+        {{ fraction_of_percent('duties.grade_good_pct') }} as grade_good_rate,
+        {{ fraction_of_percent('duties.grade_fair_pct') }} as grade_fair_rate,
+        {{ fraction_of_percent('duties.grade_poor_pct') }} as grade_poor_rate,
         {{ provenance('duties') }}
     from duties
     inner join documents on duties.document_id = documents.document_id

@@ -14,13 +14,18 @@ final as (
     select
         expenditure.document_id,
         documents.office_id,
+        {{ office_columns('documents.office_id') }},
         documents.fiscal_year,
         documents.doc_kind,
+        {{ label_zh('doc_kind', 'documents') }},
         expenditure.expenditure_class,
+        {{ label_zh('expenditure_class', 'expenditure') }},
         expenditure.expenditure_type,
+        {{ label_zh('expenditure_type', 'expenditure') }},
         expenditure.amount_yuan,
         expenditure.label_zh,
         expenditure.fund_scope,
+        {{ label_zh('fund_scope', 'expenditure') }},
         {{ provenance('expenditure') }}
     from expenditure
     inner join documents

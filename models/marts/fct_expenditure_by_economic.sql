@@ -47,9 +47,12 @@ final as (
     select
         located.document_id,
         located.office_id,
+        {{ office_columns('located.office_id') }},
         located.fiscal_year,
         located.fund_scope,
+        {{ label_zh('fund_scope', 'located') }},
         located.scheme,
+        {{ label_zh('scheme', 'located') }},
         located.economic_code,
         located.name_zh,
         located.amount_yuan,

@@ -46,10 +46,13 @@ final as (
     select
         located.document_id,
         located.office_id,
+        {{ office_columns('located.office_id') }},
         located.fiscal_year,
         located.fund_scope,
+        {{ label_zh('fund_scope', 'located') }},
         located.function_code,
         located.level,
+        {{ label_zh('level', 'located') }},
         located.name_zh,
         located.total_yuan,
         located.basic_yuan,

@@ -14,6 +14,7 @@ final as (
     select
         terms.document_id,
         documents.office_id,
+        {{ office_columns('documents.office_id') }},
         documents.fiscal_year,
         terms.term_no,
         terms.term_zh,

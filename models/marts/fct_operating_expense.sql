@@ -14,8 +14,10 @@ final as (
     select
         items.document_id,
         documents.office_id,
+        {{ office_columns('documents.office_id') }},
         documents.fiscal_year,
         documents.doc_kind,
+        {{ label_zh('doc_kind', 'documents') }},
         items.item_name_zh,
         items.item_code,
         items.amount_yuan,

@@ -14,6 +14,7 @@ final as (
     select
         items.document_id,
         documents.office_id,
+        {{ office_columns('documents.office_id') }},
         documents.fiscal_year,
         items.item_no,
         items.project_name_zh,

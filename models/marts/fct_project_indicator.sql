@@ -20,10 +20,12 @@ final as (
         indicators.description_zh,
         indicators.target_raw,
         indicators.target_operator,
+        {{ label_zh('target_operator', 'indicators') }},
         indicators.target_value,
         indicators.target_unit,
         indicators.basis_zh,
         documents.office_id,
+        {{ office_columns('documents.office_id') }},
         documents.fiscal_year,
         indicators.indicator_no,
         {{ provenance('indicators') }}

@@ -14,9 +14,12 @@ final as (
     select
         revenue.document_id,
         documents.office_id,
+        {{ office_columns('documents.office_id') }},
         documents.fiscal_year,
         documents.doc_kind,
+        {{ label_zh('doc_kind', 'documents') }},
         revenue.revenue_source,
+        {{ label_zh('revenue_source', 'revenue') }},
         revenue.amount_yuan,
         revenue.label_zh,
         {{ provenance('revenue') }}

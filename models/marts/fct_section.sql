@@ -17,10 +17,14 @@ final as (
     select
         sections.document_id,
         documents.office_id,
+        {{ office_columns('documents.office_id') }},
         documents.fiscal_year,
         documents.doc_kind,
+        {{ label_zh('doc_kind', 'documents') }},
         sections.section_key,
+        {{ label_zh('section_key', 'sections') }},
         sections.status,
+        {{ label_zh('status', 'sections') }},
         sections.title_zh,
         sections.note_zh,
         {{ provenance('sections') }}

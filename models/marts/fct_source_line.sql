@@ -16,6 +16,7 @@ final as (
     select
         lines.document_id,
         documents.office_id,
+        {{ office_columns('documents.office_id') }},
         documents.fiscal_year,
         lines.line_number,
         lines.page,

@@ -20,12 +20,17 @@ final as (
     select
         totals.document_id,
         documents.office_id,
+        {{ office_columns('documents.office_id') }},
         documents.fiscal_year,
         documents.doc_kind,
+        {{ label_zh('doc_kind', 'documents') }},
         documents.scope,
+        {{ label_zh('scope', 'documents') }},
         totals.metric,
+        {{ label_zh('metric', 'totals') }},
         totals.amount_yuan,
         totals.measure,
+        {{ label_zh('measure', 'totals') }},
         totals.measure = {{ main_measure('documents.doc_kind') }} as is_main_measure,
         totals.label_zh,
         {{ provenance('totals') }}

@@ -14,15 +14,18 @@ final as (
     select
         costs.document_id,
         documents.office_id,
+        {{ office_columns('documents.office_id') }},
         documents.fiscal_year,
         documents.doc_kind,
+        {{ label_zh('doc_kind', 'documents') }},
         costs.category,
+        {{ label_zh('category', 'costs') }},
         costs.amount_yuan,
         costs.change_yuan,
         cast(coalesce(costs.prior_year_yuan, costs.amount_yuan - costs.change_yuan) as decimal(18, 2))
             as prior_year_amount_yuan,
         costs.change_reason_zh,
-        costs.category_zh,
+        costs.category_zh as label_zh,  -- as printed; category_zh is the code's name (code_labels)
         {{ provenance('costs') }}
     from costs
     inner join documents

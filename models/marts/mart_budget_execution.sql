@@ -76,8 +76,10 @@ joined as (
 final as (
     select
         office_id,
+        {{ office_columns('joined.office_id') }},
         fiscal_year,
         metric,
+        {{ label_zh('metric', 'joined') }},
         cast(budget_yuan as decimal(18, 2)) as budget_yuan,
         cast(final_yuan as decimal(18, 2)) as final_yuan,
         cast(final_yuan - budget_yuan as decimal(18, 2)) as difference_yuan,
@@ -99,4 +101,5 @@ final as (
     from joined
 )
 
-select * from final
+select final.*, {{ label_zh('budget_source', 'final') }}
+from final

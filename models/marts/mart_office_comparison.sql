@@ -65,10 +65,13 @@ windowed as (
 final as (
     select
         office_id,
+        {{ office_columns('windowed.office_id') }},
         fiscal_year,
         metric,
+        {{ label_zh('metric', 'windowed') }},
         amount_yuan,
         peer_group_type,
+        {{ label_zh('peer_group_type', 'windowed') }},
         peer_group,
         peer_office_type,
         cast(peer_count as integer) as peer_count,
@@ -77,6 +80,7 @@ final as (
         cast(round(peer_median_exact, 2) as decimal(18, 2)) as peer_median_yuan,
         cast(round(amount_yuan / nullif(peer_median_exact, 0), 4) as decimal(18, 4)) as ratio_to_peer_median,
         doc_kind,
+        {{ label_zh('doc_kind', 'windowed') }},
         document_id,
         cast(peer_total_yuan as decimal(18, 2)) as peer_total_yuan
     from windowed

@@ -73,8 +73,10 @@ joined as (
 final as (
     select
         office_id,
+        {{ office_columns('joined.office_id') }},
         fiscal_year,
         doc_kind,
+        {{ label_zh('doc_kind', 'joined') }},
         total_revenue_yuan,
         total_expenditure_yuan,
         basic_yuan,

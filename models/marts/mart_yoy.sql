@@ -55,15 +55,16 @@ with_prior as (
 final as (
     select
         office_id,
+        {{ office_columns('with_prior.office_id') }},
         fiscal_year,
         metric,
+        {{ label_zh('metric', 'with_prior') }},
         cast(amount_yuan as decimal(18, 2)) as amount_yuan,
         cast(prior_amount_yuan as decimal(18, 2)) as prior_amount_yuan,
         cast(amount_yuan - prior_amount_yuan as decimal(18, 2)) as change_yuan,
-        cast(
-            round((amount_yuan - prior_amount_yuan) * 100 / nullif(prior_amount_yuan, 0), 4)
-            as decimal(18, 4)
-        ) as change_pct,
+        -- a fraction, as every ratio of the marts: 0.1 is an increase of 10 %
+        cast(round((amount_yuan - prior_amount_yuan) / nullif(prior_amount_yuan, 0), 6) as decimal(18, 6))
+            as change_rate,
         case
             when stated_prior_yuan is not null and prior_document_yuan is not null then 'both'
             when stated_prior_yuan is not null then 'stated'
@@ -74,6 +75,7 @@ final as (
                 then stated_prior_yuan = prior_document_yuan
         end as stated_matches_prior_document,
         doc_kind,
+        {{ label_zh('doc_kind', 'with_prior') }},
         document_id,
         prior_document_id,
         cast(stated_prior_yuan as decimal(18, 2)) as stated_prior_yuan,
@@ -81,4 +83,5 @@ final as (
     from with_prior
 )
 
-select * from final
+select final.*, {{ label_zh('prior_source', 'final') }}
+from final

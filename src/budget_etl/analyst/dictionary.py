@@ -21,6 +21,18 @@ _EXAMPLE = re.compile(r"（(?:如|[^）]*[A-Za-z_])[^）]*）")  # （如 …）
 _ASIDE = re.compile(r"（([^）]*?)[，；][^）]*）")  # （元，增加为正） -> （元）
 
 
+# The one convention of every ratio in the marts, stated here once (the dictionary's introduction).
+RATIO_CONVENTION = (
+    "**Ratios / 比例：** every ratio is a fraction, 1 = 100 % (0.25 is 25 %; 比例一律为小数，1 即 100%): a part",
+    "of a whole is a `*share*` column, 0–1 (`project_share_of_total`, `share_of_peer_total`,",
+    "`spend_plan_share_m06`); one figure over another of the same kind is a `*rate` (`execution_rate`,",
+    "`change_rate`, `grade_excellent_rate`; an execution rate may exceed 1, a change rate may be negative);",
+    "`ratio_to_peer_median` is a multiple (1.5 = one and a half times the median). No column holds percents:",
+    "a percentage a document prints (25%) is stored as 0.25. `three_public_per_10k_yuan` is an amount in yuan",
+    "(per 10,000 yuan spent), not a ratio.",
+)
+
+
 def marts_yml() -> Path:
     return project_root() / "models" / "marts" / "_marts.yml"
 
@@ -113,6 +125,13 @@ def render(models: list[Model] | None = None) -> str:
         "(`budget-etl docs`). *中文列名* is the column's Chinese name, used as the header by",
         "`budget-etl export --headers zh`. Amounts are exact `DECIMAL(18,2)` yuan; a blank cell is `NULL`,",
         "never zero.",
+        "",
+        *RATIO_CONVENTION,
+        "",
+        "Every table with `office_id` (but `dim_office_name`, the names themselves) carries the office's name and",
+        "division beside it (`office_name`, `province`, `city`, `district`, from `dim_office`), and every column of",
+        "codes a `<column>_zh` beside it with each code's Chinese name (seed `code_labels`, generated from the",
+        "catalog's vocabularies): `doc_kind` `budget` is `doc_kind_zh` 部门预算. No join is needed to read a row.",
         "",
         "| table | 说明 | description | grain / 粒度 |",
         "|---|---|---|---|",

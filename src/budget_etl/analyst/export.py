@@ -15,9 +15,10 @@
   indicator target ``=5个`` is the text ``=5个``).
 
 With ``headers="zh"`` (every format: Parquet and CSV carry Chinese column names as well as Excel does) the
-headers are the columns' Chinese names from the column comments (the same as in docs/data_dictionary.md) and
-codes of a closed set (``doc_kind``, ``metric``, ...) are shown by their Chinese names from the catalog's
-vocabularies (``budget`` -> ``部门预算``).
+headers are the columns' Chinese names from the column comments (the same as in docs/data_dictionary.md).
+The values are the marts' own in either language: a code column (``doc_kind``, header 文件类型代码) keeps its
+codes and the mart's label column beside it (``doc_kind_zh``, header 文件类型) holds their Chinese names
+(``budget`` -> ``部门预算``), so the export labels nothing itself and both languages have the same columns.
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ from pathlib import Path
 import duckdb
 
 from budget_etl.analyst.dictionary import split_description, zh_labels
-from budget_etl.catalog.tables import enum_labels
 
 FORMATS = ("parquet", "csv", "xlsx")
 SCHEMA = "marts"
@@ -84,27 +84,13 @@ def guard_csv_text(text: str) -> str:
     return text
 
 
-def _sql_text(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _labelled(column: str, labels: dict[str, str]) -> str:
-    """The column with each code replaced by its Chinese name (catalog constants, not document text)."""
-    cases = " ".join(f"when {_sql_text(code)} then {_sql_text(zh)}" for code, zh in labels.items())
-    return f'case "{column}" {cases} else "{column}" end'
-
-
-def _select(con, table: str, names: dict[str, str], *, guard_text: bool = False, language: str = "en") -> str:
+def _select(con, table: str, names: dict[str, str], *, guard_text: bool = False) -> str:
     """The query of a table's rows; with ``guard_text``, a ``'`` before any text a spreadsheet would take for
-    a formula (text columns only: a negative number stays a number); with ``language="zh"``, codes of a
-    closed set by their Chinese names."""
+    a formula (text columns only: a negative number stays a number)."""
     varchar = {name for name, duck_type, _ in columns(con, table) if duck_type == "VARCHAR"}
     text = varchar if guard_text else set()
-    labels = {c: terms for c, terms in enum_labels().items() if c in varchar} if language == "zh" else {}
 
     def item(column: str) -> str:
-        if column in labels:
-            return _labelled(column, labels[column])  # no label begins like a formula
         quoted = f'"{column}"'  # identifiers come from the catalog (table checked against it), quoted
         if column in text:
             return f"case when regexp_matches({quoted}, '{CSV_FORMULA_START}') then '''' || {quoted} else {quoted} end"
@@ -140,16 +126,16 @@ def export(
     for table in tables:
         names = headers(con, table, language)
         if fmt == "parquet":
-            written.append(_parquet(con, table, names, out, language))
+            written.append(_parquet(con, table, names, out))
         elif fmt == "csv":
-            written.append(_csv(con, table, names, out / f"{table}.csv", language, bom))
+            written.append(_csv(con, table, names, out / f"{table}.csv", bom))
         else:
-            written.append(_xlsx(con, table, names, out / f"{table}.xlsx", language))
+            written.append(_xlsx(con, table, names, out / f"{table}.xlsx"))
     return written
 
 
-def _csv(con, table: str, names: dict[str, str], path: Path, language: str, bom: bool) -> Path:
-    select = _select(con, table, names, guard_text=True, language=language)
+def _csv(con, table: str, names: dict[str, str], path: Path, bom: bool) -> Path:
+    select = _select(con, table, names, guard_text=True)
     con.execute(f"copy ({select}) to {_quote_path(path)} (header, delimiter ',')")
     if bom:  # DuckDB writes no byte-order mark: put one in front, streaming
         marked = path.with_name(path.name + ".bom")
@@ -160,7 +146,7 @@ def _csv(con, table: str, names: dict[str, str], path: Path, language: str, bom:
     return path
 
 
-def _parquet(con, table: str, names: dict[str, str], out: Path, language: str) -> Path:
+def _parquet(con, table: str, names: dict[str, str], out: Path) -> Path:
     """``out/<table>/<year>.parquet`` per fiscal year (``data.parquet`` without years); the folder is
     emptied first so that a year no longer in the table leaves no file behind."""
     folder = out / table
@@ -168,7 +154,7 @@ def _parquet(con, table: str, names: dict[str, str], out: Path, language: str) -
         for old in folder.glob("*.parquet"):
             old.unlink()
     folder.mkdir(parents=True, exist_ok=True)
-    select = _select(con, table, names, language=language)
+    select = _select(con, table, names)
     years = [] if PARTITION_COLUMN not in names else [y for (y,) in con.execute(
         f'select distinct {PARTITION_COLUMN} from {SCHEMA}."{table}" order by 1').fetchall()]
     if not years:
@@ -195,7 +181,7 @@ def _width(texts) -> int:
     return min(max([len(str(t).encode("gbk", "replace")) for t in texts] + [8]) + 2, 60)
 
 
-def _xlsx(con, table: str, names: dict[str, str], path: Path, language: str) -> Path:
+def _xlsx(con, table: str, names: dict[str, str], path: Path) -> Path:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -226,7 +212,7 @@ def _xlsx(con, table: str, names: dict[str, str], path: Path, language: str) -> 
 
     sheet.append([header_cell(names[name]) for name, _, _ in cols])
     formats = [_number_format(duck_type) for _, duck_type, _ in cols]
-    cursor = con.execute(_select(con, table, names, language=language))
+    cursor = con.execute(_select(con, table, names))
     while batch := cursor.fetchmany(10000):
         for row in batch:
             cells = []

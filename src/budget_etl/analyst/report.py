@@ -390,10 +390,11 @@ def chart_projects(data: ReportData, top: int = 15) -> str:
 
 
 def _pct(value, digits: int = 1) -> str:
-    """A change in percent with its sign; one that rounds to zero is 0.0% (never -0.0% or +0.0%)."""
+    """A change rate (a fraction, as every ratio of the marts) in percent with its sign: -0.083697 is -8.4%;
+    one that rounds to zero is 0.0% (never -0.0% or +0.0%)."""
     if value is None:
         return "—"
-    text = f"{float(value):+.{digits}f}"
+    text = f"{float(Decimal(str(value)) * 100):+.{digits}f}"
     return (text[1:] if float(text) == 0 else text) + "%"
 
 

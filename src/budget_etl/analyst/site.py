@@ -86,14 +86,14 @@ def _entries(con: duckdb.DuckDBPyConnection) -> list[dict]:
 
 
 def _peer_groups(con: duckdb.DuckDBPyConnection) -> dict[PeerGroup, list[dict]]:
-    """Each peer group with more than one office -> its rows of mart_office_comparison with the office's name."""
+    """Each peer group with more than one office -> its rows of mart_office_comparison."""
     rows = report._rows(con, """
-        select c.*, o.office_name, t.office_type_zh as peer_office_type_zh
-        from marts.mart_office_comparison c join marts.dim_office o using (office_id)
+        select c.*, t.office_type_zh as peer_office_type_zh
+        from marts.mart_office_comparison c
         left join (select distinct office_type, office_type_zh from marts.dim_office) t
           on t.office_type = c.peer_office_type
         where c.peer_count > 1 and c.peer_group is not null
-        order by c.peer_group_type, c.peer_group, c.peer_office_type, c.fiscal_year, c.doc_kind, o.office_name""")
+        order by c.peer_group_type, c.peer_group, c.peer_office_type, c.fiscal_year, c.doc_kind, c.office_name""")
     groups: dict[PeerGroup, list[dict]] = {}
     for r in rows:
         group = PeerGroup(r["peer_group_type"], r["peer_group"], r["fiscal_year"], r["doc_kind"],

@@ -226,10 +226,12 @@ VALIDATED = ["documents", *FACT_TABLES]
 def enum_labels() -> dict[str, dict[str, str]]:
     """column name -> {code: Chinese name}, for every column that holds a vocabulary's codes (a column name
     means one set of codes wherever it appears: ``metric`` is a total, count or change metric, never two names
-    for one code). What Chinese exports show instead of the codes."""
+    for one code), the codes only the marts compute included. They become the seed code_labels, from which
+    every mart shows a code column's Chinese name beside it (``doc_kind_zh``)."""
+    named = [(c.name, c.vocab) for t in TABLES.values() for c in t.columns if c.vocab is not None]
     labels: dict[str, dict[str, str]] = {}
-    for t in TABLES.values():
-        for c in t.columns:
-            if c.vocab is not None:
-                labels.setdefault(c.name, {}).update(c.vocab.terms)
+    for column, vocabulary in [*vocab.MART_COLUMN_VOCABULARIES.items(), *named]:
+        for code, zh in vocabulary.terms.items():
+            if labels.setdefault(column, {}).setdefault(code, zh) != zh:
+                raise ValueError(f"{column} code {code!r} has two Chinese names: {labels[column][code]}, {zh}")
     return labels

@@ -65,6 +65,8 @@ VERSION_REASONS = Vocabulary("version_reason", "版本说明", "Why a version is
     "superseded_by_edition": "已被更正/修订版取代",
     "superseded_by_later_arrival": "已被较晚到达的版本取代",
     "superseded_by_republished": "已被重新发布的版本取代",
+    # set by the marts (int_documents__offices), never by raw.document_versions: two names of one office
+    "superseded_by_other_name": "已被同一部门以另一名称（已确认别名）发布的较晚版本取代",
 })
 
 REVENUE_SOURCES = Vocabulary("revenue_source", "收入来源", "Source of revenue", {
@@ -184,6 +186,22 @@ CHANGE_METRICS = Vocabulary("change_metric", "增减指标", "Figure whose chang
     "vehicle_purchase_and_operation": "公务用车购置及运行费",
 })
 
+# The headline figures of an office and year the marts compare (int_document_metrics: mart_yoy,
+# mart_office_comparison, mart_budget_execution), each a stated total or the sum of its parts, and the 三公 items.
+OFFICE_YEAR_METRICS = Vocabulary("office_year_metric", "指标", "Headline figure of an office and year", {
+    "total_revenue": "收入合计",
+    "total_expenditure": "支出合计",
+    "basic": "基本支出",
+    "personnel": "人员经费",
+    "public_operating": "日常公用经费",
+    "project": "项目支出",
+    "operating_expense": "机关运行经费",
+    "three_public": "“三公”经费",
+    "fixed_assets": "固定资产总额",
+    **THREE_PUBLIC_CATEGORIES.terms,
+    "performance_funds": TOTAL_METRICS.terms["performance_funds"],
+})
+
 # The kinds of table of the national table set (extract/templates/national_tables.TABLE_KINDS; a test holds the
 # two equal): which table a figure of raw.table_figures was read from.
 TABLE_KINDS = Vocabulary("table_kind", "公开表种类", "Kind of table of the national table set", {
@@ -246,6 +264,22 @@ BUDGET_SOURCES = Vocabulary("budget_source", "预算数来源", "Where the budge
     "budget_document": "本部门同年度的部门预算文件",
     "final_accounts": "决算文件中列示的预算数",
     "both": "两者皆有（以部门预算文件为准，不一致时另有标记）",
+})
+
+# Where mart_yoy's prior-year figure comes from.
+PRIOR_SOURCES = Vocabulary("prior_source", "上年数来源", "Where a year-on-year row's prior-year figure comes from", {
+    "stated": "本年文件自述",
+    "prior_document": "上年文件",
+    "both": "两者皆有（以自述为准，是否一致另有标记）",
+})
+
+# The peer groups of mart_office_comparison.
+PEER_GROUP_TYPES = Vocabulary("peer_group_type", "比较组类型", "Kind of peer group an office is compared in", {
+    "district": "同区县",
+    "city": "同地市",
+    "province": "同省",
+    "office_type_in_province": "同省同类部门",
+    "office_type_national": "全国同类部门",
 })
 
 SECTION_KEYS = Vocabulary("section_key", "章节", "Section of a disclosure", {
@@ -312,8 +346,17 @@ FETCH_OUTCOMES = Vocabulary("fetch_outcome", "下载结果", "What a request for
     "redirect_refused": "重定向到非 http(s) 地址或次数过多",
 })
 
+# Codes only the marts compute (dbt), by the mart column that holds them: no staging column carries them, so
+# they are named here to reach the seed code_labels (the marts' <column>_zh labels) like every other code.
+MART_COLUMN_VOCABULARIES: dict[str, Vocabulary] = {
+    "metric": OFFICE_YEAR_METRICS,  # beside the documents' own metric codes (one label per code)
+    "budget_source": BUDGET_SOURCES,
+    "prior_source": PRIOR_SOURCES,
+    "peer_group_type": PEER_GROUP_TYPES,
+}
+
 ALL: tuple[Vocabulary, ...] = (
-    DOC_KINDS, MEASURES, BUDGET_SOURCES, SOURCE_FORMATS, CURRENCY_UNITS, REVENUE_SOURCES, EXPENDITURE_CLASSES,
+    DOC_KINDS, MEASURES, BUDGET_SOURCES, PRIOR_SOURCES, PEER_GROUP_TYPES, OFFICE_YEAR_METRICS, SOURCE_FORMATS, CURRENCY_UNITS, REVENUE_SOURCES, EXPENDITURE_CLASSES,
     EXPENDITURE_TYPES,
     THREE_PUBLIC_CATEGORIES, TOTAL_METRICS, COUNT_METRICS, CHANGE_METRICS, SECTION_KEYS, SECTION_STATUSES, TARGET_OPERATORS,
     CHECK_KINDS, SEVERITIES, CHECK_STATUSES, ADMIN_LEVELS, PUBLICATION_EVENTS, VERSION_REASONS, SCOPES, FUND_SCOPES,

@@ -90,8 +90,8 @@ def sql(query: str | None, warehouse: Path, sql_file, fmt: str, max_rows: int, w
 @click.option("--table", "tables", multiple=True, metavar="NAME",
               help="A mart to export (repeatable); default: every mart.")
 @click.option("--headers", type=click.Choice(["en", "zh"]), default="en", show_default=True,
-              help="Column headers: the column names, or Chinese names (and codes such as doc_kind by their "
-                   "Chinese names).")
+              help="Column headers: the column names, or Chinese names (either way a code column such as "
+                   "doc_kind has its Chinese names beside it, in doc_kind_zh).")
 @click.option("--bom/--no-bom", default=True, show_default=True,
               help="csv: begin with a UTF-8 byte-order mark, which Excel needs to read Chinese.")
 def export(warehouse: Path, fmt: str, out: Path, tables: tuple[str, ...], headers: str, bom: bool) -> None:
