@@ -30,6 +30,7 @@ from __future__ import annotations
 import bisect
 import ctypes
 import itertools
+import operator
 import re
 from dataclasses import dataclass, field
 from statistics import median
@@ -220,7 +221,12 @@ def _box(
     ax, ay = to_display(left, bottom)
     bx, by = to_display(right, top)
     # conditionals rather than min and max: the same values, at half the cost per character
-    return (ax if ax <= bx else bx), (ay if ay <= by else by), (ax if ax >= bx else bx), (ay if ay >= by else by)
+    return (
+        (ax if ax <= bx else bx),
+        (ay if ay <= by else by),
+        (ax if ax >= bx else bx),
+        (ay if ay >= by else by),
+    )
 
 
 def _c_function(function, restype, *argtypes):
@@ -351,7 +357,9 @@ def _edges(page, number: int, to_display, in_forms: set[int | None]) -> list[dic
     """Ruling lines as pdfplumber edges: thin paths are lines, other rectangles give their four sides.
     Notes in ``in_forms`` the text objects found inside form XObjects."""
     edges: list[dict] = []
-    for count, (obj, (x0, top, x1, bottom)) in enumerate(_paths(page.raw, to_display, in_forms), start=1):
+    for count, (obj, (x0, top, x1, bottom)) in enumerate(
+        _paths(_address(page.raw), to_display, in_forms), start=1
+    ):
         if count > MAX_OBJECTS_PER_PAGE:
             raise UnreadableDocument(
                 "pdf_too_large", f"Page {number} has more than {MAX_OBJECTS_PER_PAGE} drawing objects."
@@ -361,7 +369,7 @@ def _edges(page, number: int, to_display, in_forms: set[int | None]) -> list[dic
             edges.append(_edge("v", (x0 + x1) / 2, top, (x0 + x1) / 2, bottom))
         elif h < _EDGE_MAX_THICKNESS and w >= _EDGE_MIN_LENGTH:
             edges.append(_edge("h", x0, (top + bottom) / 2, x1, (top + bottom) / 2))
-        elif w >= _EDGE_MIN_LENGTH and h >= _EDGE_MIN_LENGTH and pdfium_c.FPDFPath_CountSegments(obj) <= 6:
+        elif w >= _EDGE_MIN_LENGTH and h >= _EDGE_MIN_LENGTH and _path_segments(obj) <= 6:
             edges += [
                 _edge("h", x0, top, x1, top),
                 _edge("h", x0, bottom, x1, bottom),
@@ -371,26 +379,31 @@ def _edges(page, number: int, to_display, in_forms: set[int | None]) -> list[dic
     return edges
 
 
-def _paths(page_raw, to_display, in_forms: set[int | None], depth: int = 0):
-    """Path objects of the page (and of its form XObjects) with their display boxes, through PDFium's C API
-    directly: the Python wrapper per object costs more than the work. Adds the text objects inside forms
-    to ``in_forms``."""
-    if depth == 0:
-        count, get = pdfium_c.FPDFPage_CountObjects(page_raw), pdfium_c.FPDFPage_GetObject
-    else:
-        count, get = pdfium_c.FPDFFormObj_CountObjects(page_raw), pdfium_c.FPDFFormObj_GetObject
-    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
-    for i in range(count):
-        obj = get(page_raw, i)
-        kind = pdfium_c.FPDFPageObj_GetType(obj)
+_page_objects = _c_function(pdfium_c.FPDFPage_CountObjects, _INT, _VOID)
+_page_object = _c_function(pdfium_c.FPDFPage_GetObject, _VOID, _VOID, _INT)
+_form_objects = _c_function(pdfium_c.FPDFFormObj_CountObjects, _INT, _VOID)
+_form_object = _c_function(pdfium_c.FPDFFormObj_GetObject, _VOID, _VOID, ctypes.c_ulong)
+_object_type = _c_function(pdfium_c.FPDFPageObj_GetType, _INT, _VOID)
+_object_bounds = _c_function(pdfium_c.FPDFPageObj_GetBounds, _INT, _VOID, _VOID, _VOID, _VOID, _VOID)
+_path_segments = _c_function(pdfium_c.FPDFPath_CountSegments, _INT, _VOID)
+
+
+def _paths(holder: int, to_display, in_forms: set[int | None], depth: int = 0):
+    """Path objects (addresses) of the page (and of its form XObjects) with their display boxes, through
+    PDFium's C API directly: the Python wrapper per object costs more than the work. Adds the text objects
+    inside forms to ``in_forms``."""
+    count, get = (_page_objects, _page_object) if depth == 0 else (_form_objects, _form_object)
+    bounds = (ctypes.c_float * 4)()  # left, bottom, right, top
+    addresses = [ctypes.addressof(bounds) + k * ctypes.sizeof(ctypes.c_float) for k in range(4)]
+    for i in range(count(holder)):
+        obj = get(holder, i)
+        kind = _object_type(obj)
         if kind == pdfium_c.FPDF_PAGEOBJ_FORM and depth < _MAX_FORM_DEPTH:
             yield from _paths(obj, to_display, in_forms, depth + 1)
         elif kind == pdfium_c.FPDF_PAGEOBJ_TEXT and depth > 0:
-            in_forms.add(_address(obj))
-        elif kind == pdfium_c.FPDF_PAGEOBJ_PATH and pdfium_c.FPDFPageObj_GetBounds(
-            obj, ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right), ctypes.byref(top)
-        ):
-            yield obj, _box(to_display, left.value, bottom.value, right.value, top.value)
+            in_forms.add(obj)
+        elif kind == pdfium_c.FPDF_PAGEOBJ_PATH and _object_bounds(obj, *addresses):
+            yield obj, _box(to_display, *bounds)
 
 
 def _edge(orientation: str, x0: float, top: float, x1: float, bottom: float) -> dict:
@@ -455,16 +468,18 @@ def _cells(intersections: dict) -> list[tuple[float, float, float, float]]:
         same_y.setdefault(p[1], []).append(p)
     cells = []
     for p in points:
-        below = [q for q in same_x[p[0]] if q[1] > p[1] and v_of[p] & v_of[q]]
-        right = [q for q in same_y[p[1]] if q[0] > p[0] and h_of[p] & h_of[q]]
+        column, row = same_x[p[0]], same_y[p[1]]  # sorted: the points after p are below it, right of it
+        v, h = v_of[p], h_of[p]
+        below = [q for q in column[column.index(p) + 1 :] if not v.isdisjoint(v_of[q])]
+        right = [q for q in row[row.index(p) + 1 :] if not h.isdisjoint(h_of[q])]
         cell = next(
             (
                 (p[0], p[1], r[0], b[1])
                 for b in below
                 for r in right
                 if (r[0], b[1]) in intersections
-                and v_of[(r[0], b[1])] & v_of[r]
-                and h_of[(r[0], b[1])] & h_of[b]
+                and not v_of[(r[0], b[1])].isdisjoint(v_of[r])
+                and not h_of[(r[0], b[1])].isdisjoint(h_of[b])
             ),
             None,
         )
@@ -491,14 +506,16 @@ def _fill_table(cells, chars: list[_Char]) -> tuple[list[_PageTable], list[_Char
     for c in ordered:
         for band in range(int(c[1] // 10), int(c[3] // 10) + 1):
             bands.setdefault(band, []).append(c)
+    area = {c: (c[2] - c[0]) * (c[3] - c[1]) for c in ordered}
     for ch in chars:
         cx, cy = (ch.x0 + ch.x1) / 2, (ch.top + ch.bottom) / 2
         cell = None
         if left <= cx <= right and top <= cy <= bottom:
-            band = bands.get(int(cy // 10), ())
-            # the smallest cell that holds it: ruling lines can also close a rectangle round several cells
-            cell = min((c for c in band if c[0] <= cx <= c[2] and c[1] <= cy <= c[3]),
-                       key=lambda c: (c[2] - c[0]) * (c[3] - c[1]), default=None)
+            # the smallest cell that holds it (the first of equal ones): ruling lines can also close a
+            # rectangle round several cells
+            for c in bands.get(int(cy // 10), ()):
+                if c[0] <= cx <= c[2] and c[1] <= cy <= c[3] and (cell is None or area[c] < area[cell]):
+                    cell = c
         if cell is None:
             rest.append(ch)
         else:
@@ -651,23 +668,30 @@ def _index(snapped: list[float], value: float) -> int:
 def _lines(chars: list[_Char]) -> list[_Line]:
     """Characters to lines: a character joins the line its vertical centre falls in; left to right."""
     lines: list[_Line] = []
-    for ch in sorted(chars, key=lambda c: (c.top + c.bottom) / 2):
-        centre = (ch.top + ch.bottom) / 2
+    centres = [(ch.top + ch.bottom) / 2 for ch in chars]
+    for k in sorted(range(len(chars)), key=centres.__getitem__):
+        ch, centre = chars[k], centres[k]
         for line in reversed(lines[-3:]):
             if line.top - 0.5 <= centre <= line.bottom + 0.5:
                 line.chars.append(ch)
-                line.top, line.bottom = min(line.top, ch.top), max(line.bottom, ch.bottom)
+                if ch.top < line.top:
+                    line.top = ch.top
+                if ch.bottom > line.bottom:
+                    line.bottom = ch.bottom
                 break
         else:
             lines.append(_Line(chars=[ch], top=ch.top, bottom=ch.bottom))
     for line in lines:
-        line.chars.sort(key=lambda c: c.x0)
-        line.x0, line.x1 = line.chars[0].x0, max(c.x1 for c in line.chars)
+        line.chars.sort(key=_X0)
+        line.x0, line.x1 = line.chars[0].x0, max(map(_X1, line.chars))
         # the body font sets the size: digits in another font may have taller boxes
         line.size = median([c.size for c in line.chars if _CJK.match(c.text)] or [c.size for c in line.chars])
         line.text = _line_text(line.chars, line.size)
-    lines.sort(key=lambda ln: ln.top)
+    lines.sort(key=_TOP)
     return lines
+
+
+_X0, _X1, _TOP = operator.attrgetter("x0"), operator.attrgetter("x1"), operator.attrgetter("top")
 
 
 def _line_text(chars: list[_Char], size: float) -> str:
