@@ -188,10 +188,10 @@ def _open(data: bytes):
 
 def _read_page(page, number: int) -> _Page:
     width, height = page.get_size()
-    to_display = _display_transform(page)
+    display_box = _display_box(page)
     in_forms: set[int | None] = set()
-    edges = _edges(page, number, to_display, in_forms)
-    chars, unmapped = _chars(page, number, to_display, in_forms)
+    edges = _edges(page, number, display_box, in_forms)
+    chars, unmapped = _chars(page, number, display_box, in_forms)
     result = _Page(number=number, width=width, height=height, characters=len(chars) + unmapped)
     result.readable = sum(1 for ch in chars if _READABLE.match(ch.text))
     for cells in _ruled_tables(edges):
@@ -201,32 +201,32 @@ def _read_page(page, number: int) -> _Page:
     return result
 
 
-def _display_transform(page):
-    """Unrotated PDF user space (origin bottom left) to the page as displayed (origin top left)."""
+def _display_box(page):
+    """A function from a box in unrotated PDF user space (x0, y0, x1, y1 of two corners; origin bottom left)
+    to the same box on the page as displayed (x0, top, x1, bottom; origin top left)."""
     left, bottom, right, top = page.get_mediabox()
     w, h = right - left, top - bottom
-    rotation = page.get_rotation()
-    if rotation == 90:
-        return lambda x, y: (y - bottom, x - left)
-    if rotation == 180:
-        return lambda x, y: (w - (x - left), y - bottom)
-    if rotation == 270:
-        return lambda x, y: (h - (y - bottom), w - (x - left))
-    return lambda x, y: (x - left, h - (y - bottom))
+    rotation = page.get_rotation() if page.get_rotation() in (90, 180, 270) else 0
 
+    def box(x0: float, y0: float, x1: float, y1: float) -> tuple[float, float, float, float]:
+        # the corners as displayed, written out per rotation (it runs once per character)
+        if rotation == 0:
+            ax, ay, bx, by = x0 - left, h - (y0 - bottom), x1 - left, h - (y1 - bottom)
+        elif rotation == 90:
+            ax, ay, bx, by = y0 - bottom, x0 - left, y1 - bottom, x1 - left
+        elif rotation == 180:
+            ax, ay, bx, by = w - (x0 - left), y0 - bottom, w - (x1 - left), y1 - bottom
+        else:
+            ax, ay, bx, by = h - (y0 - bottom), w - (x0 - left), h - (y1 - bottom), w - (x1 - left)
+        # conditionals rather than min and max: the same values, at half the cost
+        return (
+            (ax if ax <= bx else bx),
+            (ay if ay <= by else by),
+            (ax if ax >= bx else bx),
+            (ay if ay >= by else by),
+        )
 
-def _box(
-    to_display, left: float, bottom: float, right: float, top: float
-) -> tuple[float, float, float, float]:
-    ax, ay = to_display(left, bottom)
-    bx, by = to_display(right, top)
-    # conditionals rather than min and max: the same values, at half the cost per character
-    return (
-        (ax if ax <= bx else bx),
-        (ay if ay <= by else by),
-        (ax if ax >= bx else bx),
-        (ay if ay >= by else by),
-    )
+    return box
 
 
 def _c_function(function, restype, *argtypes):
@@ -243,7 +243,7 @@ _char_loose_box = _c_function(pdfium_c.FPDFText_GetLooseCharBox, _INT, _VOID, _I
 _char_object = _c_function(pdfium_c.FPDFText_GetTextObject, _VOID, _VOID, _INT)
 
 
-def _chars(page, number: int, to_display, in_forms: set[int | None]) -> tuple[list[_Char], int]:
+def _chars(page, number: int, display_box, in_forms: set[int | None]) -> tuple[list[_Char], int]:
     """The page's visible characters, and how many glyphs had no text."""
     textpage = page.get_textpage()
     count = textpage.count_chars()
@@ -252,13 +252,14 @@ def _chars(page, number: int, to_display, in_forms: set[int | None]) -> tuple[li
             "pdf_too_large", f"Page {number} has {count} characters (limit {MAX_CHARS_PER_PAGE})."
         )
     raw = _address(textpage.raw)
-    rect = pdfium_c.FS_RECTF()
+    rect = (ctypes.c_float * 4)()  # an FS_RECTF: left, top, right, bottom
     rect_address = ctypes.addressof(rect)
     width, height = page.get_size()
     chars = []
     space = False
     unmapped = 0
     clip_box = _Clips(in_forms).box
+    obj = clip = _UNSEEN
     for i in range(count):
         code = _char_unicode(raw, i)
         generated = _char_generated(raw, i)
@@ -269,10 +270,16 @@ def _chars(page, number: int, to_display, in_forms: set[int | None]) -> tuple[li
             continue
         if not _char_loose_box(raw, i, rect_address):
             raise pdfium.PdfiumError(f"Failed to get the box of character {i}.")
-        left, bottom, right, top = rect.left, rect.bottom, rect.right, rect.top
-        if not _inside(clip_box(_char_object(raw, i)), (left + right) / 2, (bottom + top) / 2):
+        left, top, right, bottom = rect[:]
+        current = _char_object(raw, i)
+        if current != obj:  # the characters of one text object come one after another
+            obj, clip = current, clip_box(current)
+        if clip is not None and not (
+            clip[0] - 1 <= (left + right) / 2 <= clip[2] + 1
+            and clip[1] - 1 <= (bottom + top) / 2 <= clip[3] + 1
+        ):
             continue  # clipped away: never shown (the overflow of a text box, say)
-        x0, top, x1, bottom = _box(to_display, left, bottom, right, top)
+        x0, top, x1, bottom = display_box(left, bottom, right, top)
         if x1 < 0 or top > height or x0 > width or bottom < 0:
             continue  # outside the page: never shown
         chars.append(_Char(chr(code), x0, x1, top, bottom, space))
@@ -287,9 +294,9 @@ def _address(pointer) -> int | None:
 
 
 class _Clips:
-    """The bounding box of each text object's clipping path, looked up once per object and computed once per
-    clipping path: objects with the same clip share PDFium's path data, so the address of each path's first
-    point identifies it (within the page, which stays loaded while its characters are read).
+    """The bounding box of a text object's clipping path, computed once per clipping path: objects with the
+    same clip share PDFium's path data, so the address of each path's first point identifies it (within the
+    page, which stays loaded while its characters are read).
 
     Only for objects drawn on the page itself: the clipping path of an object inside a form XObject is in
     the form's space, which PDFium does not map to the page's.
@@ -297,22 +304,20 @@ class _Clips:
 
     def __init__(self, in_forms: set[int | None]):
         self.in_forms = in_forms  # addresses of the text objects inside form XObjects
-        self.of_object: dict[int | None, tuple[float, float, float, float] | None] = {}
         self.of_paths: dict[tuple, tuple[float, float, float, float] | None] = {}
 
-    def box(self, key: int | None) -> tuple[float, float, float, float] | None:
+    def box(self, obj: int | None) -> tuple[float, float, float, float] | None:
         """The clip box of the text object at this address."""
-        found = self.of_object.get(key, _UNSEEN)
+        clip = _object_clip(obj) if obj and obj not in self.in_forms else None
+        if not clip:
+            return None
+        count = max(_clip_paths(clip), 0)
+        paths = tuple(
+            map(_clip_segment, itertools.repeat(clip, count), range(count), itertools.repeat(0, count))
+        )
+        found = self.of_paths.get(paths, _UNSEEN)
         if found is _UNSEEN:
-            clip = _object_clip(key) if key and key not in self.in_forms else None
-            if not clip:
-                found = None
-            else:
-                paths = tuple(_clip_segment(clip, k, 0) for k in range(_clip_paths(clip)))
-                if paths not in self.of_paths:
-                    self.of_paths[paths] = _clip_box(clip)
-                found = self.of_paths[paths]
-            self.of_object[key] = found
+            found = self.of_paths[paths] = _clip_box(clip)
         return found
 
 
@@ -349,16 +354,12 @@ def _clip_box(clip: int) -> tuple[float, float, float, float] | None:
     return box
 
 
-def _inside(box: tuple[float, float, float, float] | None, x: float, y: float) -> bool:
-    return box is None or (box[0] - 1 <= x <= box[2] + 1 and box[1] - 1 <= y <= box[3] + 1)
-
-
-def _edges(page, number: int, to_display, in_forms: set[int | None]) -> list[dict]:
+def _edges(page, number: int, display_box, in_forms: set[int | None]) -> list[dict]:
     """Ruling lines as pdfplumber edges: thin paths are lines, other rectangles give their four sides.
     Notes in ``in_forms`` the text objects found inside form XObjects."""
     edges: list[dict] = []
     for count, (obj, (x0, top, x1, bottom)) in enumerate(
-        _paths(_address(page.raw), to_display, in_forms), start=1
+        _paths(_address(page.raw), display_box, in_forms), start=1
     ):
         if count > MAX_OBJECTS_PER_PAGE:
             raise UnreadableDocument(
@@ -388,7 +389,7 @@ _object_bounds = _c_function(pdfium_c.FPDFPageObj_GetBounds, _INT, _VOID, _VOID,
 _path_segments = _c_function(pdfium_c.FPDFPath_CountSegments, _INT, _VOID)
 
 
-def _paths(holder: int, to_display, in_forms: set[int | None], depth: int = 0):
+def _paths(holder: int, display_box, in_forms: set[int | None], depth: int = 0):
     """Path objects (addresses) of the page (and of its form XObjects) with their display boxes, through
     PDFium's C API directly: the Python wrapper per object costs more than the work. Adds the text objects
     inside forms to ``in_forms``."""
@@ -399,11 +400,11 @@ def _paths(holder: int, to_display, in_forms: set[int | None], depth: int = 0):
         obj = get(holder, i)
         kind = _object_type(obj)
         if kind == pdfium_c.FPDF_PAGEOBJ_FORM and depth < _MAX_FORM_DEPTH:
-            yield from _paths(obj, to_display, in_forms, depth + 1)
+            yield from _paths(obj, display_box, in_forms, depth + 1)
         elif kind == pdfium_c.FPDF_PAGEOBJ_TEXT and depth > 0:
             in_forms.add(obj)
         elif kind == pdfium_c.FPDF_PAGEOBJ_PATH and _object_bounds(obj, *addresses):
-            yield obj, _box(to_display, *bounds)
+            yield obj, display_box(*bounds)
 
 
 def _edge(orientation: str, x0: float, top: float, x1: float, bottom: float) -> dict:
@@ -470,7 +471,8 @@ def _cells(intersections: dict) -> list[tuple[float, float, float, float]]:
     for p in points:
         column, row = same_x[p[0]], same_y[p[1]]  # sorted: the points after p are below it, right of it
         v, h = v_of[p], h_of[p]
-        below = [q for q in column[column.index(p) + 1 :] if not v.isdisjoint(v_of[q])]
+        # lazily: the first point below usually closes the cell, and a column is long
+        below = (q for q in column[column.index(p) + 1 :] if not v.isdisjoint(v_of[q]))
         right = [q for q in row[row.index(p) + 1 :] if not h.isdisjoint(h_of[q])]
         cell = next(
             (
