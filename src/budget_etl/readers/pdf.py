@@ -251,27 +251,32 @@ def _chars(page, number: int, display_box, in_forms: set[int | None]) -> tuple[l
         raise UnreadableDocument(
             "pdf_too_large", f"Page {number} has {count} characters (limit {MAX_CHARS_PER_PAGE})."
         )
+    # every character's code, flag, text object and box, each in one pass of C calls
     raw = _address(textpage.raw)
-    rect = (ctypes.c_float * 4)()  # an FS_RECTF: left, top, right, bottom
-    rect_address = ctypes.addressof(rect)
+    codes = _each_char(_char_unicode, raw, count)
+    generated = _each_char(_char_generated, raw, count)
+    objects = _each_char(_char_object, raw, count)
+    rects = (pdfium_c.FS_RECTF * count)()  # left, top, right, bottom of each character
+    first, size = ctypes.addressof(rects), ctypes.sizeof(pdfium_c.FS_RECTF)
+    boxed = _each_char(_char_loose_box, raw, count, range(first, first + size * count, size))
+    floats = iter((ctypes.c_float * (4 * count)).from_buffer(rects)[:])
     width, height = page.get_size()
     chars = []
     space = False
     unmapped = 0
     clip_box = _Clips(in_forms).box
     obj = clip = _UNSEEN
-    for i in range(count):
-        code = _char_unicode(raw, i)
-        generated = _char_generated(raw, i)
-        if code <= 32 or code == 0xFFFE or 0xD800 <= code <= 0xDFFF or generated:
+    # four floats at a time from one iterator: each character's box
+    for i, code, flag, current, ok, left, top, right, bottom in zip(
+        range(count), codes, generated, objects, boxed, floats, floats, floats, floats, strict=False
+    ):
+        if code <= 32 or code == 0xFFFE or 0xD800 <= code <= 0xDFFF or flag:
             space = space or code == 32  # line breaks are rebuilt from positions; a space marks a word gap
-            if code not in (9, 10, 13, 32) and generated != 1:
+            if code not in (9, 10, 13, 32) and flag != 1:
                 unmapped += 1  # a glyph without text: its font has no map to Unicode
             continue
-        if not _char_loose_box(raw, i, rect_address):
+        if not ok:
             raise pdfium.PdfiumError(f"Failed to get the box of character {i}.")
-        left, top, right, bottom = rect[:]
-        current = _char_object(raw, i)
         if current != obj:  # the characters of one text object come one after another
             obj, clip = current, clip_box(current)
         if clip is not None and not (
@@ -286,6 +291,11 @@ def _chars(page, number: int, display_box, in_forms: set[int | None]) -> tuple[l
         space = False
     textpage.close()
     return chars, unmapped
+
+
+def _each_char(function, textpage: int, count: int, *args) -> list:
+    """``function(textpage, i, *args)`` for every character i of a text page, looped in C (map)."""
+    return list(map(function, itertools.repeat(textpage, count), range(count), *args))
 
 
 def _address(pointer) -> int | None:
@@ -387,6 +397,9 @@ _form_object = _c_function(pdfium_c.FPDFFormObj_GetObject, _VOID, _VOID, ctypes.
 _object_type = _c_function(pdfium_c.FPDFPageObj_GetType, _INT, _VOID)
 _object_bounds = _c_function(pdfium_c.FPDFPageObj_GetBounds, _INT, _VOID, _VOID, _VOID, _VOID, _VOID)
 _path_segments = _c_function(pdfium_c.FPDFPath_CountSegments, _INT, _VOID)
+_TEXT_OBJECT = pdfium_c.FPDF_PAGEOBJ_TEXT
+_PATH_OBJECT = pdfium_c.FPDF_PAGEOBJ_PATH
+_FORM_OBJECT = pdfium_c.FPDF_PAGEOBJ_FORM
 
 
 def _paths(holder: int, display_box, in_forms: set[int | None], depth: int = 0):
@@ -396,15 +409,17 @@ def _paths(holder: int, display_box, in_forms: set[int | None], depth: int = 0):
     count, get = (_page_objects, _page_object) if depth == 0 else (_form_objects, _form_object)
     bounds = (ctypes.c_float * 4)()  # left, bottom, right, top
     addresses = [ctypes.addressof(bounds) + k * ctypes.sizeof(ctypes.c_float) for k in range(4)]
-    for i in range(count(holder)):
-        obj = get(holder, i)
-        kind = _object_type(obj)
-        if kind == pdfium_c.FPDF_PAGEOBJ_FORM and depth < _MAX_FORM_DEPTH:
+    n = count(holder)
+    objects = list(map(get, itertools.repeat(holder, n), range(n)))  # looped in C: most are text objects
+    for obj, kind in zip(objects, map(_object_type, objects), strict=True):
+        if kind == _TEXT_OBJECT:
+            if depth > 0:
+                in_forms.add(obj)
+        elif kind == _PATH_OBJECT:
+            if _object_bounds(obj, *addresses):
+                yield obj, display_box(*bounds)
+        elif kind == _FORM_OBJECT and depth < _MAX_FORM_DEPTH:
             yield from _paths(obj, display_box, in_forms, depth + 1)
-        elif kind == pdfium_c.FPDF_PAGEOBJ_TEXT and depth > 0:
-            in_forms.add(obj)
-        elif kind == pdfium_c.FPDF_PAGEOBJ_PATH and _object_bounds(obj, *addresses):
-            yield obj, display_box(*bounds)
 
 
 def _edge(orientation: str, x0: float, top: float, x1: float, bottom: float) -> dict:
