@@ -251,32 +251,27 @@ def _chars(page, number: int, display_box, in_forms: set[int | None]) -> tuple[l
         raise UnreadableDocument(
             "pdf_too_large", f"Page {number} has {count} characters (limit {MAX_CHARS_PER_PAGE})."
         )
-    # every character's code, flag, text object and box, each in one pass of C calls
     raw = _address(textpage.raw)
-    codes = _each_char(_char_unicode, raw, count)
-    generated = _each_char(_char_generated, raw, count)
-    objects = _each_char(_char_object, raw, count)
-    rects = (pdfium_c.FS_RECTF * count)()  # left, top, right, bottom of each character
-    first, size = ctypes.addressof(rects), ctypes.sizeof(pdfium_c.FS_RECTF)
-    boxed = _each_char(_char_loose_box, raw, count, range(first, first + size * count, size))
-    floats = iter((ctypes.c_float * (4 * count)).from_buffer(rects)[:])
+    rect = (ctypes.c_float * 4)()  # an FS_RECTF: left, top, right, bottom
+    rect_address = ctypes.addressof(rect)
     width, height = page.get_size()
     chars = []
     space = False
     unmapped = 0
     clip_box = _Clips(in_forms).box
     obj = clip = _UNSEEN
-    # four floats at a time from one iterator: each character's box
-    for i, code, flag, current, ok, left, top, right, bottom in zip(
-        range(count), codes, generated, objects, boxed, floats, floats, floats, floats, strict=False
-    ):
-        if code <= 32 or code == 0xFFFE or 0xD800 <= code <= 0xDFFF or flag:
+    for i in range(count):
+        code = _char_unicode(raw, i)
+        generated = _char_generated(raw, i)
+        if code <= 32 or code == 0xFFFE or 0xD800 <= code <= 0xDFFF or generated:
             space = space or code == 32  # line breaks are rebuilt from positions; a space marks a word gap
-            if code not in (9, 10, 13, 32) and flag != 1:
+            if code not in (9, 10, 13, 32) and generated != 1:
                 unmapped += 1  # a glyph without text: its font has no map to Unicode
             continue
-        if not ok:
+        if not _char_loose_box(raw, i, rect_address):
             raise pdfium.PdfiumError(f"Failed to get the box of character {i}.")
+        left, top, right, bottom = rect[:]
+        current = _char_object(raw, i)
         if current != obj:  # the characters of one text object come one after another
             obj, clip = current, clip_box(current)
         if clip is not None and not (
@@ -291,11 +286,6 @@ def _chars(page, number: int, display_box, in_forms: set[int | None]) -> tuple[l
         space = False
     textpage.close()
     return chars, unmapped
-
-
-def _each_char(function, textpage: int, count: int, *args) -> list:
-    """``function(textpage, i, *args)`` for every character i of a text page, looped in C (map)."""
-    return list(map(function, itertools.repeat(textpage, count), range(count), *args))
 
 
 def _address(pointer) -> int | None:
