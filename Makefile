@@ -15,12 +15,15 @@ $(STAMP): pyproject.toml constraints.txt
 setup: $(STAMP)
 
 # Debian packages the charts, notebooks and report tests need, installed only when missing: a CJK font
-# (matplotlib and Chromium draw Chinese with it) and headless Chromium (the report test renders the page).
+# (matplotlib and Chromium draw Chinese with it) and headless Chromium (the report test renders the page);
+# and poppler-utils, whose `pdftotext -layout` is the floor the PDF benchmark measures the reader against
+# (no test needs it).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 system:
 	@missing=""; \
 	fc-list :lang=zh family 2>/dev/null | grep -q . || missing="$$missing fonts-wqy-microhei"; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing$$missing (apt-get)"; \
 		$(SUDO) apt-get update -qq && \
@@ -44,7 +47,7 @@ notebooks: run system
 
 # Benchmarks (not tests): corpora of 100, 1,000 and 10,000 documents, 3 runs each; results into BENCHMARKS.md.
 # About 15 minutes on 2 cores; corpora, warehouses and logs stay in /tmp/bench-budget-etl.
-bench: $(STAMP)
+bench: $(STAMP) system
 	$(BIN)/python benchmarks/run.py --sizes 100 1000 10000 --repeats 3 --out BENCHMARKS.md
 
 clean:

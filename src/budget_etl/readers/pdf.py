@@ -30,6 +30,7 @@ from __future__ import annotations
 import bisect
 import ctypes
 import itertools
+import operator
 import re
 from dataclasses import dataclass, field
 from statistics import median
@@ -68,7 +69,7 @@ _READABLE = re.compile(
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 
 
-@dataclass
+@dataclass(slots=True)
 class _Char:
     text: str
     x0: float
@@ -187,10 +188,10 @@ def _open(data: bytes):
 
 def _read_page(page, number: int) -> _Page:
     width, height = page.get_size()
-    to_display = _display_transform(page)
+    display_box = _display_box(page)
     in_forms: set[int | None] = set()
-    edges = _edges(page, number, to_display, in_forms)
-    chars, unmapped = _chars(page, number, to_display, in_forms)
+    edges = _edges(page, number, display_box, in_forms)
+    chars, unmapped = _chars(page, number, display_box, in_forms)
     result = _Page(number=number, width=width, height=height, characters=len(chars) + unmapped)
     result.readable = sum(1 for ch in chars if _READABLE.match(ch.text))
     for cells in _ruled_tables(edges):
@@ -200,29 +201,49 @@ def _read_page(page, number: int) -> _Page:
     return result
 
 
-def _display_transform(page):
-    """Unrotated PDF user space (origin bottom left) to the page as displayed (origin top left)."""
+def _display_box(page):
+    """A function from a box in unrotated PDF user space (x0, y0, x1, y1 of two corners; origin bottom left)
+    to the same box on the page as displayed (x0, top, x1, bottom; origin top left)."""
     left, bottom, right, top = page.get_mediabox()
     w, h = right - left, top - bottom
-    rotation = page.get_rotation()
-    if rotation == 90:
-        return lambda x, y: (y - bottom, x - left)
-    if rotation == 180:
-        return lambda x, y: (w - (x - left), y - bottom)
-    if rotation == 270:
-        return lambda x, y: (h - (y - bottom), w - (x - left))
-    return lambda x, y: (x - left, h - (y - bottom))
+    rotation = page.get_rotation() if page.get_rotation() in (90, 180, 270) else 0
+
+    def box(x0: float, y0: float, x1: float, y1: float) -> tuple[float, float, float, float]:
+        # the corners as displayed, written out per rotation (it runs once per character)
+        if rotation == 0:
+            ax, ay, bx, by = x0 - left, h - (y0 - bottom), x1 - left, h - (y1 - bottom)
+        elif rotation == 90:
+            ax, ay, bx, by = y0 - bottom, x0 - left, y1 - bottom, x1 - left
+        elif rotation == 180:
+            ax, ay, bx, by = w - (x0 - left), y0 - bottom, w - (x1 - left), y1 - bottom
+        else:
+            ax, ay, bx, by = h - (y0 - bottom), w - (x0 - left), h - (y1 - bottom), w - (x1 - left)
+        # conditionals rather than min and max: the same values, at half the cost
+        return (
+            (ax if ax <= bx else bx),
+            (ay if ay <= by else by),
+            (ax if ax >= bx else bx),
+            (ay if ay >= by else by),
+        )
+
+    return box
 
 
-def _box(
-    to_display, left: float, bottom: float, right: float, top: float
-) -> tuple[float, float, float, float]:
-    ax, ay = to_display(left, bottom)
-    bx, by = to_display(right, top)
-    return min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)
+def _c_function(function, restype, *argtypes):
+    """A PDFium function called with plain addresses and returning a plain value: the same C function as
+    pypdfium2's binding, without its typed pointers (converting them, per character, costs more than the
+    call). Pointers go in and out as ints (``_address``)."""
+    return ctypes.CFUNCTYPE(restype, *argtypes)(ctypes.cast(function, ctypes.c_void_p).value)
 
 
-def _chars(page, number: int, to_display, in_forms: set[int | None]) -> tuple[list[_Char], int]:
+_VOID, _INT = ctypes.c_void_p, ctypes.c_int
+_char_unicode = _c_function(pdfium_c.FPDFText_GetUnicode, ctypes.c_uint, _VOID, _INT)
+_char_generated = _c_function(pdfium_c.FPDFText_IsGenerated, _INT, _VOID, _INT)
+_char_loose_box = _c_function(pdfium_c.FPDFText_GetLooseCharBox, _INT, _VOID, _INT, _VOID)
+_char_object = _c_function(pdfium_c.FPDFText_GetTextObject, _VOID, _VOID, _INT)
+
+
+def _chars(page, number: int, display_box, in_forms: set[int | None]) -> tuple[list[_Char], int]:
     """The page's visible characters, and how many glyphs had no text."""
     textpage = page.get_textpage()
     count = textpage.count_chars()
@@ -230,25 +251,35 @@ def _chars(page, number: int, to_display, in_forms: set[int | None]) -> tuple[li
         raise UnreadableDocument(
             "pdf_too_large", f"Page {number} has {count} characters (limit {MAX_CHARS_PER_PAGE})."
         )
-    raw = textpage.raw
+    raw = _address(textpage.raw)
+    rect = (ctypes.c_float * 4)()  # an FS_RECTF: left, top, right, bottom
+    rect_address = ctypes.addressof(rect)
     width, height = page.get_size()
     chars = []
     space = False
     unmapped = 0
-    clips = _Clips(in_forms)
+    clip_box = _Clips(in_forms).box
+    obj = clip = _UNSEEN
     for i in range(count):
-        code = pdfium_c.FPDFText_GetUnicode(raw, i)
-        if code <= 32 or code == 0xFFFE or 0xD800 <= code <= 0xDFFF or pdfium_c.FPDFText_IsGenerated(raw, i):
+        code = _char_unicode(raw, i)
+        generated = _char_generated(raw, i)
+        if code <= 32 or code == 0xFFFE or 0xD800 <= code <= 0xDFFF or generated:
             space = space or code == 32  # line breaks are rebuilt from positions; a space marks a word gap
-            if code not in (9, 10, 13, 32) and pdfium_c.FPDFText_IsGenerated(raw, i) != 1:
+            if code not in (9, 10, 13, 32) and generated != 1:
                 unmapped += 1  # a glyph without text: its font has no map to Unicode
             continue
-        left, bottom, right, top = textpage.get_charbox(i, loose=True)
-        if not _inside(
-            clips.box(pdfium_c.FPDFText_GetTextObject(raw, i)), (left + right) / 2, (bottom + top) / 2
+        if not _char_loose_box(raw, i, rect_address):
+            raise pdfium.PdfiumError(f"Failed to get the box of character {i}.")
+        left, top, right, bottom = rect[:]
+        current = _char_object(raw, i)
+        if current != obj:  # the characters of one text object come one after another
+            obj, clip = current, clip_box(current)
+        if clip is not None and not (
+            clip[0] - 1 <= (left + right) / 2 <= clip[2] + 1
+            and clip[1] - 1 <= (bottom + top) / 2 <= clip[3] + 1
         ):
             continue  # clipped away: never shown (the overflow of a text box, say)
-        x0, top, x1, bottom = _box(to_display, left, bottom, right, top)
+        x0, top, x1, bottom = display_box(left, bottom, right, top)
         if x1 < 0 or top > height or x0 > width or bottom < 0:
             continue  # outside the page: never shown
         chars.append(_Char(chr(code), x0, x1, top, bottom, space))
@@ -263,9 +294,9 @@ def _address(pointer) -> int | None:
 
 
 class _Clips:
-    """The bounding box of each text object's clipping path, looked up once per object and computed once per
-    clipping path: objects with the same clip share PDFium's path data, so the address of each path's first
-    point identifies it (within the page, which stays loaded while its characters are read).
+    """The bounding box of a text object's clipping path, computed once per clipping path: objects with the
+    same clip share PDFium's path data, so the address of each path's first point identifies it (within the
+    page, which stays loaded while its characters are read).
 
     Only for objects drawn on the page itself: the clipping path of an object inside a form XObject is in
     the form's space, which PDFium does not map to the page's.
@@ -273,42 +304,44 @@ class _Clips:
 
     def __init__(self, in_forms: set[int | None]):
         self.in_forms = in_forms  # addresses of the text objects inside form XObjects
-        self.of_object: dict[int | None, tuple[float, float, float, float] | None] = {}
         self.of_paths: dict[tuple, tuple[float, float, float, float] | None] = {}
 
-    def box(self, obj) -> tuple[float, float, float, float] | None:
-        key = _address(obj)
-        if key not in self.of_object:
-            clip = pdfium_c.FPDFPageObj_GetClipPath(obj) if key not in self.in_forms else None
-            if not clip:
-                self.of_object[key] = None
-            else:
-                paths = tuple(
-                    _address(pdfium_c.FPDFClipPath_GetPathSegment(clip, k, 0))
-                    for k in range(pdfium_c.FPDFClipPath_CountPaths(clip))
-                )
-                if paths not in self.of_paths:
-                    self.of_paths[paths] = _clip_box(clip)
-                self.of_object[key] = self.of_paths[paths]
-        return self.of_object[key]
+    def box(self, obj: int | None) -> tuple[float, float, float, float] | None:
+        """The clip box of the text object at this address."""
+        clip = _object_clip(obj) if obj and obj not in self.in_forms else None
+        if not clip:
+            return None
+        count = max(_clip_paths(clip), 0)
+        paths = tuple(
+            map(_clip_segment, itertools.repeat(clip, count), range(count), itertools.repeat(0, count))
+        )
+        found = self.of_paths.get(paths, _UNSEEN)
+        if found is _UNSEEN:
+            found = self.of_paths[paths] = _clip_box(clip)
+        return found
 
 
+_UNSEEN = object()
+_object_clip = _c_function(pdfium_c.FPDFPageObj_GetClipPath, _VOID, _VOID)
+_clip_paths = _c_function(pdfium_c.FPDFClipPath_CountPaths, _INT, _VOID)
+_clip_path_segments = _c_function(pdfium_c.FPDFClipPath_CountPathSegments, _INT, _VOID, _INT)
+_clip_segment = _c_function(pdfium_c.FPDFClipPath_GetPathSegment, _VOID, _VOID, _INT, _INT)
+_segment_point = _c_function(pdfium_c.FPDFPathSegment_GetPoint, _INT, _VOID, _VOID, _VOID)
 _X, _Y = ctypes.c_float(), ctypes.c_float()
-_XY = (ctypes.byref(_X), ctypes.byref(_Y))
+_XY = (ctypes.addressof(_X), ctypes.addressof(_Y))
 
 
-def _clip_box(clip) -> tuple[float, float, float, float] | None:
+def _clip_box(clip: int) -> tuple[float, float, float, float] | None:
     """The intersection of the boxes of the paths of a clip (None: no paths).
 
     A path of four or five segments is taken as the rectangle its first and third points span (what
     clipping rectangles are), which halves the calls into PDFium for the common case."""
-    segment, point = pdfium_c.FPDFClipPath_GetPathSegment, pdfium_c.FPDFPathSegment_GetPoint
     box = None
-    for k in range(pdfium_c.FPDFClipPath_CountPaths(clip)):
-        count = pdfium_c.FPDFClipPath_CountPathSegments(clip, k)
+    for k in range(_clip_paths(clip)):
+        count = _clip_path_segments(clip, k)
         xs, ys = [], []
         for j in (0, 2) if count in (4, 5) else range(count):
-            if point(segment(clip, k, j), *_XY):
+            if _segment_point(_clip_segment(clip, k, j), *_XY):
                 xs.append(_X.value)
                 ys.append(_Y.value)
         if xs:
@@ -321,15 +354,13 @@ def _clip_box(clip) -> tuple[float, float, float, float] | None:
     return box
 
 
-def _inside(box: tuple[float, float, float, float] | None, x: float, y: float) -> bool:
-    return box is None or (box[0] - 1 <= x <= box[2] + 1 and box[1] - 1 <= y <= box[3] + 1)
-
-
-def _edges(page, number: int, to_display, in_forms: set[int | None]) -> list[dict]:
+def _edges(page, number: int, display_box, in_forms: set[int | None]) -> list[dict]:
     """Ruling lines as pdfplumber edges: thin paths are lines, other rectangles give their four sides.
     Notes in ``in_forms`` the text objects found inside form XObjects."""
     edges: list[dict] = []
-    for count, (obj, (x0, top, x1, bottom)) in enumerate(_paths(page.raw, to_display, in_forms), start=1):
+    for count, (obj, (x0, top, x1, bottom)) in enumerate(
+        _paths(_address(page.raw), display_box, in_forms), start=1
+    ):
         if count > MAX_OBJECTS_PER_PAGE:
             raise UnreadableDocument(
                 "pdf_too_large", f"Page {number} has more than {MAX_OBJECTS_PER_PAGE} drawing objects."
@@ -339,7 +370,7 @@ def _edges(page, number: int, to_display, in_forms: set[int | None]) -> list[dic
             edges.append(_edge("v", (x0 + x1) / 2, top, (x0 + x1) / 2, bottom))
         elif h < _EDGE_MAX_THICKNESS and w >= _EDGE_MIN_LENGTH:
             edges.append(_edge("h", x0, (top + bottom) / 2, x1, (top + bottom) / 2))
-        elif w >= _EDGE_MIN_LENGTH and h >= _EDGE_MIN_LENGTH and pdfium_c.FPDFPath_CountSegments(obj) <= 6:
+        elif w >= _EDGE_MIN_LENGTH and h >= _EDGE_MIN_LENGTH and _path_segments(obj) <= 6:
             edges += [
                 _edge("h", x0, top, x1, top),
                 _edge("h", x0, bottom, x1, bottom),
@@ -349,26 +380,36 @@ def _edges(page, number: int, to_display, in_forms: set[int | None]) -> list[dic
     return edges
 
 
-def _paths(page_raw, to_display, in_forms: set[int | None], depth: int = 0):
-    """Path objects of the page (and of its form XObjects) with their display boxes, through PDFium's C API
-    directly: the Python wrapper per object costs more than the work. Adds the text objects inside forms
-    to ``in_forms``."""
-    if depth == 0:
-        count, get = pdfium_c.FPDFPage_CountObjects(page_raw), pdfium_c.FPDFPage_GetObject
-    else:
-        count, get = pdfium_c.FPDFFormObj_CountObjects(page_raw), pdfium_c.FPDFFormObj_GetObject
-    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
-    for i in range(count):
-        obj = get(page_raw, i)
-        kind = pdfium_c.FPDFPageObj_GetType(obj)
-        if kind == pdfium_c.FPDF_PAGEOBJ_FORM and depth < _MAX_FORM_DEPTH:
-            yield from _paths(obj, to_display, in_forms, depth + 1)
-        elif kind == pdfium_c.FPDF_PAGEOBJ_TEXT and depth > 0:
-            in_forms.add(_address(obj))
-        elif kind == pdfium_c.FPDF_PAGEOBJ_PATH and pdfium_c.FPDFPageObj_GetBounds(
-            obj, ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right), ctypes.byref(top)
-        ):
-            yield obj, _box(to_display, left.value, bottom.value, right.value, top.value)
+_page_objects = _c_function(pdfium_c.FPDFPage_CountObjects, _INT, _VOID)
+_page_object = _c_function(pdfium_c.FPDFPage_GetObject, _VOID, _VOID, _INT)
+_form_objects = _c_function(pdfium_c.FPDFFormObj_CountObjects, _INT, _VOID)
+_form_object = _c_function(pdfium_c.FPDFFormObj_GetObject, _VOID, _VOID, ctypes.c_ulong)
+_object_type = _c_function(pdfium_c.FPDFPageObj_GetType, _INT, _VOID)
+_object_bounds = _c_function(pdfium_c.FPDFPageObj_GetBounds, _INT, _VOID, _VOID, _VOID, _VOID, _VOID)
+_path_segments = _c_function(pdfium_c.FPDFPath_CountSegments, _INT, _VOID)
+_TEXT_OBJECT = pdfium_c.FPDF_PAGEOBJ_TEXT
+_PATH_OBJECT = pdfium_c.FPDF_PAGEOBJ_PATH
+_FORM_OBJECT = pdfium_c.FPDF_PAGEOBJ_FORM
+
+
+def _paths(holder: int, display_box, in_forms: set[int | None], depth: int = 0):
+    """Path objects (addresses) of the page (and of its form XObjects) with their display boxes, through
+    PDFium's C API directly: the Python wrapper per object costs more than the work. Adds the text objects
+    inside forms to ``in_forms``."""
+    count, get = (_page_objects, _page_object) if depth == 0 else (_form_objects, _form_object)
+    bounds = (ctypes.c_float * 4)()  # left, bottom, right, top
+    addresses = [ctypes.addressof(bounds) + k * ctypes.sizeof(ctypes.c_float) for k in range(4)]
+    n = count(holder)
+    objects = list(map(get, itertools.repeat(holder, n), range(n)))  # looped in C: most are text objects
+    for obj, kind in zip(objects, map(_object_type, objects), strict=True):
+        if kind == _TEXT_OBJECT:
+            if depth > 0:
+                in_forms.add(obj)
+        elif kind == _PATH_OBJECT:
+            if _object_bounds(obj, *addresses):
+                yield obj, display_box(*bounds)
+        elif kind == _FORM_OBJECT and depth < _MAX_FORM_DEPTH:
+            yield from _paths(obj, display_box, in_forms, depth + 1)
 
 
 def _edge(orientation: str, x0: float, top: float, x1: float, bottom: float) -> dict:
@@ -433,16 +474,19 @@ def _cells(intersections: dict) -> list[tuple[float, float, float, float]]:
         same_y.setdefault(p[1], []).append(p)
     cells = []
     for p in points:
-        below = [q for q in same_x[p[0]] if q[1] > p[1] and v_of[p] & v_of[q]]
-        right = [q for q in same_y[p[1]] if q[0] > p[0] and h_of[p] & h_of[q]]
+        column, row = same_x[p[0]], same_y[p[1]]  # sorted: the points after p are below it, right of it
+        v, h = v_of[p], h_of[p]
+        # lazily: the first point below usually closes the cell, and a column is long
+        below = (q for q in column[column.index(p) + 1 :] if not v.isdisjoint(v_of[q]))
+        right = [q for q in row[row.index(p) + 1 :] if not h.isdisjoint(h_of[q])]
         cell = next(
             (
                 (p[0], p[1], r[0], b[1])
                 for b in below
                 for r in right
                 if (r[0], b[1]) in intersections
-                and v_of[(r[0], b[1])] & v_of[r]
-                and h_of[(r[0], b[1])] & h_of[b]
+                and not v_of[(r[0], b[1])].isdisjoint(v_of[r])
+                and not h_of[(r[0], b[1])].isdisjoint(h_of[b])
             ),
             None,
         )
@@ -469,14 +513,16 @@ def _fill_table(cells, chars: list[_Char]) -> tuple[list[_PageTable], list[_Char
     for c in ordered:
         for band in range(int(c[1] // 10), int(c[3] // 10) + 1):
             bands.setdefault(band, []).append(c)
+    area = {c: (c[2] - c[0]) * (c[3] - c[1]) for c in ordered}
     for ch in chars:
         cx, cy = (ch.x0 + ch.x1) / 2, (ch.top + ch.bottom) / 2
         cell = None
         if left <= cx <= right and top <= cy <= bottom:
-            band = bands.get(int(cy // 10), ())
-            # the smallest cell that holds it: ruling lines can also close a rectangle round several cells
-            cell = min((c for c in band if c[0] <= cx <= c[2] and c[1] <= cy <= c[3]),
-                       key=lambda c: (c[2] - c[0]) * (c[3] - c[1]), default=None)
+            # the smallest cell that holds it (the first of equal ones): ruling lines can also close a
+            # rectangle round several cells
+            for c in bands.get(int(cy // 10), ()):
+                if c[0] <= cx <= c[2] and c[1] <= cy <= c[3] and (cell is None or area[c] < area[cell]):
+                    cell = c
         if cell is None:
             rest.append(ch)
         else:
@@ -629,23 +675,30 @@ def _index(snapped: list[float], value: float) -> int:
 def _lines(chars: list[_Char]) -> list[_Line]:
     """Characters to lines: a character joins the line its vertical centre falls in; left to right."""
     lines: list[_Line] = []
-    for ch in sorted(chars, key=lambda c: (c.top + c.bottom) / 2):
-        centre = (ch.top + ch.bottom) / 2
+    centres = [(ch.top + ch.bottom) / 2 for ch in chars]
+    for k in sorted(range(len(chars)), key=centres.__getitem__):
+        ch, centre = chars[k], centres[k]
         for line in reversed(lines[-3:]):
             if line.top - 0.5 <= centre <= line.bottom + 0.5:
                 line.chars.append(ch)
-                line.top, line.bottom = min(line.top, ch.top), max(line.bottom, ch.bottom)
+                if ch.top < line.top:
+                    line.top = ch.top
+                if ch.bottom > line.bottom:
+                    line.bottom = ch.bottom
                 break
         else:
             lines.append(_Line(chars=[ch], top=ch.top, bottom=ch.bottom))
     for line in lines:
-        line.chars.sort(key=lambda c: c.x0)
-        line.x0, line.x1 = line.chars[0].x0, max(c.x1 for c in line.chars)
+        line.chars.sort(key=_X0)
+        line.x0, line.x1 = line.chars[0].x0, max(map(_X1, line.chars))
         # the body font sets the size: digits in another font may have taller boxes
         line.size = median([c.size for c in line.chars if _CJK.match(c.text)] or [c.size for c in line.chars])
         line.text = _line_text(line.chars, line.size)
-    lines.sort(key=lambda ln: ln.top)
+    lines.sort(key=_TOP)
     return lines
+
+
+_X0, _X1, _TOP = operator.attrgetter("x0"), operator.attrgetter("x1"), operator.attrgetter("top")
 
 
 def _line_text(chars: list[_Char], size: float) -> str:
