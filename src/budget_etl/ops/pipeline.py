@@ -22,7 +22,7 @@ import signal
 import sys
 import threading
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -248,6 +248,9 @@ def collect(paths: Iterable[str | Path] = (), manifest: str | Path | None = None
     return inputs
 
 
+Digest = Callable[[Path], str]  # a file's sha256 (hex)
+
+
 def hash_file(path: Path) -> str:
     """sha256 of a file, read in chunks (memory stays flat whatever its size)."""
     digest = hashlib.sha256()
@@ -271,15 +274,17 @@ def precheck(path: Path, root: Path | None) -> QuarantineEntry | None:
     return None
 
 
-def identify(files: tuple[Path, ...], root: Path | None) -> tuple[str | None, QuarantineEntry | None]:
+def identify(files: tuple[Path, ...], root: Path | None, digest: Digest | None = None
+             ) -> tuple[str | None, QuarantineEntry | None]:
     """(document_id, None) of a document's files (see ``warehouse.document_id_of``), or (None, the refusal
-    of the first of them that ``precheck`` refuses or that cannot be opened)."""
+    of the first of them that ``precheck`` refuses or that cannot be opened). ``digest``: a file's sha256
+    (default ``hash_file``; a nightly run passes ``hashes.FileHashes.sha256``, which skips unchanged files)."""
     shas = []
     for path in files:
         try:
             refused = precheck(path, root)
             if refused is None:
-                shas.append(hash_file(path))
+                shas.append((digest or hash_file)(path))
         except OSError as exc:
             refused = QuarantineEntry(path.as_posix(), "unreadable_file", str(exc))
         if refused is not None:
@@ -318,7 +323,7 @@ def pair_refused(entries: Iterable[QuarantineEntry]) -> list[tuple[QuarantineEnt
     return [(n, t) for n in narratives if (t := best(n, tables)) is not None and best(t, narratives) is n]
 
 
-def regroup(inputs: Inputs, known: KnownFiles) -> None:
+def regroup(inputs: Inputs, known: KnownFiles, digest: Digest | None = None) -> None:
     """Files loaded before as one document (paired by ``pair_refused``) that are all inputs again with the
     same bytes become that document again, so that it is unchanged without being read."""
     single = {f.as_posix(): f for f, _ in inputs.files if inputs.files_of(f) == (f,)}
@@ -326,20 +331,22 @@ def regroup(inputs: Inputs, known: KnownFiles) -> None:
         if not all(path in single for path, _ in files):
             continue
         with contextlib.suppress(OSError):  # unreadable now: each file is refused on its own
-            if all(hash_file(single[path]) == sha for path, sha in files):
+            if all((digest or hash_file)(single[path]) == sha for path, sha in files):
                 inputs.join(tuple(single.pop(path) for path, _ in files))
 
 
-def pending_files(inputs: Inputs, known: KnownFiles, present: set[str] | None = None) -> list[Path]:
+def pending_files(inputs: Inputs, known: KnownFiles, present: set[str] | None = None,
+                  digest: Digest | None = None) -> list[Path]:
     """The files ``ingest(..., skip_quarantined=True)`` would read or publish again: neither loaded nor
     quarantined before (by sha256; by path and reason for a file refused unread), or loaded bytes put back
-    at a path that held others. Reads and hashes each file, keeps none; adds each sha256 to ``present``."""
-    regroup(inputs, known)
+    at a path that held others. Hashes each file (with ``digest``, see ``identify``), keeps none; adds each
+    sha256 to ``present``."""
+    regroup(inputs, known, digest)
     pending = []
     for path, root in inputs.files:
         if (files := inputs.files_of(path)) is None:
             continue  # read with the first file of its document
-        sha, refused = identify(files, root)
+        sha, refused = identify(files, root, digest)
         if refused is None and present is not None:
             present.add(sha)
         if refused is not None and known.refused(refused):
@@ -555,6 +562,7 @@ def ingest(
     skip_quarantined: bool = False,
     time_limit: float | None = DOCUMENT_TIME_LIMIT,
     store: str | Path | None = None,
+    digest: Digest | None = None,
 ) -> IngestSummary:
     """Ingest files and folders (and the files of a sources.yml ``manifest``) into the warehouse as one batch.
 
@@ -565,7 +573,7 @@ def ingest(
     the publish step of ``budget_etl.ops.nightly`` (which loads into a private copy). A document that takes
     longer than ``time_limit`` seconds to read and extract is quarantined as ``timeout`` (None: no limit).
     The manifest's url: entries are read from ``store`` (see :func:`collect`), whose fetch log is added to
-    raw.fetch_log.
+    raw.fetch_log. ``digest``: how each file's sha256 is found (see ``identify``).
     """
     started_at = warehouse.now()
     batch_id = warehouse.new_batch_id()
@@ -581,7 +589,7 @@ def ingest(
     try:
         con.execute(f"set memory_limit = '{INGEST_MEMORY_LIMIT}'")
         known = warehouse.known_files(con)
-        regroup(inputs, known)
+        regroup(inputs, known, digest)
         schemas = warehouse.raw_schemas(con)
         staged_ids: set[str] = set()
         merged = 0  # documents made of two files paired by their refusals (counted as two until paired)
@@ -606,7 +614,7 @@ def ingest(
         for path, root in inputs.files:
             if (files := inputs.files_of(path)) is None:
                 continue  # read with the first file of its document
-            sha, refused = identify(files, root)
+            sha, refused = identify(files, root, digest)
             if refused is not None:
                 if skip_quarantined and known.refused(refused):
                     skipped += 1
