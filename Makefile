@@ -15,12 +15,14 @@ $(STAMP): pyproject.toml constraints.txt
 setup: $(STAMP)
 
 # Debian packages the charts, notebooks and report tests need, installed only when missing: a CJK font
-# (matplotlib and Chromium draw Chinese with it) and headless Chromium (the report test renders the page).
+# (matplotlib and Chromium draw Chinese with it) and headless Chromium (the report test renders the page);
+# and poppler's pdftotext, the floor the benchmark measures PDF reading against.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 system:
 	@missing=""; \
 	fc-list :lang=zh family 2>/dev/null | grep -q . || missing="$$missing fonts-wqy-microhei"; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing$$missing (apt-get)"; \
 		$(SUDO) apt-get update -qq && \

@@ -41,6 +41,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
@@ -48,10 +49,12 @@ import pyarrow as pa
 from budget_etl.facts import FACT_TABLES
 from budget_etl.load import warehouse
 from budget_etl.ops import faults, pipeline
-from budget_etl.ops import fetch as fetching
 from budget_etl.ops.hashes import FileHashes
 from budget_etl.ops.manifest import ManifestError
 from budget_etl.transform import TransformError  # the module imports dbt only when it runs it
+
+if TYPE_CHECKING:  # imported when a run fetches: httpx and lxml are slow to import
+    from budget_etl.ops import fetch as fetching
 
 log = logging.getLogger(__name__)
 
@@ -383,7 +386,7 @@ def nightly(
     time_limit: float | None = pipeline.DOCUMENT_TIME_LIMIT,
     fetch: bool = False,
     store: str | Path | None = None,
-    politeness: fetching.Politeness = fetching.POLITE,
+    politeness: fetching.Politeness | None = None,
     verify: bool = False,
 ) -> int:
     """Load what is new in ``paths`` / ``manifest`` and publish the rebuilt warehouse atomically; ``force``
@@ -490,9 +493,11 @@ class _Build:
 
 
 def _fetch(record: RunRecord, manifest: str | Path, store: str | Path | None,
-           politeness: fetching.Politeness) -> None:
+           politeness: fetching.Politeness | None) -> None:
     """Fetch the manifest's URLs; a URL that brought no document is a warning, never a failed run."""
-    summary = fetching.fetch(manifest, store, politeness)
+    from budget_etl.ops import fetch as fetching
+
+    summary = fetching.fetch(manifest, store, politeness or fetching.POLITE)
     record.urls_fetched, record.urls_failed = summary.count("fetched"), len(summary.failed)
     for row in summary.failed:
         log.warning("fetch %s %s: %s", row.outcome, row.url, row.detail)
