@@ -57,7 +57,7 @@ MAX_WORKERS = 8
 DOCUMENT_TIME_LIMIT = 120.0
 # DuckDB's cache while loading: by default it keeps what it wrote (up to 80% of RAM), so the loading process
 # grows with the corpus; appending needs little, and a bounded cache keeps memory flat at the same speed.
-INGEST_MEMORY_LIMIT = "32MB"
+INGEST_MEMORY_LIMIT = "256MB"
 
 
 @dataclass
