@@ -299,6 +299,12 @@ def test_files_unchanged_in_size_and_mtime_are_not_hashed_again(tmp_path, fake_d
     assert nightly.nightly([docs], wh) == 0
     assert hash_calls == []  # the new mtime was recorded
 
+    write(docs, "dongguan.txt", variant("东关", revenue=Decimal("3566894.18")))  # new bytes, written just now
+    hash_calls.clear()
+    assert nightly.nightly([docs], wh) == 0
+    assert hash_calls == ["dongguan.txt"]  # once: the ingest takes the hash this run made
+    assert runs(wh)[-1]["documents_changed"] == 1 and len(fake_dbt.calls) == 2
+
 
 def test_verify_hashes_every_file_and_catches_a_change_that_kept_size_and_mtime(tmp_path, fake_dbt, hash_calls):
     docs, wh = tmp_path / "in", tmp_path / "budget.duckdb"

@@ -42,8 +42,10 @@ class FileHashes:
 
         key = os.path.abspath(file)
         stat = os.stat(file)
-        entry = self._known.get(key)
-        if entry is not None and entry[0] == stat.st_size and entry[1] == stat.st_mtime_ns and entry[3]:
+        entry = self._seen.get(key)  # hashed by this run (settled or not): trusted for the rest of it
+        if entry is None and (entry := self._known.get(key)) is not None and not entry[3]:
+            entry = None  # racy when recorded: see the module's docstring
+        if entry is not None and entry[0] == stat.st_size and entry[1] == stat.st_mtime_ns:
             self._seen[key] = entry
             return entry[2]
         started_ns = time.time_ns()
