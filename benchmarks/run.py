@@ -359,7 +359,7 @@ def naive_load(docs: Path, count: int, repeats: int, scratch: Path) -> dict:
     from budget_etl.ops import pipeline
 
     files = sorted(docs.rglob("*.txt"))[:count]
-    staged, refused = pipeline._validated([pipeline._parse(path, True) for path in files])
+    staged, refused = pipeline._validated([pipeline._parse((path,), True) for path in files])
     if refused:
         raise SystemExit(f"{len(refused)} documents of {docs} were refused")
     loaded_at = warehouse.now()
@@ -702,6 +702,8 @@ def main() -> None:
         print(f"{size} documents", flush=True)
         results[size] = one_size(args.workdir, size, args.repeats)
     naive = stages = None
+    # written now too, so that a failure of the in-process parts below loses none of the steps' measurements
+    write(args.out, report(results, naive, stages, command, started, facts, args.repeats, pdf, pdf_base))
     if not args.skip_in_process:
         docs = corpus(args.workdir, NAIVE_CORPUS)
         print("stage times", flush=True)
