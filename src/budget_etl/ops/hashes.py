@@ -78,4 +78,6 @@ def _load(path: Path) -> dict[str, list]:
     if not isinstance(content, dict) or content.get("version") != VERSION:
         return {}
     files = content.get("files")
-    return {k: v for k, v in files.items() if isinstance(v, list) and len(v) == 4} if isinstance(files, dict) else {}
+    if not isinstance(files, dict):
+        return {}
+    return {path: entry for path, entry in files.items() if isinstance(entry, list) and len(entry) == 4}
