@@ -160,8 +160,17 @@ def test_data_quality_and_provenance(results, warehouse):
     assert (x["checks"], x["passed"], x["failed"], x["failed_checks"]) == (60, 48, 0, "")
     [n] = rows(warehouse, "select count(*) as n from marts.dq_check_results")
     assert sum(r["checks"] for r in results[14]) == n["n"]
-    assert all(r["stated_prior_yuan"] is not None and r["prior_document_yuan"] is not None for r in results[15])
-    assert all(r["stated_matches_prior_document"] == (r["gap_yuan"] == 0) for r in results[15])
+    compared = rows(warehouse, """
+        select doc_kind, metric, fiscal_year, count(*) as n, count(*) filter (where stated_matches_prior_document) as same,
+               max(abs(stated_prior_yuan - prior_document_yuan)) as gap
+        from marts.mart_yoy where stated_prior_yuan is not null and prior_document_yuan is not null
+        group by all""")
+    assert compared  # the demo states last year's figures that last year's documents hold
+    key = ("doc_kind", "metric", "fiscal_year")
+    assert {tuple(r[k] for k in key): (r["compared"], r["agreeing"], r["largest_gap_yuan"]) for r in results[15]} == {
+        tuple(r[k] for k in key): (r["n"], r["same"], r["gap"]) for r in compared}
+    assert all(r["compared"] == r["agreeing"] + r["differing"] for r in results[15])
+    assert all((r["office_with_largest_gap"] is None) == (r["differing"] == 0) for r in results[15])
     [line] = xiguan(results[16])
     assert line["src_line"] == 105 and line["amount_yuan"] == D("10000.00")
     assert "公务用车运行维护费10000元" in line["source_line"]

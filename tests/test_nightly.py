@@ -23,6 +23,7 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
+import budget_etl.ops.pipeline
 import budget_etl.transform
 from budget_etl.cli import main
 from budget_etl.ops import nightly
@@ -250,6 +251,100 @@ def test_log_lines_are_readable_or_json(tmp_path, fake_dbt):
     result = CliRunner().invoke(main, ["nightly", str(docs), "--warehouse", str(wh)])
     assert result.exit_code == 0
     assert "INFO run=" in result.output and "nothing new or changed in 1 documents" in result.output
+
+
+# ---- which files are hashed: size and mtime, --verify -----------------------------------------------
+
+SETTLED_NS = 1_700_000_000 * 10**9  # an mtime long past: a record of it is trusted (see budget_etl.ops.hashes)
+
+
+@pytest.fixture
+def hash_calls(monkeypatch):
+    """The files read and hashed (budget_etl.ops.pipeline.hash_file), in order."""
+    calls: list[str] = []
+    real = budget_etl.ops.pipeline.hash_file
+
+    def counted(path):
+        calls.append(Path(path).name)
+        return real(path)
+
+    monkeypatch.setattr(budget_etl.ops.pipeline, "hash_file", counted)
+    return calls
+
+
+def settled(path: Path, mtime_ns: int = SETTLED_NS) -> None:
+    os.utime(path, ns=(mtime_ns, mtime_ns))
+
+
+def test_files_unchanged_in_size_and_mtime_are_not_hashed_again(tmp_path, fake_dbt, hash_calls):
+    docs, wh = tmp_path / "in", tmp_path / "budget.duckdb"
+    for name, office in [("xiguan.txt", "西关"), ("dongguan.txt", "东关")]:
+        settled(write(docs, name, variant(office)))
+    assert nightly.nightly([docs], wh) == 0
+    assert sorted(set(hash_calls)) == ["dongguan.txt", "xiguan.txt"]
+    assert json.loads(Layout(wh.absolute()).hashes.read_text())["files"][str((docs / "xiguan.txt").absolute())][
+        :2] == [(docs / "xiguan.txt").stat().st_size, SETTLED_NS]
+
+    hash_calls.clear()
+    assert nightly.nightly([docs], wh) == 0
+    assert hash_calls == []  # same size, same mtime: neither file is read
+    assert runs(wh)[-1]["status"] == "unchanged"
+
+    settled(docs / "xiguan.txt", SETTLED_NS + 10**9)  # touched: same bytes, a new mtime
+    assert nightly.nightly([docs], wh) == 0
+    assert hash_calls == ["xiguan.txt"]  # hashed again, found unchanged: nothing rebuilt
+    assert runs(wh)[-1]["status"] == "unchanged" and len(fake_dbt.calls) == 1
+
+    hash_calls.clear()
+    assert nightly.nightly([docs], wh) == 0
+    assert hash_calls == []  # the new mtime was recorded
+
+    write(docs, "dongguan.txt", variant("东关", revenue=Decimal("3566894.18")))  # new bytes, written just now
+    hash_calls.clear()
+    assert nightly.nightly([docs], wh) == 0
+    assert hash_calls == ["dongguan.txt"]  # once: the ingest takes the hash this run made
+    assert runs(wh)[-1]["documents_changed"] == 1 and len(fake_dbt.calls) == 2
+
+
+def test_verify_hashes_every_file_and_catches_a_change_that_kept_size_and_mtime(tmp_path, fake_dbt, hash_calls):
+    docs, wh = tmp_path / "in", tmp_path / "budget.duckdb"
+    settled(write(docs, "xiguan.txt", variant(revenue=Decimal("3566894.19"))))
+    settled(write(docs, "dongguan.txt", variant("东关")))
+    assert nightly.nightly([docs], wh) == 0
+
+    # new bytes of the same size, the mtime put back: only reading the file can tell
+    settled(write(docs, "xiguan.txt", variant(revenue=Decimal("3566894.18"))))
+    hash_calls.clear()
+    assert nightly.nightly([docs], wh) == 0
+    assert hash_calls == [] and runs(wh)[-1]["status"] == "unchanged"  # the price of not reading
+
+    assert nightly.nightly([docs], wh, verify=True) == 0
+    assert sorted(set(hash_calls)) == ["dongguan.txt", "xiguan.txt"]
+    assert runs(wh)[-1]["documents_changed"] == 1
+    assert query(wh, "select count(*) from raw.documents") == [(3,)]
+    assert query(wh, "select list(distinct amount_yuan order by amount_yuan) from raw.revenue "
+                     "where amount_yuan between 3566894 and 3566895") == [
+        ([Decimal("3566894.18"), Decimal("3566894.19")],)]
+
+    result = CliRunner().invoke(main, ["nightly", str(docs), "--warehouse", str(wh), "--verify"])
+    assert result.exit_code == 0, result.output
+    assert "hashed 2 files" in result.output and "nothing new or changed in 2 documents" in result.output
+
+
+def test_a_file_modified_as_it_was_hashed_is_hashed_again(tmp_path, fake_dbt, hash_calls):
+    """A file written in the instant it is hashed may change again without its mtime moving: its record is
+    not trusted, however often the run comes back, until the mtime is old enough."""
+    docs, wh = tmp_path / "in", tmp_path / "budget.duckdb"
+    write(docs, "xiguan.txt", SEED_TEXT)  # mtime: now
+    assert nightly.nightly([docs], wh) == 0
+    hash_calls.clear()
+    assert nightly.nightly([docs], wh) == 0
+    assert hash_calls == ["xiguan.txt"]
+    settled(docs / "xiguan.txt")
+    assert nightly.nightly([docs], wh) == 0
+    hash_calls.clear()
+    assert nightly.nightly([docs], wh) == 0
+    assert hash_calls == []
 
 
 # ---- with dbt ---------------------------------------------------------------------------------------

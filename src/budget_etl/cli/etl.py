@@ -261,11 +261,16 @@ store_option = click.option(
 @log_json_option
 @allow_shrink_option
 @time_limit_option
+@click.option("--verify", is_flag=True,
+              help="Hash every file again, even those whose size and modification time are as when last hashed.")
 @executor_options
 def nightly_command(paths: tuple[Path, ...], manifest: Path | None, fetch_first: bool, store: Path | None,
                     warehouse: Path, log_json: bool, allow_shrink: bool, time_limit: float | None,
-                    executor: str, scheduler: str | None, workers: int, lake: Path | None) -> None:
+                    verify: bool, executor: str, scheduler: str | None, workers: int, lake: Path | None) -> None:
     """Load what is new or changed (by sha256) in PATHs / the manifest, rebuild and publish atomically.
+
+    A file whose size and modification time are as when it was last hashed is not hashed again (--verify:
+    every file is).
 
     Without PATHs or --manifest, reads the bundled sample in ingest/. Nothing new: ends at once, the
     published warehouse untouched. One run at a time (a second one exits at once). Exit code 0 all good,
@@ -283,7 +288,8 @@ def nightly_command(paths: tuple[Path, ...], manifest: Path | None, fetch_first:
 
     with use(make_executor(executor, scheduler, workers, lake, warehouse)):
         code = nightly(sources, warehouse, manifest=manifest, allow_shrink=allow_shrink,
-                       time_limit=time_limit or DOCUMENT_TIME_LIMIT, fetch=fetch_first, store=store)
+                       time_limit=time_limit or DOCUMENT_TIME_LIMIT, fetch=fetch_first, store=store,
+                       verify=verify)
     sys.exit(code)
 
 

@@ -12,16 +12,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from budget_etl import PARSER_VERSION
 from budget_etl.catalog.ddl import arrow_type, ddl, missing_columns
 from budget_etl.catalog.tables import TABLES
 from budget_etl.facts import FACT_TABLES, ExtractedDocument, fact_rows, flat_record
-from budget_etl.readers.blocks import ReadDocument
+
+if TYPE_CHECKING:
+    from budget_etl.readers.blocks import ReadDocument
 
 
 @dataclass
@@ -390,6 +392,8 @@ def load_tables(
     transaction; documents already in the warehouse are left out with their facts and checks. Every document
     loaded, and every ``put_back`` (document_id, source_path: loaded bytes back at a path that held others),
     is a publication (raw.publications), in that order."""
+    import pyarrow.compute as pc  # slow to import: only a run that loads needs it
+
     batch_id = batch_id or new_batch_id()
     started_at = started_at or now()
     schemas = raw_schemas(con)

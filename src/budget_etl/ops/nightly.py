@@ -5,7 +5,8 @@ writing. A run (``budget-etl nightly``, and ``budget-etl run`` which always rebu
 
 1. takes the lock ``PATH.lock`` (``flock``, then checks that the file it locked is still the one at that path);
    a second run exits at once with exit code 2, naming the holder; a lock left by a dead run is taken over;
-2. hashes the input files and looks their sha256 up in the published raw.documents / raw.quarantine
+2. hashes the input files whose size or mtime changed since they were last hashed (all of them with
+   ``--verify``; see ``budget_etl.ops.hashes``) and looks their sha256 up in the published raw.documents / raw.quarantine
    (one short read-only connection). Nothing new or changed: the run ends there (``nightly`` only);
 3. copies PATH to the private build file ``.PATH.build/next.duckdb`` beside it, ingests the new files into
    the copy and runs ``dbt build`` on it (dbt's target/ and logs/ in ``.PATH.build/dbt/``);
@@ -40,6 +41,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
@@ -47,9 +49,12 @@ import pyarrow as pa
 from budget_etl.facts import FACT_TABLES
 from budget_etl.load import warehouse
 from budget_etl.ops import faults, pipeline
-from budget_etl.ops import fetch as fetching
+from budget_etl.ops.hashes import FileHashes
 from budget_etl.ops.manifest import ManifestError
 from budget_etl.transform import TransformError  # the module imports dbt only when it runs it
+
+if TYPE_CHECKING:  # imported when a run fetches: httpx and lxml are slow to import
+    from budget_etl.ops import fetch as fetching
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +93,10 @@ class Layout:
     @property
     def run_log(self) -> Path:
         return self._beside(".runs.jsonl")
+
+    @property
+    def hashes(self) -> Path:
+        return self._beside(".hashes.json")
 
     @property
     def build_dir(self) -> Path:
@@ -377,12 +386,14 @@ def nightly(
     time_limit: float | None = pipeline.DOCUMENT_TIME_LIMIT,
     fetch: bool = False,
     store: str | Path | None = None,
-    politeness: fetching.Politeness = fetching.POLITE,
+    politeness: fetching.Politeness | None = None,
+    verify: bool = False,
 ) -> int:
     """Load what is new in ``paths`` / ``manifest`` and publish the rebuilt warehouse atomically; ``force``
     rebuilds and publishes even when nothing changed (``budget-etl run``); ``allow_shrink`` publishes a
     warehouse with fewer documents or facts than the published one; ``time_limit``: seconds per document;
-    ``fetch``: first fetch the manifest's url: entries into ``store`` (budget_etl.ops.fetch), under the lock.
+    ``fetch``: first fetch the manifest's url: entries into ``store`` (budget_etl.ops.fetch), under the lock;
+    ``verify``: hash every file, even those whose size and mtime are as when last hashed (budget_etl.ops.hashes).
     Returns the exit code: 0 all good, 1 published but documents were quarantined / missing or failed checks
     of severity error, 2 the run failed (or another run holds the lock) and nothing was published."""
     layout = Layout(Path(published).absolute())
@@ -402,7 +413,7 @@ def nightly(
                         _fetch(record, manifest, store, politeness)
                     record.exit_code = _run(layout, record, build, list(paths), manifest, force=force,
                                             progress=progress, allow_shrink=allow_shrink, time_limit=time_limit,
-                                            store=store)
+                                            store=store, verify=verify)
                     if record.urls_failed and record.exit_code == 0:
                         record.exit_code = 1
                 except Exception as exc:
@@ -482,9 +493,11 @@ class _Build:
 
 
 def _fetch(record: RunRecord, manifest: str | Path, store: str | Path | None,
-           politeness: fetching.Politeness) -> None:
+           politeness: fetching.Politeness | None) -> None:
     """Fetch the manifest's URLs; a URL that brought no document is a warning, never a failed run."""
-    summary = fetching.fetch(manifest, store, politeness)
+    from budget_etl.ops import fetch as fetching
+
+    summary = fetching.fetch(manifest, store, politeness or fetching.POLITE)
     record.urls_fetched, record.urls_failed = summary.count("fetched"), len(summary.failed)
     for row in summary.failed:
         log.warning("fetch %s %s: %s", row.outcome, row.url, row.detail)
@@ -493,7 +506,20 @@ def _fetch(record: RunRecord, manifest: str | Path, store: str | Path | None,
 
 def _run(layout: Layout, record: RunRecord, build: _Build, paths: list, manifest: str | Path | None, *,
          force: bool, progress: bool, allow_shrink: bool, time_limit: float | None,
-         store: str | Path | None = None) -> int:
+         store: str | Path | None = None, verify: bool = False) -> int:
+    # `run` (force) and --verify hash every file; a nightly run only those whose size or mtime changed
+    hashes = FileHashes(layout.hashes, verify=verify or force)
+    try:
+        return _run_hashed(layout, record, build, paths, manifest, hashes, force=force, progress=progress,
+                           allow_shrink=allow_shrink, time_limit=time_limit, store=store)
+    finally:
+        log.info("hashed %d files (the others unchanged in size and modification time)", hashes.hashed)
+        hashes.save()
+
+
+def _run_hashed(layout: Layout, record: RunRecord, build: _Build, paths: list, manifest: str | Path | None,
+                hashes: FileHashes, *, force: bool, progress: bool, allow_shrink: bool, time_limit: float | None,
+                store: str | Path | None) -> int:
     inputs = pipeline.collect(paths, manifest, flags=False, store=store)  # which files; ingest reads the flags
     record.documents_seen, record.documents_missing = len(inputs.files), len(inputs.missing)
     for missing in inputs.missing:
@@ -501,7 +527,8 @@ def _run(layout: Layout, record: RunRecord, build: _Build, paths: list, manifest
     if not force:
         known = _published_files(layout.published)
         present: set[str] = set()
-        pending = [f for f, _ in inputs.files] if known is None else pipeline.pending_files(inputs, known, present)
+        pending = [f for f, _ in inputs.files] if known is None else pipeline.pending_files(
+            inputs, known, present, hashes.sha256)
         record.documents_unchanged = len(inputs.files) - len(pending)
         if known is not None and not pending:
             deleted = pipeline.deleted_sources(inputs, known, present)
@@ -519,7 +546,8 @@ def _run(layout: Layout, record: RunRecord, build: _Build, paths: list, manifest
 
     build.verify()
     summary = pipeline.ingest(paths, layout.build, manifest=manifest, progress=progress,
-                              skip_quarantined=not force, time_limit=time_limit, store=store)
+                              skip_quarantined=not force, time_limit=time_limit, store=store,
+                              digest=hashes.sha256)
     record.batch_id, record.warnings = summary.batch_id, summary.warnings
     record.documents_unchanged, record.documents_reread = summary.unchanged, summary.reread
     record.documents_put_back, record.documents_deleted = len(summary.put_back), len(summary.deleted)

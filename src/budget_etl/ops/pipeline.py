@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import dataclasses
+import functools
 import hashlib
 import logging
 import os
@@ -22,10 +23,10 @@ import signal
 import sys
 import threading
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import duckdb
 import pyarrow as pa
@@ -38,7 +39,6 @@ from budget_etl.facts import FACT_TABLES, ExtractedDocument, Source
 from budget_etl.load import warehouse
 from budget_etl.load.warehouse import KnownFiles, QuarantineEntry, StagedDocument
 from budget_etl.ops import distributed, faults
-from budget_etl.ops import fetch as fetching
 from budget_etl.ops import manifest as manifests
 from budget_etl.readers import ReadDocument, UnreadableDocument
 
@@ -115,16 +115,17 @@ class Inputs:
 
     def join(self, files: tuple[Path, ...]) -> None:
         """Make ``files`` (in order) one document."""
-        self.parts[files[0].resolve()] = files
-        self.later_parts.update(f.resolve() for f in files[1:])
+        self.parts[real_path(files[0])] = files
+        self.later_parts.update(real_path(f) for f in files[1:])
 
     def files_of(self, path: Path) -> tuple[Path, ...] | None:
         """The files of the document that ``path`` starts; None when ``path`` is a later file of one."""
         if not self.parts:
             return (path,)
-        if path.resolve() in self.parts:
-            return self.parts[path.resolve()]
-        return None if path.resolve() in self.later_parts else (path,)
+        real = real_path(path)
+        if real in self.parts:
+            return self.parts[real]
+        return None if real in self.later_parts else (path,)
 
     @property
     def documents_seen(self) -> int:
@@ -144,17 +145,32 @@ def describe_skipped(counts: dict[str, int]) -> str:
     return ", ".join(f"{n} {why.replace('_', ' ')}" for why, n in sorted(counts.items()))
 
 
+@functools.lru_cache(maxsize=65536)
+def _real_folder(folder: Path) -> Path:
+    return folder.resolve()
+
+
+def real_path(path: Path) -> Path:
+    """``path.resolve()``, resolving each folder once: a file that is not a symlink is its folder's real path
+    and its name (``resolve`` checks every component of every path: most of a run over 10,000 unchanged files).
+    Folders are remembered for the run (``collect`` and ``ingest`` start afresh)."""
+    if path.is_symlink():
+        return path.resolve()
+    return _real_folder(path.parent) / path.name
+
+
 def _discover(paths: Iterable[str | Path]) -> tuple[list[tuple[Path, Path | None]], list[tuple[Path, str]]]:
     """(files to read with their folder, files and folders not read with why)."""
     found: list[tuple[Path, Path | None]] = []
     skipped: list[tuple[Path, str]] = []
     for path in map(Path, paths):
         if path.is_dir():
-            for f in sorted(path.rglob("*")):
+            for f in sorted(path.rglob("*"), key=lambda f: f.parts):  # as sorted(Paths), in a fraction of it
                 if f.is_symlink() and f.is_dir():  # rglob does not descend into symlinked folders
                     skipped.append((f, "linked_folder"))
-                elif f.is_file() and f.suffix.lower() in DOCUMENT_SUFFIXES:
-                    why = next(filter(None, map(_skipped, map(Path, f.relative_to(path).parts))), None)
+                elif f.suffix.lower() in DOCUMENT_SUFFIXES and f.is_file():
+                    # the parts below the folder (rglob's paths start with the folder's own parts)
+                    why = next(filter(None, map(_skipped, map(PurePath, f.parts[len(path.parts):]))), None)
                     if why is None:
                         found.append((f, path))
                     else:
@@ -166,8 +182,9 @@ def _discover(paths: Iterable[str | Path]) -> tuple[list[tuple[Path, Path | None
                 found.append((path, None))  # any suffix: an unsupported one is quarantined with its reason
         else:
             raise FileNotFoundError(f"no such file or folder: {path}")
-    unique = {f.resolve(): f for f, _ in reversed(found)}  # first spelling of each file wins
-    return [(f, root) for f, root in found if unique[f.resolve()] is f], skipped
+    real = [real_path(f) for f, _ in found]
+    unique = {r: f for r, (f, _) in zip(reversed(real), reversed(found), strict=True)}  # first spelling wins
+    return [(f, root) for r, (f, root) in zip(real, found, strict=True) if unique[r] is f], skipped
 
 
 def discover(paths: Iterable[str | Path]) -> list[Path]:
@@ -203,6 +220,7 @@ def collect(paths: Iterable[str | Path] = (), manifest: str | Path | None = None
     The manifest's url: entries are the files last fetched from them into ``store`` (default: beside the
     manifest, see budget_etl.ops.fetch); a URL never fetched is ``missing``."""
     paths = [Path(p) for p in paths]
+    _real_folder.cache_clear()
     inputs = Inputs(*_discover(paths))
     inputs.roots = [p for p in paths if p.is_dir()] + ([Path(manifest).parent] if manifest is not None else [])
     for path, why in inputs.skipped:
@@ -223,6 +241,8 @@ def collect(paths: Iterable[str | Path] = (), manifest: str | Path | None = None
                 listed[entry.path] = entry.files
             if entry.is_synthetic is not None:
                 inputs.synthetic[entry.path.resolve()] = entry.is_synthetic
+        from budget_etl.ops import fetch as fetching  # httpx and lxml: only for a manifest
+
         fetched = fetching.Store.beside(manifest, store)
         if sources := manifests.sources(manifest):
             inputs.roots.append(fetched.root)
@@ -235,17 +255,20 @@ def collect(paths: Iterable[str | Path] = (), manifest: str | Path | None = None
             if source.is_synthetic is not None:
                 inputs.synthetic[path.resolve()] = source.is_synthetic
     in_listed = {f.resolve() for files in listed.values() for f in files}
-    named = pair_by_name(f for f, _ in inputs.files if f.resolve() not in in_listed)
+    named = pair_by_name(f for f, _ in inputs.files if not in_listed or real_path(f) not in in_listed)
     for files in {**named, **listed}.values():
         inputs.join(files)
     if inputs.parts:  # the files of a document next to each other, in its order, where its first file was
-        root_of = {f.resolve(): root for f, root in inputs.files}
+        root_of = {real_path(f): root for f, root in inputs.files}
         ordered = []
         for f, root in inputs.files:
             if (files := inputs.files_of(f)) is not None:
-                ordered += [(f, root)] if len(files) == 1 else [(part, root_of[part.resolve()]) for part in files]
+                ordered += [(f, root)] if len(files) == 1 else [(part, root_of[real_path(part)]) for part in files]
         inputs.files = ordered
     return inputs
+
+
+Digest = Callable[[Path], str]  # a file's sha256 (hex)
 
 
 def hash_file(path: Path) -> str:
@@ -260,7 +283,7 @@ def hash_file(path: Path) -> str:
 def precheck(path: Path, root: Path | None) -> QuarantineEntry | None:
     """A refusal decided before the file is read whole: a link out of its input folder (not read at all), a
     file above MAX_FILE_BYTES (hashed in chunks, not parsed). Raises OSError when it cannot be opened."""
-    if root is not None and not path.resolve().is_relative_to(root.resolve()):
+    if root is not None and not real_path(path).is_relative_to(_real_folder(root)):
         return QuarantineEntry(path.as_posix(), "outside_input_folder",
                                f"{path} leads to {path.resolve()}, outside the input folder {root}: not read.")
     size = path.stat().st_size
@@ -271,15 +294,17 @@ def precheck(path: Path, root: Path | None) -> QuarantineEntry | None:
     return None
 
 
-def identify(files: tuple[Path, ...], root: Path | None) -> tuple[str | None, QuarantineEntry | None]:
+def identify(files: tuple[Path, ...], root: Path | None, digest: Digest | None = None
+             ) -> tuple[str | None, QuarantineEntry | None]:
     """(document_id, None) of a document's files (see ``warehouse.document_id_of``), or (None, the refusal
-    of the first of them that ``precheck`` refuses or that cannot be opened)."""
+    of the first of them that ``precheck`` refuses or that cannot be opened). ``digest``: a file's sha256
+    (default ``hash_file``; a nightly run passes ``hashes.FileHashes.sha256``, which skips unchanged files)."""
     shas = []
     for path in files:
         try:
             refused = precheck(path, root)
             if refused is None:
-                shas.append(hash_file(path))
+                shas.append((digest or hash_file)(path))
         except OSError as exc:
             refused = QuarantineEntry(path.as_posix(), "unreadable_file", str(exc))
         if refused is not None:
@@ -318,7 +343,7 @@ def pair_refused(entries: Iterable[QuarantineEntry]) -> list[tuple[QuarantineEnt
     return [(n, t) for n in narratives if (t := best(n, tables)) is not None and best(t, narratives) is n]
 
 
-def regroup(inputs: Inputs, known: KnownFiles) -> None:
+def regroup(inputs: Inputs, known: KnownFiles, digest: Digest | None = None) -> None:
     """Files loaded before as one document (paired by ``pair_refused``) that are all inputs again with the
     same bytes become that document again, so that it is unchanged without being read."""
     single = {f.as_posix(): f for f, _ in inputs.files if inputs.files_of(f) == (f,)}
@@ -326,20 +351,22 @@ def regroup(inputs: Inputs, known: KnownFiles) -> None:
         if not all(path in single for path, _ in files):
             continue
         with contextlib.suppress(OSError):  # unreadable now: each file is refused on its own
-            if all(hash_file(single[path]) == sha for path, sha in files):
+            if all((digest or hash_file)(single[path]) == sha for path, sha in files):
                 inputs.join(tuple(single.pop(path) for path, _ in files))
 
 
-def pending_files(inputs: Inputs, known: KnownFiles, present: set[str] | None = None) -> list[Path]:
+def pending_files(inputs: Inputs, known: KnownFiles, present: set[str] | None = None,
+                  digest: Digest | None = None) -> list[Path]:
     """The files ``ingest(..., skip_quarantined=True)`` would read or publish again: neither loaded nor
     quarantined before (by sha256; by path and reason for a file refused unread), or loaded bytes put back
-    at a path that held others. Reads and hashes each file, keeps none; adds each sha256 to ``present``."""
-    regroup(inputs, known)
+    at a path that held others. Hashes each file (with ``digest``, see ``identify``), keeps none; adds each
+    sha256 to ``present``."""
+    regroup(inputs, known, digest)
     pending = []
     for path, root in inputs.files:
         if (files := inputs.files_of(path)) is None:
             continue  # read with the first file of its document
-        sha, refused = identify(files, root)
+        sha, refused = identify(files, root, digest)
         if refused is None and present is not None:
             present.add(sha)
         if refused is not None and known.refused(refused):
@@ -559,6 +586,7 @@ def ingest(
     skip_quarantined: bool = False,
     time_limit: float | None = DOCUMENT_TIME_LIMIT,
     store: str | Path | None = None,
+    digest: Digest | None = None,
 ) -> IngestSummary:
     """Ingest files and folders (and the files of a sources.yml ``manifest``) into the warehouse as one batch.
 
@@ -569,7 +597,7 @@ def ingest(
     the publish step of ``budget_etl.ops.nightly`` (which loads into a private copy). A document that takes
     longer than ``time_limit`` seconds to read and extract is quarantined as ``timeout`` (None: no limit).
     The manifest's url: entries are read from ``store`` (see :func:`collect`), whose fetch log is added to
-    raw.fetch_log.
+    raw.fetch_log. ``digest``: how each file's sha256 is found (see ``identify``).
     """
     started_at = warehouse.now()
     batch_id = warehouse.new_batch_id()
@@ -585,7 +613,7 @@ def ingest(
     try:
         con.execute(f"set memory_limit = '{INGEST_MEMORY_LIMIT}'")
         known = warehouse.known_files(con)
-        regroup(inputs, known)
+        regroup(inputs, known, digest)
         schemas = warehouse.raw_schemas(con)
         staged_ids: set[str] = set()
         merged = 0  # documents made of two files paired by their refusals (counted as two until paired)
@@ -610,7 +638,7 @@ def ingest(
         for path, root in inputs.files:
             if (files := inputs.files_of(path)) is None:
                 continue  # read with the first file of its document
-            sha, refused = identify(files, root)
+            sha, refused = identify(files, root, digest)
             if refused is not None:
                 if skip_quarantined and known.refused(refused):
                     skipped += 1
@@ -629,7 +657,7 @@ def ingest(
                     waiting.append(QuarantineEntry(path.as_posix(), known.refusal_of[sha], "", sha))
                 continue
             staged_ids.add(sha)
-            todo.append((files, is_synthetic.get(path.resolve(), False)))
+            todo.append((files, is_synthetic.get(real_path(path), False)))
 
         workers = min(os.cpu_count() or 1, MAX_WORKERS) if len(todo) >= PARALLEL_FROM else 1
         bar = tqdm(total=len(todo), desc="ingest", unit="doc", file=sys.stderr,
@@ -675,6 +703,8 @@ def ingest(
         bar.close()
         flush(final=True)
         if manifest is not None:
+            from budget_etl.ops import fetch as fetching
+
             warehouse.add_fetch_log(con, fetching.log_rows(fetching.Store.beside(manifest, store)))
         versions = warehouse.batch_versions(con, batch_id)
         deleted = deleted_sources(inputs, known, present)

@@ -6,9 +6,10 @@ import dataclasses
 from pathlib import Path
 
 from budget_etl.readers.blocks import Cell, Paragraph, ReadDocument, Table, UnreadableDocument
-from budget_etl.readers.docx import read_doc_bytes, read_docx_bytes
-from budget_etl.readers.pdf import read_pdf_bytes
 from budget_etl.readers.text import read_text_bytes
+
+# The Word and PDF readers are imported when a file of theirs is read: their libraries (pdfplumber, lxml, ...)
+# take a good part of a second to import, which a run that reads no such file (or none at all) need not pay.
 
 __all__ = ["Cell", "Paragraph", "ReadDocument", "Table", "UnreadableDocument", "concatenate", "read_bytes",
            "read_path"]
@@ -22,10 +23,16 @@ def read_bytes(data: bytes, file_name: str) -> ReadDocument:
     if suffix == ".txt":
         return read_text_bytes(data)
     if suffix == ".docx":
+        from budget_etl.readers.docx import read_docx_bytes
+
         return read_docx_bytes(data)
     if suffix == ".doc":  # converted with LibreOffice when it is installed, else UnreadableDocument
+        from budget_etl.readers.docx import read_doc_bytes
+
         return read_doc_bytes(data)
     if suffix == ".pdf":
+        from budget_etl.readers.pdf import read_pdf_bytes
+
         return read_pdf_bytes(data)
     raise UnreadableDocument(
         "unsupported_format",

@@ -598,6 +598,8 @@ def _doubled_words_of(line: str):
 
 
 def _percents_of(line: str):
+    if "%" not in line and "％" not in line:  # most lines: no percent sign, no match (the pattern ends in one)
+        return 0, []
     found = list(_PERCENT.finditer(line))
     return len(found), [m["number"] + "%" for m in found if not m["bound"] and "." in m["number"]
                         and len(m["number"].rpartition(".")[2].strip()) > 2]
