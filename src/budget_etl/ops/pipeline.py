@@ -38,7 +38,7 @@ from budget_etl.extract import ExtractionError
 from budget_etl.facts import FACT_TABLES, ExtractedDocument, Source
 from budget_etl.load import warehouse
 from budget_etl.load.warehouse import KnownFiles, QuarantineEntry, StagedDocument
-from budget_etl.ops import distributed, faults
+from budget_etl.ops import faults
 from budget_etl.ops import manifest as manifests
 from budget_etl.readers import ReadDocument, UnreadableDocument
 
@@ -527,6 +527,8 @@ def _prepared(todo: list[tuple[tuple[Path, ...], bool]], schemas: dict, workers:
     """Prepared slices of ``todo`` in input order; across worker processes when ``workers`` > 1, with a
     bounded number of slices in flight, so that memory stays flat however many files there are. With
     ``--executor dask`` (budget_etl.ops.distributed), on the cluster, through the Parquet lake."""
+    from budget_etl.ops import distributed  # pyarrow's parquet and compute: only when there is work
+
     if (executor := distributed.current()) is not None:
         yield from executor.prepared(todo, schemas, time_limit, TASK_FILES)
         return
