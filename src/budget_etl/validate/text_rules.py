@@ -570,12 +570,9 @@ _PERCENT = re.compile(rf"(?P<bound>[≥≤＞＜><]=?|不低于|不少于|不高
 
 
 def _line_findings(text: str, found, name: str, plural: str, empty: str, ok: str):
-    """The row of a rule that looks for slips line by line: ``found(line)`` gives (checked, slips) of a line."""
-    checked, slips = 0, []
-    for number, line in enumerate(text.split("\n"), 1):
-        count, bad = found(line)
-        checked += count
-        slips += [(number, s) for s in bad]
+    """The row of a rule that looks for slips in the text's lines: ``found(text)`` gives (checked, slips), the
+    slips as (line number, the slip with a little of its line)."""
+    checked, slips = found(text)
     if not checked:
         return "not_applicable", empty, None, {}
     if not slips:
@@ -585,24 +582,48 @@ def _line_findings(text: str, found, name: str, plural: str, empty: str, ok: str
     return "fail", f"{len(slips)} {name}: {shown}{more}", Source(line=slips[0][0]), {}
 
 
-def _punctuation_of(line: str):
-    if _LEADER.search(line):  # a table of contents' leader line
-        return 0, []
-    marks = sum(line.count(c) for c in _MARKS)
-    return marks, [line[max(m.start() - 12, 0):m.end() + 4].strip() for m in _DOUBLED_MARKS.finditer(line)]
+def _slips(text: str, pattern: re.Pattern, before: int, after: int, skip_line=None) -> list[tuple[int, str]]:
+    """Each match of ``pattern`` (which never spans lines) with its line number and a little of its line.
+    One pass over the whole text: a Python call per line cost more than the rules themselves."""
+    slips = []
+    for m in pattern.finditer(text):
+        start = text.rfind("\n", 0, m.start()) + 1
+        end = text.find("\n", m.end())
+        line = text[start:] if end < 0 else text[start:end]
+        if skip_line is None or not skip_line(line):
+            slips.append((text.count("\n", 0, start) + 1,
+                          line[max(m.start() - start - before, 0):m.end() - start + after].strip()))
+    return slips
 
 
-def _doubled_words_of(line: str):
-    return len(_ANY_WORD.findall(line)), \
-        [line[max(m.start() - 8, 0):m.end() + 8].strip() for m in _DOUBLED_WORD.finditer(line)]
+_LEADER_LINE = re.compile(rf"^.*(?:{_LEADER.pattern}).*$", re.MULTILINE)
 
 
-def _percents_of(line: str):
-    if "%" not in line and "％" not in line:  # most lines: no percent sign, no match (the pattern ends in one)
-        return 0, []
-    found = list(_PERCENT.finditer(line))
-    return len(found), [m["number"] + "%" for m in found if not m["bound"] and "." in m["number"]
-                        and len(m["number"].rpartition(".")[2].strip()) > 2]
+def _punctuation(text: str):
+    """Marks outside a table of contents' leader lines; doubled or adjacent marks."""
+    leaders = "".join(_LEADER_LINE.findall(text))
+    marks = sum(text.count(c) - leaders.count(c) for c in _MARKS)
+    return marks, _slips(text, _DOUBLED_MARKS, 12, 4, skip_line=_LEADER.search)
+
+
+def _doubled_words(text: str):
+    return len(_ANY_WORD.findall(text)), _slips(text, _DOUBLED_WORD, 8, 8)
+
+
+_PERCENT_LINE = re.compile(r"^[^\n%％]*[%％].*$", re.MULTILINE)
+
+
+def _percents(text: str):
+    """Percentages with more than 2 decimals, read line by line (a bound and its number stay on one line); only
+    the lines with a percent sign are read."""
+    checked, slips = 0, []
+    for m in _PERCENT_LINE.finditer(text):
+        found = list(_PERCENT.finditer(m.group()))
+        checked += len(found)
+        number = text.count("\n", 0, m.start()) + 1
+        slips += [(number, f["number"] + "%") for f in found if not f["bound"] and "." in f["number"]
+                  and len(f["number"].rpartition(".")[2].strip()) > 2]
+    return checked, slips
 
 
 # --- text.zero_total --------------------------------------------------------------------------------------
@@ -666,13 +687,13 @@ def text_checks(facts: ExtractedDocument, text: str, document_id: str, row) -> l
         "change.rate": lambda: _change_rate(text),
         "execution.final_vs_budget_wording": lambda: _final_vs_budget(text),
         "wording.punctuation": lambda: _line_findings(
-            text, _punctuation_of, "doubled or adjacent punctuation mark(s)", "punctuation mark(s)",
+            text, _punctuation, "doubled or adjacent punctuation mark(s)", "punctuation mark(s)",
             "the text has no punctuation marks", "none doubled, no two adjacent"),
         "wording.doubled_word": lambda: _line_findings(
-            text, _doubled_words_of, "doubled word(s)", "use(s) of the words a slip may double",
+            text, _doubled_words, "doubled word(s)", "use(s) of the words a slip may double",
             f"the text uses none of the words {'/'.join(DOUBLED_WORDS)}", "none doubled"),
         "wording.percent_decimals": lambda: _line_findings(
-            text, _percents_of, "percentage(s) printed with more than 2 decimals", "percentage(s)",
+            text, _percents, "percentage(s) printed with more than 2 decimals", "percentage(s)",
             "the text prints no percentage", "none with more than 2 decimals"),
         "text.zero_total": lambda: _zero_total(facts, text),
     }
