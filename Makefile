@@ -33,9 +33,11 @@ system:
 run: $(STAMP)
 	$(BIN)/budget-etl run
 
+# Test files are spread over the cores (at most 4 processes; a file's tests stay in one, so its fixtures are
+# built once).
 test: $(STAMP) system
 	$(BIN)/ruff check src tests
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --maxprocesses 4 --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
