@@ -163,8 +163,24 @@ def _choose(candidates: list[_Candidate]) -> list[_Candidate]:
     return sorted(chosen.values(), key=lambda c: c.position)
 
 
+# The last split: a document's blocks are split three times (is it empty, which template, extract), and the
+# split costs a pass of every heading style over every paragraph. Keyed by the blocks themselves, not an id.
+_last_split: tuple[tuple[Block, ...], dict[str, re.Pattern], dict[str, Section]] | None = None
+
+
 def split_sections(blocks: list[Block], titles: dict[str, re.Pattern] = SECTION_TITLES) -> dict[str, Section]:
     """Top-level sections by key. Blocks before the first heading are not in any section."""
+    global _last_split
+    key = tuple(blocks)
+    if (_last_split is not None and _last_split[1] is titles and len(_last_split[0]) == len(key)
+            and all(a is b for a, b in zip(_last_split[0], key, strict=True))):  # the same blocks, not equal ones
+        return dict(_last_split[2])
+    sections = _split_sections(blocks, titles)
+    _last_split = (key, titles, sections)
+    return dict(sections)
+
+
+def _split_sections(blocks: list[Block], titles: dict[str, re.Pattern]) -> dict[str, Section]:
     best: list[_Candidate] = []
     for style in ORDINAL_STYLES.values():
         candidates = [

@@ -250,8 +250,9 @@ def titled_tables(doc: ReadDocument) -> list[Titled]:
         candidates = [t for t in [*above, *head] if len(_key(t)) <= 60]
         title, kind = "", None
         for text in reversed(candidates):
-            found = _first(TABLE_KINDS, _key(text))
-            if found and "表" in text:  # a row label (一、基本支出) is no title
+            if "表" not in text:  # a row label (一、基本支出) is no title (and most cells are not: test it first)
+                continue
+            if found := _first(TABLE_KINDS, _key(text)):
                 title, kind = text, found
                 break
         unit_match = next((m for t in [*head, *above] if (m := _UNIT_RE.search(_key(t)))), None)
@@ -263,11 +264,12 @@ def titled_tables(doc: ReadDocument) -> list[Titled]:
     # A table without a title right after another one, on a later page, continues it (a reader that did not
     # join them): it takes its title, kind and unit, and its header when it has as many columns.
     previous, between = None, []
+    titled = {id(t.table): t for t in out}
     for block in doc.blocks:
         if isinstance(block, Paragraph):
             between.append(block.text)
             continue
-        t = next(x for x in out if x.table is block)
+        t = titled[id(block)]
         if (t.kind is None and previous is not None and previous.kind and _page(block) > _page(previous.table, last=True)
                 and all(len(_key(text)) <= 12 for text in between)):
             t.title, t.kind, t.unit = previous.title, previous.kind, t.unit or previous.unit
