@@ -162,8 +162,8 @@ def main() -> None:
     out = [START, "", "## Distributed executor (Dask)", "",
            f"`benchmarks/cluster.py --documents {args.documents} --repeats {args.repeats}`, "
            f"{started:%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, load average {load_before[0]:.1f} before and "
-           f"{load_after[0]:.1f} after: the machine is shared with other sessions, so wall times are slowed and "
-           "noisy; CPU seconds (of all the processes of a command) move far less.",
+           f"{load_after[0]:.1f} after (a busy machine slows wall times and makes them noisy; CPU seconds, of all "
+           "the processes of a command, move far less).",
            "", f"`budget-etl ingest` of {n} synthetic txt documents into a new warehouse (whole command, "
            f"start-up included; median of {args.repeats}):", "",
            "| executor | wall s | documents/s | throughput vs local pool | overhead per document (wall) "
