@@ -452,9 +452,9 @@ STEP_NAMES = {
 def floors_section(results: dict[int, Measured], pdf: dict | None, pdf_base: dict | None) -> list[str]:
     out = ["### Floors", "",
            "What any implementation must at least do, measured in this run on the same files, in one process "
-           "on one core (the fastest of the repeats, each after an untimed pass that warms the page cache). *txt*: read every document, sha256 it, decode it and "
-           "find every amount with one regular expression. *PDF*: `pdftotext -layout` (poppler) over every "
-           "PDF, file after file, each in its own process.", "",
+           "on one core (the fastest of the repeats, each after an untimed pass that warms the page cache). "
+           "*txt*: read every document, sha256 it, decode it and find every amount with one regular expression. "
+           "*PDF*: `pdftotext -layout` (poppler) over every PDF, file after file, each in its own process.", "",
            "| floor | files | MB | wall s | CPU s | rate |", "|---|---|---|---|---|---|"]
     for n, m in sorted(results.items()):
         f = m.floor
