@@ -294,17 +294,17 @@ def precheck(path: Path, root: Path | None) -> QuarantineEntry | None:
     return None
 
 
-def identify(files: tuple[Path, ...], root: Path | None, digest: Digest | None = None
+def identify(files: tuple[Path, ...], root: Path | None, digest: Digest = hash_file
              ) -> tuple[str | None, QuarantineEntry | None]:
     """(document_id, None) of a document's files (see ``warehouse.document_id_of``), or (None, the refusal
     of the first of them that ``precheck`` refuses or that cannot be opened). ``digest``: a file's sha256
-    (default ``hash_file``; a nightly run passes ``hashes.FileHashes.sha256``, which skips unchanged files)."""
+    (``hash_file``; a nightly run passes ``hashes.FileHashes.sha256``, which skips unchanged files)."""
     shas = []
     for path in files:
         try:
             refused = precheck(path, root)
             if refused is None:
-                shas.append((digest or hash_file)(path))
+                shas.append(digest(path))
         except OSError as exc:
             refused = QuarantineEntry(path.as_posix(), "unreadable_file", str(exc))
         if refused is not None:
@@ -343,7 +343,7 @@ def pair_refused(entries: Iterable[QuarantineEntry]) -> list[tuple[QuarantineEnt
     return [(n, t) for n in narratives if (t := best(n, tables)) is not None and best(t, narratives) is n]
 
 
-def regroup(inputs: Inputs, known: KnownFiles, digest: Digest | None = None) -> None:
+def regroup(inputs: Inputs, known: KnownFiles, digest: Digest = hash_file) -> None:
     """Files loaded before as one document (paired by ``pair_refused``) that are all inputs again with the
     same bytes become that document again, so that it is unchanged without being read."""
     single = {f.as_posix(): f for f, _ in inputs.files if inputs.files_of(f) == (f,)}
@@ -351,12 +351,12 @@ def regroup(inputs: Inputs, known: KnownFiles, digest: Digest | None = None) -> 
         if not all(path in single for path, _ in files):
             continue
         with contextlib.suppress(OSError):  # unreadable now: each file is refused on its own
-            if all((digest or hash_file)(single[path]) == sha for path, sha in files):
+            if all(digest(single[path]) == sha for path, sha in files):
                 inputs.join(tuple(single.pop(path) for path, _ in files))
 
 
 def pending_files(inputs: Inputs, known: KnownFiles, present: set[str] | None = None,
-                  digest: Digest | None = None) -> list[Path]:
+                  digest: Digest = hash_file) -> list[Path]:
     """The files ``ingest(..., skip_quarantined=True)`` would read or publish again: neither loaded nor
     quarantined before (by sha256; by path and reason for a file refused unread), or loaded bytes put back
     at a path that held others. Hashes each file (with ``digest``, see ``identify``), keeps none; adds each
@@ -588,7 +588,7 @@ def ingest(
     skip_quarantined: bool = False,
     time_limit: float | None = DOCUMENT_TIME_LIMIT,
     store: str | Path | None = None,
-    digest: Digest | None = None,
+    digest: Digest = hash_file,
 ) -> IngestSummary:
     """Ingest files and folders (and the files of a sources.yml ``manifest``) into the warehouse as one batch.
 
