@@ -51,6 +51,10 @@ def _handler(portal: Portal):
 
         def answer(self, status: int, body: bytes = b"", headers: dict | None = None) -> None:
             portal.requests.append((self.path, status, self.headers.get("User-Agent", "")))
+            # out of flight before the answer leaves: once the client has it, it may send the next request
+            # while this thread has yet to return
+            with portal.lock:
+                portal.in_flight -= 1
             self.send_response(status)
             for name, value in (headers or {}).items():
                 self.send_header(name, value)
@@ -65,12 +69,8 @@ def _handler(portal: Portal):
             with portal.lock:
                 portal.in_flight += 1
                 portal.most_in_flight = max(portal.most_in_flight, portal.in_flight)
-            try:
-                time.sleep(portal.pause)
-                self.get()
-            finally:
-                with portal.lock:
-                    portal.in_flight -= 1
+            time.sleep(portal.pause)
+            self.get()  # every path ends in one answer(), which takes the request out of flight
 
         def get(self) -> None:
             if self.path in portal.slow:
