@@ -642,8 +642,9 @@ def _shrinkage(published: Path, build: Path) -> str | None:
 def _reconcile(layout: Layout) -> None:
     """A run killed right after its swap published a warehouse whose ops.run_log says so, but never wrote its
     end to the run log: write it now, from ops.run_log, so that both logs agree."""
-    if not layout.published.exists():
-        return
+    ended = {r["run_id"]: r["status"] for r in read_runs(layout)}
+    if "died" not in ended.values() or not layout.published.exists():
+        return  # nothing to reconcile: the warehouse is not opened (it costs a tenth of a second or more)
     try:
         with duckdb.connect(str(layout.published), read_only=True) as con:
             if "ops.run_log" not in _tables(con):
@@ -654,7 +655,6 @@ def _reconcile(layout: Layout) -> None:
     except duckdb.Error as exc:
         log.warning("cannot read ops.run_log of %s: %s", layout.published, _one_line(exc))
         return
-    ended = {r["run_id"]: r["status"] for r in read_runs(layout)}
     for row in published:
         if ended.get(row["run_id"]) == "died":
             entry = {k: v.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if isinstance(v, datetime) else v

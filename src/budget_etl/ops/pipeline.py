@@ -26,7 +26,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path, PurePath
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
@@ -132,13 +132,19 @@ class Inputs:
         return len(self.files) - sum(len(files) - 1 for files in self.parts.values())
 
 
-def _skipped(path: Path) -> str | None:
-    """Why a file is not read: hidden, a Word lock file (~$x.docx), gold / manifest metadata; else None."""
-    if path.name.startswith("."):
+def _skipped(name: str) -> str | None:
+    """Why a file (or folder) of this name is not read: hidden, a Word lock file (~$x.docx), gold / manifest
+    metadata; else None."""
+    if name.startswith("."):
         return "hidden"
-    if path.name.startswith("~$"):
+    if name.startswith("~$"):
         return "office_lock_file"
-    return "metadata" if path.suffix.lower() in METADATA_SUFFIXES else None
+    return "metadata" if _suffix(name) in METADATA_SUFFIXES else None
+
+
+def _suffix(name: str) -> str:
+    """The suffix of a file name in lower case (``PurePath(name).suffix``, without building a path)."""
+    return os.path.splitext(name)[1].lower()
 
 
 def describe_skipped(counts: dict[str, int]) -> str:
@@ -150,13 +156,51 @@ def _real_folder(folder: Path) -> Path:
     return folder.resolve()
 
 
+_REAL_PATHS: dict[Path, Path] = {}  # files found in a folder walk that are not symlinks -> real path
+
+
 def real_path(path: Path) -> Path:
     """``path.resolve()``, resolving each folder once: a file that is not a symlink is its folder's real path
     and its name (``resolve`` checks every component of every path: most of a run over 10,000 unchanged files).
-    Folders are remembered for the run (``collect`` and ``ingest`` start afresh)."""
+    Folders, and the files found by walking them, are remembered for the run (``collect`` and ``ingest``
+    start afresh)."""
+    if (real := _REAL_PATHS.get(path)) is not None:
+        return real
     if path.is_symlink():
         return path.resolve()
     return _real_folder(path.parent) / path.name
+
+
+def _forget_real_paths() -> None:
+    _real_folder.cache_clear()
+    _REAL_PATHS.clear()
+
+
+def _walk(folder: Path, real: Path, why: str | None, root: Path, found: list, skipped: list) -> None:
+    """The files below ``folder`` in the order of sorted(their parts), as ``rglob`` and a sort would give them,
+    with one directory read per folder and no ``stat`` per file (the kinds come with the directory entries).
+    ``real``: the folder's resolved path; ``why``: why nothing in it is read (a hidden folder), or None."""
+    try:
+        with os.scandir(folder) as entries:
+            listed = sorted(entries, key=lambda entry: entry.name)
+    except OSError as exc:  # a folder that cannot be listed: said, and the rest of the run goes on
+        log.warning("cannot list %s: %s", folder, exc)
+        skipped.append((folder, "unreadable_folder"))
+        return
+    for entry in listed:
+        name = entry.name
+        if entry.is_dir(follow_symlinks=False):
+            _walk(folder / name, real / name, why or _skipped(name), root, found, skipped)
+        elif entry.is_dir():  # a link to a folder: not followed (nor did rglob)
+            skipped.append((folder / name, "linked_folder"))
+        elif _suffix(name) in DOCUMENT_SUFFIXES and entry.is_file():
+            path = folder / name
+            if (reason := why or _skipped(name)) is not None:
+                skipped.append((path, reason))
+                continue
+            found.append((path, root))
+            if not entry.is_symlink():
+                _REAL_PATHS[path] = real / name
 
 
 def _discover(paths: Iterable[str | Path]) -> tuple[list[tuple[Path, Path | None]], list[tuple[Path, str]]]:
@@ -165,18 +209,9 @@ def _discover(paths: Iterable[str | Path]) -> tuple[list[tuple[Path, Path | None
     skipped: list[tuple[Path, str]] = []
     for path in map(Path, paths):
         if path.is_dir():
-            for f in sorted(path.rglob("*"), key=lambda f: f.parts):  # as sorted(Paths), in a fraction of it
-                if f.is_symlink() and f.is_dir():  # rglob does not descend into symlinked folders
-                    skipped.append((f, "linked_folder"))
-                elif f.suffix.lower() in DOCUMENT_SUFFIXES and f.is_file():
-                    # the parts below the folder (rglob's paths start with the folder's own parts)
-                    why = next(filter(None, map(_skipped, map(PurePath, f.parts[len(path.parts):]))), None)
-                    if why is None:
-                        found.append((f, path))
-                    else:
-                        skipped.append((f, why))
+            _walk(path, _real_folder(path), None, path, found, skipped)
         elif path.is_file():
-            if why := _skipped(path):
+            if why := _skipped(path.name):
                 skipped.append((path, why))
             else:
                 found.append((path, None))  # any suffix: an unsupported one is quarantined with its reason
@@ -204,9 +239,9 @@ def pair_by_name(files: Iterable[Path]) -> dict[Path, tuple[Path, ...]]:
     either part is left alone (which belongs with which cannot be told)."""
     groups: dict[tuple[Path, str], dict[str, list[Path]]] = {}
     for f in files:
-        if m := _PART_NAME.fullmatch(Path(f).stem):
+        if m := _PART_NAME.fullmatch(f.stem):
             part = "narrative" if m["narrative"] else "tables"
-            groups.setdefault((Path(f).parent, m["stem"].casefold()), {}).setdefault(part, []).append(f)
+            groups.setdefault((f.parent, m["stem"].casefold()), {}).setdefault(part, []).append(f)
     return {g["narrative"][0]: (g["narrative"][0], g["tables"][0]) for g in groups.values()
             if len(g.get("narrative", [])) == 1 and len(g.get("tables", [])) == 1}
 
@@ -220,7 +255,7 @@ def collect(paths: Iterable[str | Path] = (), manifest: str | Path | None = None
     The manifest's url: entries are the files last fetched from them into ``store`` (default: beside the
     manifest, see budget_etl.ops.fetch); a URL never fetched is ``missing``."""
     paths = [Path(p) for p in paths]
-    _real_folder.cache_clear()
+    _forget_real_paths()
     inputs = Inputs(*_discover(paths))
     inputs.roots = [p for p in paths if p.is_dir()] + ([Path(manifest).parent] if manifest is not None else [])
     for path, why in inputs.skipped:
@@ -280,13 +315,18 @@ def hash_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _inside(path: Path, folder: Path) -> bool:
+    """``path.is_relative_to(folder)`` for resolved paths, on their text (pathlib's takes most of a no-op run)."""
+    return path == folder or str(path).startswith(os.path.join(folder, ""))
+
+
 def precheck(path: Path, root: Path | None) -> QuarantineEntry | None:
     """A refusal decided before the file is read whole: a link out of its input folder (not read at all), a
     file above MAX_FILE_BYTES (hashed in chunks, not parsed). Raises OSError when it cannot be opened."""
-    if root is not None and not real_path(path).is_relative_to(_real_folder(root)):
+    if root is not None and not _inside(real_path(path), _real_folder(root)):
         return QuarantineEntry(path.as_posix(), "outside_input_folder",
                                f"{path} leads to {path.resolve()}, outside the input folder {root}: not read.")
-    size = path.stat().st_size
+    size = os.stat(path).st_size
     if size > MAX_FILE_BYTES:
         return QuarantineEntry(path.as_posix(), "file_too_large",
                                f"{size} bytes, above the limit of {MAX_FILE_BYTES} bytes for one document: "
@@ -346,6 +386,8 @@ def pair_refused(entries: Iterable[QuarantineEntry]) -> list[tuple[QuarantineEnt
 def regroup(inputs: Inputs, known: KnownFiles, digest: Digest = hash_file) -> None:
     """Files loaded before as one document (paired by ``pair_refused``) that are all inputs again with the
     same bytes become that document again, so that it is unchanged without being read."""
+    if not known.several:
+        return
     single = {f.as_posix(): f for f, _ in inputs.files if inputs.files_of(f) == (f,)}
     for files in known.several.values():
         if not all(path in single for path, _ in files):
