@@ -20,7 +20,7 @@ import pytest
 from click.testing import CliRunner
 
 from budget_etl.cli import main
-from budget_etl.ops import distributed, pipeline
+from budget_etl.ops import distributed, hashes, pipeline
 from budget_etl.ops.distributed import DaskExecutor
 from budget_etl.synth import generate_corpus
 from test_pdf_reader import ENCRYPTED, make_pdf
@@ -103,6 +103,40 @@ def test_distributed_warehouse_equals_local_row_for_row(corpus, local_warehouse,
     assert again.loaded == 8 and len(again.quarantined) == 3
     assert {p: p.stat().st_mtime_ns for p in lake.rglob("*.parquet")} == before
     assert contents(tmp_path / "again.duckdb") == local
+
+
+def test_the_driver_reads_no_document(corpus, local_warehouse, tmp_path, monkeypatch):
+    """The workers hash the files as well as parse them: the driver process opens no document, neither on a
+    first run nor on a re-run that finds the documents in the lake. The hashes go into the run's record
+    (hashes.FileHashes), so that the next run hashes only what changed, on the workers too."""
+    opened: list[str] = []
+    real_open, real_read_bytes = open, Path.read_bytes
+
+    def counted_open(file, *args, **kwargs):
+        if Path(file).suffix in pipeline.DOCUMENT_SUFFIXES:
+            opened.append(str(file))
+        return real_open(file, *args, **kwargs)
+
+    def counted_read_bytes(self):
+        if self.suffix in pipeline.DOCUMENT_SUFFIXES:
+            opened.append(str(self))
+        return real_read_bytes(self)
+
+    monkeypatch.setattr(pipeline, "open", counted_open, raising=False)  # hash_file's open
+    monkeypatch.setattr(Path, "read_bytes", counted_read_bytes)
+    monkeypatch.setattr(hashes, "RACY_SECONDS", 0)  # the corpus was written seconds ago
+    lake, record = tmp_path / "lake", tmp_path / "hashes.json"
+    documents = len(pipeline.discover([corpus]))
+    for run, hashed in (("first", documents), ("again", 0)):
+        files = hashes.FileHashes(record)
+        with distributed.use(DaskExecutor(lake, workers=2)):
+            summary = pipeline.ingest([corpus], tmp_path / f"{run}.duckdb", progress=False, digest=files.sha256)
+        files.save()
+        assert (summary.loaded, len(summary.quarantined)) == (8, 3), run
+        assert files.hashed == hashed, run  # by the workers: the driver opened none
+        assert contents(tmp_path / f"{run}.duckdb") == contents(local_warehouse), run
+    assert documents == 11 and opened == []
+    assert hashes.FileHashes(record).recorded(corpus / "notes.txt") == pipeline.hash_file(corpus / "notes.txt")
 
 
 def test_a_worker_killed_mid_task_loses_and_duplicates_nothing(corpus, local_warehouse, tmp_path, monkeypatch):

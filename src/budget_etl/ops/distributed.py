@@ -28,9 +28,10 @@ import logging
 import os
 import re
 import threading
+import time
 import uuid
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,6 +50,7 @@ NO_PROVINCE = "__HIVE_DEFAULT_PARTITION__"  # the partition of documents without
 # a province as a folder name: the value comes from a document, so nothing that could leave the folder
 _FOLDER_NAME = re.compile(r"[^./\\=%\x00-\x1f][^/\\=%\x00-\x1f]{0,63}")
 LAST_TABLE = "documents"  # written last: its part in the lake says the document's other parts are there
+HASH_TASK_FILES = 500  # files hashed by one task (reading is far faster than parsing)
 
 # PDFium is not thread-safe: a worker started with several threads still parses one slice at a time
 _ONE_AT_A_TIME = threading.Lock()
@@ -142,6 +144,21 @@ def run_task(todo: list, schemas: dict, time_limit: float | None, lake: str) -> 
     return TaskResult(prepared.files, parts, prepared.refused)
 
 
+def hash_files(paths: list[str]) -> list[tuple[int, int, str, int] | None]:
+    """On a worker: (size, st_mtime_ns, sha256, when hashing started in ns) of each file (streamed, none
+    held); None for a file that cannot be read (the driver then refuses it with its reason)."""
+    from budget_etl.ops import pipeline
+
+    hashed = []
+    for path in paths:
+        try:
+            started_ns, stat = time.time_ns(), os.stat(path)
+            hashed.append((stat.st_size, stat.st_mtime_ns, pipeline.hash_file(Path(path)), started_ns))
+        except OSError:
+            hashed.append(None)
+    return hashed
+
+
 def lake_index(lake: Path) -> dict[tuple[str, str], tuple[tuple[str, ...], bool]]:
     """(document_id, source_path) -> (the parts of its group, is_synthetic) for the documents in the lake
     read by this parser version (from the ``documents`` parts, which are written last)."""
@@ -169,6 +186,8 @@ class DaskExecutor:
     workers: int = 2
     _client: object = field(default=None, repr=False)
     _cluster: object = field(default=None, repr=False)
+    # the run's digest (see ``hashed``): the sha256 of the files the workers hashed, else the driver's
+    digest: Callable[[Path], str] | None = field(default=None, repr=False)
 
     def start(self):
         """The Dask client, connected on first use (a nightly run with nothing new starts no cluster)."""
@@ -198,6 +217,49 @@ class DaskExecutor:
                     part.close()
         self._client = self._cluster = None
 
+    def hashed(self, inputs, digest: Callable[[Path], str]) -> Callable[[Path], str]:
+        """``digest`` (``pipeline.hash_file``, or ``hashes.FileHashes.sha256`` which knows unchanged files)
+        for the files of ``inputs`` (``pipeline.Inputs``), the files it would read hashed on the workers
+        first, in tasks of HASH_TASK_FILES: the driver reads no document. A file the workers could not hash,
+        or that changed since, falls back to ``digest`` (and is refused there if it cannot be read). Files
+        that are refused unread (outside their folder, too large) are left to ``pipeline.precheck``."""
+        from budget_etl.ops import pipeline
+        from budget_etl.ops.hashes import FileHashes
+
+        record = getattr(digest, "__self__", None)  # the FileHashes whose sha256 is the digest, if it is one
+        record = record if isinstance(record, FileHashes) else None
+        known: dict[str, tuple[int, int, str, int]] = {}  # absolute path -> what a worker saw
+        wanted = []
+        for path, root in inputs.files:
+            with contextlib.suppress(OSError):  # cannot be opened: refused by ``identify`` with its reason
+                stat = path.stat()
+                if stat.st_size > pipeline.MAX_FILE_BYTES or (record is not None and record.recorded(path, stat)):
+                    continue
+                if root is None or pipeline.real_path(path).is_relative_to(pipeline._real_folder(root)):
+                    wanted.append(os.path.abspath(path))
+        if wanted:
+            client = self.start()
+            chunks = [wanted[start:start + HASH_TASK_FILES] for start in range(0, len(wanted), HASH_TASK_FILES)]
+            futures = client.map(hash_files, chunks, pure=False, retries=TASK_RETRIES)
+            for chunk, future in zip(chunks, futures, strict=True):
+                for path, seen in zip(chunk, future.result(), strict=True):
+                    if seen is not None:
+                        known[path] = seen
+                        if record is not None:
+                            record.learn(Path(path), *seen)
+            log.info("%d of %d files hashed on the workers", len(known), len(inputs.files))
+
+        def sha256(path: Path) -> str:
+            seen = known.get(os.path.abspath(path))
+            if seen is not None:
+                stat = path.stat()
+                if (stat.st_size, stat.st_mtime_ns) == seen[:2]:
+                    return seen[2]
+            return digest(path)
+
+        self.digest = sha256
+        return sha256
+
     def prepared(self, todo: list, schemas: dict, time_limit: float | None, task_files: int) -> Iterator:
         """``pipeline._prepared`` on the cluster: the Prepared slices of ``todo`` in input order (the order
         of a batch is the order documents arrive in), read back from the lake. A document already in the lake
@@ -207,8 +269,8 @@ class DaskExecutor:
         index = lake_index(self.lake)
         documents = []  # (files, is_synthetic, document_id, its parts in the lake or ())
         for files, flag in todo:
-            # hashed again only when the lake may hold it (the driver reads each file once more then)
-            document_id = pipeline.identify(files, None)[0] if index else None
+            # its sha256 as ``hashed`` found it: the driver reads no file here
+            document_id = pipeline.identify(files, None, self.digest or pipeline.hash_file)[0] if index else None
             parts, synthetic = index.get((document_id, files[0].as_posix()), ((), False))
             # read as this run would read it (a file now said synthetic was perhaps not before)
             documents.append((files, flag, document_id, parts if synthetic or not flag else ()))
@@ -249,7 +311,7 @@ class DaskExecutor:
                 results = [self._result(*self._submit([document], schemas, time_limit)) for document in new]
                 return TaskResult(len(new), [p for r in results for p in r.parts], [q for r in results for q in r.refused])
         files = new[0][0]
-        sha, refused = pipeline.identify(files, None)
+        sha, refused = pipeline.identify(files, None, self.digest or pipeline.hash_file)
         size = sum(f.stat().st_size for f in files) if refused is None else None
         return TaskResult(1, [], [QuarantineEntry(
             files[0].as_posix(), "worker_crashed", "reading this document killed the Dask worker reading it, each "

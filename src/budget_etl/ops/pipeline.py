@@ -343,6 +343,15 @@ def pair_refused(entries: Iterable[QuarantineEntry]) -> list[tuple[QuarantineEnt
     return [(n, t) for n in narratives if (t := best(n, tables)) is not None and best(t, narratives) is n]
 
 
+def run_digest(inputs: Inputs, digest: Digest) -> Digest:
+    """``digest`` for the files of this run; with ``--executor dask`` the workers hash them first and the
+    driver reads none (``distributed.DaskExecutor.hashed``)."""
+    from budget_etl.ops import distributed
+
+    executor = distributed.current()
+    return digest if executor is None else executor.hashed(inputs, digest)
+
+
 def regroup(inputs: Inputs, known: KnownFiles, digest: Digest = hash_file) -> None:
     """Files loaded before as one document (paired by ``pair_refused``) that are all inputs again with the
     same bytes become that document again, so that it is unchanged without being read."""
@@ -361,6 +370,7 @@ def pending_files(inputs: Inputs, known: KnownFiles, present: set[str] | None = 
     quarantined before (by sha256; by path and reason for a file refused unread), or loaded bytes put back
     at a path that held others. Hashes each file (with ``digest``, see ``identify``), keeps none; adds each
     sha256 to ``present``."""
+    digest = run_digest(inputs, digest)
     regroup(inputs, known, digest)
     pending = []
     for path, root in inputs.files:
@@ -615,6 +625,7 @@ def ingest(
     try:
         con.execute(f"set memory_limit = '{INGEST_MEMORY_LIMIT}'")
         known = warehouse.known_files(con)
+        digest = run_digest(inputs, digest)
         regroup(inputs, known, digest)
         schemas = warehouse.raw_schemas(con)
         staged_ids: set[str] = set()
