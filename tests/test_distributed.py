@@ -11,6 +11,7 @@ import signal
 import socket
 import threading
 import time
+import uuid
 from decimal import Decimal
 from pathlib import Path
 
@@ -252,3 +253,77 @@ def test_a_province_from_a_document_never_leaves_its_partition_folder():
     assert distributed.partition(2023, "河北省") == "fiscal_year=2023/province=河北省"
     for province in ("../../etc", "a/b", ".hidden", "x=y", None, "", "省" * 70):
         assert distributed.partition(2023, province) == "fiscal_year=2023/province=__HIVE_DEFAULT_PARTITION__"
+
+
+# ---- documents in object storage (fsspec URLs) ---------------------------------------------------------
+
+
+def rebased(rows: dict[str, list[tuple]], old: str, new: str) -> dict[str, list[tuple]]:
+    """The rows with ``old`` written ``new`` in every text value (a path as a URL), sorted again."""
+    return {table: sorted((tuple(v.replace(old, new) if isinstance(v, str) else v for v in row) for row in data),
+                          key=repr) for table, data in rows.items()}
+
+
+@pytest.fixture
+def bucket(corpus):
+    """The corpus in an in-memory object store (fsspec's memory://, which the threads of a local Dask
+    cluster of this process share), as a bucket of its own."""
+    import fsspec
+
+    fs = fsspec.filesystem("memory")
+    root = f"/budget-{uuid.uuid4().hex[:8]}"
+    for file in corpus.rglob("*"):
+        if file.is_file():
+            fs.pipe(f"{root}/docs/{file.relative_to(corpus).as_posix()}", file.read_bytes())
+    yield f"memory://{root}/docs"
+    fs.rm(root, recursive=True)
+
+
+def test_documents_in_object_storage_load_as_local_ones(corpus, local_warehouse, bucket, tmp_path):
+    """The driver lists the bucket (names, sizes, times: no bytes), the workers hash and read the objects
+    through fsspec: the warehouse is the local one, each source_path the object's URL."""
+    lake = tmp_path / "lake"
+    for run in ("first", "again"):  # again: every document from the lake
+        with distributed.use(DaskExecutor(lake, workers=2, processes=False)):
+            summary = pipeline.ingest([bucket], tmp_path / f"{run}.duckdb", progress=False)
+        assert (summary.loaded, sorted(q.reason_code for q in summary.quarantined)) == (
+            8, ["encrypted_pdf", "no_document_identity", "no_document_identity"]), run
+        rows = contents(tmp_path / f"{run}.duckdb")
+        assert rows == rebased(contents(local_warehouse), corpus.as_posix(), bucket), run
+    with duckdb.connect(str(tmp_path / "first.duckdb"), read_only=True) as con:
+        paths = [r[0] for r in con.execute("select source_path from raw.documents order by 1").fetchall()]
+    assert len(paths) == 8 and all(p.startswith(f"{bucket}/") for p in paths)
+
+
+def test_a_file_url_is_its_local_path(corpus, local_warehouse, tmp_path):
+    summary = pipeline.ingest([corpus.as_uri()], tmp_path / "w.duckdb", progress=False)
+    assert summary.loaded == 8 and len(summary.quarantined) == 3
+    assert contents(tmp_path / "w.duckdb") == contents(local_warehouse)
+
+
+@pytest.mark.parametrize("url, why", [
+    ("nosuch://bucket/docs", "cannot list nosuch://bucket/docs: Protocol not known: nosuch"),
+    ("memory://no-such-bucket/docs", "cannot list memory://no-such-bucket/docs: no such bucket, prefix or object"),
+])
+def test_a_url_that_cannot_be_listed_loads_and_publishes_nothing(tmp_path, url, why):
+    result = CliRunner().invoke(main, ["ingest", url, "--warehouse", str(tmp_path / "w.duckdb"),
+                                       "--executor", "dask", "--workers", "1"])
+    assert result.exit_code == 2
+    assert f"error: {why}" in result.output
+    assert not (tmp_path / "w.duckdb").exists()
+
+    result = CliRunner().invoke(main, ["run", url, "--quiet", "--warehouse", str(tmp_path / "p.duckdb"),
+                                       "--executor", "dask", "--workers", "1"])
+    assert result.exit_code == 2
+    assert not (tmp_path / "p.duckdb").exists()  # nothing published
+    last = json.loads((tmp_path / "p.duckdb.runs.jsonl").read_text(encoding="utf-8").splitlines()[-1])
+    assert (last["status"], last["exit_code"], last["published"]) == ("failed", 2, False)
+    assert last["message"] == f"SourceError: {why}"
+
+
+def test_the_local_executor_refuses_a_url(tmp_path):
+    result = CliRunner().invoke(main, ["ingest", "memory://bucket/docs", "--warehouse", str(tmp_path / "w.duckdb")])
+    assert result.exit_code == 2
+    assert "memory://bucket/docs: documents in object storage are read by the Dask workers: add --executor dask" \
+        in result.output
+    assert not (tmp_path / "w.duckdb").exists()

@@ -18,6 +18,21 @@ warehouse_option = click.option(
 )
 
 
+class PathOrUrl(click.ParamType):
+    """A local file or folder, or the URL of objects in storage (s3://bucket/prefix, gs://..., file:///...;
+    read by the Dask workers through fsspec, docs/distributed.md): a URL stays a string."""
+
+    name = "path_or_url"
+
+    def __init__(self, exists: bool = True):
+        self.path = click.Path(exists=exists, path_type=Path)
+
+    def convert(self, value, param, ctx):
+        from budget_etl.ops.sources import is_url
+
+        return value if is_url(value) else self.path.convert(value, param, ctx)
+
+
 def executor_options(command):
     """--executor, --scheduler, --workers and --lake: where documents are parsed (see docs/distributed.md)."""
     for option in reversed([

@@ -41,6 +41,8 @@ import pyarrow.parquet as pq
 
 from budget_etl import PARSER_VERSION
 from budget_etl.load.warehouse import QuarantineEntry
+from budget_etl.ops import sources
+from budget_etl.ops.sources import RemoteFile
 
 log = logging.getLogger(__name__)
 
@@ -144,19 +146,26 @@ def run_task(todo: list, schemas: dict, time_limit: float | None, lake: str) -> 
     return TaskResult(prepared.files, parts, prepared.refused)
 
 
-def hash_files(paths: list[str]) -> list[tuple[int, int, str, int] | None]:
-    """On a worker: (size, st_mtime_ns, sha256, when hashing started in ns) of each file (streamed, none
-    held); None for a file that cannot be read (the driver then refuses it with its reason)."""
+def hash_files(files: list) -> list[tuple[int, int | None, str, int] | None]:
+    """On a worker: (size, st_mtime_ns, sha256, when hashing started in ns) of each file (a local path or a
+    ``sources.RemoteFile``; streamed, none held); None for a file that cannot be read (the driver then
+    refuses it with its reason). An object's size and time are its listing's: if it changed since, the next
+    listing differs and it is hashed again."""
     from budget_etl.ops import pipeline
 
     hashed = []
-    for path in paths:
+    for file in files:
         try:
-            started_ns, stat = time.time_ns(), os.stat(path)
-            hashed.append((stat.st_size, stat.st_mtime_ns, pipeline.hash_file(Path(path)), started_ns))
+            started_ns, stat = time.time_ns(), file.stat()
+            sha = sources.sha256(file) if isinstance(file, RemoteFile) else pipeline.hash_file(file)
+            hashed.append((stat.st_size, stat.st_mtime_ns, sha, started_ns))
         except OSError:
             hashed.append(None)
     return hashed
+
+
+def _key(file) -> str:
+    return file.url if isinstance(file, RemoteFile) else os.path.abspath(file)
 
 
 def lake_index(lake: Path) -> dict[tuple[str, str], tuple[tuple[str, ...], bool]]:
@@ -184,6 +193,7 @@ class DaskExecutor:
     lake: Path
     scheduler: str | None = None
     workers: int = 2
+    processes: bool = True  # the local cluster's workers: processes; threads of this process share memory://
     _client: object = field(default=None, repr=False)
     _cluster: object = field(default=None, repr=False)
     # the run's digest (see ``hashed``): the sha256 of the files the workers hashed, else the driver's
@@ -197,7 +207,7 @@ class DaskExecutor:
 
         if self.scheduler is None:
             # one thread per worker process: parsing is CPU-bound Python
-            self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
+            self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=self.processes,
                                          dashboard_address=None)
             self._client = Client(self._cluster)
         else:
@@ -228,7 +238,7 @@ class DaskExecutor:
 
         record = getattr(digest, "__self__", None)  # the FileHashes whose sha256 is the digest, if it is one
         record = record if isinstance(record, FileHashes) else None
-        known: dict[str, tuple[int, int, str, int]] = {}  # absolute path -> what a worker saw
+        known: dict[str, tuple[int, int | None, str, int]] = {}  # file's key -> what a worker saw
         wanted = []
         for path, root in inputs.files:
             with contextlib.suppress(OSError):  # cannot be opened: refused by ``identify`` with its reason
@@ -236,7 +246,7 @@ class DaskExecutor:
                 if stat.st_size > pipeline.MAX_FILE_BYTES or (record is not None and record.recorded(path, stat)):
                     continue
                 if root is None or pipeline.real_path(path).is_relative_to(pipeline._real_folder(root)):
-                    wanted.append(os.path.abspath(path))
+                    wanted.append(path)
         if wanted:
             client = self.start()
             chunks = [wanted[start:start + HASH_TASK_FILES] for start in range(0, len(wanted), HASH_TASK_FILES)]
@@ -244,17 +254,21 @@ class DaskExecutor:
             for chunk, future in zip(chunks, futures, strict=True):
                 for path, seen in zip(chunk, future.result(), strict=True):
                     if seen is not None:
-                        known[path] = seen
+                        known[_key(path)] = seen
                         if record is not None:
-                            record.learn(Path(path), *seen)
+                            record.learn(path, *seen)
             log.info("%d of %d files hashed on the workers", len(known), len(inputs.files))
 
         def sha256(path: Path) -> str:
-            seen = known.get(os.path.abspath(path))
+            seen = known.get(_key(path))
             if seen is not None:
                 stat = path.stat()
                 if (stat.st_size, stat.st_mtime_ns) == seen[:2]:
                     return seen[2]
+            if isinstance(path, RemoteFile):  # the driver reads no object (nor could it open one)
+                if record is not None and (sha := record.recorded(path)) is not None:
+                    return sha
+                raise OSError(f"{path.url}: the workers could not read it")
             return digest(path)
 
         self.digest = sha256

@@ -20,6 +20,8 @@ import os
 import time
 from pathlib import Path
 
+from budget_etl.ops.sources import RemoteFile
+
 log = logging.getLogger(__name__)
 
 RACY_SECONDS = 2.0
@@ -39,8 +41,10 @@ class FileHashes:
     def recorded(self, file: Path, stat: os.stat_result | None = None) -> str | None:
         """The sha256 of ``file`` when it can be trusted without reading the file (its size and mtime are as
         recorded), else None."""
-        key = os.path.abspath(file)
+        key = _key(file)
         stat = stat or os.stat(file)
+        if stat.st_mtime_ns is None:  # an object whose listing gives no time: hashed every run
+            return None
         entry = self._seen.get(key)  # hashed by this run (settled or not): trusted for the rest of it
         if entry is None and (entry := self._known.get(key)) is not None and not entry[3]:
             entry = None  # racy when recorded: see the module's docstring
@@ -54,7 +58,7 @@ class FileHashes:
         mtime as the hasher saw them, and when it started hashing."""
         self.hashed += 1
         settled = mtime_ns < started_ns - RACY_SECONDS * 1e9  # see the module's docstring
-        self._seen[os.path.abspath(file)] = self._known[os.path.abspath(file)] = [size, mtime_ns, sha, settled]
+        self._seen[_key(file)] = self._known[_key(file)] = [size, mtime_ns, sha, settled]
 
     def sha256(self, file: Path) -> str:
         """The sha256 of ``file``: the recorded one when its size and mtime are as recorded, else hashed."""
@@ -65,7 +69,7 @@ class FileHashes:
             return sha
         started_ns = time.time_ns()
         self.learn(file, stat.st_size, stat.st_mtime_ns, pipeline.hash_file(file), started_ns)
-        return self._seen[os.path.abspath(file)][2]
+        return self._seen[_key(file)][2]
 
     def save(self) -> None:
         """Write the record of this run's files (atomically: a file beside it, then a rename)."""
@@ -77,6 +81,11 @@ class FileHashes:
             os.replace(staging, self.path)
         except OSError as exc:  # only a cache: the next run hashes again
             log.warning("cannot write %s: %s", self.path, exc)
+
+
+def _key(file) -> str:
+    """A file's key in the record: its absolute path, or the URL of an object (``sources.RemoteFile``)."""
+    return file.url if isinstance(file, RemoteFile) else os.path.abspath(file)
 
 
 def _load(path: Path) -> dict[str, list]:

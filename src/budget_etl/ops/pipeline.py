@@ -219,9 +219,15 @@ def collect(paths: Iterable[str | Path] = (), manifest: str | Path | None = None
     there are ``missing``. A manifest of the wrong shape raises ManifestError (see budget_etl.ops.manifest).
     The manifest's url: entries are the files last fetched from them into ``store`` (default: beside the
     manifest, see budget_etl.ops.fetch); a URL never fetched is ``missing``."""
-    paths = [Path(p) for p in paths]
+    from budget_etl.ops import sources  # URLs of object storage (s3://, gs://, ...): docs/distributed.md
+
+    paths, urls = sources.split(paths)
     _real_folder.cache_clear()
     inputs = Inputs(*_discover(paths))
+    for url in urls:
+        found, skipped = sources.listing(url)
+        inputs.files += found
+        inputs.skipped += skipped
     inputs.roots = [p for p in paths if p.is_dir()] + ([Path(manifest).parent] if manifest is not None else [])
     for path, why in inputs.skipped:
         log.debug("skipped %s: %s", path, why)
