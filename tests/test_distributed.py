@@ -327,3 +327,32 @@ def test_the_local_executor_refuses_a_url(tmp_path):
     assert "memory://bucket/docs: documents in object storage are read by the Dask workers: add --executor dask" \
         in result.output
     assert not (tmp_path / "w.duckdb").exists()
+
+
+def test_a_document_over_the_time_limit_on_a_worker_is_quarantined_as_timeout(corpus, local_warehouse, tmp_path,
+                                                                              monkeypatch):
+    """One document never ends (it waits at a pause point): on the worker it is stopped after the limit and
+    quarantined as ``timeout`` with its sha256, in a process that is neither the driver nor a Dask worker's
+    thread; every other document loads as in a local run."""
+    victim = sorted((corpus / "txt").rglob("*.txt"))[0]
+    monkeypatch.setenv("BUDGET_ETL_PAUSE_AT", f"parse:{victim.name}")
+    monkeypatch.setenv("BUDGET_ETL_PAUSE_DIR", str(tmp_path))
+    marker = tmp_path / f"paused.parse:{victim.name}"
+    # were the limit not enforced, the document would go on after 120 s and load: the test fails, not hangs
+    release = threading.Timer(120, lambda: marker.exists() and marker.unlink())
+    release.start()
+    executor = DaskExecutor(tmp_path / "lake", workers=2)
+    with distributed.use(executor):
+        summary = pipeline.ingest([corpus], tmp_path / "w.duckdb", progress=False, time_limit=3)
+        workers = set(executor._client.run(os.getpid).values())
+    [timeout] = [q for q in summary.quarantined if q.reason_code == "timeout"]
+    assert (timeout.source_path, timeout.sha256) == (victim.as_posix(), pipeline.hash_file(victim))
+    assert "longer than the limit of 3 s per document" in timeout.reason
+    release.cancel()
+    paused = int(marker.read_text())
+    assert paused != os.getpid() and paused not in workers  # a child of a worker, stopped by its own alarm
+    assert summary.loaded == 7 and len(summary.quarantined) == 4
+    local, dask_rows = contents(local_warehouse), contents(tmp_path / "w.duckdb")
+    assert len(dask_rows["documents"]) == 7
+    for table in ("documents", "expenditure", "projects", "validation_results"):
+        assert set(dask_rows[table]) < set(local[table]), table

@@ -26,7 +26,9 @@ import contextvars
 import hashlib
 import logging
 import os
+import pickle
 import re
+import signal
 import threading
 import time
 import uuid
@@ -136,14 +138,67 @@ def read_parts(groups: list[list[str]], ids: set[str] | None = None) -> dict[str
     return {name: pa.concat_tables(data) for name, data in tables.items()}
 
 
-def run_task(todo: list, schemas: dict, time_limit: float | None, lake: str) -> TaskResult:
-    """On a worker: parse, validate and lay out a slice of documents and write them into the lake."""
+def run_task(todo: list, schemas: dict, time_limit: float | None, lake: str, isolate: bool = True) -> TaskResult:
+    """On a worker: parse, validate and lay out a slice of documents and write them into the lake. With a
+    time limit, in a child process of the worker (``isolated``): Dask runs tasks in threads, and the limit
+    (SIGALRM, ``pipeline._time_limit``) holds only in a process's main thread. ``isolate`` False: in the
+    worker's thread, without a limit (the workers of a local cluster of threads share the driver's process)."""
+    with _ONE_AT_A_TIME:
+        if time_limit and isolate and hasattr(os, "fork"):
+            return isolated(_run_task, todo, schemas, time_limit, lake)
+        return _run_task(todo, schemas, time_limit, lake)
+
+
+def _run_task(todo: list, schemas: dict, time_limit: float | None, lake: str) -> TaskResult:
     from budget_etl.ops import pipeline
 
-    with _ONE_AT_A_TIME:
-        prepared = pipeline._prepare(todo, schemas, time_limit)
+    prepared = pipeline._prepare(todo, schemas, time_limit)
     parts = write_parts(Path(lake), prepared.tables) if prepared.tables else []
     return TaskResult(prepared.files, parts, prepared.refused)
+
+
+def isolated(function, *args):
+    """``function(*args)`` in a child process forked for it, where the calling thread is the main thread (so
+    that a per-document time limit holds, as in the local process pool); its result (or exception) comes back
+    pickled through a pipe. A child killed by a signal (a document that crashes PDFium, an out-of-memory kill)
+    takes this worker with it, so that Dask handles it as a lost worker: the task runs again elsewhere, then a
+    document at a time, and the document that kills its process on its own is quarantined as
+    ``worker_crashed`` (``DaskExecutor._result``)."""
+    from budget_etl.ops import pipeline
+
+    parent = os.getpid()
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:
+        code = 0
+        try:
+            os.close(read)
+            pipeline._die_with(parent)  # a worker killed mid-task leaves no child behind
+            payload = pickle.dumps((True, function(*args)), protocol=pickle.HIGHEST_PROTOCOL)
+        except BaseException as exc:  # whatever it is (a timeout too), the worker raises it
+            code = 1
+            try:
+                payload = pickle.dumps((False, exc))
+            except Exception:  # an exception that cannot be pickled: its text
+                payload = pickle.dumps((False, RuntimeError(f"{type(exc).__name__}: {exc}")))
+        with contextlib.suppress(BaseException), os.fdopen(write, "wb") as out:
+            out.write(payload)
+        os._exit(code)
+    os.close(write)
+    with os.fdopen(read, "rb") as pipe:
+        payload = pipe.read()
+    _, status = os.waitpid(child, 0)
+    if os.WIFSIGNALED(status):
+        log.error("the process parsing a task was killed (signal %d): this worker goes with it",
+                  os.WTERMSIG(status))
+        os.kill(os.getpid(), signal.SIGKILL)
+    if not payload:
+        raise RuntimeError(f"the process parsing a task ended with code {os.waitstatus_to_exitcode(status)} "
+                           "and no result")
+    ok, value = pickle.loads(payload)
+    if not ok:
+        raise value
+    return value
 
 
 def hash_files(files: list) -> list[tuple[int, int | None, str, int] | None]:
@@ -305,8 +360,8 @@ class DaskExecutor:
     def _submit(self, new: list, schemas: dict, time_limit: float | None):
         # the schemas go with each task (a few KB), not scattered once: scattered data dies with the workers
         # that hold it, and a task must survive any of them dying
-        future = self._client.submit(run_task, new, schemas, time_limit, str(self.lake), pure=False,
-                                     retries=TASK_RETRIES)
+        future = self._client.submit(run_task, new, schemas, time_limit, str(self.lake), self.processes,
+                                     pure=False, retries=TASK_RETRIES)
         return new, future, schemas, time_limit
 
     def _result(self, new: list, future, schemas: dict, time_limit: float | None) -> TaskResult:
