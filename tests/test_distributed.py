@@ -295,6 +295,30 @@ def test_documents_in_object_storage_load_as_local_ones(corpus, local_warehouse,
     assert len(paths) == 8 and all(p.startswith(f"{bucket}/") for p in paths)
 
 
+def test_a_lake_in_object_storage(corpus, local_warehouse, tmp_path):
+    """The lake as an fsspec URL: the workers write their parts there (a temporary object, then a copy to
+    its name: an object appears whole), the driver reads them back; a re-run writes no part again."""
+    import fsspec
+
+    fs, lake = fsspec.filesystem("memory"), f"/lake-{uuid.uuid4().hex[:8]}"
+    try:
+        listings = []
+        for run in ("first", "again"):
+            with distributed.use(DaskExecutor(f"memory://{lake}", workers=2, processes=False)):
+                summary = pipeline.ingest([corpus], tmp_path / f"{run}.duckdb", progress=False)
+            assert (summary.loaded, len(summary.quarantined)) == (8, 3), run
+            assert contents(tmp_path / f"{run}.duckdb") == contents(local_warehouse), run
+            listings.append({p: fs.info(p)["created"] for p in fs.find(lake)})
+        assert listings[1] == listings[0]  # the same parts, none written again
+        parts = [p for p in listings[0] if p.startswith(f"{lake}/documents/")]
+        assert {p.split("/")[3] for p in parts} == {"fiscal_year=2022", "fiscal_year=2023"}
+        assert all(p.endswith(".parquet") and not p.split("/")[-1].startswith(".") for p in listings[0])
+        ids = [i for p in parts for i in pq.read_table(fs.open(p, "rb"))["document_id"].to_pylist()]
+        assert len(ids) == len(set(ids)) == 8
+    finally:
+        fs.rm(lake, recursive=True)
+
+
 def test_a_file_url_is_its_local_path(corpus, local_warehouse, tmp_path):
     summary = pipeline.ingest([corpus.as_uri()], tmp_path / "w.duckdb", progress=False)
     assert summary.loaded == 8 and len(summary.quarantined) == 3

@@ -35,7 +35,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -100,9 +100,20 @@ def partition(year: int | None, province: str | None) -> str:
     return f"fiscal_year={year if year is not None else NO_PROVINCE}/province={province}"
 
 
-def write_parts(lake: Path, tables: dict[str, pa.Table]) -> list[list[str]]:
-    """Write a task's staging tables into the lake, a part per table for each (fiscal_year, province) of its
-    documents, named by the digest of their ids; returns the parts of each group, ``documents`` last."""
+def _filesystem(where: str | Path):
+    """(fsspec filesystem, its path, whether it is the local one) of a lake folder or URL, or of a part."""
+    from fsspec.core import url_to_fs
+    from fsspec.implementations.local import LocalFileSystem
+
+    fs, path = url_to_fs(str(where))
+    return fs, path, isinstance(fs, LocalFileSystem)
+
+
+def write_parts(lake: str | Path, tables: dict[str, pa.Table]) -> list[list[str]]:
+    """Write a task's staging tables into the lake (a folder, or an fsspec URL such as s3://bucket/lake), a
+    part per table for each (fiscal_year, province) of its documents, named by the digest of their ids;
+    returns the parts of each group (paths, or URLs), ``documents`` last."""
+    fs, root, local = _filesystem(lake)
     documents = tables[LAST_TABLE]
     groups: dict[tuple, list[str]] = {}
     for document_id, year, province in zip(*(documents[c].to_pylist() for c in
@@ -115,12 +126,18 @@ def write_parts(lake: Path, tables: dict[str, pa.Table]) -> list[list[str]]:
         parts = []
         for name in sorted(tables, key=lambda t: t == LAST_TABLE):
             data = tables[name]
-            part = lake / name / partition(year, province) / f"{digest}.parquet"
-            part.parent.mkdir(parents=True, exist_ok=True)
-            temporary = part.with_name(f".{part.name}.{uuid.uuid4().hex}")
-            pq.write_table(data.filter(pc.is_in(data["document_id"], value_set=wanted)), temporary)
-            os.replace(temporary, part)  # atomic: a part is whole or absent, and a retry rewrites the same
-            parts.append(str(part))
+            folder = f"{root}/{name}/{partition(year, province)}"
+            part, temporary = f"{folder}/{digest}.parquet", f"{folder}/.{digest}.parquet.{uuid.uuid4().hex}"
+            fs.makedirs(folder, exist_ok=True)
+            with fs.open(temporary, "wb") as out:
+                pq.write_table(data.filter(pc.is_in(data["document_id"], value_set=wanted)), out)
+            # a part is whole or absent, and a retry rewrites the same: a rename here; in object storage a
+            # server-side copy (an object appears whole) and the temporary's deletion
+            if local:
+                os.replace(temporary, part)
+            else:
+                fs.mv(temporary, part)
+            parts.append(part if local else fs.unstrip_protocol(part))
         written.append(parts)
     return written
 
@@ -131,11 +148,19 @@ def read_parts(groups: list[list[str]], ids: set[str] | None = None) -> dict[str
     tables: dict[str, list[pa.Table]] = {}
     for parts in groups:
         for part in parts:
-            data = pq.read_table(part, partitioning=None)
+            data = _read_part(part)
             if ids is not None:
                 data = data.filter(pc.is_in(data["document_id"], value_set=pa.array(sorted(ids), pa.string())))
-            tables.setdefault(Path(part).parents[2].name, []).append(data)
+            tables.setdefault(PurePosixPath(part).parents[2].name, []).append(data)
     return {name: pa.concat_tables(data) for name, data in tables.items()}
+
+
+def _read_part(part: str, columns: list[str] | None = None) -> pa.Table:
+    if not sources.is_url(part):
+        return pq.read_table(part, columns=columns, partitioning=None)
+    fs, path, _ = _filesystem(part)
+    with fs.open(path, "rb") as data:
+        return pq.read_table(data, columns=columns, partitioning=None)
 
 
 def run_task(todo: list, schemas: dict, time_limit: float | None, lake: str, isolate: bool = True) -> TaskResult:
@@ -153,7 +178,7 @@ def _run_task(todo: list, schemas: dict, time_limit: float | None, lake: str) ->
     from budget_etl.ops import pipeline
 
     prepared = pipeline._prepare(todo, schemas, time_limit)
-    parts = write_parts(Path(lake), prepared.tables) if prepared.tables else []
+    parts = write_parts(lake, prepared.tables) if prepared.tables else []
     return TaskResult(prepared.files, parts, prepared.refused)
 
 
@@ -223,18 +248,24 @@ def _key(file) -> str:
     return file.url if isinstance(file, RemoteFile) else os.path.abspath(file)
 
 
-def lake_index(lake: Path) -> dict[tuple[str, str], tuple[tuple[str, ...], bool]]:
+def lake_index(lake: str | Path) -> dict[tuple[str, str], tuple[tuple[str, ...], bool]]:
     """(document_id, source_path) -> (the parts of its group, is_synthetic) for the documents in the lake
-    read by this parser version (from the ``documents`` parts, which are written last)."""
-    if not lake.is_dir():
+    read by this parser version (from the ``documents`` parts, which are written last). One listing of the
+    lake, then a read of each ``documents`` part's few columns."""
+    fs, root, local = _filesystem(lake)
+    if not fs.isdir(root):
         return {}
-    tables = sorted((p.name for p in lake.iterdir() if p.is_dir()), key=lambda t: t == LAST_TABLE)
+    # (table, where) of every part, where = fiscal_year=.../province=.../<digest>.parquet; no temporaries
+    listed = [PurePosixPath(p).relative_to(root).parts for p in fs.find(root)]
+    stored = {(parts[0], "/".join(parts[1:])) for parts in listed
+              if len(parts) == 4 and parts[3].endswith(".parquet") and not parts[3].startswith(".")}
+    tables = sorted({table for table, _ in stored}, key=lambda t: t == LAST_TABLE)
     index = {}
-    for part in sorted((lake / LAST_TABLE).glob("*/*/*.parquet")):
-        where = part.relative_to(lake / LAST_TABLE)
-        group = tuple(str(lake / t / where) for t in tables if (lake / t / where).is_file())
-        for row in pq.read_table(part, columns=["document_id", "source_path", "parser_version", "is_synthetic"],
-                                 partitioning=None).to_pylist():
+    for where in sorted(where for table, where in stored if table == LAST_TABLE):
+        named = [f"{root}/{t}/{where}" for t in tables if (t, where) in stored]
+        group = tuple(named if local else map(fs.unstrip_protocol, named))
+        for row in _read_part(group[-1], ["document_id", "source_path", "parser_version", "is_synthetic"]
+                              ).to_pylist():
             if row["parser_version"] == PARSER_VERSION:
                 index[(row["document_id"], row["source_path"])] = (group, bool(row["is_synthetic"]))
     return index
@@ -245,7 +276,7 @@ class DaskExecutor:
     """Parse on a Dask cluster: the scheduler at ``scheduler`` (e.g. tcp://10.0.0.5:8786), or a local cluster
     of ``workers`` processes started for the run; the parts go to ``lake`` (a folder every worker can write)."""
 
-    lake: Path
+    lake: Path | str  # a folder, or an fsspec URL (s3://bucket/lake)
     scheduler: str | None = None
     workers: int = 2
     processes: bool = True  # the local cluster's workers: processes; threads of this process share memory://
