@@ -1,18 +1,21 @@
 """Parsing a large corpus on a Dask cluster, the facts staged in a Parquet lake (issue 18; docs/distributed.md).
 
-``budget-etl ingest/run/nightly --executor dask`` splits the files to parse into tasks of ``TASK_FILES``
-documents. A Dask worker reads its files (paths on a file system the workers share), parses and validates
-them as the local process pool does (``pipeline._prepare``) and writes the tables as Parquet parts into the
-lake; it returns only the names of its parts and its refusals. The driver reads each task's parts back and
-loads them through the same path as a local run (``warehouse.load_tables``): provenance, reloading and
-quarantine behave as today, and the driver never holds more than one load chunk.
+``budget-etl ingest/run/nightly --executor dask`` has the workers hash the run's files (``DaskExecutor.hashed``:
+the driver reads no document) and splits the documents to parse into tasks of ``TASK_FILES``. A Dask worker
+reads its files (paths on a file system the workers share, or objects by fsspec URL, ``sources``), parses and
+validates them as the local process pool does (``pipeline._prepare``), in a child process it forks so that the
+per-document time limit holds (``isolated``), and writes the tables as Parquet parts into the lake; it returns
+only the names of its parts and its refusals. The driver reads each task's parts back and loads them through
+the same path as a local run (``warehouse.load_tables``): provenance, reloading and quarantine behave as
+today, and the driver never holds more than one load chunk.
 
-The lake: ``<lake>/<raw table>/fiscal_year=<year>/province=<province>/<digest>.parquet``, one part per table
-for the documents of a task of one year and province, in the raw table's Arrow schema (money stays
-decimal(18,2)). A part is named by the sha256 of its documents' ids, written to a temporary name and renamed:
-a retried task writes the same parts again, and ``documents`` is written last, so its part says the others
-are complete. A document whose part is in the lake (same bytes, path and parser version) is loaded from there
-without being parsed again: a re-run after a failed load parses nothing twice and duplicates no part.
+The lake (a folder, or an fsspec URL): ``<lake>/<raw table>/fiscal_year=<year>/province=<province>/<digest>.parquet``,
+one part per table for the documents of a task of one year and province, in the raw table's Arrow schema
+(money stays decimal(18,2)). A part is named by the sha256 of its documents' ids, written to a temporary
+name and then renamed (in object storage: copied, an object appearing whole): a retried task writes the same
+parts again, and ``documents`` is written last, so its part says the others are complete. A document whose
+part is in the lake (same bytes, path and parser version) is loaded from there without being parsed again: a
+re-run after a failed load parses nothing twice and duplicates no part.
 
 Dask was chosen over Ray by measurement on this machine (docs/distributed.md): both parse at the same speed
 (parsing dominates), a local Dask cluster starts in ~2 s against ~5-8 s and holds ~140 MB against ~510 MB
