@@ -279,13 +279,18 @@ def bucket(corpus):
     fs.rm(root, recursive=True)
 
 
-def test_documents_in_object_storage_load_as_local_ones(corpus, local_warehouse, bucket, tmp_path):
+def test_documents_in_object_storage_load_as_local_ones(corpus, local_warehouse, bucket, tmp_path, monkeypatch):
     """The driver lists the bucket (names, sizes, times: no bytes), the workers hash and read the objects
-    through fsspec: the warehouse is the local one, each source_path the object's URL."""
-    lake = tmp_path / "lake"
-    for run in ("first", "again"):  # again: every document from the lake
+    through fsspec: the warehouse is the local one, each source_path the object's URL. The record of hashes
+    keeps each object's by its URL, size and time: a second run hashes none."""
+    monkeypatch.setattr(hashes, "RACY_SECONDS", 0)  # the objects were written an instant ago
+    lake, record = tmp_path / "lake", tmp_path / "hashes.json"
+    for run, hashed in (("first", 11), ("again", 0)):  # again: every document from the lake
+        files = hashes.FileHashes(record)
         with distributed.use(DaskExecutor(lake, workers=2, processes=False)):
-            summary = pipeline.ingest([bucket], tmp_path / f"{run}.duckdb", progress=False)
+            summary = pipeline.ingest([bucket], tmp_path / f"{run}.duckdb", progress=False, digest=files.sha256)
+        files.save()
+        assert files.hashed == hashed, run
         assert (summary.loaded, sorted(q.reason_code for q in summary.quarantined)) == (
             8, ["encrypted_pdf", "no_document_identity", "no_document_identity"]), run
         rows = contents(tmp_path / f"{run}.duckdb")

@@ -247,10 +247,6 @@ def hash_files(files: list) -> list[tuple[int, int | None, str, int] | None]:
     return hashed
 
 
-def _key(file) -> str:
-    return file.url if isinstance(file, RemoteFile) else os.path.abspath(file)
-
-
 def lake_index(lake: str | Path) -> dict[tuple[str, str], tuple[tuple[str, ...], bool]]:
     """(document_id, source_path) -> (the parts of its group, is_synthetic) for the documents in the lake
     read by this parser version (from the ``documents`` parts, which are written last). One listing of the
@@ -328,7 +324,7 @@ class DaskExecutor:
         record = getattr(digest, "__self__", None)  # the FileHashes whose sha256 is the digest, if it is one
         record = record if isinstance(record, FileHashes) else None
         known: dict[str, tuple[int, int | None, str, int]] = {}  # file's key -> what a worker saw
-        wanted = []
+        wanted, hashed = [], 0
         for path, root in inputs.files:
             with contextlib.suppress(OSError):  # cannot be opened: refused by ``identify`` with its reason
                 stat = path.stat()
@@ -342,20 +338,23 @@ class DaskExecutor:
             futures = client.map(hash_files, chunks, pure=False, retries=TASK_RETRIES)
             for chunk, future in zip(chunks, futures, strict=True):
                 for path, seen in zip(chunk, future.result(), strict=True):
-                    if seen is not None:
-                        known[_key(path)] = seen
-                        if record is not None:
-                            record.learn(path, *seen)
-            log.info("%d of %d files hashed on the workers", len(known), len(inputs.files))
+                    if seen is None:
+                        continue
+                    if record is not None:
+                        record.learn(path, *seen)  # kept there, for this run and the next
+                    else:
+                        known[sources.key(path)] = seen
+                    hashed += 1
+            log.info("%d of %d files hashed on the workers", hashed, len(inputs.files))
 
         def sha256(path: Path) -> str:
-            seen = known.get(_key(path))
+            seen = known.get(sources.key(path))
             if seen is not None:
                 stat = path.stat()
                 if (stat.st_size, stat.st_mtime_ns) == seen[:2]:
                     return seen[2]
             if isinstance(path, RemoteFile):  # the driver reads no object (nor could it open one)
-                if record is not None and (sha := record.recorded(path)) is not None:
+                if record is not None and (sha := record.recorded(path, path.stat())) is not None:
                     return sha
                 raise OSError(f"{path.url}: the workers could not read it")
             return digest(path)

@@ -20,7 +20,7 @@ import os
 import time
 from pathlib import Path
 
-from budget_etl.ops.sources import RemoteFile
+from budget_etl.ops import sources
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +41,8 @@ class FileHashes:
     def recorded(self, file: Path, stat: os.stat_result | None = None) -> str | None:
         """The sha256 of ``file`` when it can be trusted without reading the file (its size and mtime are as
         recorded), else None."""
-        key = _key(file)
+        key = sources.key(file)
         stat = stat or os.stat(file)
-        if stat.st_mtime_ns is None:  # an object whose listing gives no time: hashed every run
-            return None
         entry = self._seen.get(key)  # hashed by this run (settled or not): trusted for the rest of it
         if entry is None and (entry := self._known.get(key)) is not None and not entry[3]:
             entry = None  # racy when recorded: see the module's docstring
@@ -53,12 +51,14 @@ class FileHashes:
             return entry[2]
         return None
 
-    def learn(self, file: Path, size: int, mtime_ns: int, sha: str, started_ns: int) -> None:
+    def learn(self, file: Path, size: int, mtime_ns: int | None, sha: str, started_ns: int) -> None:
         """Record the sha256 of ``file`` hashed elsewhere (by a Dask worker, docs/distributed.md): its size and
         mtime as the hasher saw them, and when it started hashing."""
         self.hashed += 1
-        settled = mtime_ns < started_ns - RACY_SECONDS * 1e9  # see the module's docstring
-        self._seen[_key(file)] = self._known[_key(file)] = [size, mtime_ns, sha, settled]
+        # see the module's docstring; an object whose listing gives no time is never trusted in a later run
+        settled = mtime_ns is not None and mtime_ns < started_ns - RACY_SECONDS * 1e9
+        key = sources.key(file)
+        self._seen[key] = self._known[key] = [size, mtime_ns, sha, settled]
 
     def sha256(self, file: Path) -> str:
         """The sha256 of ``file``: the recorded one when its size and mtime are as recorded, else hashed."""
@@ -69,7 +69,7 @@ class FileHashes:
             return sha
         started_ns = time.time_ns()
         self.learn(file, stat.st_size, stat.st_mtime_ns, pipeline.hash_file(file), started_ns)
-        return self._seen[_key(file)][2]
+        return self._seen[sources.key(file)][2]
 
     def save(self) -> None:
         """Write the record of this run's files (atomically: a file beside it, then a rename)."""
@@ -81,11 +81,6 @@ class FileHashes:
             os.replace(staging, self.path)
         except OSError as exc:  # only a cache: the next run hashes again
             log.warning("cannot write %s: %s", self.path, exc)
-
-
-def _key(file) -> str:
-    """A file's key in the record: its absolute path, or the URL of an object (``sources.RemoteFile``)."""
-    return file.url if isinstance(file, RemoteFile) else os.path.abspath(file)
 
 
 def _load(path: Path) -> dict[str, list]:

@@ -103,6 +103,11 @@ class RemoteFile:
             return f.read()
 
 
+def key(file) -> str:
+    """A file's key (in the record of hashes, ``hashes.FileHashes``): its absolute path, or an object's URL."""
+    return file.url if isinstance(file, RemoteFile) else os.path.abspath(file)
+
+
 def sha256(file: RemoteFile) -> str:
     """The sha256 of an object, streamed (memory stays flat whatever its size)."""
     import fsspec
