@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from budget_etl import __version__
-from budget_etl.cli.options import executor_options, make_executor, warehouse_option
+from budget_etl.cli.options import PathOrUrl, executor_options, make_executor, warehouse_option
 from budget_etl.paths import bundled_sample
 
 
@@ -110,7 +110,7 @@ def _in_place(warehouse: Path, what: str) -> Iterator[None]:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=PathOrUrl())
 @warehouse_option
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @executor_options
@@ -118,13 +118,15 @@ def ingest(paths: tuple[Path, ...], warehouse: Path, quiet: bool, executor: str,
            workers: int, lake: Path | None) -> None:
     """Read, extract, validate and load documents (files or folders) into the warehouse's staging tables.
 
-    Files already loaded (same sha256) are skipped. Files that cannot be read or extracted go to
-    raw.quarantine with their reason; the rest of the batch still loads. Exit code 1 when any file was
-    quarantined, 2 when the warehouse cannot be written (e.g. another process has it open) or the Dask
-    scheduler cannot be reached (nothing is loaded then).
+    With --executor dask, PATHS may also be URLs of object storage (s3://bucket/prefix, gs://..., read
+    through fsspec; see docs/distributed.md). Files already loaded (same sha256) are skipped. Files that
+    cannot be read or extracted go to raw.quarantine with their reason; the rest of the batch still loads.
+    Exit code 1 when any file was quarantined, 2 when the warehouse cannot be written (e.g. another process
+    has it open), the Dask scheduler cannot be reached or a URL cannot be listed (nothing is loaded then).
     """
     from budget_etl.ops import distributed
     from budget_etl.ops.pipeline import ingest as run_ingest
+    from budget_etl.ops.sources import SourceError
 
     with distributed.use(make_executor(executor, scheduler, workers, lake, warehouse)) as cluster:
         if cluster is not None and cluster.scheduler is not None:
@@ -134,7 +136,11 @@ def ingest(paths: tuple[Path, ...], warehouse: Path, quiet: bool, executor: str,
                 click.echo(f"error: {exc}", err=True)
                 sys.exit(2)
         with _in_place(warehouse, "ingest into"):
-            summary = run_ingest(list(paths), warehouse, progress=not quiet)
+            try:
+                summary = run_ingest(list(paths), warehouse, progress=not quiet)
+            except SourceError as exc:  # listed before the warehouse is opened: nothing loaded
+                click.echo(f"error: {exc}", err=True)
+                sys.exit(2)
     click.echo(summary.describe())
     sys.exit(summary.exit_code)
 
@@ -172,7 +178,7 @@ time_limit_option = click.option(
 
 
 @main.command()
-@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.argument("paths", nargs=-1, type=PathOrUrl())
 @warehouse_option
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @log_json_option
@@ -251,7 +257,7 @@ store_option = click.option(
 
 
 @main.command(name="nightly")
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=PathOrUrl(exists=False))
 @click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path),
               help="A sources.yml listing the documents (paths relative to it).")
 @click.option("--fetch", "fetch_first", is_flag=True,

@@ -18,6 +18,21 @@ warehouse_option = click.option(
 )
 
 
+class PathOrUrl(click.ParamType):
+    """A local file or folder, or the URL of objects in storage (s3://bucket/prefix, gs://..., file:///...;
+    read by the Dask workers through fsspec, docs/distributed.md): a URL stays a string."""
+
+    name = "path_or_url"
+
+    def __init__(self, exists: bool = True):
+        self.path = click.Path(exists=exists, path_type=Path)
+
+    def convert(self, value, param, ctx):
+        from budget_etl.ops.sources import is_url
+
+        return value if is_url(value) else self.path.convert(value, param, ctx)
+
+
 def executor_options(command):
     """--executor, --scheduler, --workers and --lake: where documents are parsed (see docs/distributed.md)."""
     for option in reversed([
@@ -27,15 +42,16 @@ def executor_options(command):
                      help="The Dask scheduler (e.g. tcp://10.0.0.5:8786); default: a local cluster of --workers."),
         click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
                      help="Worker processes of the local Dask cluster started when no --scheduler is given."),
-        click.option("--lake", type=click.Path(file_okay=False, path_type=Path), default=None,
-                     help="The Parquet lake the Dask workers write (a folder they all reach); "
-                          "default: beside the warehouse, its name ending in .lake."),
+        click.option("--lake", type=PathOrUrl(exists=False), default=None,
+                     help="The Parquet lake the Dask workers write (a folder they all reach, or an fsspec URL "
+                          "such as s3://bucket/lake); default: beside the warehouse, its name ending in .lake."),
     ]):
         command = option(command)
     return command
 
 
-def make_executor(executor: str, scheduler: str | None, workers: int, lake: Path | None, warehouse: Path):
+def make_executor(executor: str, scheduler: str | None, workers: int, lake: Path | str | None,
+                  warehouse: Path):
     """The DaskExecutor of --executor dask (None for local: today's process pool)."""
     if executor == "local":
         if scheduler is not None or lake is not None:

@@ -20,6 +20,8 @@ import os
 import time
 from pathlib import Path
 
+from budget_etl.ops import sources
+
 log = logging.getLogger(__name__)
 
 RACY_SECONDS = 2.0
@@ -36,24 +38,38 @@ class FileHashes:
         self._known: dict[str, list] = {} if verify or path is None else _load(path)
         self._seen: dict[str, list] = {}
 
-    def sha256(self, file: Path) -> str:
-        """The sha256 of ``file``: the recorded one when its size and mtime are as recorded, else hashed."""
-        from budget_etl.ops import pipeline  # hash_file lives with the rest of the input handling
-
-        key = os.path.abspath(file)
-        stat = os.stat(file)
+    def recorded(self, file: Path, stat: os.stat_result | None = None) -> str | None:
+        """The sha256 of ``file`` when it can be trusted without reading the file (its size and mtime are as
+        recorded), else None."""
+        key = sources.key(file)
+        stat = stat or os.stat(file)
         entry = self._seen.get(key)  # hashed by this run (settled or not): trusted for the rest of it
         if entry is None and (entry := self._known.get(key)) is not None and not entry[3]:
             entry = None  # racy when recorded: see the module's docstring
         if entry is not None and entry[0] == stat.st_size and entry[1] == stat.st_mtime_ns:
             self._seen[key] = entry
             return entry[2]
-        started_ns = time.time_ns()
-        sha = pipeline.hash_file(file)
+        return None
+
+    def learn(self, file: Path, size: int, mtime_ns: int | None, sha: str, started_ns: int) -> None:
+        """Record the sha256 of ``file`` hashed elsewhere (by a Dask worker, docs/distributed.md): its size and
+        mtime as the hasher saw them, and when it started hashing."""
         self.hashed += 1
-        settled = stat.st_mtime_ns < started_ns - RACY_SECONDS * 1e9  # see the module's docstring
-        self._seen[key] = self._known[key] = [stat.st_size, stat.st_mtime_ns, sha, settled]
-        return sha
+        # see the module's docstring; an object whose listing gives no time is never trusted in a later run
+        settled = mtime_ns is not None and mtime_ns < started_ns - RACY_SECONDS * 1e9
+        key = sources.key(file)
+        self._seen[key] = self._known[key] = [size, mtime_ns, sha, settled]
+
+    def sha256(self, file: Path) -> str:
+        """The sha256 of ``file``: the recorded one when its size and mtime are as recorded, else hashed."""
+        from budget_etl.ops import pipeline  # hash_file lives with the rest of the input handling
+
+        stat = os.stat(file)
+        if (sha := self.recorded(file, stat)) is not None:
+            return sha
+        started_ns = time.time_ns()
+        self.learn(file, stat.st_size, stat.st_mtime_ns, pipeline.hash_file(file), started_ns)
+        return self._seen[sources.key(file)][2]
 
     def save(self) -> None:
         """Write the record of this run's files (atomically: a file beside it, then a rename)."""

@@ -254,9 +254,15 @@ def collect(paths: Iterable[str | Path] = (), manifest: str | Path | None = None
     there are ``missing``. A manifest of the wrong shape raises ManifestError (see budget_etl.ops.manifest).
     The manifest's url: entries are the files last fetched from them into ``store`` (default: beside the
     manifest, see budget_etl.ops.fetch); a URL never fetched is ``missing``."""
-    paths = [Path(p) for p in paths]
+    from budget_etl.ops import sources  # URLs of object storage (s3://, gs://, ...): docs/distributed.md
+
+    paths, urls = sources.split(paths)
     _forget_real_paths()
     inputs = Inputs(*_discover(paths))
+    for url in urls:
+        found, skipped = sources.listing(url)
+        inputs.files += found
+        inputs.skipped += skipped
     inputs.roots = [p for p in paths if p.is_dir()] + ([Path(manifest).parent] if manifest is not None else [])
     for path, why in inputs.skipped:
         log.debug("skipped %s: %s", path, why)
@@ -326,7 +332,7 @@ def precheck(path: Path, root: Path | None) -> QuarantineEntry | None:
     if root is not None and not _inside(real_path(path), _real_folder(root)):
         return QuarantineEntry(path.as_posix(), "outside_input_folder",
                                f"{path} leads to {path.resolve()}, outside the input folder {root}: not read.")
-    size = os.stat(path).st_size
+    size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         return QuarantineEntry(path.as_posix(), "file_too_large",
                                f"{size} bytes, above the limit of {MAX_FILE_BYTES} bytes for one document: "
@@ -383,6 +389,15 @@ def pair_refused(entries: Iterable[QuarantineEntry]) -> list[tuple[QuarantineEnt
     return [(n, t) for n in narratives if (t := best(n, tables)) is not None and best(t, narratives) is n]
 
 
+def run_digest(inputs: Inputs, digest: Digest) -> Digest:
+    """``digest`` for the files of this run; with ``--executor dask`` the workers hash them first and the
+    driver reads none (``distributed.DaskExecutor.hashed``)."""
+    from budget_etl.ops import distributed
+
+    executor = distributed.current()
+    return digest if executor is None else executor.hashed(inputs, digest)
+
+
 def regroup(inputs: Inputs, known: KnownFiles, digest: Digest = hash_file) -> None:
     """Files loaded before as one document (paired by ``pair_refused``) that are all inputs again with the
     same bytes become that document again, so that it is unchanged without being read."""
@@ -403,6 +418,7 @@ def pending_files(inputs: Inputs, known: KnownFiles, present: set[str] | None = 
     quarantined before (by sha256; by path and reason for a file refused unread), or loaded bytes put back
     at a path that held others. Hashes each file (with ``digest``, see ``identify``), keeps none; adds each
     sha256 to ``present``."""
+    digest = run_digest(inputs, digest)
     regroup(inputs, known, digest)
     pending = []
     for path, root in inputs.files:
@@ -657,6 +673,7 @@ def ingest(
     try:
         con.execute(f"set memory_limit = '{INGEST_MEMORY_LIMIT}'")
         known = warehouse.known_files(con)
+        digest = run_digest(inputs, digest)
         regroup(inputs, known, digest)
         schemas = warehouse.raw_schemas(con)
         staged_ids: set[str] = set()
