@@ -97,8 +97,9 @@ def fake_dbt(monkeypatch):
     """dbt build stand-in for tests of the run's mechanics: one mart from raw.documents, or a failure."""
     calls = []
 
-    def build(path, *, select=None, work_dir=None):
+    def build(path, *, select=None, work_dir=None, unit_tests=True):
         calls.append(Path(path))
+        fake_dbt.unit_tests.append(unit_tests)
         if fake_dbt.fail:
             return BuildResult(passed=3, errored=1, success=False)
         with duckdb.connect(str(path)) as con:
@@ -109,6 +110,7 @@ def fake_dbt(monkeypatch):
 
     fake_dbt.fail = False
     fake_dbt.calls = calls
+    fake_dbt.unit_tests = []  # whether each build ran dbt's unit tests
     monkeypatch.setattr(budget_etl.transform, "build", build)
     return fake_dbt
 
@@ -123,6 +125,7 @@ def test_nothing_changed_ends_without_copying_or_building(tmp_path, fake_dbt):
     assert nightly.nightly([docs], wh) == 1  # published, one file quarantined
     before = wh.stat()
     assert len(fake_dbt.calls) == 1
+    assert fake_dbt.unit_tests == [False]  # they test the models' code, not the data: make test runs them
 
     assert nightly.nightly([docs], wh) == 0  # the empty file is known: not a change
     assert len(fake_dbt.calls) == 1  # no build

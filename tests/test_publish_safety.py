@@ -35,7 +35,7 @@ import budget_etl.transform as transform
 from budget_etl.ops import nightly
 from budget_etl.transform import BuildResult
 
-def build(path, *, select=None, work_dir=None):  # dbt's stand-in, as the fake_dbt fixture
+def build(path, *, select=None, work_dir=None, unit_tests=True):  # dbt's stand-in, as the fake_dbt fixture
     with duckdb.connect(str(path)) as con:
         con.execute("create schema if not exists marts")
         con.execute("create or replace table marts.mart_office_year as "

@@ -9,16 +9,18 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from collections import Counter
 from decimal import Decimal
 
 import duckdb
 import pytest
+import yaml
 
 from budget_etl.ops.pipeline import ingest
 from budget_etl.paths import dbt_project_dir
 from budget_etl.transform import build, docs
 
-from conftest import SEED
+from conftest import ROOT, SEED
 
 pytestmark = pytest.mark.slow
 
@@ -370,3 +372,19 @@ def test_dbt_identity_tests_find_what_validation_finds(slipped):
     warned = {node.unique_id.split(".")[2].removeprefix("assert_identity_"): node.failures
               for node in result.warnings}
     assert warned == python_failures
+
+
+def test_unit_tests_run_with_the_code_and_are_left_out_of_a_publishing_build(xiguan, tmp_path):
+    # every unit test of the project ran in the full build; a build with unit_tests=False (what nightly and
+    # run publish with) runs the same models and data tests and none of them
+    declared = [test for path in ROOT.glob("models/**/*.yml")
+                for test in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("unit_tests", [])]
+    assert len(declared) >= 10 and xiguan[1].nodes["unit_test"] == len(declared)
+    warehouse = tmp_path / "budget.duckdb"
+    shutil.copyfile(xiguan[0], warehouse)
+    of_yoy = sum(test["model"] == "mart_yoy" for test in declared)
+    with_them = build(warehouse, select="mart_yoy", work_dir=tmp_path / "dbt")
+    without = build(warehouse, select="mart_yoy", work_dir=tmp_path / "dbt", unit_tests=False)
+    assert with_them.ok and without.ok and of_yoy == 2
+    assert with_them.nodes["unit_test"] == of_yoy and without.nodes["unit_test"] == 0
+    assert without.nodes == with_them.nodes - Counter(unit_test=of_yoy)

@@ -562,7 +562,7 @@ def _run_hashed(layout: Layout, record: RunRecord, build: _Build, paths: list, m
     from budget_etl.transform import build as dbt_build  # dbt is slow to import: only when there is work
 
     build.verify()
-    result = dbt_build(layout.build, work_dir=layout.build_dir / "dbt")
+    result = dbt_build(layout.build, work_dir=layout.build_dir / "dbt", unit_tests=False)  # data, not code
     record.dbt_passed, record.dbt_warned = result.passed, result.warned
     record.dbt_errored, record.dbt_skipped = result.errored, result.skipped
     for line in result.describe().splitlines():

@@ -1,6 +1,9 @@
 """Transform: run the repository's dbt project (``dbt_project/`` + ``models/``) on a warehouse.
 
-``build`` runs ``dbt build`` (seeds, models, data tests and unit tests) through dbt's programmatic runner;
+``build`` runs ``dbt build`` (seeds, models, data tests and unit tests) through dbt's programmatic runner; a
+publishing run leaves the unit tests out (``unit_tests=False``): they test the models' SQL on fixed inputs, so
+they belong with the code's tests (``make test``, ``budget-etl build``), not with every load of new data, as
+dbt's documentation advises;
 ``docs`` writes the docs site as one self-contained HTML file. The warehouse path reaches dbt through the
 environment variable ``BUDGET_ETL_WAREHOUSE`` read by ``dbt_project/profiles.yml``; dbt's ``target/`` and
 ``logs/`` stay in ``dbt_project/`` (gitignored) whatever the working directory, or in ``work_dir`` when one is
@@ -19,6 +22,7 @@ import re
 import shutil
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,6 +77,7 @@ class BuildResult:
     warnings: list[NodeResult] = field(default_factory=list)  # tests of severity warn that found rows
     elapsed_seconds: float = 0.0
     success: bool = False  # dbt's own verdict
+    nodes: Counter = field(default_factory=Counter)  # nodes run, by resource type (model, test, unit_test, seed)
 
     @property
     def ok(self) -> bool:
@@ -181,15 +186,19 @@ def build(
     *,
     select: str | Sequence[str] | None = None,
     work_dir: str | Path | None = None,
+    unit_tests: bool = True,
 ) -> BuildResult:
     """Run ``dbt build`` on the warehouse (optionally only ``select``, dbt selection syntax); dbt's target/
-    and logs/ go to ``work_dir`` when given, else to dbt_project/.
+    and logs/ go to ``work_dir`` when given, else to dbt_project/; ``unit_tests``: run the unit tests too
+    (see the module's docstring).
 
     Raises TransformError when dbt cannot run at all; failing nodes are reported in the result instead.
     """
     command = ["build"]
     if select:
         command += ["--select", *([select] if isinstance(select, str) else select)]
+    if not unit_tests:
+        command += ["--exclude-resource-type", "unit_test"]
     started = time.perf_counter()
     outcome = _invoke(command, warehouse_path, work_dir)
     result = BuildResult(elapsed_seconds=time.perf_counter() - started, success=outcome.success)
@@ -199,6 +208,7 @@ def build(
         status = str(run.status).lower()
         node = NodeResult(run.node.unique_id, str(run.node.resource_type), status, run.message,
                           run.failures)
+        result.nodes[node.resource_type] += 1
         if status in _PASSED:
             result.passed += 1
         elif status in _WARNED:
