@@ -143,10 +143,13 @@ _OF_WHICH = re.compile(rf"{AMOUNT}[，,]?\s*(?:[（(][^）)]{{0,20}}[）)])?\s*(
 _LIST_REACH = 300  # characters from 其中 to a share it governs, within one sentence
 
 
+_NEWLINE = re.compile("\n")
+
+
 def _text_share(facts: ExtractedDocument, text: str):
     checked, failed, unknown = 0, [], 0
     stated_wholes: dict[re.Pattern, list[re.Match]] = {}  # each whole's statements, the text read once
-    newlines = [i for i, c in enumerate(text) if c == "\n"]
+    newlines = [m.start() for m in _NEWLINE.finditer(text)]
 
     def line_of(position: int) -> int:
         return bisect.bisect_left(newlines, position) + 1
@@ -557,13 +560,15 @@ def _judge_final(final: Decimal, unit: str, budgets: dict[str, re.Match], after:
 # --- wording.punctuation, wording.doubled_word, wording.percent_decimals ----------------------------------
 
 _MARKS = "，。！？；：、"
-# two marks side by side (，， / 。。 / ，。), not part of a longer run (。。。 or …… is an ellipsis, a TOC leader)
-_DOUBLED_MARKS = re.compile(rf"(?<![{_MARKS}])[{_MARKS}][ \t\u3000]{{0,2}}[{_MARKS}](?![ \t\u3000]{{0,2}}[{_MARKS}])")
-_LEADER = re.compile(r"…{2}|\.{4}|·{3}|．{3}")
+# two marks side by side (，， / 。。 / ，。), not part of a longer run (。。。 or …… is an ellipsis, a TOC leader).
+# The mark comes first and the one before it is looked at after it (the same test as a look-behind before it):
+# a pattern that opens with a character class is searched for by the regex engine's fast scan.
+_DOUBLED_MARKS = re.compile(rf"[{_MARKS}](?<![{_MARKS}]{{2}})[ \t\u3000]{{0,2}}[{_MARKS}](?![ \t\u3000]{{0,2}}[{_MARKS}])")
+_LEADER = re.compile(r"……|\.\.\.\.|···|．．．")  # written out: literals are found by the fast scan
 # Words a slip of the keyboard doubles (CMM-002's and their kin). A declared list: doubling is no slip in
 # general (2025年年初, 目的的).
 DOUBLED_WORDS = ("预算", "决算", "财政拨款", "经费", "万元", "支出", "收入", "资金")
-_DOUBLED_WORD = re.compile("|".join(f"(?:{w}){{2}}" for w in DOUBLED_WORDS))
+_DOUBLED_WORD = re.compile("|".join(w + w for w in DOUBLED_WORDS))  # literals: found by the fast scan
 _ANY_WORD = re.compile("|".join(DOUBLED_WORDS))
 # a performance target's bound (可用率≥99.999%) is no computed share: read, never a finding
 _PERCENT = re.compile(rf"(?P<bound>[≥≤＞＜><]=?|不低于|不少于|不高于|不超过|达到|高于|低于)?\s*(?P<number>{NUMBER})\s*[%％]")
@@ -596,12 +601,21 @@ def _slips(text: str, pattern: re.Pattern, before: int, after: int, skip_line=No
     return slips
 
 
-_LEADER_LINE = re.compile(rf"^.*(?:{_LEADER.pattern}).*$", re.MULTILINE)
+def _leader_lines(text: str) -> list[str]:
+    """The lines that hold a table of contents' leader, each once, in order."""
+    lines, last = [], -1
+    for m in _LEADER.finditer(text):
+        start = text.rfind("\n", 0, m.start()) + 1
+        if start != last:
+            end = text.find("\n", m.end())
+            lines.append(text[start:] if end < 0 else text[start:end])
+            last = start
+    return lines
 
 
 def _punctuation(text: str):
     """Marks outside a table of contents' leader lines; doubled or adjacent marks."""
-    leaders = "".join(_LEADER_LINE.findall(text))
+    leaders = "".join(_leader_lines(text))
     marks = sum(text.count(c) - leaders.count(c) for c in _MARKS)
     return marks, _slips(text, _DOUBLED_MARKS, 12, 4, skip_line=_LEADER.search)
 
