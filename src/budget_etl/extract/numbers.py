@@ -32,9 +32,13 @@ MAX_DIGITS = 20
 # possessive (++ *+ ?+): a run of digits is scanned once and never backtracked over, so reading is linear
 # in the length of the text. Digits grouped by a comma or a space in odd places (2,4830 / 24 830 /
 # 24830,50) are taken in too, so that to_decimal refuses them instead of the item being left out.
+# Written to open with its first character (a sign or a digit) and to look behind it afterwards (each
+# look-behind one character wider): the same matches as the look-behinds first, but a pattern that opens with a
+# character class is searched for by the regex engine's fast scan instead of trying every position; every
+# search for an amount runs several times faster.
 NUMBER = (
-    rf"(?<![\d.])(?<!\d[, ])(?<![\d.][eE])(?<![eE]{_SIGN})"
-    rf"{_SIGN}?+\d++(?:[, ]\d++)*+(?:\.\s?\d++)?+(?:[eE]{_SIGN}?+\d++)?+"
+    rf"[+{re.escape(MINUS_SIGNS)}\d](?<![\d.].)(?<!\d[, ].)(?<![\d.][eE].)(?<![eE]{_SIGN}.)"
+    rf"(?>(?<=\d)\d*+|\d++)(?:[, ]\d++)*+(?:\.\s?\d++)?+(?:[eE]{_SIGN}?+\d++)?+"
 )
 AMOUNT = rf"(?P<number>{NUMBER})\s*(?P<unit>{UNITS})"
 AMOUNT_RE = re.compile(AMOUNT)
