@@ -44,10 +44,33 @@ _CHANGE = re.compile(
 _AMOUNT_RE = re.compile(AMOUNT)
 
 
+# The comparison a stated change or rate opens with (_CHANGE, _RATE), within a line: a line without one holds
+# neither, and is not read clause by clause.
+_COMPARED = re.compile(r"(?:与|较|比|同)[^\S\n]*(?:上一?年度?|\d{4}[^\S\n]*年)")
+_CLAUSE_END = re.compile(r"[。；;]")
+
+
+def _lines_with(pattern: re.Pattern, text: str):
+    """(line number, line) of each line of the text in which ``pattern`` (which never spans lines) matches, in
+    order: the regex engine finds them in one pass, instead of a Python call for every line of the text."""
+    number, counted, position = 1, 0, 0
+    while (m := pattern.search(text, position)) is not None:
+        start = text.rfind("\n", 0, m.start()) + 1
+        end = text.find("\n", m.end())
+        end = len(text) if end < 0 else end
+        number += text.count("\n", counted, start)
+        counted = start
+        yield number, text[start:end]
+        position = end + 1
+        if position > len(text):
+            return
+
+
 def _clauses(text: str):
-    """(line number, clause) of every clause of the text: sentences split at 。；; within their line."""
-    for number, line in enumerate(text.split("\n"), 1):
-        for clause in re.split(r"[。；;]", line):
+    """(line number, clause) of every clause of the lines that hold a comparison (_COMPARED): sentences split at
+    。；; within their line."""
+    for number, line in _lines_with(_COMPARED, text):
+        for clause in _CLAUSE_END.split(line):
             if clause.strip():
                 yield number, clause
 
@@ -227,6 +250,7 @@ _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*(?=年(?!\d{1,2}\s*月))")
 _NUMBERED = re.compile(r"^(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[）)]|第[一二三四五六七八九十]{1,3}部分)")
 # A heading that compares two years: 2024年与2023年对比, 较上年增减, 上年结转.
 # A heading about last year's execution or results (2024年工作完成情况 in a 2025 budget) names it too.
+_SENTENCE_MARK = re.compile(r"[。；;，,：:]")
 _COMPARES = re.compile(r"上年|对比|比较|相比|增减|变动|较|结转|执行|完成|回顾|总结")
 
 
@@ -235,9 +259,9 @@ def _headings(text: str):
     ending in 表), short and without a sentence's punctuation; not table cells."""
     for number, raw in enumerate(text.split("\n"), 1):
         line = raw.strip()
-        if not line or raw.startswith("\t") or len(line) > 50 or re.search(r"[。；;，,：:]", line):
+        if not line or raw.startswith("\t") or len(line) > 50 or _SENTENCE_MARK.search(line):
             continue
-        if _NUMBERED.match(line) or re.search(r"表(?:[（(]续[）)])?$", line):
+        if _NUMBERED.match(line) or _TITLE.search(line):
             yield number, line
 
 
@@ -372,13 +396,14 @@ _RATE = re.compile(
     rf"(?:(?:{_DIR_WORDS})了?\s*(?:{AMOUNT})?[，,]\s*)?"
     rf"(?:{_RATE_DIRS})(?:为|达|是)?了?\s*(?P<rate>{NUMBER})\s*[%％]")
 _SENTENCE_START = re.compile(r"^[\s，,]*$")
+_AFTER_CLAUSE_END = re.compile(r"(?<=[。；;])")
 
 
 def _change_rate(text: str):
     checked, failed, from_zero = 0, [], 0
-    for number, line in enumerate(text.split("\n"), 1):
+    for number, line in _lines_with(_COMPARED, text):  # _RATE opens with a comparison
         start = 0
-        for clause in re.split(r"(?<=[。；;])", line):
+        for clause in _AFTER_CLAUSE_END.split(line):
             for m in _RATE.finditer(clause):
                 try:
                     judged = _judge_rate(line[:start], clause, m)
@@ -456,14 +481,16 @@ _COMPLETION = re.compile(rf"完成(?P<which>年初|全年)?预算数?的\s*(?P<p
 _RELATION = re.compile(
     r"决算数?(?:(?P<gt>大于|高于|超过)|(?P<lt>小于|低于)|(?P<eq>等于))(?P<which>年初|全年)?预算数?"
     r"|决算数?与(?P<which2>年初|全年)?预算数?(?P<roughly>基本)?(?P<flat>持平|一致|相等)")
+_FINAL_WORD = re.compile("决算")
+_OF_WHICH_ITEMS = re.compile(r"其中[:：]")
 _REASON = re.compile(r"原因[:：是为]?\s*[^\s。；;，,]{2}")
 _WHICH = {"调整": "全年", "调整后": "全年"}
 
 
 def _final_vs_budget(text: str):
     checked, failed, left_out = 0, [], 0
-    for number, line in enumerate(text.split("\n"), 1):
-        line = re.split(r"其中[:：]", line)[0]  # the items under 其中 give their final figures only
+    for number, line in _lines_with(_FINAL_WORD, text):  # a statement needs its _FINAL figure
+        line = _OF_WHICH_ITEMS.split(line)[0]  # the items under 其中 give their final figures only
         finals = list(_FINAL.finditer(line))
         for i, final in enumerate(finals):
             start = finals[i - 1].end() if i else 0
@@ -630,11 +657,12 @@ _PERCENT_LINE = re.compile(r"^[^\n%％]*[%％].*$", re.MULTILINE)
 def _percents(text: str):
     """Percentages with more than 2 decimals, read line by line (a bound and its number stay on one line); only
     the lines with a percent sign are read."""
-    checked, slips = 0, []
+    checked, slips, number, counted = 0, [], 1, 0
     for m in _PERCENT_LINE.finditer(text):
         found = list(_PERCENT.finditer(m.group()))
         checked += len(found)
-        number = text.count("\n", 0, m.start()) + 1
+        number += text.count("\n", counted, m.start())
+        counted = m.start()
         slips += [(number, f["number"] + "%") for f in found if not f["bound"] and "." in f["number"]
                   and len(f["number"].rpartition(".")[2].strip()) > 2]
     return checked, slips
@@ -645,12 +673,13 @@ def _percents(text: str):
 # The document's own 收入支出总计 (not the 财政拨款 / 政府性基金 one: a unit may have no appropriation at all):
 # 收入支出总计0万元 / 收支预算总计0.00万元 / 收入、支出预算总计为0元.
 _ALL_FUNDS_TOTAL = re.compile(rf"收入?[、和]?支出?(?:预算|决算)?总[计额]\s*(?:为|是)?\s*{AMOUNT}")
+_TOTAL_WORD = re.compile("总[计额]")
 _FUND_BEFORE = re.compile(r"(?:拨款|基金|国有资本经营|专户|一般公共)(?:预算)?$")
 
 
 def _zero_total(facts: ExtractedDocument, text: str):
     stated = []
-    for number, line in enumerate(text.split("\n"), 1):
+    for number, line in _lines_with(_TOTAL_WORD, text):  # _ALL_FUNDS_TOTAL needs 总计 or 总额
         for m in _ALL_FUNDS_TOTAL.finditer(line):
             if _FUND_BEFORE.search(line, 0, m.start()):
                 continue
