@@ -46,6 +46,7 @@ _NUMBER_RE = re.compile(rf"^\s*(?P<number>{NUMBER})\s*(?P<unit>{UNITS}|%|百分�
 
 # What to_decimal reads, signs made ASCII: thousands separators only in threes, a stray space after the point.
 _EXACT_FORM = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\s?\d+)?(?:[eE][+-]?\d+)?")
+_NON_DIGIT, _EXPONENT, _SEPARATORS = re.compile(r"\D"), re.compile("[eE]"), re.compile(r"[,\s]")
 _ASCII_MINUS = str.maketrans(dict.fromkeys(MINUS_SIGNS, "-"))
 
 
@@ -59,9 +60,9 @@ def to_decimal(number: str) -> Decimal:
     text = number.strip().translate(_ASCII_MINUS)
     if not _EXACT_FORM.fullmatch(text):
         raise NumberFormatError(_why_unreadable(text, number))
-    digits = len(re.sub(r"\D", "", re.split("[eE]", text)[0]).lstrip("0"))  # significant digits
+    digits = len(_NON_DIGIT.sub("", _EXPONENT.split(text)[0]).lstrip("0"))  # significant digits
     try:
-        value = Decimal(re.sub(r"[,\s]", "", text)) if digits <= MAX_DIGITS else None
+        value = Decimal(_SEPARATORS.sub("", text)) if digits <= MAX_DIGITS else None
     except InvalidOperation as exc:
         raise NumberFormatError(f"not a number: {_quote(number)}") from exc
     if value is None or value.adjusted() >= MAX_DIGITS or value.as_tuple().exponent < -MAX_DIGITS:

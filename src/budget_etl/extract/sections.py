@@ -95,8 +95,10 @@ def section_key(title: str, titles: dict[str, re.Pattern] = SECTION_TITLES) -> s
 
 
 def _candidate(position: int, paragraph: Paragraph, style: re.Pattern, titles) -> _Candidate | None:
+    if len(paragraph.text) > _MAX_TITLE:  # no heading: tested before the pattern, the cheaper test
+        return None
     match = style.match(paragraph.text)
-    if not match or len(paragraph.text) > _MAX_TITLE:
+    if not match:
         return None
     key = section_key(match["title"], titles)
     if key is None:

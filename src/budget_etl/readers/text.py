@@ -133,43 +133,46 @@ def _has_chinese(text: str) -> bool:
 def parse_blocks(text: str) -> list[Block]:
     """Normalised text to paragraphs and tables, keeping 1-based line numbers."""
     blocks: list[Block] = []
+    tables = 0  # tables in blocks so far
     table: Table | None = None
     row: list[Cell] = []
     cell_lines: list[str] = []  # lines of the cell being read (a cell may span several lines)
     prev_blank = False
 
-    def end_cell() -> None:
+    def end_cell() -> None:  # called when cell_lines holds the lines of the last cell of row
         if len(cell_lines) == 1:  # the common case, the same text as below
             row[-1].text = clean(cell_lines.pop())
-        elif cell_lines:
+        else:
             row[-1].text = "\n".join(c for c in (clean(x) for x in cell_lines) if c)
             cell_lines.clear()
 
-    def end_row() -> None:
-        end_cell()
+    def end_table() -> None:
+        nonlocal table, tables
+        if cell_lines:
+            end_cell()
         if row and table is not None:
             table.rows.append(list(row))
         row.clear()
-
-    def end_table() -> None:
-        nonlocal table
-        end_row()
         if table is not None and table.rows:
             blocks.append(table)
+            tables += 1
         table = None
 
     for number, line in enumerate(text.split("\n"), start=1):
         if line.startswith("\t"):
+            if cell_lines:
+                end_cell()
             if table is None:
-                table = Table(index=sum(isinstance(b, Table) for b in blocks) + 1)
-            elif prev_blank:
-                end_row()
-            end_cell()
+                table = Table(index=tables + 1)
+            elif prev_blank and row:  # a blank line ends the row
+                table.rows.append(list(row))
+                row.clear()
             row.append(Cell(text="", line=number, row=len(table.rows) + 1, col=len(row) + 1))
             cell_lines.append(line[1:])
             prev_blank = False
         elif not line.strip():
-            end_cell()
+            if cell_lines:
+                end_cell()
             prev_blank = True
         elif table is not None and not prev_blank and row:
             cell_lines.append(line)  # a cell continued on a line of its own

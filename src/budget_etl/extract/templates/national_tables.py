@@ -187,8 +187,11 @@ _CODE_CELL = re.compile(r"^(?P<code>\d{3}(?:\d{2}){0,2})(?:\s*[-－—]?\s*(?P<n
 _PART = re.compile(r"^\d{1,2}$")  # a 款 or 项 cell; one digit where a number format dropped its 0
 
 
+_SPACES = re.compile(r"\s+")
+
+
 def _key(text: str) -> str:
-    return re.sub(r"\s+", "", text)
+    return _SPACES.sub("", text)
 
 
 def _label(text: str) -> str:
@@ -564,13 +567,16 @@ def _row_key(text: str) -> str | None:
 # --- the template -------------------------------------------------------------------------------------------
 
 
+_LISTED_TITLE = re.compile(r"表[.…\d]*$")
+
+
 def listed_table_kinds(doc: ReadDocument) -> set[str]:
     """Kinds of the standard tables a document names in short lines of its own (a contents list or the
     narrative's list of its tables), whether or not the tables themselves are in this file."""
     kinds = set()
     for p in doc.paragraphs():
         text = _ORDINAL.sub("", _key(p.text))
-        if len(text) <= 30 and re.search(r"表[.…\d]*$", text):
+        if len(text) <= 30 and _LISTED_TITLE.search(text):
             kinds.add(_first(TABLE_KINDS, text))
     return kinds & {*_CORE_KINDS, "revenue_summary", "fiscal_summary", "government_fund"}
 
