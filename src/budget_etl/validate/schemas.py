@@ -145,8 +145,11 @@ ROW_RULES = {  # table -> rules that see whole rows
 
 def schema(table: str) -> pa.DataFrameSchema:
     """The pandera schema of a staging frame: the catalog's columns without those the load sets."""
+    # No dtype: the frames are object-dtype by construction (``validate._schema_failures``), so pandera's
+    # dtype check could never fail, and it costs a failed import of geopandas per column and call; the type
+    # of each value is checked by the type checks above.
     columns = {
-        c.name: pa.Column(object, checks=_checks(c), nullable=c.nullable)
+        c.name: pa.Column(checks=_checks(c), nullable=c.nullable)
         for c in TABLES[table].columns if not c.set_on_load
     }
     rules = [pa.Check(rule, name=rule.__name__) for rule in ROW_RULES.get(table, [])]
