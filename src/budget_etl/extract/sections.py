@@ -84,12 +84,15 @@ def ordinal(text: str) -> int:
     return (_CN_VALUE[tens] if tens else 1) * 10 + (_CN_VALUE[units] if units else 0)
 
 
+_TERM_DEFINED = re.compile(r"[:：].")
+
+
 def section_key(title: str, titles: dict[str, re.Pattern] = SECTION_TITLES) -> str | None:
     """The section a heading's title names, or None (a table's title, a glossary term, no keyword)."""
     title = title.rstrip("：: ")
     if title.endswith("表"):  # a table's title (…绩效目标表), not a section heading
         return None
-    if re.search(r"[:：].", title):  # a glossary term with its definition (6、“三公”经费：指…)
+    if _TERM_DEFINED.search(title):  # a glossary term with its definition (6、“三公”经费：指…)
         return None
     return next((k for k, pattern in titles.items() if pattern.search(title)), None)
 

@@ -312,6 +312,10 @@ _HEADER = re.compile(r"^(?:编制(?:部门|单位)|单位[:：]|金额单位|公
 _FIGURE = re.compile(r"(?<![\d.,])(?:\d{1,3}(?:,\d{3})+|\d+)\.\d+(?![\d.,])|(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d.,])")
 
 
+# Words every wording of DECLARED_EMPTY holds one of (无此项内容, 空表列示, 此表为空, 不涉及, 本部门没有 …)
+_EMPTY_WORD = re.compile("无|空表列示|为空|不涉及|没有|未安排")
+
+
 def _subjects(words: str) -> set[str]:
     return {name for name, pattern in SUBJECTS.items() if pattern.search(words)}
 
@@ -319,7 +323,8 @@ def _subjects(words: str) -> set[str]:
 def _empty_notes(facts: ExtractedDocument, text: str):
     lines = text.split("\n")
     checked, failed, seen = 0, [], set()
-    for index, raw in enumerate(lines):
+    for number, raw in _lines_with(_EMPTY_WORD, text):  # a note that DECLARED_EMPTY finds holds one of them
+        index = number - 1
         note = raw.strip()
         if not DECLARED_EMPTY.search(note) or len(note) > 80 or _NOTHING_ELSE.search(note):
             continue

@@ -60,10 +60,13 @@ def _is_label_row(row: list[Cell]) -> bool:
     return any(c.text in ("资金支出计划（%）", "绩效目标", "一级指标") for c in row)
 
 
+_MONTH = re.compile(r"^(\d{1,2})月底?$")
+
+
 def _spend_plan(table: Table) -> dict[str, Decimal | None]:
     """Cumulative spend by month end: the header row names the months, the next row holds the values."""
     for r, row in enumerate(table.rows[:-1]):
-        months = {c.col: re.match(r"^(\d{1,2})月底?$", c.text) for c in row}
+        months = {c.col: _MONTH.match(c.text) for c in row}
         months = {col: m[1].zfill(2) for col, m in months.items() if m}
         if months:
             values = {c.col: c.text for c in table.rows[r + 1]}
