@@ -46,6 +46,7 @@ _NUMBER_RE = re.compile(rf"^\s*(?P<number>{NUMBER})\s*(?P<unit>{UNITS}|%|百分�
 
 # What to_decimal reads, signs made ASCII: thousands separators only in threes, a stray space after the point.
 _EXACT_FORM = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\s?\d+)?(?:[eE][+-]?\d+)?")
+_PLAIN_FORM = re.compile(r"[+-]?\d+(?:\.\d+)?")
 _NON_DIGIT, _EXPONENT, _SEPARATORS = re.compile(r"\D"), re.compile("[eE]"), re.compile(r"[,\s]")
 _ASCII_MINUS = str.maketrans(dict.fromkeys(MINUS_SIGNS, "-"))
 
@@ -58,6 +59,8 @@ def to_decimal(number: str) -> Decimal:
     """'1,040,000.00', '787. 50', '−958.50' or '2.483e4' to an exact Decimal; refuses what it cannot read
     for sure: '2,4830' and '24830,50' (a comma that is no thousands separator), '24 830' (one number or two?)."""
     text = number.strip().translate(_ASCII_MINUS)
+    if len(text) <= MAX_DIGITS and _PLAIN_FORM.fullmatch(text):  # the common case: digits and a point
+        return Decimal(text)  # what the checks below give it: no separator, exponent or excess digit
     if not _EXACT_FORM.fullmatch(text):
         raise NumberFormatError(_why_unreadable(text, number))
     digits = len(_NON_DIGIT.sub("", _EXPONENT.split(text)[0]).lstrip("0"))  # significant digits
