@@ -656,18 +656,16 @@ def _doubled_words(text: str):
     return len(_ANY_WORD.findall(text)), _slips(text, _DOUBLED_WORD, 8, 8)
 
 
-_PERCENT_LINE = re.compile(r"^[^\n%％]*[%％].*$", re.MULTILINE)
+_PERCENT_SIGN = re.compile("[%％]")
 
 
 def _percents(text: str):
     """Percentages with more than 2 decimals, read line by line (a bound and its number stay on one line); only
     the lines with a percent sign are read."""
-    checked, slips, number, counted = 0, [], 1, 0
-    for m in _PERCENT_LINE.finditer(text):
-        found = list(_PERCENT.finditer(m.group()))
+    checked, slips = 0, []
+    for number, line in _lines_with(_PERCENT_SIGN, text):
+        found = list(_PERCENT.finditer(line))
         checked += len(found)
-        number += text.count("\n", counted, m.start())
-        counted = m.start()
         slips += [(number, f["number"] + "%") for f in found if not f["bound"] and "." in f["number"]
                   and len(f["number"].rpartition(".")[2].strip()) > 2]
     return checked, slips

@@ -24,6 +24,7 @@ column must never become a wrong number. The narrative (figures only the sentenc
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import re
 from dataclasses import dataclass
@@ -187,11 +188,10 @@ _CODE_CELL = re.compile(r"^(?P<code>\d{3}(?:\d{2}){0,2})(?:\s*[-－—]?\s*(?P<n
 _PART = re.compile(r"^\d{1,2}$")  # a 款 or 项 cell; one digit where a number format dropped its 0
 
 
-_SPACES = re.compile(r"\s+")
-
-
 def _key(text: str) -> str:
-    return _SPACES.sub("", text)
+    """The text without whitespace (str.split's whitespace is the regex \\s: the same as re.sub(r"\\s+", ""),
+    several times faster)."""
+    return "".join(text.split())
 
 
 def _label(text: str) -> str:
@@ -211,8 +211,11 @@ def _amount(text: str, unit: str) -> Decimal:
     return yuan(_key(text).replace(",", ""), unit)
 
 
+_compiled = functools.cache(re.compile)  # the vocabularies' patterns, compiled once each
+
+
 def _first(patterns: list[tuple[str, str]], text: str) -> str | None:
-    return next((key for pattern, key in patterns if re.search(pattern, text)), None)
+    return next((key for pattern, key in patterns if _compiled(pattern).search(text)), None)
 
 
 def _src(cell: Cell, table: Table) -> Source:
@@ -561,7 +564,7 @@ def _pairs(titled: Titled) -> list[tuple[str, Cell | None, Cell]]:
 
 def _row_key(text: str) -> str | None:
     label = _label(text)
-    return next((key for pattern, key in ROW_LABELS if re.fullmatch(pattern, label)), None)
+    return next((key for pattern, key in ROW_LABELS if _compiled(pattern).fullmatch(label)), None)
 
 
 # --- the template -------------------------------------------------------------------------------------------
@@ -1161,7 +1164,7 @@ _FUND_COLUMNS = ("general_public_budget", "government_fund", "state_capital_oper
 
 
 def _figure_key(patterns: list[tuple[str, str]], text: str) -> str | None:
-    return next((key for pattern, key in patterns if re.fullmatch(pattern, text)), None)
+    return next((key for pattern, key in patterns if _compiled(pattern).fullmatch(text)), None)
 
 
 def _table_scope(kind: str, title: str) -> str:
