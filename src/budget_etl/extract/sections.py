@@ -50,6 +50,8 @@ ORDINAL_STYLES: dict[str, re.Pattern] = {
     "arabic_paren": re.compile(r"^[（(](?P<n>\d{1,2})[）)]\s*(?P<title>.+)$"),
 }
 _MAX_TITLE = 40
+# What every style's ordinal opens with: a paragraph that does not is no heading of any style.
+_ORDINAL_OPENING = re.compile(rf"[{_CN_DIGITS}十（(第\d]")
 
 
 @dataclass
@@ -129,6 +131,8 @@ def _stray_heading(position: int, paragraph: Paragraph, titles) -> _Candidate | 
 
 
 def _strip_ordinal(text: str) -> str:
+    if not _ORDINAL_OPENING.match(text):
+        return text
     for style in ORDINAL_STYLES.values():
         match = style.match(text)
         if match:
@@ -187,12 +191,11 @@ def split_sections(blocks: list[Block], titles: dict[str, re.Pattern] = SECTION_
 
 def _split_sections(blocks: list[Block], titles: dict[str, re.Pattern]) -> dict[str, Section]:
     best: list[_Candidate] = []
+    # the paragraphs that may be headings of some style (short, opening as an ordinal does), found once
+    openings = [(position, block) for position, block in enumerate(blocks)
+                if isinstance(block, Paragraph) and len(block.text) <= _MAX_TITLE and _ORDINAL_OPENING.match(block.text)]
     for style in ORDINAL_STYLES.values():
-        candidates = [
-            c
-            for position, block in enumerate(blocks)
-            if isinstance(block, Paragraph) and (c := _candidate(position, block, style, titles))
-        ]
+        candidates = [c for position, block in openings if (c := _candidate(position, block, style, titles))]
         if len({c.key for c in candidates}) > len({c.key for c in best}):  # the style naming most sections
             best = candidates
     headings = _choose(best)
