@@ -253,15 +253,16 @@ def titled_tables(doc: ReadDocument) -> list[Titled]:
             continue
         head = [c.text for row in block.rows[:4] for c in row if c.text]
         # the title: a short line right above the table or in its first rows that names a table kind
-        candidates = [t for t in [*above, *head] if len(_key(t)) <= 60]
+        # (a row label such as 一、基本支出 is no title, and most cells are not: 表 is tested first)
+        candidates = [t for t in [*above, *head] if "表" in t and len(_key(t)) <= 60]
         title, kind = "", None
         for text in reversed(candidates):
-            if "表" not in text:  # a row label (一、基本支出) is no title (and most cells are not: test it first)
-                continue
             if found := _first(TABLE_KINDS, _key(text)):
                 title, kind = text, found
                 break
-        unit_match = next((m for t in [*head, *above] if (m := _UNIT_RE.search(_key(t)))), None)
+        # a unit is stated after 单位 or in brackets: texts without 位 or a bracket are not searched
+        unit_match = next((m for t in [*head, *above] if ("位" in t or "（" in t or "(" in t)
+                           and (m := _UNIT_RE.search(_key(t)))), None)
         unit = (unit_match["a"] or unit_match["b"]) if unit_match else None
         all_cells = " ".join(c.text for row in block.rows for c in row)
         note = DECLARED_EMPTY.search(_key(all_cells))
@@ -578,6 +579,8 @@ def listed_table_kinds(doc: ReadDocument) -> set[str]:
     narrative's list of its tables), whether or not the tables themselves are in this file."""
     kinds = set()
     for p in doc.paragraphs():
+        if "表" not in p.text:  # a title the pattern finds ends in 表
+            continue
         text = _ORDINAL.sub("", _key(p.text))
         if len(text) <= 30 and _LISTED_TITLE.search(text):
             kinds.add(_first(TABLE_KINDS, text))
