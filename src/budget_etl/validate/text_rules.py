@@ -172,12 +172,13 @@ _NEWLINE = re.compile("\n")
 def _text_share(facts: ExtractedDocument, text: str):
     checked, failed, unknown = 0, [], 0
     stated_wholes: dict[re.Pattern, list[re.Match]] = {}  # each whole's statements, the text read once
-    newlines = [m.start() for m in _NEWLINE.finditer(text)]
+    shares = list(_SHARE.finditer(text)) if "占" in text else []  # a share names 占: no 占, no search
+    newlines = [m.start() for m in _NEWLINE.finditer(text)] if shares else []
 
     def line_of(position: int) -> int:
         return bisect.bisect_left(newlines, position) + 1
 
-    for m in _SHARE.finditer(text):
+    for m in shares:
         try:
             whole = _whole(facts, text, m, stated_wholes, line_of)
             part, stated = amount(m), to_decimal(m["pct"])
