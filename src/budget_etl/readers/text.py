@@ -169,7 +169,7 @@ def parse_blocks(text: str) -> list[Block]:
                 table.rows.append(list(row))
                 row.clear()
             first = line[1:]
-            cell = Cell(text=clean(first), line=number, row=len(table.rows) + 1, col=len(row) + 1)
+            cell = Cell(clean(first), number, len(table.rows) + 1, len(row) + 1)  # text, line, row, col
             row.append(cell)
             prev_blank = False
         elif not line.strip():
@@ -180,7 +180,7 @@ def parse_blocks(text: str) -> list[Block]:
             more.append(line)  # a cell continued on a line of its own
         else:
             end_table()
-            blocks.append(Paragraph(text=clean(line), line=number))
+            blocks.append(Paragraph(clean(line), number))  # text, line
             prev_blank = False
     end_table()
     return blocks
