@@ -745,10 +745,11 @@ def text_checks(facts: ExtractedDocument, text: str, document_id: str, row) -> l
         "text.zero_total": lambda: _zero_total(facts, text),
     }
     rows = []
+    has_text = bool(text.strip())
     for name, check in checks.items():
         if facts.info.doc_kind not in rule_of(name).applies_to:
             continue
-        if not text.strip():
+        if not has_text:
             status, detail, src, values = "not_applicable", "the document has no text of its own", None, {}
         else:
             status, detail, src, values = check()
