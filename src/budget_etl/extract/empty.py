@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from itertools import chain
 
 from budget_etl.extract.numbers import AMOUNT_RE
 from budget_etl.extract.sections import split_sections
@@ -51,7 +52,7 @@ def carries_amounts(doc: ReadDocument) -> bool:
     threshold such as 单价100万元以上), or a number printed as an amount (with decimals or thousands
     separators) in its text or a table cell. A template left blank (labels, codes, placeholders such as
     "XXX 万元") has none."""
-    texts = [p.text for p in doc.paragraphs()] + [c.text for t in doc.tables() for row in t.rows for c in row]
+    texts = chain((p.text for p in doc.paragraphs()), (c.text for t in doc.tables() for row in t.rows for c in row))
     return any(_states_amount(text) or any(_is_amount(m[0]) for m in _PRINTED_AMOUNT.finditer(text))
                for text in texts)
 

@@ -32,9 +32,13 @@ MAX_DIGITS = 20
 # possessive (++ *+ ?+): a run of digits is scanned once and never backtracked over, so reading is linear
 # in the length of the text. Digits grouped by a comma or a space in odd places (2,4830 / 24 830 /
 # 24830,50) are taken in too, so that to_decimal refuses them instead of the item being left out.
+# Written to open with its first character (a sign or a digit) and to look behind it afterwards (each
+# look-behind one character wider): the same matches as the look-behinds first, but a pattern that opens with a
+# character class is searched for by the regex engine's fast scan instead of trying every position; every
+# search for an amount runs several times faster.
 NUMBER = (
-    rf"(?<![\d.])(?<!\d[, ])(?<![\d.][eE])(?<![eE]{_SIGN})"
-    rf"{_SIGN}?+\d++(?:[, ]\d++)*+(?:\.\s?\d++)?+(?:[eE]{_SIGN}?+\d++)?+"
+    rf"[+{re.escape(MINUS_SIGNS)}\d](?<![\d.].)(?<!\d[, ].)(?<![\d.][eE].)(?<![eE]{_SIGN}.)"
+    rf"(?>(?<=\d)\d*+|\d++)(?:[, ]\d++)*+(?:\.\s?\d++)?+(?:[eE]{_SIGN}?+\d++)?+"
 )
 AMOUNT = rf"(?P<number>{NUMBER})\s*(?P<unit>{UNITS})"
 AMOUNT_RE = re.compile(AMOUNT)
@@ -42,6 +46,8 @@ _NUMBER_RE = re.compile(rf"^\s*(?P<number>{NUMBER})\s*(?P<unit>{UNITS}|%|百分�
 
 # What to_decimal reads, signs made ASCII: thousands separators only in threes, a stray space after the point.
 _EXACT_FORM = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\s?\d+)?(?:[eE][+-]?\d+)?")
+_PLAIN_FORM = re.compile(r"[+-]?\d+(?:\.\d+)?")
+_NON_DIGIT, _EXPONENT, _SEPARATORS = re.compile(r"\D"), re.compile("[eE]"), re.compile(r"[,\s]")
 _ASCII_MINUS = str.maketrans(dict.fromkeys(MINUS_SIGNS, "-"))
 
 
@@ -53,11 +59,13 @@ def to_decimal(number: str) -> Decimal:
     """'1,040,000.00', '787. 50', '−958.50' or '2.483e4' to an exact Decimal; refuses what it cannot read
     for sure: '2,4830' and '24830,50' (a comma that is no thousands separator), '24 830' (one number or two?)."""
     text = number.strip().translate(_ASCII_MINUS)
+    if len(text) <= MAX_DIGITS and _PLAIN_FORM.fullmatch(text):  # the common case: digits and a point
+        return Decimal(text)  # what the checks below give it: no separator, exponent or excess digit
     if not _EXACT_FORM.fullmatch(text):
         raise NumberFormatError(_why_unreadable(text, number))
-    digits = len(re.sub(r"\D", "", re.split("[eE]", text)[0]).lstrip("0"))  # significant digits
+    digits = len(_NON_DIGIT.sub("", _EXPONENT.split(text)[0]).lstrip("0"))  # significant digits
     try:
-        value = Decimal(re.sub(r"[,\s]", "", text)) if digits <= MAX_DIGITS else None
+        value = Decimal(_SEPARATORS.sub("", text)) if digits <= MAX_DIGITS else None
     except InvalidOperation as exc:
         raise NumberFormatError(f"not a number: {_quote(number)}") from exc
     if value is None or value.adjusted() >= MAX_DIGITS or value.as_tuple().exponent < -MAX_DIGITS:

@@ -50,6 +50,8 @@ ORDINAL_STYLES: dict[str, re.Pattern] = {
     "arabic_paren": re.compile(r"^[（(](?P<n>\d{1,2})[）)]\s*(?P<title>.+)$"),
 }
 _MAX_TITLE = 40
+# What every style's ordinal opens with: a paragraph that does not is no heading of any style.
+_ORDINAL_OPENING = re.compile(rf"[{_CN_DIGITS}十（(第\d]")
 
 
 @dataclass
@@ -84,19 +86,24 @@ def ordinal(text: str) -> int:
     return (_CN_VALUE[tens] if tens else 1) * 10 + (_CN_VALUE[units] if units else 0)
 
 
+_TERM_DEFINED = re.compile(r"[:：].")
+
+
 def section_key(title: str, titles: dict[str, re.Pattern] = SECTION_TITLES) -> str | None:
     """The section a heading's title names, or None (a table's title, a glossary term, no keyword)."""
     title = title.rstrip("：: ")
     if title.endswith("表"):  # a table's title (…绩效目标表), not a section heading
         return None
-    if re.search(r"[:：].", title):  # a glossary term with its definition (6、“三公”经费：指…)
+    if _TERM_DEFINED.search(title):  # a glossary term with its definition (6、“三公”经费：指…)
         return None
     return next((k for k, pattern in titles.items() if pattern.search(title)), None)
 
 
 def _candidate(position: int, paragraph: Paragraph, style: re.Pattern, titles) -> _Candidate | None:
+    if len(paragraph.text) > _MAX_TITLE:  # no heading: tested before the pattern, the cheaper test
+        return None
     match = style.match(paragraph.text)
-    if not match or len(paragraph.text) > _MAX_TITLE:
+    if not match:
         return None
     key = section_key(match["title"], titles)
     if key is None:
@@ -124,6 +131,8 @@ def _stray_heading(position: int, paragraph: Paragraph, titles) -> _Candidate | 
 
 
 def _strip_ordinal(text: str) -> str:
+    if not _ORDINAL_OPENING.match(text):
+        return text
     for style in ORDINAL_STYLES.values():
         match = style.match(text)
         if match:
@@ -182,12 +191,11 @@ def split_sections(blocks: list[Block], titles: dict[str, re.Pattern] = SECTION_
 
 def _split_sections(blocks: list[Block], titles: dict[str, re.Pattern]) -> dict[str, Section]:
     best: list[_Candidate] = []
+    # the paragraphs that may be headings of some style (short, opening as an ordinal does), found once
+    openings = [(position, block) for position, block in enumerate(blocks)
+                if isinstance(block, Paragraph) and len(block.text) <= _MAX_TITLE and _ORDINAL_OPENING.match(block.text)]
     for style in ORDINAL_STYLES.values():
-        candidates = [
-            c
-            for position, block in enumerate(blocks)
-            if isinstance(block, Paragraph) and (c := _candidate(position, block, style, titles))
-        ]
+        candidates = [c for position, block in openings if (c := _candidate(position, block, style, titles))]
         if len({c.key for c in candidates}) > len({c.key for c in best}):  # the style naming most sections
             best = candidates
     headings = _choose(best)

@@ -9,14 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
-@dataclass
+@dataclass(slots=True)
 class Paragraph:
     text: str  # normalised, stripped
     line: int  # 1-based line of ReadDocument.text (for docx, its txt-form rendering)
     page: int | None = None  # 1-based page, for formats that have pages (PDF)
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
     text: str  # normalised, stripped; "" for an empty cell (never read as zero)
     line: int | None  # first source line of the cell, when the format has lines
@@ -25,7 +25,7 @@ class Cell:
     page: int | None = None  # 1-based page, for formats that have pages (PDF)
 
 
-@dataclass
+@dataclass(slots=True)
 class Table:
     index: int  # 1-based, in document order
     rows: list[list[Cell]] = field(default_factory=list)
@@ -42,7 +42,7 @@ class Table:
 Block = Paragraph | Table
 
 
-@dataclass
+@dataclass(slots=True)
 class ReadDocument:
     """A decoded, normalised document ready for extraction."""
 

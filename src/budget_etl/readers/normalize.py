@@ -73,6 +73,8 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def _mostly_traditional(text: str, simplified: str) -> bool:
+    if text == simplified:  # nothing changed (a Simplified text, the common case): no character to count
+        return False
     changed = sum(a != b for a, b in zip(text, simplified, strict=False))
     return changed > TRADITIONAL_SHARE * len(_CJK.findall(text))
 

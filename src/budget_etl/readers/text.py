@@ -133,49 +133,54 @@ def _has_chinese(text: str) -> bool:
 def parse_blocks(text: str) -> list[Block]:
     """Normalised text to paragraphs and tables, keeping 1-based line numbers."""
     blocks: list[Block] = []
+    tables = 0  # tables in blocks so far
     table: Table | None = None
     row: list[Cell] = []
-    cell_lines: list[str] = []  # lines of the cell being read (a cell may span several lines)
+    # The cell being read holds its first line's text; a cell continued on lines of its own (``more``) is
+    # given the text of all its lines when it ends.
+    cell: Cell | None = None
+    first = ""
+    more: list[str] = []
     prev_blank = False
 
-    def end_cell() -> None:
-        if len(cell_lines) == 1:  # the common case, the same text as below
-            row[-1].text = clean(cell_lines.pop())
-        elif cell_lines:
-            row[-1].text = "\n".join(c for c in (clean(x) for x in cell_lines) if c)
-            cell_lines.clear()
+    def end_cell() -> None:  # only for a cell with lines in ``more``
+        cell.text = "\n".join(c for c in (clean(x) for x in (first, *more)) if c)
+        more.clear()
 
-    def end_row() -> None:
-        end_cell()
+    def end_table() -> None:
+        nonlocal table, tables
+        if more:
+            end_cell()
         if row and table is not None:
             table.rows.append(list(row))
         row.clear()
-
-    def end_table() -> None:
-        nonlocal table
-        end_row()
         if table is not None and table.rows:
             blocks.append(table)
+            tables += 1
         table = None
 
     for number, line in enumerate(text.split("\n"), start=1):
         if line.startswith("\t"):
+            if more:
+                end_cell()
             if table is None:
-                table = Table(index=sum(isinstance(b, Table) for b in blocks) + 1)
-            elif prev_blank:
-                end_row()
-            end_cell()
-            row.append(Cell(text="", line=number, row=len(table.rows) + 1, col=len(row) + 1))
-            cell_lines.append(line[1:])
+                table = Table(index=tables + 1)
+            elif prev_blank and row:  # a blank line ends the row
+                table.rows.append(list(row))
+                row.clear()
+            first = line[1:]
+            cell = Cell(clean(first), number, len(table.rows) + 1, len(row) + 1)  # text, line, row, col
+            row.append(cell)
             prev_blank = False
         elif not line.strip():
-            end_cell()
+            if more:
+                end_cell()
             prev_blank = True
         elif table is not None and not prev_blank and row:
-            cell_lines.append(line)  # a cell continued on a line of its own
+            more.append(line)  # a cell continued on a line of its own
         else:
             end_table()
-            blocks.append(Paragraph(text=clean(line), line=number))
+            blocks.append(Paragraph(clean(line), number))  # text, line
             prev_blank = False
     end_table()
     return blocks

@@ -132,7 +132,9 @@ def _row(document_id, check_name, status, *, expected=None, actual=None, differe
 def _schema_failures(table: str, schema: pa.DataFrameSchema, records: list[dict], ids: list[str]) -> dict[str, tuple[list, list]]:
     """document_id -> (failure rows, blocking failures) of one staging frame; documents that pass are absent.
     Row numbers in the details count within the document's own rows of the table."""
-    columns = list(records[0]) if records else list(schema.columns)
+    if not records:  # an empty frame with the schema's columns: nothing can fail, pandera is not called
+        return {}
+    columns = list(records[0])
     frame = pd.DataFrame(records, columns=columns, dtype=object)
     check_name = f"schema.{table}"
     try:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from decimal import Decimal
-from itertools import pairwise
+from itertools import pairwise, repeat
 
 import pandas as pd
 import pandera.pandas as pa
@@ -52,27 +52,44 @@ def _decimal_value(value, bound: Decimal, scale: int) -> bool:
 
 
 # Registered as vectorized checks that test each value of the column in one pass: the same result as
-# element_wise checks (pandera drops the nulls before either), without a wrapper call per value.
-def _each(column: pd.Series, test) -> pd.Series:
-    return pd.Series([test(value) for value in column], index=column.index, dtype=bool)
+# element_wise checks (pandera drops the nulls before either), without a wrapper call per value. ``all_pass``:
+# a test of the whole column at once that, when it holds, means every value passes (the common case, tested
+# by C loops); when it does not, each value is tested.
+def _each(column: pd.Series, test, all_pass=None) -> pd.Series:
+    values = column.tolist()
+    if all_pass is not None and values and all_pass(values):
+        return pd.Series(True, index=column.index, dtype=bool)
+    return pd.Series([test(value) for value in values], index=column.index, dtype=bool)
+
+
+def _all_text(values: list) -> bool:
+    """Every value a str and all of them storable: a lone surrogate in any value fails the joined text too."""
+    if not all(map(isinstance, values, repeat(str))):
+        return False
+    try:
+        "".join(values).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @extensions.register_check_method(check_type="vectorized")
 def is_text(column: pd.Series) -> pd.Series:
     """Each value a str that UTF-8 can store."""
-    return _each(column, _text_value)
+    return _each(column, _text_value, _all_text)
 
 
 @extensions.register_check_method(statistics=["bits"], check_type="vectorized")
 def is_int(column: pd.Series, *, bits: int) -> pd.Series:
     """Each value an int (not a bool) that an INTEGER (32 bits) or BIGINT (64) column holds."""
     limit = 2 ** (bits - 1)
-    return _each(column, lambda value: _int_value(value, limit))
+    return _each(column, lambda value: _int_value(value, limit),
+                 lambda values: set(map(type, values)) == {int} and -limit <= min(values) and max(values) < limit)
 
 
 @extensions.register_check_method(check_type="vectorized")
 def is_bool(column: pd.Series) -> pd.Series:
-    return _each(column, lambda value: isinstance(value, bool))
+    return _each(column, lambda value: isinstance(value, bool), lambda values: set(map(type, values)) == {bool})
 
 
 @extensions.register_check_method(check_type="vectorized")
@@ -145,8 +162,11 @@ ROW_RULES = {  # table -> rules that see whole rows
 
 def schema(table: str) -> pa.DataFrameSchema:
     """The pandera schema of a staging frame: the catalog's columns without those the load sets."""
+    # No dtype: the frames are object-dtype by construction (``validate._schema_failures``), so pandera's
+    # dtype check could never fail, and it costs a failed import of geopandas per column and call; the type
+    # of each value is checked by the type checks above.
     columns = {
-        c.name: pa.Column(object, checks=_checks(c), nullable=c.nullable)
+        c.name: pa.Column(checks=_checks(c), nullable=c.nullable)
         for c in TABLES[table].columns if not c.set_on_load
     }
     rules = [pa.Check(rule, name=rule.__name__) for rule in ROW_RULES.get(table, [])]

@@ -44,10 +44,33 @@ _CHANGE = re.compile(
 _AMOUNT_RE = re.compile(AMOUNT)
 
 
+# The comparison a stated change or rate opens with (_CHANGE, _RATE), within a line: a line without one holds
+# neither, and is not read clause by clause.
+_COMPARED = re.compile(r"(?:与|较|比|同)[^\S\n]*(?:上一?年度?|\d{4}[^\S\n]*年)")
+_CLAUSE_END = re.compile(r"[。；;]")
+
+
+def _lines_with(pattern: re.Pattern, text: str):
+    """(line number, line) of each line of the text in which ``pattern`` (which never spans lines) matches, in
+    order: the regex engine finds them in one pass, instead of a Python call for every line of the text."""
+    number, counted, position = 1, 0, 0
+    while (m := pattern.search(text, position)) is not None:
+        start = text.rfind("\n", 0, m.start()) + 1
+        end = text.find("\n", m.end())
+        end = len(text) if end < 0 else end
+        number += text.count("\n", counted, start)
+        counted = start
+        yield number, text[start:end]
+        position = end + 1
+        if position > len(text):
+            return
+
+
 def _clauses(text: str):
-    """(line number, clause) of every clause of the text: sentences split at 。；; within their line."""
-    for number, line in enumerate(text.split("\n"), 1):
-        for clause in re.split(r"[。；;]", line):
+    """(line number, clause) of every clause of the lines that hold a comparison (_COMPARED): sentences split at
+    。；; within their line."""
+    for number, line in _lines_with(_COMPARED, text):
+        for clause in _CLAUSE_END.split(line):
             if clause.strip():
                 yield number, clause
 
@@ -143,15 +166,19 @@ _OF_WHICH = re.compile(rf"{AMOUNT}[，,]?\s*(?:[（(][^）)]{{0,20}}[）)])?\s*(
 _LIST_REACH = 300  # characters from 其中 to a share it governs, within one sentence
 
 
+_NEWLINE = re.compile("\n")
+
+
 def _text_share(facts: ExtractedDocument, text: str):
     checked, failed, unknown = 0, [], 0
     stated_wholes: dict[re.Pattern, list[re.Match]] = {}  # each whole's statements, the text read once
-    newlines = [i for i, c in enumerate(text) if c == "\n"]
+    shares = list(_SHARE.finditer(text)) if "占" in text else []  # a share names 占: no 占, no search
+    newlines = [m.start() for m in _NEWLINE.finditer(text)] if shares else []
 
     def line_of(position: int) -> int:
         return bisect.bisect_left(newlines, position) + 1
 
-    for m in _SHARE.finditer(text):
+    for m in shares:
         try:
             whole = _whole(facts, text, m, stated_wholes, line_of)
             part, stated = amount(m), to_decimal(m["pct"])
@@ -224,6 +251,7 @@ _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*(?=年(?!\d{1,2}\s*月))")
 _NUMBERED = re.compile(r"^(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[）)]|第[一二三四五六七八九十]{1,3}部分)")
 # A heading that compares two years: 2024年与2023年对比, 较上年增减, 上年结转.
 # A heading about last year's execution or results (2024年工作完成情况 in a 2025 budget) names it too.
+_SENTENCE_MARK = re.compile(r"[。；;，,：:]")
 _COMPARES = re.compile(r"上年|对比|比较|相比|增减|变动|较|结转|执行|完成|回顾|总结")
 
 
@@ -232,9 +260,9 @@ def _headings(text: str):
     ending in 表), short and without a sentence's punctuation; not table cells."""
     for number, raw in enumerate(text.split("\n"), 1):
         line = raw.strip()
-        if not line or raw.startswith("\t") or len(line) > 50 or re.search(r"[。；;，,：:]", line):
+        if not line or raw.startswith("\t") or len(line) > 50 or _SENTENCE_MARK.search(line):
             continue
-        if _NUMBERED.match(line) or re.search(r"表(?:[（(]续[）)])?$", line):
+        if _NUMBERED.match(line) or _TITLE.search(line):
             yield number, line
 
 
@@ -285,6 +313,10 @@ _HEADER = re.compile(r"^(?:编制(?:部门|单位)|单位[:：]|金额单位|公
 _FIGURE = re.compile(r"(?<![\d.,])(?:\d{1,3}(?:,\d{3})+|\d+)\.\d+(?![\d.,])|(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d.,])")
 
 
+# Words every wording of DECLARED_EMPTY holds one of (无此项内容, 空表列示, 此表为空, 不涉及, 本部门没有 …)
+_EMPTY_WORD = re.compile("无|空表列示|为空|不涉及|没有|未安排")
+
+
 def _subjects(words: str) -> set[str]:
     return {name for name, pattern in SUBJECTS.items() if pattern.search(words)}
 
@@ -292,7 +324,8 @@ def _subjects(words: str) -> set[str]:
 def _empty_notes(facts: ExtractedDocument, text: str):
     lines = text.split("\n")
     checked, failed, seen = 0, [], set()
-    for index, raw in enumerate(lines):
+    for number, raw in _lines_with(_EMPTY_WORD, text):  # a note that DECLARED_EMPTY finds holds one of them
+        index = number - 1
         note = raw.strip()
         if not DECLARED_EMPTY.search(note) or len(note) > 80 or _NOTHING_ELSE.search(note):
             continue
@@ -369,13 +402,14 @@ _RATE = re.compile(
     rf"(?:(?:{_DIR_WORDS})了?\s*(?:{AMOUNT})?[，,]\s*)?"
     rf"(?:{_RATE_DIRS})(?:为|达|是)?了?\s*(?P<rate>{NUMBER})\s*[%％]")
 _SENTENCE_START = re.compile(r"^[\s，,]*$")
+_AFTER_CLAUSE_END = re.compile(r"(?<=[。；;])")
 
 
 def _change_rate(text: str):
     checked, failed, from_zero = 0, [], 0
-    for number, line in enumerate(text.split("\n"), 1):
+    for number, line in _lines_with(_COMPARED, text):  # _RATE opens with a comparison
         start = 0
-        for clause in re.split(r"(?<=[。；;])", line):
+        for clause in _AFTER_CLAUSE_END.split(line):
             for m in _RATE.finditer(clause):
                 try:
                     judged = _judge_rate(line[:start], clause, m)
@@ -453,14 +487,16 @@ _COMPLETION = re.compile(rf"完成(?P<which>年初|全年)?预算数?的\s*(?P<p
 _RELATION = re.compile(
     r"决算数?(?:(?P<gt>大于|高于|超过)|(?P<lt>小于|低于)|(?P<eq>等于))(?P<which>年初|全年)?预算数?"
     r"|决算数?与(?P<which2>年初|全年)?预算数?(?P<roughly>基本)?(?P<flat>持平|一致|相等)")
+_FINAL_WORD = re.compile("决算")
+_OF_WHICH_ITEMS = re.compile(r"其中[:：]")
 _REASON = re.compile(r"原因[:：是为]?\s*[^\s。；;，,]{2}")
 _WHICH = {"调整": "全年", "调整后": "全年"}
 
 
 def _final_vs_budget(text: str):
     checked, failed, left_out = 0, [], 0
-    for number, line in enumerate(text.split("\n"), 1):
-        line = re.split(r"其中[:：]", line)[0]  # the items under 其中 give their final figures only
+    for number, line in _lines_with(_FINAL_WORD, text):  # a statement needs its _FINAL figure
+        line = _OF_WHICH_ITEMS.split(line)[0]  # the items under 其中 give their final figures only
         finals = list(_FINAL.finditer(line))
         for i, final in enumerate(finals):
             start = finals[i - 1].end() if i else 0
@@ -557,13 +593,15 @@ def _judge_final(final: Decimal, unit: str, budgets: dict[str, re.Match], after:
 # --- wording.punctuation, wording.doubled_word, wording.percent_decimals ----------------------------------
 
 _MARKS = "，。！？；：、"
-# two marks side by side (，， / 。。 / ，。), not part of a longer run (。。。 or …… is an ellipsis, a TOC leader)
-_DOUBLED_MARKS = re.compile(rf"(?<![{_MARKS}])[{_MARKS}][ \t\u3000]{{0,2}}[{_MARKS}](?![ \t\u3000]{{0,2}}[{_MARKS}])")
-_LEADER = re.compile(r"…{2}|\.{4}|·{3}|．{3}")
+# two marks side by side (，， / 。。 / ，。), not part of a longer run (。。。 or …… is an ellipsis, a TOC leader).
+# The mark comes first and the one before it is looked at after it (the same test as a look-behind before it):
+# a pattern that opens with a character class is searched for by the regex engine's fast scan.
+_DOUBLED_MARKS = re.compile(rf"[{_MARKS}](?<![{_MARKS}]{{2}})[ \t\u3000]{{0,2}}[{_MARKS}](?![ \t\u3000]{{0,2}}[{_MARKS}])")
+_LEADER = re.compile(r"……|\.\.\.\.|···|．．．")  # written out: literals are found by the fast scan
 # Words a slip of the keyboard doubles (CMM-002's and their kin). A declared list: doubling is no slip in
 # general (2025年年初, 目的的).
 DOUBLED_WORDS = ("预算", "决算", "财政拨款", "经费", "万元", "支出", "收入", "资金")
-_DOUBLED_WORD = re.compile("|".join(f"(?:{w}){{2}}" for w in DOUBLED_WORDS))
+_DOUBLED_WORD = re.compile("|".join(w + w for w in DOUBLED_WORDS))  # literals: found by the fast scan
 _ANY_WORD = re.compile("|".join(DOUBLED_WORDS))
 # a performance target's bound (可用率≥99.999%) is no computed share: read, never a finding
 _PERCENT = re.compile(rf"(?P<bound>[≥≤＞＜><]=?|不低于|不少于|不高于|不超过|达到|高于|低于)?\s*(?P<number>{NUMBER})\s*[%％]")
@@ -596,12 +634,21 @@ def _slips(text: str, pattern: re.Pattern, before: int, after: int, skip_line=No
     return slips
 
 
-_LEADER_LINE = re.compile(rf"^.*(?:{_LEADER.pattern}).*$", re.MULTILINE)
+def _leader_lines(text: str) -> list[str]:
+    """The lines that hold a table of contents' leader, each once, in order."""
+    lines, last = [], -1
+    for m in _LEADER.finditer(text):
+        start = text.rfind("\n", 0, m.start()) + 1
+        if start != last:
+            end = text.find("\n", m.end())
+            lines.append(text[start:] if end < 0 else text[start:end])
+            last = start
+    return lines
 
 
 def _punctuation(text: str):
     """Marks outside a table of contents' leader lines; doubled or adjacent marks."""
-    leaders = "".join(_LEADER_LINE.findall(text))
+    leaders = "".join(_leader_lines(text))
     marks = sum(text.count(c) - leaders.count(c) for c in _MARKS)
     return marks, _slips(text, _DOUBLED_MARKS, 12, 4, skip_line=_LEADER.search)
 
@@ -610,17 +657,16 @@ def _doubled_words(text: str):
     return len(_ANY_WORD.findall(text)), _slips(text, _DOUBLED_WORD, 8, 8)
 
 
-_PERCENT_LINE = re.compile(r"^[^\n%％]*[%％].*$", re.MULTILINE)
+_PERCENT_SIGN = re.compile("[%％]")
 
 
 def _percents(text: str):
     """Percentages with more than 2 decimals, read line by line (a bound and its number stay on one line); only
     the lines with a percent sign are read."""
     checked, slips = 0, []
-    for m in _PERCENT_LINE.finditer(text):
-        found = list(_PERCENT.finditer(m.group()))
+    for number, line in _lines_with(_PERCENT_SIGN, text):
+        found = list(_PERCENT.finditer(line))
         checked += len(found)
-        number = text.count("\n", 0, m.start()) + 1
         slips += [(number, f["number"] + "%") for f in found if not f["bound"] and "." in f["number"]
                   and len(f["number"].rpartition(".")[2].strip()) > 2]
     return checked, slips
@@ -631,12 +677,13 @@ def _percents(text: str):
 # The document's own 收入支出总计 (not the 财政拨款 / 政府性基金 one: a unit may have no appropriation at all):
 # 收入支出总计0万元 / 收支预算总计0.00万元 / 收入、支出预算总计为0元.
 _ALL_FUNDS_TOTAL = re.compile(rf"收入?[、和]?支出?(?:预算|决算)?总[计额]\s*(?:为|是)?\s*{AMOUNT}")
+_TOTAL_WORD = re.compile("总[计额]")
 _FUND_BEFORE = re.compile(r"(?:拨款|基金|国有资本经营|专户|一般公共)(?:预算)?$")
 
 
 def _zero_total(facts: ExtractedDocument, text: str):
     stated = []
-    for number, line in enumerate(text.split("\n"), 1):
+    for number, line in _lines_with(_TOTAL_WORD, text):  # _ALL_FUNDS_TOTAL needs 总计 or 总额
         for m in _ALL_FUNDS_TOTAL.finditer(line):
             if _FUND_BEFORE.search(line, 0, m.start()):
                 continue
@@ -698,10 +745,11 @@ def text_checks(facts: ExtractedDocument, text: str, document_id: str, row) -> l
         "text.zero_total": lambda: _zero_total(facts, text),
     }
     rows = []
+    has_text = bool(text.strip())
     for name, check in checks.items():
         if facts.info.doc_kind not in rule_of(name).applies_to:
             continue
-        if not text.strip():
+        if not has_text:
             status, detail, src, values = "not_applicable", "the document has no text of its own", None, {}
         else:
             status, detail, src, values = check()

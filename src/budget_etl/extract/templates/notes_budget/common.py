@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from itertools import pairwise
 
 from budget_etl.extract.numbers import AMOUNT, amount
 from budget_etl.facts import Source
@@ -24,13 +25,20 @@ def find(table: Table, label: str) -> Cell | None:
     return next((c for row in table.rows for c in row if c.text.replace(" ", "") == label), None)
 
 
-def right_of(table: Table, label_re: str) -> Cell | None:
-    label = re.compile(label_re)
+def right_cells(table: Table) -> dict[str, Cell]:
+    """Each label of a table (a cell's text without spaces) -> the cell right of its first occurrence, in the
+    order the labels first appear, row by row: a table's labels read once for all the lookups."""
+    rights: dict[str, Cell] = {}
     for row in table.rows:
-        for i, cell in enumerate(row[:-1]):
-            if label.fullmatch(cell.text.replace(" ", "")):
-                return row[i + 1]
-    return None
+        for cell, right in pairwise(row):
+            rights.setdefault(cell.text.replace(" ", ""), right)
+    return rights
+
+
+def right_of(rights: dict[str, Cell], label_re: str) -> Cell | None:
+    """The cell right of the first label (of ``right_cells``) that ``label_re`` matches whole."""
+    label = re.compile(label_re)
+    return next((cell for text, cell in rights.items() if label.fullmatch(text)), None)
 
 
 def cell_src(table: Table, cell: Cell) -> Source:

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from budget_etl.extract.numbers import cell_amount, cell_number, parse_target
 from budget_etl.extract.sections import Section
-from budget_etl.extract.templates.notes_budget.common import cell_src, right_of
+from budget_etl.extract.templates.notes_budget.common import cell_src, right_cells, right_of
 from budget_etl.facts import ExtractedDocument, Project, ProjectIndicator, Source
 from budget_etl.readers.blocks import Cell, Paragraph, Table
 
@@ -23,11 +23,10 @@ def read_overall_goal(section: Section, out: ExtractedDocument) -> None:
 
 
 def read_project_table(table: Table, title: Paragraph | None, unit: str, out: ExtractedDocument) -> None:
-    code = right_of(table, "项目编码")
-    name = right_of(table, "项目名称")
-    budget = right_of(table, "预算数")
-    fiscal = right_of(table, r"(?:其中[:：])?财政资金")
-    other = right_of(table, "其他资金")
+    rights = right_cells(table)
+    code, name, budget = rights.get("项目编码"), rights.get("项目名称"), rights.get("预算数")
+    fiscal = right_of(rights, r"(?:其中[:：])?财政资金")
+    other = rights.get("其他资金")
     rows = table.rows
     purpose = None
     for r, row in enumerate(rows):
@@ -35,7 +34,7 @@ def read_project_table(table: Table, title: Paragraph | None, unit: str, out: Ex
             texts = [c.text for c in rows[r + 1] if c.text]
             purpose = texts[-1] if texts and not _is_label_row(rows[r + 1]) else None
     plan = _spend_plan(table)
-    goals = right_of(table, "绩效目标")
+    goals = rights.get("绩效目标")
     number = re.match(r"^(\d+)", title.text) if title else None
     project = Project(
         project_no=int(number[1]) if number else len(out.projects) + 1,
@@ -60,10 +59,13 @@ def _is_label_row(row: list[Cell]) -> bool:
     return any(c.text in ("资金支出计划（%）", "绩效目标", "一级指标") for c in row)
 
 
+_MONTH = re.compile(r"^(\d{1,2})月底?$")
+
+
 def _spend_plan(table: Table) -> dict[str, Decimal | None]:
     """Cumulative spend by month end: the header row names the months, the next row holds the values."""
     for r, row in enumerate(table.rows[:-1]):
-        months = {c.col: re.match(r"^(\d{1,2})月底?$", c.text) for c in row}
+        months = {c.col: _MONTH.match(c.text) for c in row}
         months = {col: m[1].zfill(2) for col, m in months.items() if m}
         if months:
             values = {c.col: c.text for c in table.rows[r + 1]}
