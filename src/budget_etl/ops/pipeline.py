@@ -15,6 +15,7 @@ import contextlib
 import ctypes
 import dataclasses
 import functools
+import gc
 import hashlib
 import logging
 import os
@@ -580,6 +581,14 @@ def _die_with(parent: int) -> None:
         os._exit(1)
 
 
+def _start_worker(parent: int) -> None:
+    """A forked worker dies with its parent, and leaves what it inherited out of garbage collection
+    (``gc.freeze``, as Python's documentation advises for forked children): each collection would walk every
+    object of the parent's imports, and writing their GC headers would copy the pages the processes share."""
+    _die_with(parent)
+    gc.freeze()
+
+
 def _prepared(todo: list[tuple[tuple[Path, ...], bool]], schemas: dict, workers: int,
               time_limit: float | None = None) -> Iterator[Prepared]:
     """Prepared slices of ``todo`` in input order; across worker processes when ``workers`` > 1, with a
@@ -597,7 +606,7 @@ def _prepared(todo: list[tuple[tuple[Path, ...], bool]], schemas: dict, workers:
         return
     # Forked workers (the default on Linux: fast to start, and no main module to import again) die with the
     # run, and never hold its lock (budget_etl.ops.nightly closes the lock's descriptor in a forked child).
-    pool = ProcessPoolExecutor(workers, initializer=_die_with, initargs=(os.getpid(),))
+    pool = ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(os.getpid(),))
     try:
         window: deque = deque()
         for task in tasks:
