@@ -388,3 +388,43 @@ def test_unit_tests_run_with_the_code_and_are_left_out_of_a_publishing_build(xig
     assert with_them.ok and without.ok and of_yoy == 2
     assert with_them.nodes["unit_test"] == of_yoy and without.nodes["unit_test"] == 0
     assert without.nodes == with_them.nodes - Counter(unit_test=of_yoy)
+
+
+def test_a_broken_invariant_fails_its_model_and_names_the_column(xiguan, tmp_path):
+    # the marts' invariants are enforced constraints (models/marts/_marts.yml), not data tests: a row that breaks
+    # one fails its model's build, which fails the build (nothing is published), and the error names the column
+    warehouse = tmp_path / "budget.duckdb"
+    shutil.copyfile(xiguan[0], warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("alter table raw.revenue alter column revenue_source drop not null")  # a loader's bug
+        con.execute("update raw.revenue set revenue_source = null where revenue_source = 'general_public_budget'")
+        con.execute("update raw.sections set status = 'lost' where section_key = 'duties'")
+        con.execute("update raw.expenditure set expenditure_type = 'personnel' where expenditure_class = 'project'")
+    result = build(warehouse, select=["fct_revenue+", "fct_section+", "fct_expenditure+"], work_dir=tmp_path / "dbt",
+                   unit_tests=False)
+    assert not result.ok
+    failed = {node.unique_id.removeprefix("model.budget_etl."): node.message for node in result.failing
+              if node.status == "error"}
+    assert set(failed) == {"fct_revenue", "fct_section", "fct_expenditure"}, result.describe()
+    assert re.search(r"NOT NULL constraint failed: fct_revenue\S*\.revenue_source", failed["fct_revenue"])
+    assert "CHECK constraint failed" in failed["fct_section"]
+    assert "status IN ('present', 'declared_empty', 'missing')" in failed["fct_section"]
+    assert "(expenditure_class = 'project') = (expenditure_type = 'project')" in failed["fct_expenditure"]
+    assert result.skipped > 0  # what reads them is not built on them
+
+
+def test_a_code_without_a_chinese_name_is_reported_with_its_label_column(xiguan, tmp_path):
+    # names_every_code is declared once per mart with all its label columns; its rows say which column and code
+    warehouse = tmp_path / "budget.duckdb"
+    shutil.copyfile(xiguan[0], warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("delete from staging.code_labels where column_name = 'status' and code = 'present'")
+        [(present,)] = con.execute("select count(*) from raw.sections where status = 'present'").fetchall()
+    result = build(warehouse, select="fct_section", work_dir=tmp_path / "dbt", unit_tests=False)
+    [failing] = result.failing
+    assert failing.unique_id.startswith("test.budget_etl.names_every_code_fct_section_")
+    assert present > 0 and failing.failures == present
+    [compiled] = (tmp_path / "dbt" / "target" / "compiled").rglob("names_every_code_fct_section_*.sql")
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        reported = con.execute(compiled.read_text(encoding="utf-8")).fetchall()
+    assert reported == [("status_zh", "present")] * present

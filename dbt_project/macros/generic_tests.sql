@@ -30,10 +30,14 @@ from (
 where next_span_from <= coalesce({{ to_column }}, 9999)
 {% endtest %}
 
-{#- Rows whose code has no Chinese name: the label column `<code>_zh` is empty where its code column is not
-    (a code the seed code_labels lacks). -#}
-{% test names_every_code(model, column_name) %}
-select *
+{#- Codes without a Chinese name: for each label column `<code>_zh` of label_columns, the rows where it is empty
+    but its code column is not (a code the seed code_labels lacks); one row per such row, naming the label column
+    and the code. Declared once per model with all its label columns: one dbt node, not one per column. -#}
+{% test names_every_code(model, label_columns) %}
+{%- for label_column in label_columns %}
+select '{{ label_column }}' as label_column, cast({{ label_column[:-3] }} as varchar) as code
 from {{ model }}
-where {{ column_name[:-3] }} is not null and {{ column_name }} is null
+where {{ label_column[:-3] }} is not null and {{ label_column }} is null
+{% if not loop.last %}union all{% endif %}
+{%- endfor %}
 {% endtest %}

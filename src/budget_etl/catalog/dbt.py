@@ -35,7 +35,7 @@ def _description(zh: str, en: str) -> str:
 
 def _column_tests(table: Table, column: Column) -> list:
     tests: list = []
-    if table.meta.key == (column.name,):
+    if table.meta.key == (column.name,) and not table.meta.primary_key:  # DuckDB enforces a primary key
         tests += ["unique", "not_null"]
     if column.vocab is not None:
         tests.append({"accepted_values": {"arguments": {"values": column.vocab.values}, "config": _warn()}})
