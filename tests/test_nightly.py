@@ -26,6 +26,7 @@ from click.testing import CliRunner
 import budget_etl.ops.hashes
 import budget_etl.ops.pipeline
 import budget_etl.transform
+from budget_etl import PARSER_VERSION
 from budget_etl.cli import main
 from budget_etl.ops import nightly
 from budget_etl.ops.nightly import Layout
@@ -146,6 +147,26 @@ def test_nothing_changed_ends_without_copying_or_building(tmp_path, fake_dbt):
     assert query(wh, "select status, documents_new, documents_unchanged, documents_quarantined "
                      "from ops.run_log order by started_at") == [
         ("published", 1, 0, 1), ("unchanged", 0, 2, 0), ("published", 1, 2, 0)]
+
+
+def test_a_file_refused_by_another_parser_version_is_read_again(tmp_path, fake_dbt):
+    # a newer parser may read what an older one refused: the next nightly tries it again, once
+    docs, wh = tmp_path / "in", tmp_path / "wh" / "budget.duckdb"
+    write(docs, "xiguan.txt", SEED_TEXT)
+    write(docs, "empty.txt", "")
+    assert nightly.nightly([docs], wh) == 1
+    assert query(wh, "select reason_code, parser_version from raw.quarantine") == [("empty_file", PARSER_VERSION)]
+    with duckdb.connect(str(wh)) as con:  # as an older parser left it (a row from before the column: null)
+        con.execute("update raw.quarantine set parser_version = null")
+
+    assert nightly.nightly([docs], wh) == 1  # read again, refused again: a row of this version is added
+    assert len(fake_dbt.calls) == 2
+    assert query(wh, "select reason_code, parser_version from raw.quarantine order by quarantined_at") == [
+        ("empty_file", None), ("empty_file", PARSER_VERSION)]
+    assert runs(wh)[-1]["documents_quarantined"] == 1
+
+    assert nightly.nightly([docs], wh) == 0  # this version has refused it: not read a third time
+    assert len(fake_dbt.calls) == 2 and runs(wh)[-1]["status"] == "unchanged"
 
 
 def test_failed_build_publishes_nothing_and_exits_2(tmp_path, fake_dbt):

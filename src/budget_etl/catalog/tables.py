@@ -90,7 +90,8 @@ class CheckResult:
 
 
 @table(zh="未能入库的文件及原因", en="Files that could not be loaded, with a specific reason",
-       grain="one row per file, sha256 and reason", key=("source_path", "sha256", "reason_code"), staged=False)
+       grain="one row per file, sha256, reason and parser version",
+       key=("source_path", "sha256", "reason_code", "parser_version"), staged=False)
 @dataclass
 class QuarantineRow:
     source_path: str = col("文件路径", "Path of the file")
@@ -101,6 +102,10 @@ class QuarantineRow:
     reason: str = col("原因说明", "Reason in words")
     batch_id: str = col("入库批次", "Ingest batch")
     quarantined_at: datetime = col("隔离时间（UTC）", "When the file was quarantined (UTC)")
+    # a file refused by another version of the parser is read again by the next run (as a loaded one is)
+    parser_version: str | None = col("拒收它的解析程序版本（记录此列之前的行为空）",
+                                     "Version of the parser that refused it (null in rows written before it was "
+                                     "recorded)")
 
 
 @table(zh="入库批次", en="One row per ingest batch", grain="one row per batch", key=("batch_id",),

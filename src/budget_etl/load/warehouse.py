@@ -59,8 +59,8 @@ class KnownFiles:
 
     documents: set[str] = field(default_factory=set)  # sha256 of loaded documents
     stale: set[str] = field(default_factory=set)  # those of them read by another parser version: read again
-    quarantined: set[str] = field(default_factory=set)  # sha256 of quarantined files
-    refusal_of: dict[str, str] = field(default_factory=dict)  # sha256 of a quarantined file -> its reason_code
+    quarantined: set[str] = field(default_factory=set)  # sha256 of files quarantined by this parser version
+    refusal_of: dict[str, str] = field(default_factory=dict)  # sha256 of such a file -> its reason_code
     unread: set[tuple[str, str]] = field(default_factory=set)  # (source_path, reason_code) without sha256
     at_path: dict[str, str] = field(default_factory=dict)  # source_path -> sha256 last published there
     # documents loaded from several files: document_id -> ((source_path, sha256), ...) in order
@@ -228,12 +228,13 @@ def known_files(con: duckdb.DuckDBPyConnection) -> KnownFiles:
     loaded = con.execute("select document_id, parser_version from raw.documents").fetchall()
     known = KnownFiles({document_id for document_id, _ in loaded},
                        {document_id for document_id, version in loaded if version != PARSER_VERSION})
-    for path, sha, reason in con.execute("select source_path, sha256, reason_code from raw.quarantine").fetchall():
-        if sha:
+    for path, sha, reason, version in con.execute(
+            "select source_path, sha256, reason_code, parser_version from raw.quarantine").fetchall():
+        if not sha:  # refused unread (a link out of the folder, no access): no parser was involved
+            known.unread.add((path, reason))
+        elif version == PARSER_VERSION:  # refused by another version: read again, as a new file is
             known.quarantined.add(sha)
             known.refusal_of[sha] = reason
-        else:
-            known.unread.add((path, reason))
     # a warehouse published before raw.publications existed: each document's first load is all there is
     has_publications = con.execute("select count(*) from duckdb_tables() where schema_name = 'raw' "
                                    "and table_name = 'publications'").fetchall()[0][0]
@@ -429,13 +430,16 @@ def load_tables(
         checks = tables.get("validation_results")
         warnings = 0 if checks is None else pc.sum(pc.equal(checks["status"], "fail")).as_py() or 0
 
-        # One row per (source_path, sha256, reason_code), however often the same bad file is ingested.
+        # One row per (source_path, sha256, reason_code, parser version), however often the same bad file is
+        # ingested.
         entries = {(q.source_path, q.sha256, q.reason_code): q for q in quarantine}
         before = _count(con, "quarantine")
         _insert(con, schemas, "quarantine",
-                [{**vars(q), "batch_id": batch_id, "quarantined_at": loaded_at} for q in entries.values()],
+                [{**vars(q), "batch_id": batch_id, "quarantined_at": loaded_at, "parser_version": PARSER_VERSION}
+                 for q in entries.values()],
                 where="where not exists (select 1 from raw.quarantine q where q.source_path = b.source_path "
-                "and q.sha256 is not distinct from b.sha256 and q.reason_code = b.reason_code)")
+                "and q.sha256 is not distinct from b.sha256 and q.reason_code = b.reason_code "
+                "and q.parser_version is not distinct from b.parser_version)")
         quarantined = _count(con, "quarantine") - before
 
         _insert(con, schemas, "load_batches", [{
