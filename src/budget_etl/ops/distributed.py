@@ -330,7 +330,7 @@ class DaskExecutor:
                 stat = path.stat()
                 if stat.st_size > pipeline.MAX_FILE_BYTES or (record is not None and record.recorded(path, stat)):
                     continue
-                if root is None or pipeline.real_path(path).is_relative_to(pipeline._real_folder(root)):
+                if pipeline.in_folder(path, root):
                     wanted.append(path)
         if wanted:
             client = self.start()

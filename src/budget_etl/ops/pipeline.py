@@ -322,15 +322,19 @@ def hash_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _inside(path: Path, folder: Path) -> bool:
-    """``path.is_relative_to(folder)`` for resolved paths, on their text (pathlib's takes most of a no-op run)."""
-    return path == folder or str(path).startswith(os.path.join(folder, ""))
+def in_folder(path: Path, root: Path | None) -> bool:
+    """Whether ``path`` leads to a file inside its input folder ``root`` (None: a file named by the user).
+    Compares the resolved paths' text: ``Path.is_relative_to`` took most of a run over unchanged files."""
+    if root is None:
+        return True
+    real, folder = real_path(path), _real_folder(root)
+    return real == folder or str(real).startswith(os.path.join(folder, ""))
 
 
 def precheck(path: Path, root: Path | None) -> QuarantineEntry | None:
     """A refusal decided before the file is read whole: a link out of its input folder (not read at all), a
     file above MAX_FILE_BYTES (hashed in chunks, not parsed). Raises OSError when it cannot be opened."""
-    if root is not None and not _inside(real_path(path), _real_folder(root)):
+    if not in_folder(path, root):
         return QuarantineEntry(path.as_posix(), "outside_input_folder",
                                f"{path} leads to {path.resolve()}, outside the input folder {root}: not read.")
     size = path.stat().st_size

@@ -60,9 +60,6 @@ class RemoteFile:
 
     __str__ = as_posix
 
-    def __fspath__(self) -> str:  # for Path(file).stem and .parent (pairing two files by their names)
-        return self.url
-
     @property
     def _path(self) -> PurePosixPath:
         return PurePosixPath(urlsplit(self.url).path)

@@ -634,21 +634,9 @@ def _slips(text: str, pattern: re.Pattern, before: int, after: int, skip_line=No
     return slips
 
 
-def _leader_lines(text: str) -> list[str]:
-    """The lines that hold a table of contents' leader, each once, in order."""
-    lines, last = [], -1
-    for m in _LEADER.finditer(text):
-        start = text.rfind("\n", 0, m.start()) + 1
-        if start != last:
-            end = text.find("\n", m.end())
-            lines.append(text[start:] if end < 0 else text[start:end])
-            last = start
-    return lines
-
-
 def _punctuation(text: str):
     """Marks outside a table of contents' leader lines; doubled or adjacent marks."""
-    leaders = "".join(_leader_lines(text))
+    leaders = "".join(line for _, line in _lines_with(_LEADER, text))
     marks = sum(text.count(c) - leaders.count(c) for c in _MARKS)
     return marks, _slips(text, _DOUBLED_MARKS, 12, 4, skip_line=_LEADER.search)
 
